@@ -1,0 +1,41 @@
+# The two commands: `make run` and `make test`. Both install what a fresh Debian machine lacks.
+SHELL := /bin/bash
+PY := .venv/bin/python
+export DATABASE_URL ?= postgres://mazad:mazad@127.0.0.1:5432/mazad
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+export STRIPE_API_BASE ?= http://127.0.0.1:12111
+
+.PHONY: run test check lint typecheck pytest messages services clean
+
+run:
+	@env -u DATABASE_URL -u REDIS_URL scripts/run.sh
+
+test:
+	scripts/bootstrap.sh test-deps
+	scripts/bootstrap.sh services
+	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory pytest
+
+check: lint typecheck
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check --fail-level WARNING
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck:
+	.venv/bin/mypy .
+
+pytest:
+	$(PY) -m pytest --create-db $(PYTEST_ARGS)
+
+services:
+	scripts/bootstrap.sh services
+
+messages:
+	$(PY) manage.py makemessages -l ar --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+clean:
+	rm -rf var/static var/test-media var/test-private tests/artifacts

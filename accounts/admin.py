@@ -1,0 +1,71 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # stubs require AbstractUser
+    ordering = ["email"]
+    list_display = ["email", "full_name", "role", "court", "identity_status", "is_active"]
+    list_filter = ["role", "court", "identity_status", "is_active"]
+    search_fields = ["email", "full_name", "id_number"]
+    readonly_fields = [
+        "identity_status",
+        "identity_reviewed_by",
+        "identity_reviewed_at",
+        "identity_submitted_at",
+        "last_login",
+        "date_joined",
+    ]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (
+            _("Person"),
+            {
+                "fields": (
+                    "full_name",
+                    "id_kind",
+                    "id_country",
+                    "id_number",
+                    "phone",
+                    "preferred_language",
+                )
+            },
+        ),
+        (_("Role"), {"fields": ("role", "court", "is_active", "is_staff", "is_superuser")}),
+        (
+            _("Identity verification"),
+            {
+                "fields": (
+                    "identity_status",
+                    "identity_submitted_at",
+                    "identity_reviewed_by",
+                    "identity_reviewed_at",
+                    "identity_rejection_reason",
+                )
+            },
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "email",
+                    "full_name",
+                    "id_kind",
+                    "id_country",
+                    "id_number",
+                    "phone",
+                    "role",
+                    "court",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )

@@ -1,0 +1,150 @@
+"""The user account: login by e-mail, identity, role, court and identity verification state."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import COURT_ROLES, Role, capabilities_of
+
+
+def _private_storage() -> FileSystemStorage:
+    # Identity documents never live under MEDIA_ROOT: a view that checks the
+    # reader's permission serves them.
+    from django.conf import settings
+
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.update(is_staff=True, is_superuser=True, role=Role.SUPERVISOR)
+        return self.create_user(email, password, **fields)
+
+
+class IdKind(models.TextChoices):
+    NATIONAL_ID = "NATIONAL_ID", _("National ID")
+    PASSPORT = "PASSPORT", _("Passport")
+
+
+class IdentityStatus(models.TextChoices):
+    UNVERIFIED = "UNVERIFIED", _("Not verified")
+    PENDING = "PENDING", _("Pending review")
+    VERIFIED = "VERIFIED", _("Verified")
+    REJECTED = "REJECTED", _("Rejected")
+
+
+class Language(models.TextChoices):
+    ARABIC = "ar", "العربية"
+    ENGLISH = "en", "English"
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("e-mail address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=200)
+    id_kind = models.CharField(
+        _("identity document"), max_length=16, choices=IdKind.choices, default=IdKind.NATIONAL_ID
+    )
+    id_country = models.CharField(_("issuing country"), max_length=2, default="SA")
+    id_number = models.CharField(_("ID or passport number"), max_length=32)
+    phone = models.CharField(_("mobile phone"), max_length=20)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=Language.choices, default=Language.ARABIC
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.BIDDER)
+    court = models.ForeignKey(
+        "enforcement.Court",
+        verbose_name=_("court"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("may use the admin site"), default=False)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    identity_status = models.CharField(
+        _("identity verification"),
+        max_length=12,
+        choices=IdentityStatus.choices,
+        default=IdentityStatus.UNVERIFIED,
+    )
+    identity_document = models.FileField(
+        _("identity document"), storage=_private_storage, upload_to="identity/%Y/%m/", blank=True
+    )
+    identity_submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    identity_reviewed_by = models.ForeignKey(
+        "self",
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    identity_reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    identity_rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name", "id_number", "phone"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_kind", "id_country", "id_number"],
+                name="accounts_user_one_account_per_id",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role__in=sorted(COURT_ROLES)) | Q(court__isnull=False),
+                name="accounts_user_staff_belong_to_a_court",
+            ),
+            models.CheckConstraint(
+                condition=~Q(identity_status=IdentityStatus.VERIFIED)
+                | Q(identity_reviewed_at__isnull=False),
+                name="accounts_user_verified_has_review",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} <{self.email}>"
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_verified(self) -> bool:
+        return self.identity_status == IdentityStatus.VERIFIED
+
+    @property
+    def is_court_staff(self) -> bool:
+        return self.role in COURT_ROLES
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        return capabilities_of(self.role) if self.is_active else frozenset()

@@ -1,0 +1,75 @@
+"""The roles of the platform and what each may do: the one table permissions are read from."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    BIDDER = "BIDDER", _("Bidder")
+    EXECUTION_STAFF = "EXECUTION_STAFF", _("Execution staff")
+    FINANCE_STAFF = "FINANCE_STAFF", _("Finance staff")
+    SUPERVISOR = "SUPERVISOR", _("Supervisor")
+
+
+# Roles whose members work for one court and only see that court's records.
+COURT_ROLES = frozenset({Role.EXECUTION_STAFF, Role.FINANCE_STAFF, Role.SUPERVISOR})
+
+
+class Capability:
+    """Permission names, in Django's `app_label.codename` form, granted by role."""
+
+    PLACE_BIDS = "auction.place_bids"
+    SUBMIT_IDENTITY = "accounts.submit_identity"
+    VERIFY_IDENTITY = "accounts.verify_identity"
+    VIEW_IDENTITY_DOCUMENTS = "accounts.view_identity_documents"
+    VIEW_AUDIT = "core.view_audit"
+    PUBLISH_ANNOUNCEMENTS = "frontend.publish_announcements"
+    MANAGE_FILES = "enforcement.manage_files"
+    MANAGE_AUCTIONS = "auction.manage_auctions"
+    APPROVE_SALES = "enforcement.approve_sales"
+    EDIT_SALE_RULES = "auction.edit_sale_rules"
+    VIEW_LEDGER = "payments.view_ledger"
+    PREPARE_DISBURSEMENTS = "payments.prepare_disbursements"
+    APPROVE_DISBURSEMENTS = "payments.approve_disbursements"
+    RECONCILE = "payments.reconcile"
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.BIDDER: frozenset({Capability.PLACE_BIDS, Capability.SUBMIT_IDENTITY}),
+    Role.EXECUTION_STAFF: frozenset(
+        {
+            Capability.VERIFY_IDENTITY,
+            Capability.VIEW_IDENTITY_DOCUMENTS,
+            Capability.MANAGE_FILES,
+            Capability.MANAGE_AUCTIONS,
+        }
+    ),
+    Role.FINANCE_STAFF: frozenset(
+        {
+            Capability.VIEW_LEDGER,
+            Capability.PREPARE_DISBURSEMENTS,
+            Capability.APPROVE_DISBURSEMENTS,
+            Capability.RECONCILE,
+        }
+    ),
+    Role.SUPERVISOR: frozenset(
+        {
+            Capability.VERIFY_IDENTITY,
+            Capability.VIEW_IDENTITY_DOCUMENTS,
+            Capability.VIEW_AUDIT,
+            Capability.PUBLISH_ANNOUNCEMENTS,
+            Capability.MANAGE_FILES,
+            Capability.MANAGE_AUCTIONS,
+            Capability.APPROVE_SALES,
+            Capability.EDIT_SALE_RULES,
+            Capability.VIEW_LEDGER,
+            Capability.APPROVE_DISBURSEMENTS,
+        }
+    ),
+}
+
+
+def capabilities_of(role: str) -> frozenset[str]:
+    return ROLE_CAPABILITIES.get(role, frozenset())

@@ -1,0 +1,213 @@
+"""Operations that change accounts: sign-up, profile, identity verification, roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import access, events
+from accounts.models import IdentityStatus, User
+from accounts.roles import COURT_ROLES, Role
+from core import audit
+from core.errors import DomainError, InvalidTransition, PermissionDenied
+from core.transactions import lock_one
+
+PROFILE_FIELDS = ("full_name", "phone", "preferred_language")
+IDENTITY_FIELDS = (
+    "identity_status",
+    "identity_submitted_at",
+    "identity_reviewed_by",
+    "identity_reviewed_at",
+    "identity_rejection_reason",
+)
+
+
+class DuplicateIdentity(DomainError):
+    code = "duplicate_identity"
+    message = _("An account with this identity document already exists.")
+
+
+class DuplicateEmail(DomainError):
+    code = "duplicate_email"
+    message = _("An account with this e-mail address already exists.")
+
+
+@transaction.atomic
+def sign_up(
+    *,
+    email: str,
+    password: str,
+    full_name: str,
+    id_kind: str,
+    id_country: str,
+    id_number: str,
+    phone: str,
+    preferred_language: str,
+) -> User:
+    """Create a bidder account (unverified). Raises DuplicateEmail or DuplicateIdentity."""
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise DuplicateEmail(field="email")
+    if User.objects.filter(id_kind=id_kind, id_country=id_country, id_number=id_number).exists():
+        raise DuplicateIdentity(field="id_number")
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email,
+                password,
+                full_name=full_name,
+                id_kind=id_kind,
+                id_country=id_country,
+                id_number=id_number,
+                phone=phone,
+                preferred_language=preferred_language,
+                role=Role.BIDDER,
+            )
+    except IntegrityError as error:  # a concurrent sign-up with the same e-mail or ID
+        raise DuplicateIdentity(field="id_number") from error
+    audit.record(
+        actor=user,
+        action="user.signed_up",
+        obj=user,
+        after=audit.snapshot(user, ["email", "full_name", "role"]),
+    )
+    return user
+
+
+@transaction.atomic
+def update_profile(*, user: User, full_name: str, phone: str, preferred_language: str) -> User:
+    user = lock_one(User.objects.filter(pk=user.pk))
+    before = audit.snapshot(user, PROFILE_FIELDS)
+    user.full_name, user.phone, user.preferred_language = full_name, phone, preferred_language
+    user.save(update_fields=list(PROFILE_FIELDS))
+    changed_before, changed_after = audit.changes(before, audit.snapshot(user, PROFILE_FIELDS))
+    if changed_after:
+        audit.record(
+            actor=user,
+            action="user.profile_updated",
+            obj=user,
+            before=changed_before,
+            after=changed_after,
+        )
+    return user
+
+
+@transaction.atomic
+def set_language(*, user: User, language: str) -> None:
+    User.objects.filter(pk=user.pk).update(preferred_language=language)
+
+
+@transaction.atomic
+def submit_identity(*, user: User, document: UploadedFile) -> User:
+    """A bidder sends an ID document: unverified or rejected → pending."""
+    user = lock_one(User.objects.filter(pk=user.pk))
+    if user.identity_status not in (IdentityStatus.UNVERIFIED, IdentityStatus.REJECTED):
+        raise InvalidTransition(
+            _("Your identity is already %(status)s."),
+            field="identity_document",
+            params={"status": user.get_identity_status_display()},
+        )
+    before = audit.snapshot(user, IDENTITY_FIELDS)
+    user.identity_document.save(document.name or "document", document, save=False)
+    user.identity_status = IdentityStatus.PENDING
+    user.identity_submitted_at = timezone.now()
+    user.identity_rejection_reason = ""
+    user.save(update_fields=["identity_document", *IDENTITY_FIELDS])
+    audit.record(
+        actor=user,
+        action="user.identity_submitted",
+        obj=user,
+        before=before,
+        after=audit.snapshot(user, IDENTITY_FIELDS),
+    )
+    return user
+
+
+def _review(reviewer: User, subject_id: int, *, status: str, reason: str) -> User:
+    subject = lock_one(User.objects.filter(pk=subject_id))
+    if not access.may_review_identity(reviewer, subject):
+        raise PermissionDenied(_("You may not review this identity."))
+    if subject.identity_status != IdentityStatus.PENDING:
+        raise InvalidTransition(
+            _("Only a pending identity can be reviewed; this one is %(status)s."),
+            params={"status": subject.get_identity_status_display()},
+        )
+    before = audit.snapshot(subject, IDENTITY_FIELDS)
+    subject.identity_status = status
+    subject.identity_reviewed_by = reviewer
+    subject.identity_reviewed_at = timezone.now()
+    subject.identity_rejection_reason = reason
+    subject.save(update_fields=list(IDENTITY_FIELDS))
+    action = (
+        "user.identity_verified" if status == IdentityStatus.VERIFIED else "user.identity_rejected"
+    )
+    audit.record(
+        actor=reviewer,
+        action=action,
+        obj=subject,
+        before=before,
+        after=audit.snapshot(subject, IDENTITY_FIELDS),
+        note=reason,
+    )
+    return subject
+
+
+@transaction.atomic
+def verify_identity(*, reviewer: User, subject_id: int) -> User:
+    """Pending → verified. Raises PermissionDenied or InvalidTransition."""
+    return _review(reviewer, subject_id, status=IdentityStatus.VERIFIED, reason="")
+
+
+@transaction.atomic
+def reject_identity(*, reviewer: User, subject_id: int, reason: str) -> User:
+    """Pending → rejected, with the reason the bidder will read."""
+    if not reason.strip():
+        raise DomainError(
+            _("Give the reason the bidder will read."), code="required", field="reason"
+        )
+    return _review(reviewer, subject_id, status=IdentityStatus.REJECTED, reason=reason.strip())
+
+
+@transaction.atomic
+def assign_role(*, actor: User | None, user_id: int, role: str, court_id: int | None) -> User:
+    """Change a user's role and court; their open sockets close (rights read at connect)."""
+    if role in COURT_ROLES and court_id is None:
+        raise DomainError(
+            _("Staff and supervisors belong to a court."), code="required", field="court"
+        )
+    user = lock_one(User.objects.filter(pk=user_id))
+    before = audit.snapshot(user, ["role", "court"])
+    user.role, user.court_id = role, court_id if role in COURT_ROLES else None
+    user.save(update_fields=["role", "court"])
+    audit.record(
+        actor=actor,
+        action="user.role_changed",
+        obj=user,
+        before=before,
+        after=audit.snapshot(user, ["role", "court"]),
+        court_id=court_id,
+    )
+    events.close_sockets_after_commit(user.pk, "role_changed")
+    return user
+
+
+@transaction.atomic
+def deactivate(*, actor: User | None, user_id: int, reason: str) -> User:
+    user = lock_one(User.objects.filter(pk=user_id))
+    before: dict[str, Any] = {"is_active": user.is_active}
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    audit.record(
+        actor=actor,
+        action="user.deactivated",
+        obj=user,
+        before=before,
+        after={"is_active": False},
+        note=reason,
+    )
+    events.close_sockets_after_commit(user.pk, "deactivated")
+    return user

@@ -1,0 +1,193 @@
+"""Pages of accounts: sign-up, log-in, log-out, profile, identity submission and review."""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import access, events, selectors, services
+from accounts.forms import (
+    EmailAuthenticationForm,
+    IdentityDocumentForm,
+    ProfileForm,
+    RejectIdentityForm,
+    SignUpForm,
+)
+from accounts.models import User
+from accounts.roles import Capability
+from core.errors import DomainError
+from frontend.forms import add_domain_error
+from frontend.language import set_language_cookie
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:profile")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = services.sign_up(
+                email=data["email"],
+                password=data["password1"],
+                full_name=data["full_name"],
+                id_kind=data["id_kind"],
+                id_country=data["id_country"],
+                id_number=data["id_number"],
+                phone=data["phone"],
+                preferred_language=data["preferred_language"],
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            login(request, user, backend="accounts.backends.RoleBackend")
+            messages.success(request, _("Welcome. Verify your identity to take part in auctions."))
+            response = redirect("accounts:identity")
+            set_language_cookie(response, user.preferred_language)
+            return response
+    return render(request, "accounts/sign_up.html", {"form": form}, status=_status(request, form))
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        set_language_cookie(response, form.get_user().preferred_language)
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logs out and closes every live socket of the user at once."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user_id = request.user.pk
+        response = super().post(request, *args, **kwargs)
+        if user_id is not None:
+            events.close_sockets_now(user_id, "logged_out")
+        return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    initial = {
+        "full_name": user.full_name,
+        "phone": user.phone,
+        "preferred_language": user.preferred_language,
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.update_profile(user=user, **form.cleaned_data)
+        messages.success(request, _("Your profile was saved."))
+        response = redirect("accounts:profile")
+        set_language_cookie(response, form.cleaned_data["preferred_language"])
+        return response
+    return render(request, "accounts/profile.html", {"form": form}, status=_status(request, form))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def identity(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    form = IdentityDocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_identity(user=user, document=form.cleaned_data["document"])
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("Your document was sent. Staff will review it shortly."))
+            return redirect("accounts:identity")
+    return render(request, "accounts/identity.html", {"form": form}, status=_status(request, form))
+
+
+@login_required
+def identity_document(request: HttpRequest, user_id: int) -> FileResponse:
+    subject = get_object_or_404(User, pk=user_id)
+    if not access.may_read_identity_document(request.user, subject):  # type: ignore[arg-type]
+        raise Http404
+    if not subject.identity_document:
+        raise Http404
+    content_type, _encoding = mimetypes.guess_type(subject.identity_document.name)
+    response = FileResponse(
+        subject.identity_document.open("rb"),
+        content_type=content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@access.capability_required(Capability.VERIFY_IDENTITY)
+def review_queue(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "PENDING")
+    users = selectors.identity_queue(status=status, search=request.GET.get("q", ""))
+    return render(request, "accounts/review_queue.html", {"users": users, "status": status})
+
+
+@access.capability_required(Capability.VERIFY_IDENTITY)
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, user_id: int) -> HttpResponse:
+    subject = get_object_or_404(User, pk=user_id)
+    reviewer: User = request.user  # type: ignore[assignment]
+    reject_form = RejectIdentityForm(request.POST if "reject" in request.POST else None)
+    if request.method == "POST":
+        try:
+            if "verify" in request.POST:
+                services.verify_identity(reviewer=reviewer, subject_id=subject.pk)
+                messages.success(request, _("The identity was verified."))
+                return redirect("accounts:review_queue")
+            if reject_form.is_valid():
+                services.reject_identity(
+                    reviewer=reviewer,
+                    subject_id=subject.pk,
+                    reason=reject_form.cleaned_data["reason"],
+                )
+                messages.success(request, _("The identity was rejected; the bidder will see why."))
+                return redirect("accounts:review_queue")
+        except DomainError as error:
+            if error.status == 403:
+                raise PermissionDenied from error
+            add_domain_error(reject_form, error)
+    context = {"subject": subject, "reject_form": reject_form}
+    return render(
+        request, "accounts/review.html", context, status=400 if reject_form.errors else 200
+    )
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language; signed-in users keep it as their preference."""
+    language = request.POST.get("language", "")
+    if language not in ("ar", "en"):
+        language = "ar"
+    if request.user.is_authenticated:
+        services.set_language(user=request.user, language=language)
+    next_url = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = redirect(next_url)
+    set_language_cookie(response, language)
+    return response
+
+
+def _status(request: HttpRequest, form: Any) -> int:
+    return 400 if request.method == "POST" and form.errors else 200

@@ -1,0 +1,28 @@
+"""URL routes of the whole site; each app owns its own list."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from core.views import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("frontend.urls")),
+]
+
+if settings.DEBUG:
+    # Public uploads (asset photos) in development; production serves MEDIA_ROOT from the proxy.
+    urlpatterns += [
+        path(
+            "media/<path:path>",
+            serve,
+            {"document_root": settings.MEDIA_ROOT, "show_indexes": False},
+        ),
+    ]
+
+handler403 = "frontend.views.error_403"
+handler404 = "frontend.views.error_404"

@@ -1,0 +1,8 @@
+"""Shared helpers of every app: errors, audit records, transactions."""
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Core"

@@ -1,0 +1,59 @@
+"""Enforcement records; for now the court, which staff and sales belong to."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+CURRENCIES = [
+    ("SAR", _("Saudi riyal")),
+    ("KWD", _("Kuwaiti dinar")),
+    ("BHD", _("Bahraini dinar")),
+    ("AED", _("UAE dirham")),
+    ("OMR", _("Omani rial")),
+    ("JOD", _("Jordanian dinar")),
+    ("VND", _("Vietnamese dong")),
+    ("USD", _("US dollar")),
+]
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a known time zone."), code="time_zone", params={"value": value}
+        )
+
+
+class Court(models.Model):
+    """An execution court: its staff, files and sales belong to it."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2,8}$", _("Use 2 to 8 capital Latin letters."))],
+    )
+    name_ar = models.CharField(_("name in Arabic"), max_length=200)
+    name_en = models.CharField(_("name in English"), max_length=200)
+    city = models.CharField(_("city"), max_length=100)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Riyadh", validators=[validate_time_zone]
+    )
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="SAR")
+
+    class Meta:
+        verbose_name = _("court")
+        verbose_name_plural = _("courts")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_ar if (get_language() or "ar").startswith("ar") else self.name_en

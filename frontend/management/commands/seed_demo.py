@@ -1,0 +1,128 @@
+"""Load the demo data of `make run`: courts, one user per role per court, verified bidders.
+
+Idempotent: running it again changes nothing that is already there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import IdentityStatus, IdKind, User
+from accounts.roles import Role
+from enforcement.models import Court
+
+DEMO_PASSWORD = "mazad-demo-2026"  # noqa: S105 - printed by make run on purpose
+
+COURTS = [
+    {
+        "code": "RYC",
+        "name_ar": "محكمة التنفيذ بالرياض",
+        "name_en": "Riyadh Execution Court",
+        "city": "Riyadh",
+        "time_zone": "Asia/Riyadh",
+        "currency": "SAR",
+    },
+    {
+        "code": "KWC",
+        "name_ar": "إدارة التنفيذ - الكويت",
+        "name_en": "Kuwait Execution Department",
+        "city": "Kuwait City",
+        "time_zone": "Asia/Kuwait",
+        "currency": "KWD",
+    },
+]
+
+# (e-mail local part, role, English name, Arabic-script name is not needed: names are as on ID)
+STAFF = [
+    ("staff", Role.EXECUTION_STAFF, "Execution Officer"),
+    ("finance", Role.FINANCE_STAFF, "Finance Officer"),
+    ("supervisor", Role.SUPERVISOR, "Execution Judge"),
+]
+
+# Valid Saudi national IDs (Luhn) for the demo bidders.
+BIDDERS = [
+    ("bidder1@mazad.example", "Sara Al-Harbi", "1000000008", "+966501234561"),
+    ("bidder2@mazad.example", "Omar Al-Qahtani", "1000000016", "+966501234562"),
+    ("bidder3@mazad.example", "Huda Al-Mutairi", "1000000024", "+966501234563"),
+]
+
+
+def demo_logins() -> list[tuple[str, str]]:
+    """(e-mail, what it is) for every demo login, in the order `make run` prints them."""
+    rows = [
+        (f"{local}.{court['code'].lower()}@mazad.example", f"{role.label} · {court['name_en']}")
+        for court in COURTS
+        for local, role, _name in STAFF
+    ]
+    rows += [(email, f"Bidder (verified) · {name}") for email, name, _id, _phone in BIDDERS]
+    return rows
+
+
+class Command(BaseCommand):
+    help = "Load demo courts, staff of every role and verified bidders (idempotent)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--logins", action="store_true", help="Only print the demo logins.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["logins"]:
+            self.print_logins()
+            return
+        self.load()
+
+    def print_logins(self) -> None:
+        self.stdout.write(f"  Demo logins (password for all: {DEMO_PASSWORD})")
+        for email, what in demo_logins():
+            self.stdout.write(f"    {email:<34} {what}")
+
+    @transaction.atomic
+    def load(self) -> None:
+        courts = {
+            data["code"]: Court.objects.update_or_create(code=data["code"], defaults=data)[0]
+            for data in COURTS
+        }
+        staff_number = 2000000000
+        for code, court in courts.items():
+            for local, role, name in STAFF:
+                staff_number += 1
+                email = f"{local}.{code.lower()}@mazad.example"
+                self._user(
+                    email,
+                    full_name=f"{name} {code}",
+                    role=role,
+                    court=court,
+                    id_kind=IdKind.PASSPORT,
+                    id_country="SA",
+                    id_number=f"P{staff_number % 10**7:07d}",
+                    phone="+966500000000",
+                )
+        now = timezone.now()
+        for email, name, national_id, phone in BIDDERS:
+            self._user(
+                email,
+                full_name=name,
+                role=Role.BIDDER,
+                court=None,
+                id_kind=IdKind.NATIONAL_ID,
+                id_country="SA",
+                id_number=national_id,
+                phone=phone,
+                identity_status=IdentityStatus.VERIFIED,
+                identity_reviewed_at=now,
+                identity_submitted_at=now,
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(courts)} courts, {User.objects.count()} users."
+            )
+        )
+
+    def _user(self, email: str, **fields: Any) -> User:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email, DEMO_PASSWORD, **fields)
+        return user

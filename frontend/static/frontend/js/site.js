@@ -1,0 +1,41 @@
+// The page's own socket: site announcements, personal notifications, and the end of a session.
+const RETRY_MAX_MS = 30000;
+
+function toast(text) {
+  const box = document.getElementById("toasts");
+  if (!box) return;
+  const el = document.createElement("div");
+  el.className = "toast show align-items-center text-bg-dark border-0";
+  el.setAttribute("role", "status");
+  const body = document.createElement("div");
+  body.className = "toast-body";
+  body.textContent = text;
+  el.appendChild(body);
+  box.appendChild(el);
+  setTimeout(() => el.remove(), 8000);
+}
+
+function connect(attempt = 0) {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}/ws/me/`);
+  const lang = document.documentElement.lang;
+  socket.addEventListener("open", () => { attempt = 0; });
+  socket.addEventListener("message", (event) => {
+    const frame = JSON.parse(event.data);
+    if (frame.type === "announcement") {
+      toast(lang === "ar" ? frame.text_ar : frame.text_en);
+    } else if (frame.type === "notification") {
+      toast(frame.text || "");
+      document.dispatchEvent(new CustomEvent("mazad:notification", { detail: frame }));
+    } else if (frame.type === "session_ended") {
+      location.reload();
+    }
+  });
+  socket.addEventListener("close", (event) => {
+    if (event.code === 4001) return;
+    const delay = Math.min(RETRY_MAX_MS, 1000 * 2 ** attempt) * (0.5 + Math.random() / 2);
+    setTimeout(() => connect(attempt + 1), delay);
+  });
+}
+
+if (document.body.dataset.user !== undefined) connect();

@@ -1,0 +1,43 @@
+"""Template helpers: form fields in the site's style."""
+
+from __future__ import annotations
+
+from django import forms, template
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+def _css_class(widget: forms.Widget) -> str:
+    if isinstance(widget, forms.CheckboxInput):
+        return "form-check-input"
+    if isinstance(widget, forms.Select | forms.SelectMultiple):
+        return "form-select"
+    return "form-control"
+
+
+@register.simple_tag
+def field(bound: forms.BoundField, **attrs: str) -> SafeString:
+    """Render a field with its label, help text and errors; errors are tied to the input."""
+    widget = bound.field.widget
+    classes = [_css_class(widget), widget.attrs.get("class", "")]
+    if bound.errors:
+        classes.append("is-invalid")
+    widget_attrs: dict[str, str | bool] = {"class": " ".join(c for c in classes if c), **attrs}
+    describedby = []
+    if bound.help_text:
+        describedby.append(f"{bound.auto_id}_help")
+    if bound.errors:
+        describedby.append(f"{bound.auto_id}_errors")
+        widget_attrs["aria-invalid"] = "true"
+    if describedby:
+        widget_attrs["aria-describedby"] = " ".join(describedby)
+    return render_to_string(
+        "includes/field.html",
+        {
+            "field": bound,
+            "widget": bound.as_widget(attrs=widget_attrs),
+            "is_checkbox": isinstance(widget, forms.CheckboxInput),
+        },
+    )

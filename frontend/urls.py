@@ -1,0 +1,12 @@
+from django.urls import path
+
+from frontend import views
+
+app_name = "frontend"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("auctions/", views.catalog, name="catalog"),
+    path("workspace/", views.workspace, name="workspace"),
+    path("workspace/announce/", views.announce, name="announce"),
+]

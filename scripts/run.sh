@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `make run`: the whole platform on one machine with demo data (SQLite, in-memory channel layer).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-8000}"
+STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-12111}"
+
+scripts/bootstrap.sh run-deps
+PY="$ROOT/.venv/bin/python"
+export DJANGO_SETTINGS_MODULE=config.settings.base
+unset DATABASE_URL REDIS_URL
+export STRIPE_API_BASE="http://127.0.0.1:$STRIPE_MOCK_PORT"
+
+started=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${started[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "Stopped."
+}
+trap cleanup INT TERM EXIT
+
+if ! (exec 3<>"/dev/tcp/127.0.0.1/$STRIPE_MOCK_PORT") 2>/dev/null; then
+  scripts/bootstrap.sh stripe-mock
+  started+=("$(cat var/run/stripe-mock.pid)")
+fi
+
+"$PY" manage.py migrate --noinput -v 0
+"$PY" manage.py seed_demo
+
+"$ROOT/.venv/bin/daphne" -b "$HOST" -p "$PORT" config.asgi:application &
+started+=("$!")
+for _ in $(seq 1 100); do
+  (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null && break
+  sleep 0.1
+done
+
+echo
+echo "  Mazad is running at http://$HOST:$PORT/   (Ctrl-C stops everything started here)"
+echo
+"$PY" manage.py seed_demo --logins
+echo
+wait

@@ -1,0 +1,169 @@
+"""Shared fixtures: users of every role, real web processes, the browser."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from tests.support.servers import ROOT, Server, start_web
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+# Playwright's sync API keeps an event loop on the main thread; the test code itself
+# stays synchronous, so Django's guard against ORM calls from async code is lifted here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings: Any) -> None:
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def court(db: None) -> Any:
+    from enforcement.models import Court
+
+    return Court.objects.create(
+        code="RYC",
+        name_ar="محكمة التنفيذ بالرياض",
+        name_en="Riyadh Execution Court",
+        city="Riyadh",
+        time_zone="Asia/Riyadh",
+        currency="SAR",
+    )
+
+
+@pytest.fixture
+def other_court(db: None) -> Any:
+    from enforcement.models import Court
+
+    return Court.objects.create(
+        code="KWC",
+        name_ar="إدارة التنفيذ بالكويت",
+        name_en="Kuwait Execution Department",
+        city="Kuwait City",
+        time_zone="Asia/Kuwait",
+        currency="KWD",
+    )
+
+
+_id_counter = iter(range(1, 10**6))
+
+
+def make_user(
+    role: str = "BIDDER", *, court: Any = None, verified: bool = False, **fields: Any
+) -> Any:
+    from accounts.models import IdentityStatus, IdKind, User
+
+    number = next(_id_counter)
+    defaults: dict[str, Any] = {
+        "full_name": f"Test Person {number}",
+        "id_kind": IdKind.PASSPORT,
+        "id_country": "SA",
+        "id_number": f"T{number:07d}",
+        "phone": "+966501234567",
+        "role": role,
+        "court": court,
+        "preferred_language": "en",
+    }
+    if verified:
+        defaults.update(
+            identity_status=IdentityStatus.VERIFIED, identity_reviewed_at=timezone.now()
+        )
+    defaults.update(fields)
+    email = defaults.pop("email", f"user{number}-{uuid.uuid4().hex[:6]}@example.com")
+    return User.objects.create_user(email, PASSWORD, **defaults)
+
+
+@pytest.fixture
+def user_factory(db: None) -> Any:
+    return make_user
+
+
+@pytest.fixture
+def bidder(db: None) -> Any:
+    return make_user("BIDDER", verified=True)
+
+
+@pytest.fixture
+def staff(court: Any) -> Any:
+    return make_user("EXECUTION_STAFF", court=court)
+
+
+@pytest.fixture
+def finance(court: Any) -> Any:
+    return make_user("FINANCE_STAFF", court=court)
+
+
+@pytest.fixture
+def supervisor(court: Any) -> Any:
+    return make_user("SUPERVISOR", court=court)
+
+
+def server_env() -> dict[str, str]:
+    """Environment for web processes that share the test database and a private Redis prefix."""
+    database = settings.DATABASES["default"]
+    url = (
+        f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
+        f"{database['PORT']}/{database['NAME']}"
+    )
+    return {
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test_server",
+        "CHANNEL_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "MEDIA_ROOT": str(ROOT / "var" / "test-media"),
+        "PRIVATE_MEDIA_ROOT": str(ROOT / "var" / "test-private"),
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture(scope="session")
+def web_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Server]]:
+    """One daphne and one uvicorn process on the test database, sharing one Redis."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("web process tests need PostgreSQL (make test provides it)")
+    env = server_env()
+    log_dir = ARTIFACTS / "logs"
+    servers = {kind: start_web(kind, env, log_dir) for kind in ("daphne", "uvicorn")}
+    yield servers
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    path = ARTIFACTS / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

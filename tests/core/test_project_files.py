@@ -1,0 +1,80 @@
+"""docker-compose.yml, the README and .ci/run stay in step with the settings."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from tests.support.servers import ROOT
+
+SETTINGS_FILES = [ROOT / "config" / "settings" / name for name in ("base.py", "production.py")]
+
+
+def variables_read_by_settings() -> set[str]:
+    found: set[str] = set()
+    for path in SETTINGS_FILES:
+        found |= set(re.findall(r'env\.\w+\(\s*"([A-Z_]+)"', path.read_text()))
+    return found
+
+
+def compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_settings_read_the_variables_the_deployment_needs():
+    required = {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "STRIPE_API_BASE",
+        "STRIPE_SECRET_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+        "ALLOWED_HOSTS",
+        "SECRET_KEY",
+        "DEBUG",
+        "TIME_ZONE",
+    }
+
+    assert required <= variables_read_by_settings()
+
+
+def test_every_variable_the_settings_read_is_set_for_the_web_service_in_compose():
+    services = compose()["services"]
+    anchors = services["web"].get("environment", {})
+
+    missing = variables_read_by_settings() - set(anchors)
+
+    assert not missing, f"set these in docker-compose.yml: {sorted(missing)}"
+
+
+def test_compose_runs_postgres_redis_stripe_mock_and_uvicorn_with_health_checks():
+    services = compose()["services"]
+
+    assert {"postgres", "redis", "stripe-mock", "web"} <= set(services)
+    for name in ("postgres", "redis", "web"):
+        assert "healthcheck" in services[name], name
+    assert "uvicorn" in " ".join(services["web"]["command"])
+    assert "websockets-sansio" in " ".join(services["web"]["command"])
+    assert services["stripe-mock"]["image"].startswith("stripe/stripe-mock")
+    assert services["web"]["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+
+
+def test_every_variable_the_settings_read_is_documented_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+
+    missing = {name for name in variables_read_by_settings() if f"`{name}`" not in readme}
+
+    assert not missing, f"document in README.md: {sorted(missing)}"
+
+
+def test_ci_runs_make_test_and_nothing_else():
+    lines = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip()
+        and not line.startswith("#")
+        and not line.startswith("set ")
+        and not line.startswith("cd ")
+    ]
+
+    assert lines == ["exec make test"]

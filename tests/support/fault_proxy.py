@@ -1,0 +1,151 @@
+"""A recording, fault-injecting HTTP proxy on loopback, put in front of stripe-mock in tests.
+
+stripe-mock never fails, never deduplicates idempotency keys and never times
+out, so the failure paths of the payment client are exercised through this
+proxy. Each request takes the next scripted fault (or passes through) and is
+recorded with its method, path, Idempotency-Key and body.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What to do with one request.
+
+    kind: "pass"; "status" (answer `status` with `headers` and `body`, upstream not called);
+    "delay" (wait `seconds`, then pass); "drop_response" (forward upstream, then close the
+    connection without answering: the call happened but the client cannot know);
+    "reset" (close the connection before forwarding).
+    """
+
+    kind: str = "pass"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    path: str
+    idempotency_key: str | None
+    body: bytes
+    forwarded: bool
+
+    @property
+    def body_hash(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+
+class FaultProxy:
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.faults: deque[Fault] = deque()
+        self.log: list[Recorded] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> FaultProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def script(self, *faults: Fault) -> None:
+        with self._lock:
+            self.faults.extend(faults)
+
+    def keys(self, path_prefix: str = "/v1/") -> list[str | None]:
+        return [r.idempotency_key for r in self.log if r.path.startswith(path_prefix)]
+
+    def _next_fault(self) -> Fault:
+        with self._lock:
+            return self.faults.popleft() if self.faults else Fault()
+
+    def _record(self, item: Recorded) -> None:
+        with self._lock:
+            self.log.append(item)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                fault = proxy._next_fault()
+                key = self.headers.get("Idempotency-Key")
+                if fault.kind == "reset":
+                    proxy._record(Recorded(self.command, self.path, key, body, False))
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if fault.kind == "status":
+                    proxy._record(Recorded(self.command, self.path, key, body, False))
+                    self._answer(fault.status, fault.headers, fault.body)
+                    return
+                if fault.kind == "delay":
+                    time.sleep(fault.seconds)
+                headers = {
+                    k: v
+                    for k, v in self.headers.items()
+                    if k.lower() not in ("host", "content-length", "connection")
+                }
+                upstream = httpx.request(
+                    self.command,
+                    proxy.upstream + self.path,
+                    headers=headers,
+                    content=body,
+                    timeout=30,
+                )
+                proxy._record(Recorded(self.command, self.path, key, body, True))
+                if fault.kind == "drop_response":
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                passed = {
+                    k: v
+                    for k, v in upstream.headers.items()
+                    if k.lower() in ("content-type", "request-id", "stripe-should-retry")
+                }
+                self._answer(upstream.status_code, passed, upstream.content)
+
+            def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = do_POST = do_DELETE = _serve
+
+        return Handler
