@@ -49,19 +49,23 @@ wait_port() {
 stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
 python_packages() {
+  # $1 is "" (what the platform needs to run) or "[dev]" (plus the test tools);
+  # an install with the test tools also serves `make run`.
   local extras=$1
-  local want
-  want="$(sha256sum pyproject.toml | cut -d' ' -f1)-$extras"
+  local hash
+  hash="$(sha256sum pyproject.toml | cut -d' ' -f1)"
   if [ ! -x "$PY" ]; then
     log "creating the virtualenv in .venv"
-    python3 -m venv "$VENV" || { apt_install python3-venv; python3 -m venv "$VENV"; }
+    python3 -m venv "$VENV" || { apt_install python3-venv; rm -rf "$VENV"; python3 -m venv "$VENV"; }
   fi
-  if ! stamp_ok "$VENV/.mazad-stamp" "$want"; then
-    log "installing Python packages${extras:+ with $extras}"
-    "$PY" -m pip install -q --upgrade pip
-    "$PY" -m pip install -q -e ".$extras"
-    echo "$want" > "$VENV/.mazad-stamp"
+  if stamp_ok "$VENV/.mazad-stamp" "$hash-[dev]" || stamp_ok "$VENV/.mazad-stamp" "$hash-$extras"; then
+    return 0
   fi
+  log "installing Python packages${extras:+ with $extras}"
+  "$PY" -m pip install -q --disable-pip-version-check --upgrade pip
+  "$PY" -m pip install -q --disable-pip-version-check ".$extras" 2>&1 | grep -v -e "Warning" -e "^ *!!" -e "^ *\*\*\*" -e "^ *$" >&2 || true
+  "$PY" -c "import django, channels" || die "the Python packages did not install"
+  echo "$hash-$extras" > "$VENV/.mazad-stamp"
 }
 
 npm_packages() {

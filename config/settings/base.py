@@ -11,7 +11,8 @@ django_stubs_ext.monkeypatch()  # lets admin classes be written ModelAdmin[Model
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 # Every variable read here is documented in README.md (a test checks).
 SECRET_KEY: str = env.str(

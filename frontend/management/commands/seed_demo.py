@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import IdentityStatus, IdKind, User
 from accounts.roles import Role
@@ -76,8 +76,9 @@ class Command(BaseCommand):
 
     def print_logins(self) -> None:
         self.stdout.write(f"  Demo logins (password for all: {DEMO_PASSWORD})")
-        for email, what in demo_logins():
-            self.stdout.write(f"    {email:<34} {what}")
+        with translation.override("en"):
+            for email, what in demo_logins():
+                self.stdout.write(f"    {email:<34} {what}")
 
     @transaction.atomic
     def load(self) -> None:
