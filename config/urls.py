@@ -5,10 +5,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
-from core.views import healthz
+from core.views import healthz, receipt_pdf, receipt_verify
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("receipts/<str:number>/verify/", receipt_verify, name="receipt_verify"),
+    path("receipts/<str:number>.pdf", receipt_pdf, name="receipt_pdf"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("frontend.urls")),

@@ -44,3 +44,66 @@ class AuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}#{self.object_id}"
+
+
+class Counter(models.Model):
+    """The last number issued in a series (for example receipts of 2026); see core.numbering."""
+
+    series = models.CharField(_("series"), max_length=60, unique=True)
+    last = models.PositiveBigIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("counter")
+        verbose_name_plural = _("counters")
+
+    def __str__(self) -> str:
+        return f"{self.series}: {self.last}"
+
+
+class Receipt(models.Model):
+    """A numbered electronic receipt whose content is frozen and hashed when it is issued.
+
+    Anyone holding the PDF can check it on the public verification page, which
+    shows the number, date and content hash recorded here.
+    """
+
+    class Kind(models.TextChoices):
+        ENFORCEMENT_REQUEST = "ENFORCEMENT_REQUEST", _("Enforcement request")
+        PAYMENT = "PAYMENT", _("Payment")
+        REFUND = "REFUND", _("Refund")
+        TRANSFER = "TRANSFER", _("Transfer")
+        BID = "BID", _("Bid acknowledgement")
+        SALE_CERTIFICATE = "SALE_CERTIFICATE", _("Sale certificate")
+
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    issued_at = models.DateTimeField(_("issued"))
+    court = models.ForeignKey(
+        "enforcement.Court",
+        verbose_name=_("court"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    issued_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="receipts",
+    )
+    subject_type = models.CharField(_("about (type)"), max_length=100)
+    subject_id = models.CharField(_("about (id)"), max_length=64)
+    content = models.JSONField(_("content"), encoder=DjangoJSONEncoder)
+    content_hash = models.CharField(_("content hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self) -> str:
+        return self.number

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+import hmac
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from core import receipts
 from core.health import run_checks
+from core.models import Receipt
 
 
 @never_cache
@@ -15,3 +22,40 @@ async def healthz(request: HttpRequest) -> JsonResponse:
     down = sorted(name for name, state in checks.items() if state != "up")
     body = {"status": "down" if down else "up", "down": down, "checks": checks}
     return JsonResponse(body, status=503 if down else 200)
+
+
+def receipt_verify(request: HttpRequest, number: str) -> HttpResponse:
+    """Public: confirms a receipt's number, date and hash; says whether a given hash matches."""
+    receipt = Receipt.objects.select_related("court").filter(number=number).first()
+    given = request.GET.get("h", "").strip().lower()[:128]
+    matches = bool(
+        receipt
+        and given
+        and hmac.compare_digest(given, receipt.content_hash)
+        and receipts.is_intact(receipt)
+    )
+    return render(
+        request,
+        "receipts/verify.html",
+        {"receipt": receipt, "given_hash": given, "matches": matches},
+        status=200 if receipt else 404,
+    )
+
+
+@login_required
+def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """The PDF of a receipt, for the person it was issued to and staff of its court."""
+    receipt = Receipt.objects.select_related("court").filter(number=number).first()
+    if receipt is None or not may_read_receipt(request.user, receipt):
+        raise Http404
+    response = HttpResponse(receipts.render_pdf(receipt), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
+    return response
+
+
+def may_read_receipt(user: Any, receipt: Receipt) -> bool:
+    if receipt.issued_to_id is not None and receipt.issued_to_id == user.pk:
+        return True
+    return bool(
+        user.is_court_staff and receipt.court_id is not None and receipt.court_id == user.court_id
+    )

@@ -120,6 +120,8 @@ messages() {
 }
 
 run_deps() {
+  # PDF receipts are drawn by WeasyPrint, which needs Pango; Noto covers Arabic.
+  apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core gettext
   python_packages ""
   npm_packages
   install_stripe_mock

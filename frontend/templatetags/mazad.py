@@ -41,3 +41,13 @@ def field(bound: forms.BoundField, **attrs: str) -> SafeString:
             "is_checkbox": isinstance(widget, forms.CheckboxInput),
         },
     )
+
+
+@register.simple_tag
+def money(amount_minor: int | None, currency: str) -> str:
+    """An amount in minor units shown in the active language: {% money lot.price_minor "KWD" %}."""
+    from payments.money import Money
+
+    if amount_minor is None:
+        return "—"
+    return Money(int(amount_minor), currency).format()
