@@ -128,6 +128,13 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Live events: published once per event to Redis pub/sub (or in process without Redis) and
+# fanned out by each web process's hub (auction/hub.py).
+LIVE_PREFIX: str = env.str("CHANNEL_PREFIX", default="mazad") + ":live"
+LIVE_CONFLATE_MS: int = env.int("LIVE_CONFLATE_MS", default=10)
+LIVE_SOCKET_QUEUE: int = env.int("LIVE_SOCKET_QUEUE", default=64)
+LIVE_MAX_OVERFLOWS = 3
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.RoleBackend"]
 AUTH_PASSWORD_VALIDATORS = [

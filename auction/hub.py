@@ -1,0 +1,298 @@
+"""The process-local fan-out of live events: one Redis subscription per topic per process.
+
+Why not one channel-layer message per watcher: that costs hundreds of
+microseconds of server CPU per delivered message (DESIGN.md, Known traps), so
+a hot lot with thousands watching saturates a web process. Instead each
+process holds one pub/sub connection to Redis, multiplexing every topic its
+sockets watch ("lot:42", "user:7"). An event is published once, already
+encoded as a JSON frame; the hub writes that same string to each local
+socket's ASGI `send`. Events that arrive within the conflation window leave as
+one frame carrying all of them in order, so the frame rate stays bounded
+while the page stays exact.
+
+Slow sockets never stall a topic: each socket has a bounded queue drained by
+its own writer task. When the queue overflows, the socket's backlog is
+replaced by one `resync` frame (the page then resumes from its last sequence
+number); a socket that overflows again soon after is closed. After a Redis
+error the hub reconnects with backoff, resubscribes, and tells every socket to
+resync, because events may have been missed meanwhile. The broadcast is a
+notification: PostgreSQL and the per-lot sequence numbers are the record.
+
+Without REDIS_URL (the embedded mode of `make run`) publishing goes straight
+to the local hub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import threading
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
+
+import redis
+import redis.asyncio as aioredis
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Close = Callable[[int], Coroutine[Any, Any, None]]
+
+RESYNC_FRAME = '{"type":"resync"}'
+CLOSE_TOO_SLOW = 4008
+CONTROL_TOPIC = "hub"
+
+
+def channel_name(topic: str) -> str:
+    return f"{settings.LIVE_PREFIX}:{topic}"
+
+
+def combine(frames: list[str]) -> str:
+    """One frame for several events, without decoding them: {"type":"batch","events":[...]}."""
+    if len(frames) == 1:
+        return frames[0]
+    return '{"type":"batch","events":[' + ",".join(frames) + "]}"
+
+
+class Subscription:
+    """One socket's place on one topic, with its bounded queue and writer task."""
+
+    __slots__ = ("_close", "_send", "_task", "overflows", "queue", "topic")
+
+    def __init__(self, topic: str, send: Send, close: Close, limit: int) -> None:
+        self.topic = topic
+        self._send = send
+        self._close = close
+        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=limit)
+        self.overflows = 0
+        self._task = asyncio.get_running_loop().create_task(self._write())
+
+    def offer(self, frame: str) -> None:
+        """Queue a frame without waiting; a full queue becomes one resync frame."""
+        try:
+            self.queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self._overflow()
+
+    def _overflow(self) -> None:
+        self.overflows += 1
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        if self.overflows > settings.LIVE_MAX_OVERFLOWS:
+            self._task.cancel()
+            asyncio.get_running_loop().create_task(self._close(CLOSE_TOO_SLOW))
+            return
+        self.queue.put_nowait(RESYNC_FRAME)
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                frame = await self.queue.get()
+                await self._send({"type": "websocket.send", "text": frame})
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.debug("writer of a socket on %s stopped", self.topic, exc_info=True)
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+
+class Hub:
+    """The fan-out of one web process. Use `get_hub()`; it starts on first use."""
+
+    def __init__(self, redis_url: str, *, conflate_seconds: float, queue_limit: int) -> None:
+        self.redis_url = redis_url
+        self.conflate_seconds = conflate_seconds
+        self.queue_limit = queue_limit
+        self.topics: dict[str, set[Subscription]] = defaultdict(set)
+        self.pending: dict[str, list[str]] = {}
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self._pubsub: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+        self.delivered = 0
+        self.reconnects = 0
+
+    # --- sockets ---------------------------------------------------------------------------
+
+    async def join(self, topic: str, send: Send, close: Close) -> Subscription:
+        """Subscribe a socket; returns once the topic's Redis subscription is active."""
+        await self._ensure_started()
+        subscription = Subscription(topic, send, close, self.queue_limit)
+        first = not self.topics[topic]
+        self.topics[topic].add(subscription)
+        if first and self.redis_url:
+            await self._subscribe(topic)
+        return subscription
+
+    async def leave(self, subscription: Subscription) -> None:
+        subscription.stop()
+        members = self.topics.get(subscription.topic)
+        if members is None:
+            return
+        members.discard(subscription)
+        if not members:
+            del self.topics[subscription.topic]
+            if self.redis_url and self._pubsub is not None:
+                with contextlib.suppress(Exception):
+                    await self._pubsub.unsubscribe(channel_name(subscription.topic))
+
+    # --- delivery --------------------------------------------------------------------------
+
+    def deliver(self, topic: str, frame: str) -> None:
+        """Called on the hub's loop for every event of a topic; conflates bursts."""
+        if topic == CONTROL_TOPIC:
+            self._control(frame)
+            return
+        if topic not in self.topics:
+            return
+        waiting = self.pending.get(topic)
+        if waiting is not None:
+            waiting.append(frame)
+            return
+        self.pending[topic] = [frame]
+        assert self.loop is not None
+        if self.conflate_seconds > 0:
+            self.loop.call_later(self.conflate_seconds, self._flush, topic)
+        else:
+            self.loop.call_soon(self._flush, topic)
+
+    def _flush(self, topic: str) -> None:
+        frames = self.pending.pop(topic, None)
+        members = self.topics.get(topic)
+        if not frames or not members:
+            return
+        frame = combine(frames)
+        for subscription in list(members):
+            subscription.offer(frame)
+        self.delivered += len(members)
+
+    def resync_all(self) -> None:
+        """Tell every local socket to resync (events may have been missed)."""
+        for members in self.topics.values():
+            for subscription in list(members):
+                subscription.offer(RESYNC_FRAME)
+
+    def _control(self, frame: str) -> None:
+        message = json.loads(frame)
+        if message.get("type") == "resync_all":
+            self.resync_all()
+
+    # --- Redis -----------------------------------------------------------------------------
+
+    async def _ensure_started(self) -> None:
+        if self.loop is None:
+            self.loop = asyncio.get_running_loop()
+            if self.redis_url:
+                self._reader = self.loop.create_task(self._read_forever())
+        if self.redis_url:
+            await self._connected.wait()
+
+    async def _subscribe(self, topic: str) -> None:
+        try:
+            await self._pubsub.subscribe(channel_name(topic))
+        except Exception:
+            logger.warning("could not subscribe to %s; the hub will resubscribe", topic)
+
+    async def _read_forever(self) -> None:
+        delay = 0.1
+        prefix = f"{settings.LIVE_PREFIX}:"
+        while True:
+            client = aioredis.Redis.from_url(self.redis_url, socket_keepalive=True)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                channels = [channel_name(CONTROL_TOPIC)] + [channel_name(t) for t in self.topics]
+                await pubsub.subscribe(*channels)
+                self._pubsub = pubsub
+                if self.reconnects or delay > 0.1:
+                    self.resync_all()
+                self._connected.set()
+                delay = 0.1
+                while True:
+                    message = await pubsub.get_message(timeout=None)
+                    if message is None or message.get("type") != "message":
+                        continue
+                    topic = message["channel"].decode()[len(prefix) :]
+                    self.deliver(topic, message["data"].decode())
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self.reconnects += 1
+                logger.warning("live event subscription lost (%s); reconnecting", error)
+                self._connected.set()  # sockets still join; they resync when Redis returns
+                await asyncio.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 5.0)
+            finally:
+                self._pubsub = None
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+
+
+_hub: Hub | None = None
+_hub_lock = threading.Lock()
+
+
+def get_hub() -> Hub:
+    global _hub
+    with _hub_lock:
+        if _hub is None:
+            _hub = Hub(
+                settings.REDIS_URL,
+                conflate_seconds=settings.LIVE_CONFLATE_MS / 1000,
+                queue_limit=settings.LIVE_SOCKET_QUEUE,
+            )
+        return _hub
+
+
+# --- publishing (from any thread, after commit) ----------------------------------------------
+
+_publisher: redis.Redis | None = None
+
+
+def _redis_publisher() -> redis.Redis:
+    global _publisher
+    if _publisher is None:
+        # Short timeouts: a Redis outage must never hold up a bid; clients recover by seq.
+        _publisher = redis.Redis.from_url(
+            settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
+        )
+    return _publisher
+
+
+def publish(topic: str, frame: str) -> bool:
+    """Publish one encoded frame to every process watching `topic`. Never raises.
+
+    Returns False when the frame could not be sent (the record stays in
+    PostgreSQL; watchers catch up through their sequence numbers).
+    """
+    if settings.REDIS_URL:
+        try:
+            _redis_publisher().publish(channel_name(topic), frame)
+        except redis.RedisError as error:
+            logger.warning("live event for %s not published: %s", topic, error)
+            return False
+        return True
+    hub = get_hub()
+    if hub.loop is None or hub.loop.is_closed():
+        return False
+    hub.loop.call_soon_threadsafe(hub.deliver, topic, frame)
+    return True
+
+
+async def publish_async(topic: str, frame: str) -> bool:
+    """`publish` for code already on an event loop."""
+    hub = get_hub()
+    if not settings.REDIS_URL:
+        if hub.loop is asyncio.get_running_loop():
+            hub.deliver(topic, frame)
+            return True
+        return publish(topic, frame)
+    return await asyncio.to_thread(publish, topic, frame)
