@@ -11,6 +11,7 @@ from typing import Any
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.events import user_group
+from core.consumers import GroupRefresher
 from frontend.events import ANNOUNCEMENTS_GROUP
 
 CLOSE_SESSION_ENDED = 4001
@@ -19,6 +20,7 @@ MAX_FRAME_BYTES = 1024
 
 class UserSocketConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     groups_joined: list[str]
+    refresher: GroupRefresher | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -27,9 +29,13 @@ class UserSocketConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             self.groups_joined.append(user_group(user.pk))
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
+        self.refresher = GroupRefresher(self.channel_layer, self.channel_name, self.groups_joined)
+        self.refresher.start()
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
+        if self.refresher is not None:
+            self.refresher.stop()
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 

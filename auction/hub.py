@@ -204,7 +204,11 @@ class Hub:
         delay = 0.1
         prefix = f"{settings.LIVE_PREFIX}:"
         while True:
-            client = aioredis.Redis.from_url(self.redis_url, socket_keepalive=True)
+            # No read timeout: the subscription blocks until an event comes (redis-py 8's
+            # default of 5 s would drop it whenever a lot is quiet for 5 s).
+            client = aioredis.Redis.from_url(
+                self.redis_url, socket_keepalive=True, socket_timeout=None, socket_connect_timeout=5
+            )
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 channels = [channel_name(CONTROL_TOPIC)] + [channel_name(t) for t in self.topics]

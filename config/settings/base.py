@@ -110,14 +110,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Channel layer: Redis when REDIS_URL is set, in memory (one process) otherwise.
 # Capacity is raised from channels_redis' default of 100 because it drops
 # messages over capacity silently; max_connections is explicit because redis-py
-# errors instead of waiting when its pool runs out during a reconnect storm.
+# errors instead of waiting when its pool runs out during a reconnect storm; the
+# socket timeout is raised because redis-py 8 defaults to 5 s, which equals
+# channels_redis' blocking-pop timeout and kills every idle consumer after 5 s.
 REDIS_URL: str = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": 1000}],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": 1000,
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                    }
+                ],
                 "capacity": 1500,
                 "expiry": 60,
                 "group_expiry": 86400,

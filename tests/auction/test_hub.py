@@ -215,3 +215,19 @@ def test_after_redis_restarts_the_hub_resubscribes_and_tells_sockets_to_resync(t
     assert hub.reconnects >= 1
     assert socket.frames[0] == RESYNC_FRAME
     assert {"seq": 9} in socket.events()
+
+
+def test_a_quiet_topic_keeps_its_subscription_without_reconnecting():
+    async def scenario():
+        hub = Hub(REDIS_URL, conflate_seconds=0, queue_limit=4)
+        socket = Socket()
+        await hub.join("lot:8", socket.send, socket.close)
+        await asyncio.sleep(6)  # longer than redis-py's default 5 s read timeout
+        await asyncio.to_thread(hub_module.publish, "lot:8", '{"seq":1}')
+        await until(lambda: socket.frames)
+        return socket, hub
+
+    socket, hub = run(scenario)
+
+    assert hub.reconnects == 0
+    assert socket.frames == ['{"seq":1}']

@@ -106,3 +106,51 @@ def test_a_socket_from_the_sites_own_origin_is_accepted(web_servers, kind):
             return await receive_json(socket)
 
     assert run(scenario) == {"type": "pong"}
+
+
+def test_a_socket_open_longer_than_the_group_expiry_still_receives(settings):
+    """With a 2 s group expiry, a socket idle for 6 s still gets an announcement (C4).
+
+    Also guards the Redis socket timeout: with redis-py's default of 5 s the consumer's
+    blocking read would fail after 5 idle seconds.
+    """
+    from channels.layers import channel_layers, get_channel_layer
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+    from frontend.events import ANNOUNCEMENTS_GROUP
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL (make test sets it)")
+    layer = settings.CHANNEL_LAYERS["default"]
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            **layer,
+            "CONFIG": {**layer["CONFIG"], "group_expiry": 2, "prefix": "c4-test"},
+        }
+    }
+    channel_layers.backends.clear()
+
+    async def scenario() -> dict:
+        communicator = WebsocketCommunicator(
+            application,
+            "/ws/me/",
+            headers=[(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")],
+        )
+        connected, _ = await communicator.connect()
+        assert connected
+        await asyncio.sleep(6)
+        await get_channel_layer().group_send(
+            ANNOUNCEMENTS_GROUP,
+            {"type": "site.announcement", "id": 1, "text_ar": "أ", "text_en": "a"},
+        )
+        frame = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return frame
+
+    try:
+        frame = run(scenario)
+    finally:
+        channel_layers.backends.clear()
+
+    assert frame["type"] == "announcement"
