@@ -13,8 +13,9 @@ REFRESH_FRACTION = 0.25
 
 
 def refresh_interval() -> float:
-    expiry = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("group_expiry", 86400)
-    return max(1.0, float(expiry) * REFRESH_FRACTION)
+    config: dict[str, object] = dict(settings.CHANNEL_LAYERS["default"].get("CONFIG", {}))
+    expiry = config.get("group_expiry", 86400)
+    return max(1.0, float(expiry) * REFRESH_FRACTION)  # type: ignore[arg-type]
 
 
 class GroupRefresher:
