@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 from django.conf import settings
 
@@ -13,9 +14,9 @@ REFRESH_FRACTION = 0.25
 
 
 def refresh_interval() -> float:
-    config: dict[str, object] = dict(settings.CHANNEL_LAYERS["default"].get("CONFIG", {}))
-    expiry = config.get("group_expiry", 86400)
-    return max(1.0, float(expiry) * REFRESH_FRACTION)  # type: ignore[arg-type]
+    layer: dict[str, Any] = settings.CHANNEL_LAYERS["default"]
+    expiry = layer.get("CONFIG", {}).get("group_expiry", 86400)
+    return max(1.0, float(expiry) * REFRESH_FRACTION)
 
 
 class GroupRefresher:
