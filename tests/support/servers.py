@@ -138,6 +138,7 @@ def stripe_mock(log_dir: Path, port: int | None = None) -> Iterator[Server]:
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"stripe-mock-{port}.log"
     sock = log_dir / f"stripe-mock-{port}-https.sock"
+    sock.unlink(missing_ok=True)  # left by an earlier stripe-mock on this port
     process = subprocess.Popen(
         [stripe_mock_binary(), "-http-addr", f"127.0.0.1:{port}", "-https-unix", str(sock)],
         stdout=log_path.open("wb"),
