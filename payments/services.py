@@ -36,9 +36,9 @@ from payments.money import Money, stripe_amount
 
 # Stripe's test payment methods a bidder may choose where the provider is in test mode.
 TEST_PAYMENT_METHODS = {
-    "pm_card_visa": "Visa •••• 4242",
-    "pm_card_mastercard": "Mastercard •••• 4444",
-    "pm_card_chargeDeclined": "Visa •••• 0002 (declined)",
+    "pm_card_visa": _("Visa ending in 4242"),
+    "pm_card_mastercard": _("Mastercard ending in 4444"),
+    "pm_card_chargeDeclined": _("Visa ending in 0002 (always declined)"),
 }
 NOTE_MINIMUM_LENGTH = 5
 
