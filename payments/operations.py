@@ -97,10 +97,17 @@ def _refund_created(job: PaymentJob, refund: StripeObject) -> None:
 
 
 def _refund_refused(job: PaymentJob, error: StripeError) -> bool:
+    """The provider refused the refund: it stays requested (the money reserved) for a person.
+
+    Finance staff see the job with the error and may send it again with the
+    same key; only then, or on the provider's event, is anything posted.
+    """
     locked = locks.lock_refund(int(job.subject_id))
     if locked.status == RefundStatus.REQUESTED:
-        outcomes.refund_failed(locked, reason=error.message or error.error_type)
-    return False  # a refused refund always needs a person
+        locked.needs_attention = True
+        locked.failure_reason = (error.message or error.error_type)[:200]
+        locked.save(update_fields=["needs_attention", "failure_reason"])
+    return False
 
 
 register(

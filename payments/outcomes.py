@@ -200,6 +200,8 @@ def refund_paid(
             court=payment.court,
             issued_to=payment.payer,
         )
+    refund.needs_attention = False
+    refund.failure_reason = ""
     if completed:
         refund.status = RefundStatus.SUCCEEDED
         refund.completed_at = refund.completed_at or timezone.now()

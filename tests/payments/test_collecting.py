@@ -348,3 +348,44 @@ def test_someone_else_cannot_pay_or_refund_what_is_not_theirs(court):
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.AWAITING_PAYMENT
     assert PaymentJob.objects.count() == 1
+
+
+def test_a_refused_refund_waits_for_finance_and_posts_once_sent_again(
+    client, court, stripe, proxy, finance
+):
+    import json
+
+    from payments import jobs
+    from tests.support.fault_proxy import Fault
+
+    payment = paid_by_card(client, court, make_user(verified=True), stripe)
+    refused = json.dumps(
+        {
+            "error": {
+                "type": "invalid_request_error",
+                "code": "charge_disputed",
+                "message": "disputed",
+            }
+        }
+    ).encode()
+    proxy.script(Fault("status", 400, {"Content-Type": "application/json"}, refused))
+    refund = services.refund_payment(payment=payment, reason="Not the winner")
+
+    work(stripe)
+    refund.refresh_from_db()
+    job = PaymentJob.objects.get(operation="refund.create")
+    assert (job.status, refund.status, refund.needs_attention) == (
+        JobStatus.NEEDS_ATTENTION,
+        RefundStatus.REQUESTED,
+        True,
+    )
+    assert natural(court, AccountPurpose.BIDDER_DEPOSITS) == DEPOSIT
+
+    jobs.retry_job(actor=finance, job=job)
+    work(stripe)
+    refund.refresh_from_db()
+
+    assert refund.status in (RefundStatus.SENT, RefundStatus.SUCCEEDED)
+    assert not refund.needs_attention
+    assert natural(court, AccountPurpose.BIDDER_DEPOSITS) == Money(0, "SAR")
+    assert {r.idempotency_key for r in proxy.posts("/v1/refunds")} == {job.idempotency_key}
