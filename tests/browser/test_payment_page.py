@@ -103,3 +103,43 @@ def test_a_bidder_pays_a_test_deposit_and_sees_the_receipt(
     pdf = page.request.get(server.base_url + f"/receipts/{payment.receipt.number}.pdf")
     assert pdf.headers["content-type"] == "application/pdf"
     context.close()
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_finance_staff_confirm_a_bank_transfer_and_see_the_ledger(
+    browser, web_servers, screenshot_dir, court, language
+):
+    from payments.models import CourtAccount, Method
+
+    server = web_servers["uvicorn"]
+    CourtAccount.objects.create(court=court, iban="SA0380000000608010167519", bank_name="Demo Bank")
+    payment = services.collect_payment(
+        payer=make_user(verified=True, full_name="Omar Al-Qahtani"),
+        court=court,
+        amount=Money(250_000_000_00, "SAR"),
+        purpose=Purpose.DEPOSIT,
+        reference="registration:villa",
+        method=Method.BANK_TRANSFER,
+    )
+    finance = make_user("FINANCE_STAFF", court=court, preferred_language=language)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language)
+    context.add_cookies([{"name": "mazad_language", "value": language, "url": server.base_url}])
+    page = context.new_page()
+    page.goto(server.base_url + "/accounts/login/")
+    page.fill("input[name=username]", finance.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name=TEXT[language]["login"], exact=True).last.click()
+    page.wait_for_url(server.base_url + "/workspace/")
+
+    page.goto(server.base_url + "/payments/finance/")
+    page.screenshot(path=screenshot_dir / f"finance-{language}.png", full_page=True)
+    page.fill("textarea[name=note]", "Statement line 12, 3 March")
+    page.locator("form[action$='/confirm/'] button[type=submit]").click()
+    page.wait_for_url(server.base_url + "/payments/finance/")
+    page.goto(server.base_url + "/payments/finance/ledger/")
+    page.screenshot(path=screenshot_dir / f"ledger-{language}.png", full_page=True)
+
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert page.locator("table.ledger-table").first.is_visible()
+    context.close()
