@@ -12,6 +12,7 @@ urlpatterns = [
     path("receipts/<str:number>/verify/", receipt_verify, name="receipt_verify"),
     path("receipts/<str:number>.pdf", receipt_pdf, name="receipt_pdf"),
     path("accounts/", include("accounts.urls")),
+    path("payments/", include("payments.urls")),
     path("admin/", admin.site.urls),
     path("", include("frontend.urls")),
 ]

@@ -30,7 +30,12 @@ fi
 "$PY" manage.py migrate --noinput -v 0
 "$PY" manage.py seed_demo
 
+"$PY" manage.py seed_payments_demo
+
 "$ROOT/.venv/bin/daphne" -b "$HOST" -p "$PORT" config.asgi:application &
+started+=("$!")
+# The payment worker: runs payment jobs and processes the provider's events; stopped with the rest.
+"$PY" manage.py run_payment_worker &
 started+=("$!")
 for _ in $(seq 1 100); do
   (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null && break

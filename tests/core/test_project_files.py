@@ -59,6 +59,25 @@ def test_compose_runs_postgres_redis_stripe_mock_and_uvicorn_with_health_checks(
     assert services["web"]["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
 
 
+def test_compose_runs_the_payment_worker_with_the_web_services_settings_after_migrating():
+    services = compose()["services"]
+    worker = services["worker"]
+
+    assert worker["command"] == ["python", "manage.py", "run_payment_worker"]
+    assert worker["environment"] == services["web"]["environment"]
+    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert worker["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_make_run_starts_and_stops_the_payment_worker():
+    script = (ROOT / "scripts" / "run.sh").read_text()
+
+    assert "manage.py run_payment_worker &" in script
+    assert script.index("run_payment_worker &") < script.index(
+        'started+=("$!")', script.index("run_payment_worker &")
+    )
+
+
 def test_every_variable_the_settings_read_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text()
 

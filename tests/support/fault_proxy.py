@@ -4,6 +4,12 @@ stripe-mock never fails, never deduplicates idempotency keys and never times
 out, so the failure paths of the payment client are exercised through this
 proxy. Each request takes the next scripted fault (or passes through) and is
 recorded with its method, path, Idempotency-Key and body.
+
+With `idempotent=True` the proxy also keeps Stripe's promise that stripe-mock
+does not: the first answer to a POST is stored under its Idempotency-Key and
+replayed for every later request with that key (and the same body; another
+body gets Stripe's 400 idempotency_error), so "exactly one object" can be
+counted from `created_ids()`.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ class Fault:
     kind: "pass"; "status" (answer `status` with `headers` and `body`, upstream not called);
     "delay" (wait `seconds`, then pass); "drop_response" (forward upstream, then close the
     connection without answering: the call happened but the client cannot know);
-    "reset" (close the connection before forwarding).
+    "reset" (close the connection before forwarding); "slow_response" (forward upstream at
+    once, answer after `seconds`: the API acted, the client timed out); "fail_after_forward"
+    (forward upstream, then answer `status` with `headers`: a 5xx whose object exists).
     """
 
     kind: str = "pass"
@@ -50,14 +58,20 @@ class Recorded:
 
 
 class FaultProxy:
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, *, idempotent: bool = False, port: int = 0) -> None:
         self.upstream = upstream.rstrip("/")
+        self.idempotent = idempotent
         self.faults: deque[Fault] = deque()
         self.log: list[Recorded] = []
+        # Idempotency-Key -> (body sent, status, headers, answer) of the first upstream answer.
+        self.stored: dict[str, tuple[bytes, int, dict[str, str], bytes]] = {}
+        self.created: list[str] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -77,6 +91,45 @@ class FaultProxy:
 
     def keys(self, path_prefix: str = "/v1/") -> list[str | None]:
         return [r.idempotency_key for r in self.log if r.path.startswith(path_prefix)]
+
+    def posts(self, path_prefix: str = "/v1/") -> list[Recorded]:
+        return [r for r in self.log if r.method == "POST" and r.path.startswith(path_prefix)]
+
+    def created_ids(self) -> list[str]:
+        """Ids of the objects upstream answered with for first-seen keys (idempotent mode)."""
+        with self._lock:
+            return list(self.created)
+
+    def _replay(self, key: str | None, body: bytes) -> tuple[int, dict[str, str], bytes] | None:
+        if not (self.idempotent and key):
+            return None
+        with self._lock:
+            stored = self.stored.get(key)
+        if stored is None:
+            return None
+        sent, status, headers, answer = stored
+        if sent != body:
+            error = (
+                b'{"error": {"type": "idempotency_error", "message": "Keys for idempotent '
+                b'requests can only be used with the same parameters they were first used with."}}'
+            )
+            return 400, {"Content-Type": "application/json"}, error
+        return status, {**headers, "Idempotent-Replayed": "true"}, answer
+
+    def _store(self, key: str | None, body: bytes, upstream: httpx.Response) -> None:
+        if not (self.idempotent and key) or upstream.status_code >= 500:
+            return
+        headers = {"Content-Type": upstream.headers.get("content-type", "application/json")}
+        with self._lock:
+            if key in self.stored:
+                return
+            self.stored[key] = (body, upstream.status_code, headers, upstream.content)
+            try:
+                created = upstream.json().get("id")
+            except ValueError:
+                created = None
+            if created:
+                self.created.append(str(created))
 
     def _next_fault(self) -> Fault:
         with self._lock:
@@ -111,23 +164,46 @@ class FaultProxy:
                     return
                 if fault.kind == "delay":
                     time.sleep(fault.seconds)
+                replayed = proxy._replay(key, body) if self.command == "POST" else None
+                if replayed is not None:
+                    proxy._record(Recorded(self.command, self.path, key, body, False))
+                    if fault.kind != "drop_response":
+                        self._answer(*replayed)
+                    else:
+                        self.close_connection = True
+                        self.connection.close()
+                    return
                 headers = {
                     k: v
                     for k, v in self.headers.items()
                     if k.lower() not in ("host", "content-length", "connection")
                 }
-                upstream = httpx.request(
-                    self.command,
-                    proxy.upstream + self.path,
-                    headers=headers,
-                    content=body,
-                    timeout=30,
-                )
+                try:
+                    upstream = httpx.request(
+                        self.command,
+                        proxy.upstream + self.path,
+                        headers=headers,
+                        content=body,
+                        timeout=30,
+                    )
+                except httpx.TransportError:
+                    # Upstream down: the client sees its connection closed, as if refused.
+                    proxy._record(Recorded(self.command, self.path, key, body, False))
+                    self.close_connection = True
+                    self.connection.close()
+                    return
+                if self.command == "POST":
+                    proxy._store(key, body, upstream)
                 proxy._record(Recorded(self.command, self.path, key, body, True))
                 if fault.kind == "drop_response":
                     self.close_connection = True
                     self.connection.close()
                     return
+                if fault.kind == "fail_after_forward":
+                    self._answer(fault.status, fault.headers, fault.body)
+                    return
+                if fault.kind == "slow_response":
+                    time.sleep(fault.seconds)
                 passed = {
                     k: v
                     for k, v in upstream.headers.items()

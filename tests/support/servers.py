@@ -132,12 +132,13 @@ def stripe_mock_binary() -> str:
 
 
 @contextmanager
-def stripe_mock(log_dir: Path) -> Iterator[Server]:
-    """A stripe-mock of the test's own on a free port, stopped afterwards."""
-    port = free_port()
+def stripe_mock(log_dir: Path, port: int | None = None) -> Iterator[Server]:
+    """A stripe-mock of the test's own (on a free port unless given), stopped afterwards."""
+    port = port or free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"stripe-mock-{port}.log"
     sock = log_dir / f"stripe-mock-{port}-https.sock"
+    sock.unlink(missing_ok=True)  # left by an earlier stripe-mock on this port
     process = subprocess.Popen(
         [stripe_mock_binary(), "-http-addr", f"127.0.0.1:{port}", "-https-unix", str(sock)],
         stdout=log_path.open("wb"),

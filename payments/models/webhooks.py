@@ -1,0 +1,45 @@
+"""Events received from the payment provider, each stored once."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventStatus(models.TextChoices):
+    RECEIVED = "RECEIVED", _("Received")
+    PROCESSED = "PROCESSED", _("Processed")
+    IGNORED = "IGNORED", _("Ignored")
+    FAILED = "FAILED", _("Failed")
+
+
+class WebhookEvent(models.Model):
+    """A verified event. Unique by id, and by (type, object): a repeat of either is a duplicate."""
+
+    event_id = models.CharField(_("event id"), max_length=100, unique=True)
+    type = models.CharField(_("type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=100)
+    livemode = models.BooleanField(_("live mode"), default=False)
+    created = models.BigIntegerField(_("created (provider time)"), default=0)
+    payload = models.JSONField(_("payload"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=EventStatus.choices, default=EventStatus.RECEIVED
+    )
+    note = models.TextField(_("note"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment provider event")
+        verbose_name_plural = _("payment provider events")
+        ordering = ["received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type", "object_id"], name="payments_webhookevent_one_per_object_and_type"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "received_at"], name="payments_event_status")]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,81 @@
+"""Reads of the payment app for pages and for other apps; nothing here changes state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from payments.models import (
+    DistributionHold,
+    JobStatus,
+    JournalEntry,
+    Method,
+    Payment,
+    PaymentJob,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
+
+
+def payments_of(payer: Any) -> QuerySet[Payment]:
+    return Payment.objects.filter(payer=payer).select_related("court", "receipt")
+
+
+def payment_of(payer: Any, public_id: Any) -> Payment | None:
+    """The payer's own payment, or None (someone else's looks the same as a missing one)."""
+    return payments_of(payer).filter(public_id=public_id).first()
+
+
+def payment_for_bank_reference(reference: str) -> Payment | None:
+    """The bank-transfer payment a statement line's reference names (for reconciliation)."""
+    return Payment.objects.filter(bank_reference=reference.replace(" ", "").upper()).first()
+
+
+def has_distribution_hold(*, court: Any, file_number: str) -> bool:
+    """Whether something (a disputed card payment) stops the file's proceeds being paid out."""
+    return DistributionHold.objects.filter(
+        court=court, file_number=file_number, released_at__isnull=True
+    ).exists()
+
+
+def jobs_needing_attention(court: Any) -> QuerySet[PaymentJob]:
+    return PaymentJob.objects.filter(court=court, status=JobStatus.NEEDS_ATTENTION).order_by(
+        "-finished_at"
+    )
+
+
+def refunds_needing_attention(court: Any) -> QuerySet[Refund]:
+    return (
+        Refund.objects.filter(payment__court=court)
+        .filter(Q(needs_attention=True) | Q(status=RefundStatus.AWAITING_BANK))
+        .select_related("payment", "payment__payer")
+    )
+
+
+def transfers_awaiting(court: Any) -> QuerySet[Payment]:
+    return Payment.objects.filter(
+        court=court, method=Method.BANK_TRANSFER, status=PaymentStatus.AWAITING_PAYMENT
+    ).select_related("payer")
+
+
+def open_holds(court: Any) -> QuerySet[DistributionHold]:
+    return DistributionHold.objects.filter(court=court, released_at__isnull=True)
+
+
+def recent_entries(court: Any, *, limit: int = 50) -> QuerySet[JournalEntry]:
+    return (
+        JournalEntry.objects.filter(court=court)
+        .prefetch_related("postings__account")
+        .order_by("-posted_at", "-id")[:limit]
+    )
+
+
+def attention_count(court: Any) -> int:
+    """How many things wait for finance staff (shown on the workspace card)."""
+    return (
+        jobs_needing_attention(court).count()
+        + refunds_needing_attention(court).count()
+        + transfers_awaiting(court).count()
+    )
