@@ -112,7 +112,8 @@ def test_an_order_goes_from_requested_to_lifted(staff, supervisor, file, agency)
     order.refresh_from_db()
     assert order.status == SeizureOrder.Status.LIFTED
     assert order.amount_seized_minor == 1_000_00
-    assert order.issued_by == supervisor and order.lifted_by == supervisor
+    assert order.issued_by == supervisor
+    assert order.lifted_by == supervisor
 
 
 def test_staff_cannot_issue_an_order(staff, file, agency):
