@@ -6,12 +6,15 @@ from django.urls import include, path
 from django.views.static import serve
 
 from core.views import healthz, receipt_pdf, receipt_verify
+from enforcement.api import api as agency_api
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("receipts/<str:number>/verify/", receipt_verify, name="receipt_verify"),
     path("receipts/<str:number>.pdf", receipt_pdf, name="receipt_pdf"),
     path("accounts/", include("accounts.urls")),
+    path("workspace/", include("frontend.workspace.urls")),
+    path("api/v1/", agency_api.urls),
     path("admin/", admin.site.urls),
     path("", include("frontend.urls")),
 ]

@@ -8,6 +8,7 @@ asset's status.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal
@@ -282,7 +283,7 @@ def remove_encumbrance(*, actor: User, encumbrance_id: int) -> None:
 
 
 @transaction.atomic
-def add_photos(*, actor: User, asset_id: int, uploads: list[UploadedFile]) -> list[AssetPhoto]:
+def add_photos(*, actor: User, asset_id: int, uploads: Sequence[UploadedFile]) -> list[AssetPhoto]:
     """Add photos (each validated, re-encoded and thumbnailed); all or none are added."""
     asset = locked_own_asset(actor, asset_id)
     if asset.status in (SeizedAsset.Status.SOLD, SeizedAsset.Status.RELEASED):

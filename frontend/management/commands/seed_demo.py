@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from accounts.models import IdentityStatus, IdKind, User
 from accounts.roles import Role
 from enforcement.models import Court
+from frontend.management import demo_enforcement
 
 DEMO_PASSWORD = "mazad-demo-2026"  # noqa: S105 - printed by make run on purpose
 
@@ -59,6 +60,10 @@ def demo_logins() -> list[tuple[str, str]]:
         for local, role, _name in STAFF
     ]
     rows += [(email, f"Bidder (verified) · {name}") for email, name, _id, _phone in BIDDERS]
+    rows += [
+        (email, f"Agency · {name}{'' if country == 'SA' else ' (Kuwait)'}")
+        for email, country, _kind, name in demo_enforcement.agency_logins()
+    ]
     return rows
 
 
@@ -116,9 +121,28 @@ class Command(BaseCommand):
                 identity_reviewed_at=now,
                 identity_submitted_at=now,
             )
+        agencies = demo_enforcement.agencies()
+        for number, (email, country, kind, name) in enumerate(demo_enforcement.agency_logins()):
+            self._user(
+                email,
+                full_name=f"{name} officer",
+                role=Role.AGENCY,
+                agency=agencies[(country, kind)],
+                id_kind=IdKind.PASSPORT,
+                id_country=country,
+                id_number=f"A{3000000 + number:07d}",
+                phone="+966500000000",
+            )
+        files = 0
+        for code, court in courts.items():
+            staff = User.objects.get(email=f"staff.{code.lower()}@mazad.example")
+            supervisor = User.objects.get(email=f"supervisor.{code.lower()}@mazad.example")
+            with translation.override("en"):
+                files += demo_enforcement.seed_court(court, staff, supervisor, agencies)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {len(courts)} courts, {User.objects.count()} users."
+                f"Demo data ready: {len(courts)} courts, {User.objects.count()} users, "
+                f"{files} new enforcement files."
             )
         )
 
