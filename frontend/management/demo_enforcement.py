@@ -283,7 +283,8 @@ def _seed_file(
         return  # one file stays without assets, as new files are
     for number in range(1 if index % 3 == 2 else 2):
         _seed_asset(file, staff, supervisor, agency, country, rng, index * 2 + number, today, kind)
-        _seed_letter(file, staff, file.assets.order_by("-pk").first(), agency, index + number, today)
+        latest = file.assets.order_by("-pk").first()
+        _seed_letter(file, staff, latest, agency, index + number, today)
 
 
 def _seed_asset(
