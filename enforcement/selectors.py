@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import NotFound
 from core.models import AuditRecord
 from enforcement import access, engine
+from enforcement import history as labels
 from enforcement.models import (
     AgencyLetter,
     Appraisal,
@@ -123,6 +124,18 @@ class HistoryEntry:
     status_before: str | None
     status_after: str | None
     note: str
+
+    @property
+    def label(self) -> Any:
+        return labels.action_label(self.action)
+
+    @property
+    def status_before_label(self) -> Any:
+        return labels.status_label(self.status_before)
+
+    @property
+    def status_after_label(self) -> Any:
+        return labels.status_label(self.status_after)
 
 
 def history(obj: Any) -> list[HistoryEntry]:

@@ -156,6 +156,19 @@ class EnforcementFile(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    def _names(self, role: str) -> str:
+        separator = "، " if (get_language() or "ar").startswith("ar") else ", "
+        return separator.join(fp.party.name for fp in self.file_parties.all() if fp.role == role)
+
+    @property
+    def applicant_names(self) -> str:
+        """Names of the applicants (prefetch `file_parties__party` when listing files)."""
+        return self._names("APPLICANT")
+
+    @property
+    def debtor_names(self) -> str:
+        return self._names("DEBTOR")
+
 
 class FileParty(models.Model):
     """A party's role on a file: applicant (creditor) or debtor."""

@@ -36,6 +36,7 @@ from enforcement.models import (
 )
 from enforcement.services.common import check_transition, positive, required, transition
 from enforcement.services.files import locked_own_file, refuse_if_final, validated
+from payments.money import Money
 
 MAX_PHOTOS = 20
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -409,7 +410,7 @@ def record_appraisal(
         actor=actor,
         court_id=asset.court_id,
         fields=(),
-        note=f"{appraiser} {appraised_on.isoformat()} {value_minor} {asset.currency}",
+        note=f"{appraiser} · {Money(value_minor, asset.currency)}",
     )
     return appraisal
 
