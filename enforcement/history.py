@@ -49,7 +49,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "request.rejected": _("Request rejected"),
 }
 
-STATUS_LABELS: dict[str, Promise] = {}
+STATUS_LABELS: dict[str, str | Promise] = {}
 for choices in (
     EnforcementFile.Status,
     SeizureOrder.Status,
