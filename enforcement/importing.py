@@ -121,6 +121,7 @@ def normalise_codes(row: Row) -> Row:
     for name in CODED_COLUMNS:
         value = clean.get(name, "").strip()
         clean[name] = ARABIC_CODES.get(value, value.upper().replace(" ", "_"))
+    clean["occupancy"] = clean["occupancy"] or "VACANT"
     return clean
 
 

@@ -169,6 +169,14 @@ def register_asset(
     """Register a seized asset on an open file. Staff who manage files only."""
     file = locked_own_file(actor, file_id)
     refuse_if_final(file)
+    if (
+        import_key
+        and SeizedAsset.objects.filter(court_id=file.court_id, import_key=import_key).exists()
+    ):
+        # The unique constraint is the guarantee; this only names the refusal precisely.
+        raise DomainError(
+            _("This row was already imported."), code="already_imported", field="import_key"
+        )
     values = check_details(details, file_id=file.pk)
     asset = SeizedAsset(
         court_id=file.court_id,
