@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -168,6 +170,12 @@ class EnforcementFile(models.Model):
     @property
     def debtor_names(self) -> str:
         return self._names("DEBTOR")
+
+    def balance_owed(self) -> Any:
+        """Claim + costs − paid to the applicant, as Money (see selectors.balance_owed)."""
+        from enforcement.selectors import balance_owed
+
+        return balance_owed(self)
 
 
 class FileParty(models.Model):

@@ -20,7 +20,7 @@ from enforcement import access, engine, selectors, services
 from enforcement.models import Appraisal, AssetDocument, AssetPhoto, Encumbrance, SeizedAsset
 from enforcement.services.assets import EDITABLE
 from frontend.workspace.common import act, attempt, form_status, raise_for_status, serve_private
-from frontend.workspace.files import _file, _plain
+from frontend.workspace.files import file_or_404, plain_amount
 from frontend.workspace.forms import (
     AppraisalForm,
     AssetForm,
@@ -46,7 +46,7 @@ def _back(asset_id: int, anchor: str = "") -> str:
 @capability_required(Capability.MANAGE_FILES)
 @require_http_methods(["GET", "POST"])
 def asset_create(request: HttpRequest, file_id: int) -> HttpResponse:
-    file = _file(request, file_id)
+    file = file_or_404(request, file_id)
     kind = request.GET.get("kind", "VEHICLE")
     form = AssetForm(request.POST or None, file=file, initial={"kind": kind, "occupancy": "VACANT"})
     photos = PhotosForm(request.POST or None, request.FILES or None)
@@ -87,7 +87,7 @@ def asset_edit(request: HttpRequest, asset_id: int) -> HttpResponse:
     }
     initial["order"] = asset.order
     if asset.transfer_costs_minor is not None:
-        initial["transfer_costs"] = _plain(asset.transfer_costs_minor, asset.currency)
+        initial["transfer_costs"] = plain_amount(asset.transfer_costs_minor, asset.currency)
     form = AssetForm(request.POST or None, file=asset.file, initial=initial)
     if request.method == "POST" and form.is_valid():
         done = attempt(

@@ -41,7 +41,7 @@ STATUS_ACTIONS = {
 }
 
 
-def _file(request: HttpRequest, file_id: int) -> EnforcementFile:
+def file_or_404(request: HttpRequest, file_id: int) -> EnforcementFile:
     try:
         return selectors.get_file(request.user, file_id)
     except DomainError as error:
@@ -112,7 +112,7 @@ def file_create(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.VIEW_FILES)
 def file_detail(request: HttpRequest, file_id: int) -> HttpResponse:
-    file = _file(request, file_id)
+    file = file_or_404(request, file_id)
     status_actions = STATUS_ACTIONS.get(file.status, [])
     labels = dict(FileStatusForm.base_fields["action"].choices)  # type: ignore[attr-defined]
     context = {
@@ -136,13 +136,13 @@ def file_detail(request: HttpRequest, file_id: int) -> HttpResponse:
 @capability_required(Capability.MANAGE_FILES)
 @require_http_methods(["GET", "POST"])
 def file_edit(request: HttpRequest, file_id: int) -> HttpResponse:
-    file = _file(request, file_id)
+    file = file_or_404(request, file_id)
     initial = {
         "instrument_kind": file.instrument_kind,
         "instrument_reference": file.instrument_reference,
         "instrument_issued_on": file.instrument_issued_on,
-        "claim": _plain(file.claim_minor, file.currency),
-        "costs": _plain(file.costs_minor, file.currency),
+        "claim": plain_amount(file.claim_minor, file.currency),
+        "costs": plain_amount(file.costs_minor, file.currency),
         "assigned_to": file.assigned_to,
     }
     data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
@@ -167,14 +167,14 @@ def file_edit(request: HttpRequest, file_id: int) -> HttpResponse:
     return render(request, "enforcement/file_form.html", context, status=form_status(request, form))
 
 
-def _plain(amount_minor: int, currency: str) -> str:
+def plain_amount(amount_minor: int, currency: str) -> str:
     return str(Money(amount_minor, currency).to_decimal())
 
 
 @capability_required(Capability.MANAGE_FILES)
 @require_http_methods(["GET", "POST"])
 def party_add(request: HttpRequest, file_id: int) -> HttpResponse:
-    file = _file(request, file_id)
+    file = file_or_404(request, file_id)
     form = PartyRoleForm(request.POST or None, initial={"role": request.GET.get("role", "DEBTOR")})
     if request.method == "POST" and form.is_valid():
         party = attempt(
@@ -218,14 +218,14 @@ def file_status(request: HttpRequest, file_id: int) -> HttpResponse:
 
 @capability_required(Capability.VIEW_FILES)
 def instrument_document(request: HttpRequest, file_id: int) -> HttpResponseBase:
-    file = _file(request, file_id)
+    file = file_or_404(request, file_id)
     return serve_private(file.instrument_document)
 
 
 @capability_required(Capability.MANAGE_FILES)
 @require_http_methods(["GET", "POST"])
 def order_create(request: HttpRequest, file_id: int) -> HttpResponse:
-    file = _file(request, file_id)
+    file = file_or_404(request, file_id)
     form = OrderForm(request.POST or None, file=file, initial={"kind": request.GET.get("kind", "")})
     if request.method == "POST" and form.is_valid():
         order = attempt(

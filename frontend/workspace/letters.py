@@ -22,7 +22,7 @@ from enforcement import letters as letter_documents
 from enforcement import selectors, services
 from enforcement.models import AgencyLetter
 from frontend.workspace.common import act, attempt, form_status, raise_for_status, serve_private
-from frontend.workspace.files import _file
+from frontend.workspace.files import file_or_404
 from frontend.workspace.forms import AnswerForm, LetterForm, TokenForm
 
 
@@ -45,7 +45,7 @@ def _letter(request: HttpRequest, letter_id: int) -> AgencyLetter:
 @capability_required(Capability.MANAGE_FILES)
 @require_http_methods(["GET", "POST"])
 def letter_send(request: HttpRequest, file_id: int) -> HttpResponse:
-    file = _file(request, file_id)
+    file = file_or_404(request, file_id)
     initial = {
         "subject_kind": request.GET.get("subject", "SEIZE"),
         "language": "ar",

@@ -225,6 +225,7 @@ def test_schemathesis_finds_no_server_error(web_servers, court, staff, agency, a
         text=True,
         timeout=240,
         check=False,
+        cwd=report,
     )
 
     (report / "output.txt").write_text(result.stdout + result.stderr)
