@@ -347,7 +347,7 @@ class Migration(migrations.Migration):
                 ('instrument_document', models.FileField(storage=core.storage.private_storage, upload_to='requests/%Y/', verbose_name='scanned instrument')),
                 ('claim_minor', models.BigIntegerField(verbose_name='claim amount')),
                 ('currency', models.CharField(max_length=3, verbose_name='currency')),
-                ('status', models.CharField(choices=[('SUBMITTED', 'Submitted'), ('ACCEPTED', 'Accepted'), ('REJECTED', 'Rejected')], default='SUBMITTED', max_length=10, verbose_name='status')),
+                ('status', models.CharField(choices=[('SUBMITTED', 'Awaiting decision'), ('ACCEPTED', 'Accepted'), ('REJECTED', 'Rejected')], default='SUBMITTED', max_length=10, verbose_name='status')),
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='decided')),
                 ('rejection_reason', models.TextField(blank=True, verbose_name='reason for rejection')),
                 ('court', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='requests', to='enforcement.court', verbose_name='court')),

@@ -206,7 +206,7 @@ class EnforcementRequest(models.Model):
     """An applicant's online request that, once accepted by staff, opens a file."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "SUBMITTED", _("Submitted")
+        SUBMITTED = "SUBMITTED", _("Awaiting decision")
         ACCEPTED = "ACCEPTED", _("Accepted")
         REJECTED = "REJECTED", _("Rejected")
 

@@ -413,3 +413,37 @@ def _seed_letter(
             if letter.language == "ar"
             else "Done: the seizure is recorded on our registers.",
         )
+
+
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def seed_requests(court: Court, staff: Any, bidders: list[Any]) -> None:
+    """Two online requests per court: one awaiting a decision, one rejected with its reason."""
+    from enforcement.models import EnforcementRequest
+
+    if EnforcementRequest.objects.filter(court=court).exists():
+        return
+    country = COUNTRY_OF_COURT.get(court.code, "SA")
+    today = timezone.localdate()
+    for number, bidder in enumerate(bidders[:2]):
+        request = services.submit_request(
+            applicant=bidder,
+            court=court,
+            debtor=_party(country, 40 + number, company=False),
+            instrument=services.Instrument(
+                "CHEQUE", f"CHQ-{court.code}-{7781 + number}", today - timedelta(days=30)
+            ),
+            claim_minor=(25_000 + 10_000 * number) * 10 ** (3 if court.currency == "KWD" else 2),
+            applicant_iban=_iban(country, 9000 + number),
+            document=SimpleUploadedFile("cheque.pdf", DEMO_PDF, content_type="application/pdf"),
+        )
+        if number == 1:
+            services.reject_request(
+                actor=staff,
+                request_id=request.pk,
+                reason="The cheque copy is not legible; file it again.",
+            )

@@ -144,6 +144,7 @@ class FileForm(forms.Form):
         self.fields["assigned_to"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             court_id=court_id, role__in=["EXECUTION_STAFF", "SUPERVISOR"], is_active=True
         ).order_by("full_name")
+        self.fields["assigned_to"].label_from_instance = lambda user: user.full_name  # type: ignore[attr-defined]
         self.fields["claim"].help_text = _("In %(currency)s.") % {"currency": currency}
 
     def clean_claim(self) -> int:

@@ -5,8 +5,10 @@ Idempotent: running it again changes nothing that is already there.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone, translation
@@ -139,6 +141,8 @@ class Command(BaseCommand):
             supervisor = User.objects.get(email=f"supervisor.{code.lower()}@mazad.example")
             with translation.override("en"):
                 files += demo_enforcement.seed_court(court, staff, supervisor, agencies)
+                bidders = list(User.objects.filter(role=Role.BIDDER).order_by("email"))
+                demo_enforcement.seed_requests(court, staff, bidders)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(courts)} courts, {User.objects.count()} users, "
@@ -149,5 +153,12 @@ class Command(BaseCommand):
     def _user(self, email: str, **fields: Any) -> User:
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(email, DEMO_PASSWORD, **fields)
+            user = User.objects.create_user(email, None, **fields)
+            # One hash for every demo login: hashing is deliberately slow, the demo need not be.
+            user.password = self._password_hash()
+            user.save(update_fields=["password"])
         return user
+
+    @functools.cache  # noqa: B019 - one command run, a handful of calls
+    def _password_hash(self) -> str:
+        return make_password(DEMO_PASSWORD)
