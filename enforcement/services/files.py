@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -186,7 +187,7 @@ def open_file(
     if costs_minor < 0:
         raise DomainError(_("Costs cannot be negative."), code="amount_not_negative", field="costs")
     _check_assignee(court.pk, assigned_to)
-    year = timezone.localtime(timezone.now()).year
+    year = timezone.localtime(timezone.now(), ZoneInfo(court.time_zone)).year
     sequence, number = file_number(court, year)
     file = EnforcementFile(
         court=court,

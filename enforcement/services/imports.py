@@ -100,6 +100,8 @@ def run_import_step(*, actor: User, import_id: int, rows: int = STEP_ROWS) -> As
         return batch
     with batch.source.open("rb") as source:
         table = importing.read_rows(source)
+    # Each step reads the file again, so big files go in bigger steps (about 40 of them).
+    rows = max(rows, batch.total_rows // 40)
     start = batch.processed_rows
     for offset, row in enumerate(table[start : start + rows]):
         outcome = _import_row(actor, batch.court_id, row, start + offset + 2)
