@@ -8,7 +8,7 @@ from accounts.models import User
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # stubs require AbstractUser
     ordering = ["email"]
-    list_display = ["email", "full_name", "role", "court", "identity_status", "is_active"]
+    list_display = ["email", "full_name", "role", "court", "agency", "identity_status", "is_active"]
     list_filter = ["role", "court", "identity_status", "is_active"]
     search_fields = ["email", "full_name", "id_number"]
     readonly_fields = [
@@ -34,7 +34,10 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # stubs require Abs
                 )
             },
         ),
-        (_("Role"), {"fields": ("role", "court", "is_active", "is_staff", "is_superuser")}),
+        (
+            _("Role"),
+            {"fields": ("role", "court", "agency", "is_active", "is_staff", "is_superuser")},
+        ),
         (
             _("Identity verification"),
             {

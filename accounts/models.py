@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import COURT_ROLES, Role, capabilities_of
+from accounts.roles import AGENCY_ROLES, COURT_ROLES, Role, capabilities_of
 
 
 def _private_storage() -> FileSystemStorage:
@@ -77,6 +77,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         on_delete=models.PROTECT,
         related_name="staff",
     )
+    agency = models.ForeignKey(
+        "enforcement.Agency",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("may use the admin site"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
@@ -122,6 +130,11 @@ class User(AbstractBaseUser, PermissionsMixin):
                 name="accounts_user_staff_belong_to_a_court",
             ),
             models.CheckConstraint(
+                condition=(Q(role__in=sorted(AGENCY_ROLES)) & Q(agency__isnull=False))
+                | (~Q(role__in=sorted(AGENCY_ROLES)) & Q(agency__isnull=True)),
+                name="accounts_user_agency_users_belong_to_one_agency",
+            ),
+            models.CheckConstraint(
                 condition=~Q(identity_status=IdentityStatus.VERIFIED)
                 | Q(identity_reviewed_at__isnull=False),
                 name="accounts_user_verified_has_review",
@@ -144,6 +157,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_court_staff(self) -> bool:
         return self.role in COURT_ROLES
+
+    @property
+    def is_agency_user(self) -> bool:
+        return self.role in AGENCY_ROLES
 
     @property
     def capabilities(self) -> frozenset[str]:

@@ -11,10 +11,13 @@ class Role(models.TextChoices):
     EXECUTION_STAFF = "EXECUTION_STAFF", _("Execution staff")
     FINANCE_STAFF = "FINANCE_STAFF", _("Finance staff")
     SUPERVISOR = "SUPERVISOR", _("Supervisor")
+    AGENCY = "AGENCY", _("Government agency")
 
 
 # Roles whose members work for one court and only see that court's records.
 COURT_ROLES = frozenset({Role.EXECUTION_STAFF, Role.FINANCE_STAFF, Role.SUPERVISOR})
+# Roles whose members work for one government agency and only see the letters sent to it.
+AGENCY_ROLES = frozenset({Role.AGENCY})
 
 
 class Capability:
@@ -26,7 +29,11 @@ class Capability:
     VIEW_IDENTITY_DOCUMENTS = "accounts.view_identity_documents"
     VIEW_AUDIT = "core.view_audit"
     PUBLISH_ANNOUNCEMENTS = "frontend.publish_announcements"
+    VIEW_FILES = "enforcement.view_files"
     MANAGE_FILES = "enforcement.manage_files"
+    ISSUE_ORDERS = "enforcement.issue_orders"
+    FILE_REQUESTS = "enforcement.file_requests"
+    ANSWER_LETTERS = "enforcement.answer_letters"
     MANAGE_AUCTIONS = "auction.manage_auctions"
     APPROVE_SALES = "enforcement.approve_sales"
     EDIT_SALE_RULES = "auction.edit_sale_rules"
@@ -37,17 +44,21 @@ class Capability:
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
-    Role.BIDDER: frozenset({Capability.PLACE_BIDS, Capability.SUBMIT_IDENTITY}),
+    Role.BIDDER: frozenset(
+        {Capability.PLACE_BIDS, Capability.SUBMIT_IDENTITY, Capability.FILE_REQUESTS}
+    ),
     Role.EXECUTION_STAFF: frozenset(
         {
             Capability.VERIFY_IDENTITY,
             Capability.VIEW_IDENTITY_DOCUMENTS,
+            Capability.VIEW_FILES,
             Capability.MANAGE_FILES,
             Capability.MANAGE_AUCTIONS,
         }
     ),
     Role.FINANCE_STAFF: frozenset(
         {
+            Capability.VIEW_FILES,
             Capability.VIEW_LEDGER,
             Capability.PREPARE_DISBURSEMENTS,
             Capability.APPROVE_DISBURSEMENTS,
@@ -60,7 +71,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_IDENTITY_DOCUMENTS,
             Capability.VIEW_AUDIT,
             Capability.PUBLISH_ANNOUNCEMENTS,
+            Capability.VIEW_FILES,
             Capability.MANAGE_FILES,
+            Capability.ISSUE_ORDERS,
             Capability.MANAGE_AUCTIONS,
             Capability.APPROVE_SALES,
             Capability.EDIT_SALE_RULES,
@@ -68,6 +81,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.APPROVE_DISBURSEMENTS,
         }
     ),
+    Role.AGENCY: frozenset({Capability.ANSWER_LETTERS}),
 }
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import access, events
 from accounts.models import IdentityStatus, User
-from accounts.roles import COURT_ROLES, Role
+from accounts.roles import AGENCY_ROLES, COURT_ROLES, Role
 from core import audit
 from core.errors import DomainError, InvalidTransition, PermissionDenied
 from core.transactions import lock_one
@@ -173,22 +173,33 @@ def reject_identity(*, reviewer: User, subject_id: int, reason: str) -> User:
 
 
 @transaction.atomic
-def assign_role(*, actor: User | None, user_id: int, role: str, court_id: int | None) -> User:
-    """Change a user's role and court; their open sockets close (rights read at connect)."""
+def assign_role(
+    *,
+    actor: User | None,
+    user_id: int,
+    role: str,
+    court_id: int | None,
+    agency_id: int | None = None,
+) -> User:
+    """Change a user's role, court and agency; their open sockets close (rights read at connect)."""
     if role in COURT_ROLES and court_id is None:
         raise DomainError(
             _("Staff and supervisors belong to a court."), code="required", field="court"
         )
+    if role in AGENCY_ROLES and agency_id is None:
+        raise DomainError(_("Agency users belong to one agency."), code="required", field="agency")
     user = lock_one(User.objects.filter(pk=user_id))
-    before = audit.snapshot(user, ["role", "court"])
-    user.role, user.court_id = role, court_id if role in COURT_ROLES else None
-    user.save(update_fields=["role", "court"])
+    before = audit.snapshot(user, ["role", "court", "agency"])
+    user.role = role
+    user.court_id = court_id if role in COURT_ROLES else None
+    user.agency_id = agency_id if role in AGENCY_ROLES else None
+    user.save(update_fields=["role", "court", "agency"])
     audit.record(
         actor=actor,
         action="user.role_changed",
         obj=user,
         before=before,
-        after=audit.snapshot(user, ["role", "court"]),
+        after=audit.snapshot(user, ["role", "court", "agency"]),
         court_id=court_id,
     )
     events.close_sockets_after_commit(user.pk, "role_changed")

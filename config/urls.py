@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from core.views import healthz, receipt_pdf, receipt_verify
+from enforcement.api import api as agency_api
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("receipts/<str:number>.pdf", receipt_pdf, name="receipt_pdf"),
     path("accounts/", include("accounts.urls")),
     path("payments/", include("payments.urls")),
+    path("workspace/", include("frontend.workspace.urls")),
+    path("api/v1/", agency_api.urls),
     path("admin/", admin.site.urls),
     path("", include("frontend.urls")),
 ]

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 
 from core.models import AuditRecord
@@ -21,7 +22,7 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
     data = model_to_dict(obj, fields=list(fields) if fields is not None else None)
     clean: dict[str, Any] = {}
     for key, value in data.items():
-        if hasattr(value, "name") and hasattr(value, "url"):  # a file field
+        if isinstance(value, FieldFile):  # an empty one raises on `.url`, so test the type
             clean[key] = value.name or ""
         elif isinstance(value, models.Model):
             clean[key] = value.pk

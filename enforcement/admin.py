@@ -1,9 +1,99 @@
-from django.contrib import admin
+"""The admin site for enforcement records: reading and searching; changes go through services."""
 
-from enforcement.models import Court
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from enforcement.models import (
+    Agency,
+    AgencyLetter,
+    ApiToken,
+    Court,
+    EnforcementFile,
+    EnforcementRequest,
+    Party,
+    SeizedAsset,
+    SeizureOrder,
+)
 
 
 @admin.register(Court)
 class CourtAdmin(admin.ModelAdmin[Court]):
     list_display = ["code", "name_en", "name_ar", "city", "currency", "time_zone"]
     search_fields = ["code", "name_en", "name_ar", "city"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin[Agency]):
+    list_display = ["code", "kind", "country", "name_en", "name_ar", "email"]
+    list_filter = ["kind", "country"]
+    search_fields = ["code", "name_en", "name_ar"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Records whose every change must be audited: the admin only shows them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(EnforcementFile)
+class EnforcementFileAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number",
+        "court",
+        "status",
+        "claim_minor",
+        "currency",
+        "assigned_to",
+        "opened_at",
+    ]
+    list_filter = ["court", "status"]
+    search_fields = ["number", "instrument_reference"]
+
+
+@admin.register(Party)
+class PartyAdmin(ReadOnlyAdmin):
+    list_display = ["name_en", "name_ar", "kind", "id_number", "court"]
+    list_filter = ["court", "kind"]
+    search_fields = ["name_en", "name_ar", "id_number"]
+
+
+@admin.register(SeizureOrder)
+class SeizureOrderAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "file", "kind", "agency", "status", "requested_at"]
+    list_filter = ["kind", "status"]
+
+
+@admin.register(SeizedAsset)
+class SeizedAssetAdmin(ReadOnlyAdmin):
+    list_display = ["title", "kind", "status", "file", "court", "registered_at"]
+    list_filter = ["court", "kind", "status"]
+    search_fields = ["title", "vin", "plate", "deed_number"]
+
+
+@admin.register(AgencyLetter)
+class AgencyLetterAdmin(ReadOnlyAdmin):
+    list_display = ["number", "agency", "subject_kind", "status", "due_on", "sent_at"]
+    list_filter = ["status", "subject_kind", "agency"]
+    search_fields = ["number", "subject"]
+
+
+@admin.register(EnforcementRequest)
+class EnforcementRequestAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "court", "submitted_by", "status", "submitted_at"]
+    list_filter = ["court", "status"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]

@@ -51,3 +51,44 @@ def money(amount_minor: int | None, currency: str) -> str:
     if amount_minor is None:
         return "—"
     return Money(int(amount_minor), currency).format()
+
+
+STATUS_TONES = {
+    "OPEN": "info",
+    "ENFORCING": "primary",
+    "SATISFIED": "success",
+    "CLOSED": "secondary",
+    "SUSPENDED": "warning",
+    "REQUESTED": "secondary",
+    "ISSUED": "primary",
+    "EXECUTED": "success",
+    "LIFTED": "secondary",
+    "SEIZED": "secondary",
+    "APPRAISED": "info",
+    "APPROVED_FOR_SALE": "success",
+    "LISTED": "primary",
+    "SOLD": "dark",
+    "UNSOLD": "warning",
+    "RELEASED": "secondary",
+    "SENT": "info",
+    "ACKNOWLEDGED": "primary",
+    "ANSWERED": "success",
+    "SUBMITTED": "info",
+    "ACCEPTED": "success",
+    "REJECTED": "danger",
+    "PENDING": "secondary",
+    "RUNNING": "primary",
+    "DONE": "success",
+    "FAILED": "danger",
+}
+
+
+@register.simple_tag
+def status_badge(obj: object) -> SafeString:
+    """A coloured badge with the record's status label: {% status_badge asset %}."""
+    from django.utils.html import format_html
+
+    status = str(getattr(obj, "status", ""))
+    label = getattr(obj, "get_status_display", lambda: status)()
+    tone = STATUS_TONES.get(status, "secondary")
+    return format_html('<span class="badge status-badge text-bg-{}">{}</span>', tone, label)

@@ -5,8 +5,10 @@ Idempotent: running it again changes nothing that is already there.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone, translation
@@ -14,6 +16,7 @@ from django.utils import timezone, translation
 from accounts.models import IdentityStatus, IdKind, User
 from accounts.roles import Role
 from enforcement.models import Court
+from frontend.management import demo_enforcement
 
 DEMO_PASSWORD = "mazad-demo-2026"  # noqa: S105 - printed by make run on purpose
 
@@ -59,6 +62,10 @@ def demo_logins() -> list[tuple[str, str]]:
         for local, role, _name in STAFF
     ]
     rows += [(email, f"Bidder (verified) · {name}") for email, name, _id, _phone in BIDDERS]
+    rows += [
+        (email, f"Agency · {name}{'' if country == 'SA' else ' (Kuwait)'}")
+        for email, country, _kind, name in demo_enforcement.agency_logins()
+    ]
     return rows
 
 
@@ -116,14 +123,42 @@ class Command(BaseCommand):
                 identity_reviewed_at=now,
                 identity_submitted_at=now,
             )
+        agencies = demo_enforcement.agencies()
+        for number, (email, country, kind, name) in enumerate(demo_enforcement.agency_logins()):
+            self._user(
+                email,
+                full_name=f"{name} officer",
+                role=Role.AGENCY,
+                agency=agencies[(country, kind)],
+                id_kind=IdKind.PASSPORT,
+                id_country=country,
+                id_number=f"A{3000000 + number:07d}",
+                phone="+966500000000",
+            )
+        files = 0
+        for code, court in courts.items():
+            staff = User.objects.get(email=f"staff.{code.lower()}@mazad.example")
+            supervisor = User.objects.get(email=f"supervisor.{code.lower()}@mazad.example")
+            with translation.override("en"):
+                files += demo_enforcement.seed_court(court, staff, supervisor, agencies)
+                bidders = list(User.objects.filter(role=Role.BIDDER).order_by("email"))
+                demo_enforcement.seed_requests(court, staff, bidders)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {len(courts)} courts, {User.objects.count()} users."
+                f"Demo data ready: {len(courts)} courts, {User.objects.count()} users, "
+                f"{files} new enforcement files."
             )
         )
 
     def _user(self, email: str, **fields: Any) -> User:
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(email, DEMO_PASSWORD, **fields)
+            user = User.objects.create_user(email, None, **fields)
+            # One hash for every demo login: hashing is deliberately slow, the demo need not be.
+            user.password = self._password_hash()
+            user.save(update_fields=["password"])
         return user
+
+    @functools.cache  # noqa: B019 - one command run, a handful of calls
+    def _password_hash(self) -> str:
+        return make_password(DEMO_PASSWORD)

@@ -1,4 +1,4 @@
-"""Enforcement records; for now the court, which staff and sales belong to."""
+"""The court, which staff, files and sales belong to, and the agencies it writes to."""
 
 from __future__ import annotations
 
@@ -50,6 +50,43 @@ class Court(models.Model):
         verbose_name = _("court")
         verbose_name_plural = _("courts")
         ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.name_ar if (get_language() or "ar").startswith("ar") else self.name_en
+
+
+class Agency(models.Model):
+    """A government body that executes seizures and answers letters (traffic, land registry...)."""
+
+    class Kind(models.TextChoices):
+        TRAFFIC = "TRAFFIC", _("Traffic department")
+        LAND_REGISTRY = "LAND_REGISTRY", _("Land registry")
+        BANK = "BANK", _("Bank")
+        IMMIGRATION = "IMMIGRATION", _("Immigration")
+        OTHER = "OTHER", _("Other agency")
+
+    code = models.CharField(
+        _("code"),
+        max_length=20,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[A-Z0-9-]{2,20}$", _("Use capital Latin letters, digits and dashes."))
+        ],
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    country = models.CharField(_("country"), max_length=2, default="SA")
+    name_ar = models.CharField(_("name in Arabic"), max_length=200)
+    name_en = models.CharField(_("name in English"), max_length=200)
+    email = models.EmailField(_("e-mail address"), blank=True)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["country", "kind", "code"]
 
     def __str__(self) -> str:
         return self.name

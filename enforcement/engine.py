@@ -1,0 +1,87 @@
+"""Pure rules of enforcement: which transition each action makes, and from which states.
+
+No I/O: services ask these tables whether an action is allowed, and the
+state-machine tests compare the database with them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from enforcement.models import AgencyLetter, EnforcementFile, SeizedAsset, SeizureOrder
+
+FileStatus = EnforcementFile.Status
+OrderStatus = SeizureOrder.Status
+AssetStatus = SeizedAsset.Status
+LetterStatus = AgencyLetter.Status
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str
+
+
+def _t(sources: set[str], target: str) -> Transition:
+    return Transition(frozenset(sources), target)
+
+
+FILE_TRANSITIONS: dict[str, Transition] = {
+    "start_enforcement": _t({FileStatus.OPEN}, FileStatus.ENFORCING),
+    "suspend": _t({FileStatus.OPEN, FileStatus.ENFORCING}, FileStatus.SUSPENDED),
+    "resume": _t({FileStatus.SUSPENDED}, FileStatus.ENFORCING),
+    "mark_satisfied": _t({FileStatus.ENFORCING}, FileStatus.SATISFIED),
+    "close": _t({FileStatus.OPEN, FileStatus.ENFORCING, FileStatus.SUSPENDED}, FileStatus.CLOSED),
+}
+
+ORDER_TRANSITIONS: dict[str, Transition] = {
+    "issue": _t({OrderStatus.REQUESTED}, OrderStatus.ISSUED),
+    "record_execution": _t({OrderStatus.ISSUED}, OrderStatus.EXECUTED),
+    "lift": _t({OrderStatus.ISSUED, OrderStatus.EXECUTED}, OrderStatus.LIFTED),
+}
+
+ASSET_TRANSITIONS: dict[str, Transition] = {
+    "appraise": _t(
+        {AssetStatus.SEIZED, AssetStatus.APPRAISED, AssetStatus.UNSOLD}, AssetStatus.APPRAISED
+    ),
+    "approve_for_sale": _t({AssetStatus.APPRAISED}, AssetStatus.APPROVED_FOR_SALE),
+    "list": _t({AssetStatus.APPROVED_FOR_SALE, AssetStatus.UNSOLD}, AssetStatus.LISTED),
+    "withdraw": _t({AssetStatus.LISTED}, AssetStatus.APPROVED_FOR_SALE),
+    "mark_sold": _t({AssetStatus.LISTED}, AssetStatus.SOLD),
+    "mark_unsold": _t({AssetStatus.LISTED}, AssetStatus.UNSOLD),
+    "release": _t(
+        {
+            AssetStatus.SEIZED,
+            AssetStatus.APPRAISED,
+            AssetStatus.APPROVED_FOR_SALE,
+            AssetStatus.UNSOLD,
+        },
+        AssetStatus.RELEASED,
+    ),
+}
+
+LETTER_TRANSITIONS: dict[str, Transition] = {
+    "acknowledge": _t({LetterStatus.SENT}, LetterStatus.ACKNOWLEDGED),
+    # An answer also acknowledges a letter nobody acknowledged first.
+    "answer": _t({LetterStatus.SENT, LetterStatus.ACKNOWLEDGED}, LetterStatus.ANSWERED),
+}
+
+# Files in these states take no new orders, assets or letters.
+FILE_FINAL = frozenset({FileStatus.SATISFIED, FileStatus.CLOSED})
+# Asset states in which the public may see the asset (its photos on a catalog page).
+ASSET_PUBLIC = frozenset({AssetStatus.LISTED, AssetStatus.SOLD, AssetStatus.UNSOLD})
+
+
+def allowed(table: dict[str, Transition], action: str, status: str) -> bool:
+    return status in table[action].sources
+
+
+def is_overdue(status: str, due_on: date, today: date) -> bool:
+    """A letter is overdue when it is unanswered past its due date (in the court's zone)."""
+    return status != LetterStatus.ANSWERED and due_on < today
+
+
+def balance_owed_minor(*, claim_minor: int, costs_minor: int, paid_minor: int) -> int:
+    """Claim plus costs less what the applicant has been paid; never below zero."""
+    return max(0, claim_minor + costs_minor - paid_minor)

@@ -1,0 +1,62 @@
+"""Row locks of enforcement records, taken inside a service's transaction."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import NotFound
+from core.transactions import lock_one
+from enforcement.models import (
+    AgencyLetter,
+    AssetImport,
+    EnforcementFile,
+    EnforcementRequest,
+    SeizedAsset,
+    SeizureOrder,
+)
+
+
+def _missing() -> NotFound:
+    return NotFound(_("Not found."))
+
+
+def lock_file(file_id: int) -> EnforcementFile:
+    try:
+        return lock_one(EnforcementFile.objects.filter(pk=file_id))
+    except EnforcementFile.DoesNotExist:
+        raise _missing() from None
+
+
+def lock_asset(asset_id: int) -> SeizedAsset:
+    try:
+        return lock_one(SeizedAsset.objects.filter(pk=asset_id))
+    except SeizedAsset.DoesNotExist:
+        raise _missing() from None
+
+
+def lock_order(order_id: int) -> SeizureOrder:
+    try:
+        return lock_one(SeizureOrder.objects.filter(pk=order_id))
+    except SeizureOrder.DoesNotExist:
+        raise _missing() from None
+
+
+def lock_letter(letter_id: int) -> AgencyLetter:
+    try:
+        return lock_one(AgencyLetter.objects.filter(pk=letter_id))
+    except AgencyLetter.DoesNotExist:
+        raise _missing() from None
+
+
+def lock_request(request_id: int) -> EnforcementRequest:
+    try:
+        return lock_one(EnforcementRequest.objects.filter(pk=request_id))
+    except EnforcementRequest.DoesNotExist:
+        raise _missing() from None
+
+
+def lock_import(import_id: int) -> AssetImport:
+    try:
+        return lock_one(AssetImport.objects.filter(pk=import_id))
+    except AssetImport.DoesNotExist:
+        raise _missing() from None

@@ -1,0 +1,126 @@
+"""Seizure orders: what is seized for a file, by which agency, and each step's who and when."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class SeizureOrder(models.Model):
+    class Kind(models.TextChoices):
+        BANK_FUNDS = "BANK_FUNDS", _("Seizure of bank funds")
+        VEHICLE = "VEHICLE", _("Seizure of a vehicle")
+        REAL_ESTATE = "REAL_ESTATE", _("Seizure of real estate")
+        TRAVEL_BAN = "TRAVEL_BAN", _("Travel ban")
+
+    class Status(models.TextChoices):
+        REQUESTED = "REQUESTED", _("Requested")
+        ISSUED = "ISSUED", _("Issued")
+        EXECUTED = "EXECUTED", _("Executed")
+        LIFTED = "LIFTED", _("Lifted")
+
+    file = models.ForeignKey(
+        "enforcement.EnforcementFile",
+        verbose_name=_("enforcement file"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    agency = models.ForeignKey(
+        "enforcement.Agency",
+        verbose_name=_("executing agency"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    target_party = models.ForeignKey(
+        "enforcement.Party",
+        verbose_name=_("person or company"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    target_iban = models.CharField(_("bank account (IBAN)"), max_length=34, blank=True)
+    target_vin = models.CharField(_("VIN"), max_length=17, blank=True)
+    target_plate = models.CharField(_("plate"), max_length=20, blank=True)
+    target_deed_number = models.CharField(_("title deed number"), max_length=40, blank=True)
+    target_note = models.CharField(_("details"), max_length=300, blank=True)
+    amount_seized_minor = models.BigIntegerField(_("amount seized"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+    )
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    executed_at = models.DateTimeField(_("executed"), null=True, blank=True)
+    executed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("seizure order")
+        verbose_name_plural = _("seizure orders")
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="BANK_FUNDS") | ~Q(target_iban=""),
+                name="enforcement_order_bank_funds_name_an_account",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="VEHICLE") | ~Q(target_vin="") | ~Q(target_plate=""),
+                name="enforcement_order_vehicle_named",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="REAL_ESTATE") | ~Q(target_deed_number=""),
+                name="enforcement_order_real_estate_names_a_deed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="TRAVEL_BAN") | Q(target_party__isnull=False),
+                name="enforcement_order_travel_ban_names_a_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_seized_minor__isnull=True)
+                | (Q(kind="BANK_FUNDS") & Q(amount_seized_minor__gte=0)),
+                name="enforcement_order_amount_only_for_bank_funds",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="REQUESTED")
+                | Q(issued_at__isnull=False, issued_by__isnull=False),
+                name="enforcement_order_issued_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="EXECUTED")
+                | Q(executed_at__isnull=False, executed_by__isnull=False),
+                name="enforcement_order_executed_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="LIFTED") | Q(lifted_at__isnull=False, lifted_by__isnull=False),
+                name="enforcement_order_lifted_has_who_and_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def target_summary(self) -> str:
+        parts = [
+            self.target_iban,
+            self.target_vin,
+            self.target_plate,
+            self.target_deed_number,
+            self.target_party.name if self.target_party else "",
+            self.target_note,
+        ]
+        return " · ".join(part for part in parts if part)

@@ -1,0 +1,68 @@
+"""Helpers shared by the workspace views: turning domain refusals into pages, serving files."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from core.errors import DomainError
+from frontend.forms import add_domain_error
+
+T = TypeVar("T")
+
+
+def raise_for_status(error: DomainError) -> None:
+    """Absent and forbidden records become 404 and 403 pages; other refusals are shown."""
+    if error.status == 404:
+        raise Http404 from error
+    if error.status == 403 and error.code == "forbidden":
+        raise PermissionDenied from error
+
+
+def attempt(form: forms.Form, call: Callable[[], T]) -> T | None:
+    """Run one service call; show a refusal on `form` next to the field it names."""
+    try:
+        return call()
+    except DomainError as error:
+        raise_for_status(error)
+        add_domain_error(form, error)
+        return None
+
+
+def act(request: HttpRequest, call: Callable[[], Any], success: str, back: str) -> HttpResponse:
+    """A button's POST: run the call, then go back with a message saying what happened."""
+    try:
+        call()
+    except DomainError as error:
+        raise_for_status(error)
+        messages.error(request, error.render())
+    else:
+        messages.success(request, success)
+    return redirect(back)
+
+
+def serve_private(field: FieldFile, *, download_name: str | None = None) -> FileResponse:
+    """A private file, never cached by shared caches and never sniffed into another type."""
+    if not field:
+        raise Http404
+    content_type, _encoding = mimetypes.guess_type(field.name or "")
+    response = FileResponse(
+        field.open("rb"), content_type=content_type or "application/octet-stream"
+    )
+    if download_name:
+        response["Content-Disposition"] = f'inline; filename="{download_name}"'
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def form_status(request: HttpRequest, *forms_: forms.Form) -> int:
+    return 400 if request.method == "POST" and any(f.is_bound and f.errors for f in forms_) else 200

@@ -1,0 +1,277 @@
+"""Workspace pages of enforcement files: the list, a file, and the forms that change it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import capability_required
+from accounts.models import User
+from accounts.roles import Capability
+from core.errors import DomainError
+from enforcement import access, engine, selectors, services
+from enforcement.forms import parse_amount
+from enforcement.models import Court, EnforcementFile
+from frontend.workspace.common import act, attempt, form_status, raise_for_status, serve_private
+from frontend.workspace.forms import (
+    AmountSeizedForm,
+    FileForm,
+    FileStatusForm,
+    OrderForm,
+    PartyForm,
+    PartyRoleForm,
+    ReasonForm,
+)
+from payments.money import Money
+
+ORDER_ACTIONS = frozenset({"issue", "execute", "lift"})
+STATUS_ACTIONS = {
+    "OPEN": ["start_enforcement", "suspend", "close"],
+    "ENFORCING": ["mark_satisfied", "suspend", "close"],
+    "SUSPENDED": ["resume", "close"],
+}
+
+
+def file_or_404(request: HttpRequest, file_id: int) -> EnforcementFile:
+    try:
+        return selectors.get_file(request.user, file_id)
+    except DomainError as error:
+        raise_for_status(error)
+        raise
+
+
+@capability_required(Capability.VIEW_FILES)
+def file_list(request: HttpRequest) -> HttpResponse:
+    query, status = request.GET.get("q", ""), request.GET.get("status", "")
+    mine = request.GET.get("mine") == "1"
+    files = selectors.search_files(request.user, query=query, status=status, mine=mine)
+    page = Paginator(files.prefetch_related("file_parties__party"), 20).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "query": query,
+        "status": status,
+        "mine": mine,
+        "statuses": EnforcementFile.Status.choices,
+        "overdue": selectors.overdue_count(request.user),
+        "awaiting_approval": list(
+            selectors.assets_awaiting_approval(request.user).select_related("file")[:6]
+        )
+        if request.user.has_perm(Capability.APPROVE_SALES)
+        else [],
+    }
+    return render(request, "enforcement/file_list.html", context)
+
+
+@capability_required(Capability.MANAGE_FILES)
+@require_http_methods(["GET", "POST"])
+def file_create(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    court = Court.objects.get(pk=access.court_id_of(user) or access.NO_COURT)
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    form = FileForm(
+        data, files, currency=court.currency, court_id=court.pk, initial={"assigned_to": user}
+    )
+    applicant = PartyForm(data, prefix="applicant")
+    debtor = PartyForm(data, prefix="debtor")
+    if request.method == "POST" and all([form.is_valid(), applicant.is_valid(), debtor.is_valid()]):
+        file = attempt(
+            form,
+            lambda: services.open_file(
+                actor=user,
+                applicants=[applicant.details()],
+                debtors=[debtor.details()],
+                instrument=form.instrument(),
+                claim_minor=form.cleaned_data["claim"],
+                costs_minor=form.cleaned_data["costs"],
+                document=form.cleaned_data.get("instrument_document"),
+                assigned_to=form.cleaned_data.get("assigned_to"),
+            ),
+        )
+        if file is not None:
+            messages.success(request, _("File %(number)s was opened.") % {"number": file.number})
+            return redirect("enforcement:file_detail", file.pk)
+    context = {"form": form, "applicant": applicant, "debtor": debtor, "court": court}
+    return render(
+        request,
+        "enforcement/file_form.html",
+        context,
+        status=form_status(request, form, applicant, debtor),
+    )
+
+
+@capability_required(Capability.VIEW_FILES)
+def file_detail(request: HttpRequest, file_id: int) -> HttpResponse:
+    file = file_or_404(request, file_id)
+    status_actions = STATUS_ACTIONS.get(file.status, [])
+    labels = dict(FileStatusForm.base_fields["action"].choices)  # type: ignore[attr-defined]
+    context = {
+        "file": file,
+        "parties": selectors.parties_by_role(file),
+        "orders": file.orders.select_related("agency", "target_party"),
+        "assets": file.assets.prefetch_related("photos"),
+        "letters": selectors.letters_overdue_first(request.user, file_id=file.pk),
+        "balance": selectors.balance_owed(file),
+        "history": selectors.history(file),
+        "status_actions": [(action, labels[action]) for action in status_actions],
+        "is_final": file.status in engine.FILE_FINAL,
+        "may_manage": request.user.has_perm(Capability.MANAGE_FILES),
+        "may_issue": request.user.has_perm(Capability.ISSUE_ORDERS),
+        "reason_form": ReasonForm(),
+        "amount_form": AmountSeizedForm(),
+    }
+    return render(request, "enforcement/file_detail.html", context)
+
+
+@capability_required(Capability.MANAGE_FILES)
+@require_http_methods(["GET", "POST"])
+def file_edit(request: HttpRequest, file_id: int) -> HttpResponse:
+    file = file_or_404(request, file_id)
+    initial = {
+        "instrument_kind": file.instrument_kind,
+        "instrument_reference": file.instrument_reference,
+        "instrument_issued_on": file.instrument_issued_on,
+        "claim": plain_amount(file.claim_minor, file.currency),
+        "costs": plain_amount(file.costs_minor, file.currency),
+        "assigned_to": file.assigned_to,
+    }
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    form = FileForm(data, files, currency=file.currency, court_id=file.court_id, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        done = attempt(
+            form,
+            lambda: services.update_file(
+                actor=request.user,  # type: ignore[arg-type]
+                file_id=file.pk,
+                instrument=form.instrument(),
+                claim_minor=form.cleaned_data["claim"],
+                costs_minor=form.cleaned_data["costs"],
+                document=form.cleaned_data.get("instrument_document"),
+                assigned_to=form.cleaned_data.get("assigned_to"),
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("The file was saved."))
+            return redirect("enforcement:file_detail", file.pk)
+    context = {"form": form, "file": file, "court": file.court}
+    return render(request, "enforcement/file_form.html", context, status=form_status(request, form))
+
+
+def plain_amount(amount_minor: int, currency: str) -> str:
+    return str(Money(amount_minor, currency).to_decimal())
+
+
+@capability_required(Capability.MANAGE_FILES)
+@require_http_methods(["GET", "POST"])
+def party_add(request: HttpRequest, file_id: int) -> HttpResponse:
+    file = file_or_404(request, file_id)
+    form = PartyRoleForm(request.POST or None, initial={"role": request.GET.get("role", "DEBTOR")})
+    if request.method == "POST" and form.is_valid():
+        party = attempt(
+            form,
+            lambda: services.add_party(
+                actor=request.user,  # type: ignore[arg-type]
+                file_id=file.pk,
+                role=form.cleaned_data["role"],
+                details=form.details(),
+            ),
+        )
+        if party is not None:
+            messages.success(request, _("%(name)s was added to the file.") % {"name": party.name})
+            return redirect("enforcement:file_detail", file.pk)
+    context = {"form": form, "file": file}
+    return render(
+        request, "enforcement/party_form.html", context, status=form_status(request, form)
+    )
+
+
+@capability_required(Capability.MANAGE_FILES)
+@require_POST
+def file_status(request: HttpRequest, file_id: int) -> HttpResponse:
+    form = FileStatusForm(request.POST)
+    back = reverse("enforcement:file_detail", args=[file_id])
+    if not form.is_valid():
+        messages.error(request, _("Choose an action."))
+        return redirect(back)
+    return act(
+        request,
+        lambda: services.change_file_status(
+            actor=request.user,  # type: ignore[arg-type]
+            file_id=file_id,
+            action=form.cleaned_data["action"],
+            reason=form.cleaned_data["reason"],
+        ),
+        _("The file's status was changed."),
+        back,
+    )
+
+
+@capability_required(Capability.VIEW_FILES)
+def instrument_document(request: HttpRequest, file_id: int) -> HttpResponseBase:
+    file = file_or_404(request, file_id)
+    return serve_private(file.instrument_document)
+
+
+@capability_required(Capability.MANAGE_FILES)
+@require_http_methods(["GET", "POST"])
+def order_create(request: HttpRequest, file_id: int) -> HttpResponse:
+    file = file_or_404(request, file_id)
+    form = OrderForm(request.POST or None, file=file, initial={"kind": request.GET.get("kind", "")})
+    if request.method == "POST" and form.is_valid():
+        order = attempt(
+            form,
+            lambda: services.request_order(
+                actor=request.user,  # type: ignore[arg-type]
+                file_id=file.pk,
+                kind=form.cleaned_data["kind"],
+                agency_id=form.cleaned_data["agency"].pk,
+                target=form.target(),
+            ),
+        )
+        if order is not None:
+            messages.success(
+                request, _("The seizure order was recorded; the judge issues it next.")
+            )
+            return redirect(reverse("enforcement:file_detail", args=[file.pk]) + "#orders")
+    context = {"form": form, "file": file}
+    return render(
+        request, "enforcement/order_form.html", context, status=form_status(request, form)
+    )
+
+
+@capability_required(Capability.VIEW_FILES)
+@require_POST
+def order_action(request: HttpRequest, order_id: int, action: str) -> HttpResponse:
+    order = access.orders_for(request.user).select_related("file").filter(pk=order_id).first()
+    if order is None or action not in ORDER_ACTIONS:
+        raise Http404
+    back = reverse("enforcement:file_detail", args=[order.file_id]) + "#orders"
+    user: Any = request.user
+    calls = {
+        "issue": lambda: services.issue_order(actor=user, order_id=order_id),
+        "execute": lambda: _execute(request, user, order_id, order.file.currency),
+        "lift": lambda: services.lift_order(
+            actor=user, order_id=order_id, reason=request.POST.get("reason", "")
+        ),
+    }
+    return act(request, calls[action], _("The seizure order was updated."), back)
+
+
+def _execute(request: HttpRequest, user: Any, order_id: int, currency: str) -> Any:
+    try:
+        amount = parse_amount(request.POST.get("amount_seized", ""), currency)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], code="amount_format", field="amount_seized") from error
+    return services.record_order_execution(
+        actor=user, order_id=order_id, amount_seized_minor=amount
+    )

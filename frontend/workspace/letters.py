@@ -1,0 +1,200 @@
+"""Letters to agencies: staff send and follow them; agency users read and answer their inbox."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import capability_required, has_capability
+from accounts.roles import Capability
+from core.errors import DomainError
+from enforcement import letters as letter_documents
+from enforcement import selectors, services
+from enforcement.models import AgencyLetter
+from frontend.workspace.common import act, attempt, form_status, raise_for_status, serve_private
+from frontend.workspace.files import file_or_404
+from frontend.workspace.forms import AnswerForm, LetterForm, TokenForm
+
+
+def _may_read_letters(user: Any) -> bool:
+    return has_capability(user, Capability.VIEW_FILES) or has_capability(
+        user, Capability.ANSWER_LETTERS
+    )
+
+
+def _letter(request: HttpRequest, letter_id: int) -> AgencyLetter:
+    if not _may_read_letters(request.user):
+        raise PermissionDenied
+    try:
+        return selectors.get_letter(request.user, letter_id)
+    except DomainError as error:
+        raise_for_status(error)
+        raise
+
+
+@capability_required(Capability.MANAGE_FILES)
+@require_http_methods(["GET", "POST"])
+def letter_send(request: HttpRequest, file_id: int) -> HttpResponse:
+    file = file_or_404(request, file_id)
+    initial = {
+        "subject_kind": request.GET.get("subject", "SEIZE"),
+        "language": "ar",
+        "asset": request.GET.get("asset") or None,
+        "order": request.GET.get("order") or None,
+        "due_on": selectors.court_today(file.court) + timedelta(days=14),
+    }
+    form = LetterForm(request.POST or None, file=file, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        letter = attempt(
+            form,
+            lambda: services.send_letter(
+                actor=request.user,  # type: ignore[arg-type]
+                file_id=file.pk,
+                agency_id=data["agency"].pk,
+                subject_kind=data["subject_kind"],
+                language=data["language"],
+                due_on=data["due_on"],
+                asset_id=data["asset"].pk if data.get("asset") else None,
+                order_id=data["order"].pk if data.get("order") else None,
+                note=data.get("note", ""),
+            ),
+        )
+        if letter is not None:
+            messages.success(request, _("Letter %(number)s was sent.") % {"number": letter.number})
+            return redirect("enforcement:letter_detail", letter.pk)
+    context = {"form": form, "file": file}
+    return render(
+        request, "enforcement/letter_form.html", context, status=form_status(request, form)
+    )
+
+
+@login_required
+def letter_list(request: HttpRequest) -> HttpResponse:
+    """Staff: the court's letters. Agency users: their inbox. Overdue letters first."""
+    if not _may_read_letters(request.user):
+        raise PermissionDenied
+    status = request.GET.get(
+        "status", "OPEN" if request.user.has_perm(Capability.ANSWER_LETTERS) else ""
+    )
+    status = "" if status == "ALL" else status
+    letters = selectors.letters_overdue_first(request.user, status=status)
+    context = {
+        "letters": letters[:200],
+        "status": status,
+        "statuses": AgencyLetter.Status.choices,
+        "is_agency": request.user.has_perm(Capability.ANSWER_LETTERS),
+        "overdue": selectors.overdue_count(request.user),
+    }
+    return render(request, "enforcement/letter_list.html", context)
+
+
+@login_required
+def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
+    letter = _letter(request, letter_id)
+    is_agency = request.user.has_perm(Capability.ANSWER_LETTERS)
+    context = {
+        "letter": letter,
+        "is_agency": is_agency,
+        "answer_form": AnswerForm() if is_agency and letter.status != "ANSWERED" else None,
+        "history": selectors.history(letter),
+    }
+    return render(request, "enforcement/letter_detail.html", context)
+
+
+@login_required
+def letter_pdf(request: HttpRequest, letter_id: int) -> HttpResponse:
+    letter = _letter(request, letter_id)
+    response = HttpResponse(letter_documents.render_pdf(letter), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{letter.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def answer_document(request: HttpRequest, letter_id: int) -> HttpResponseBase:
+    letter = _letter(request, letter_id)
+    return serve_private(letter.answer_document)
+
+
+@capability_required(Capability.ANSWER_LETTERS)
+@require_POST
+def letter_acknowledge(request: HttpRequest, letter_id: int) -> HttpResponse:
+    return act(
+        request,
+        lambda: services.acknowledge_letter(actor=request.user, letter_id=letter_id),  # type: ignore[arg-type]
+        _("The letter is acknowledged."),
+        reverse("enforcement:letter_detail", args=[letter_id]),
+    )
+
+
+@capability_required(Capability.ANSWER_LETTERS)
+@require_http_methods(["POST"])
+def letter_answer(request: HttpRequest, letter_id: int) -> HttpResponse:
+    letter = _letter(request, letter_id)
+    form = AnswerForm(request.POST, request.FILES)
+    if form.is_valid():
+        done = attempt(
+            form,
+            lambda: services.answer_letter(
+                actor=request.user,  # type: ignore[arg-type]
+                letter_id=letter.pk,
+                answer=form.cleaned_data["answer"],
+                document=form.cleaned_data.get("document"),
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("Your answer was sent to the court."))
+            return redirect("enforcement:letter_detail", letter.pk)
+    context = {
+        "letter": letter,
+        "is_agency": True,
+        "answer_form": form,
+        "history": selectors.history(letter),
+    }
+    return render(request, "enforcement/letter_detail.html", context, status=400)
+
+
+@capability_required(Capability.ANSWER_LETTERS)
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    issued = None
+    if request.method == "POST" and form.is_valid():
+        issued = attempt(
+            form,
+            lambda: services.issue_api_token(actor=request.user, name=form.cleaned_data["name"]),  # type: ignore[arg-type]
+        )
+        if issued is not None:
+            form = TokenForm()
+    context = {
+        "form": form,
+        "issued": issued,
+        "tokens": request.user.api_tokens.all(),  # type: ignore[union-attr]
+    }
+    response = render(
+        request, "enforcement/api_tokens.html", context, status=form_status(request, form)
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@capability_required(Capability.ANSWER_LETTERS)
+@require_POST
+def api_token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    return act(
+        request,
+        lambda: services.revoke_api_token(actor=request.user, token_id=token_id),  # type: ignore[arg-type]
+        _("The token was revoked."),
+        reverse("enforcement:api_tokens"),
+    )

@@ -1,0 +1,45 @@
+"""The demo data of `make run`: files, assets with photos, letters in every state; idempotent."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from enforcement.models import AgencyLetter, AssetPhoto, EnforcementFile, SeizedAsset
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_loads_enforcement_data_once():
+    call_command("seed_demo", verbosity=0)
+    counts = (
+        EnforcementFile.objects.count(),
+        SeizedAsset.objects.count(),
+        AgencyLetter.objects.count(),
+    )
+
+    call_command("seed_demo", verbosity=0)
+
+    assert (
+        EnforcementFile.objects.count(),
+        SeizedAsset.objects.count(),
+        AgencyLetter.objects.count(),
+    ) == counts
+    for code in ("RYC", "KWC"):
+        assert EnforcementFile.objects.filter(court__code=code).count() == 12
+        assets = SeizedAsset.objects.filter(court__code=code)
+        assert 18 <= assets.count() <= 22
+        assert {"VEHICLE", "REAL_ESTATE"} <= set(assets.values_list("kind", flat=True))
+        assert assets.filter(status="APPROVED_FOR_SALE").exists()
+    assert AssetPhoto.objects.count() == 2 * SeizedAsset.objects.count()
+    assert set(AgencyLetter.objects.values_list("status", flat=True)) == {
+        "SENT",
+        "ACKNOWLEDGED",
+        "ANSWERED",
+    }
+    assert (
+        AgencyLetter.objects.exclude(status="ANSWERED")
+        .filter(due_on__lt=timezone.localdate())
+        .exists()
+    )
