@@ -62,15 +62,27 @@ def combine(frames: list[str]) -> str:
 class Subscription:
     """One socket's place on one topic, with its bounded queue and writer task."""
 
-    __slots__ = ("_close", "_send", "_task", "overflows", "queue", "topic")
+    __slots__ = ("_close", "_open", "_send", "_task", "overflows", "queue", "topic")
 
-    def __init__(self, topic: str, send: Send, close: Close, limit: int) -> None:
+    def __init__(
+        self, topic: str, send: Send, close: Close, limit: int, *, held: bool = False
+    ) -> None:
         self.topic = topic
         self._send = send
         self._close = close
         self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=limit)
         self.overflows = 0
+        self._open = asyncio.Event()
+        if not held:
+            self._open.set()
         self._task = asyncio.get_running_loop().create_task(self._write())
+
+    def hold(self) -> None:
+        """Stop writing (frames keep queueing) while the consumer sends a snapshot or replay."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
 
     def offer(self, frame: str) -> None:
         """Queue a frame without waiting; a full queue becomes one resync frame."""
@@ -93,6 +105,8 @@ class Subscription:
         try:
             while True:
                 frame = await self.queue.get()
+                if not self._open.is_set():
+                    await self._open.wait()
                 await self._send({"type": "websocket.send", "text": frame})
         except asyncio.CancelledError:
             raise
@@ -121,10 +135,16 @@ class Hub:
 
     # --- sockets ---------------------------------------------------------------------------
 
-    async def join(self, topic: str, send: Send, close: Close) -> Subscription:
-        """Subscribe a socket; returns once the topic's Redis subscription is active."""
+    async def join(
+        self, topic: str, send: Send, close: Close, *, held: bool = False
+    ) -> Subscription:
+        """Subscribe a socket; returns once the topic's Redis subscription is active.
+
+        With `held`, frames queue but are not written until `release()`: the
+        consumer sends its snapshot first, then lets the live frames follow.
+        """
         await self._ensure_started()
-        subscription = Subscription(topic, send, close, self.queue_limit)
+        subscription = Subscription(topic, send, close, self.queue_limit, held=held)
         first = not self.topics[topic]
         self.topics[topic].add(subscription)
         if first and self.redis_url:

@@ -15,10 +15,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.background import BackgroundTasks  # noqa: E402
 
 # A page on another origin cannot open a socket as the user: the Origin header
 # must name one of ALLOWED_HOSTS (and a missing Origin is refused).
-application = ProtocolTypeRouter(
+router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
@@ -26,3 +27,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+# Starts each process's background coroutines (heartbeat; the clock in embedded mode).
+application = BackgroundTasks(router)

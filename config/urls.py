@@ -16,6 +16,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("workspace/", include("frontend.workspace.urls")),
     path("api/v1/", agency_api.urls),
+    path("", include("auction.urls")),
     path("admin/", admin.site.urls),
     path("", include("frontend.urls")),
 ]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import audit, receipts
 from core.models import Receipt
-from payments import ledger
+from payments import ledger, listeners
 from payments.models import (
     AccountPurpose,
     DistributionHold,
@@ -112,6 +112,7 @@ def payment_received(
     )
     payment.save()
     _record(payment, "payment.succeeded", before, actor=actor, note=note)
+    listeners.payment_received(payment)
 
 
 def _payment_lines(payment: Payment) -> list[receipts.Line]:

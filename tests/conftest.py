@@ -141,6 +141,17 @@ def web_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[
         server.stop()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_worker_connections(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Bid worker threads keep their connection; close them so the test database can be dropped."""
+    yield
+    import sys
+
+    if "auction.batcher" in sys.modules:
+        with django_db_blocker.unblock():
+            sys.modules["auction.batcher"].close_connections()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright

@@ -145,6 +145,15 @@ LIVE_CONFLATE_MS: int = env.int("LIVE_CONFLATE_MS", default=10)
 LIVE_SOCKET_QUEUE: int = env.int("LIVE_SOCKET_QUEUE", default=64)
 LIVE_MAX_OVERFLOWS = 3
 
+# Background coroutines of each web process (core/background.py). The platform heartbeat
+# always runs; the auction clock runs inside the web process only in the embedded mode.
+CLOCK_IN_PROCESS: bool = env.bool(
+    "CLOCK_IN_PROCESS", default=not env.str("DATABASE_URL", default="")
+)
+BACKGROUND_TASKS = ["auction.background.platform_heartbeat"]
+if CLOCK_IN_PROCESS:
+    BACKGROUND_TASKS.append("auction.background.embedded_clock")
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.RoleBackend"]
 AUTH_PASSWORD_VALIDATORS = [

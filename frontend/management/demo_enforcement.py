@@ -282,12 +282,12 @@ def _seed_file(
     if index == FILES_PER_COURT - 1:
         return  # one file stays without assets, as new files are
     for number in range(1 if index % 3 == 2 else 2):
-        _seed_asset(file, staff, supervisor, agency, country, rng, index * 2 + number, today, kind)
+        seed_asset(file, staff, supervisor, agency, country, rng, index * 2 + number, today, kind)
         latest = file.assets.order_by("-pk").first()
         _seed_letter(file, staff, latest, agency, index + number, today)
 
 
-def _seed_asset(
+def seed_asset(
     file: EnforcementFile,
     staff: Any,
     supervisor: Any,

@@ -97,3 +97,11 @@ def test_ci_runs_make_test_and_nothing_else():
     ]
 
     assert lines == ["exec make test"]
+
+
+def test_compose_runs_the_auction_clock_outside_the_web_processes():
+    services = compose()["services"]
+
+    assert services["clock"]["command"] == ["python", "manage.py", "run_auction_clock"]
+    assert services["clock"]["environment"] == services["web"]["environment"]
+    assert services["web"]["environment"]["CLOCK_IN_PROCESS"] == "false"

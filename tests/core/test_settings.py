@@ -156,4 +156,4 @@ def test_the_websocket_router_checks_the_origin_in_production():
 
     from config.asgi import application
 
-    assert isinstance(application.application_mapping["websocket"], OriginValidator)
+    assert isinstance(application.app.application_mapping["websocket"], OriginValidator)

@@ -77,3 +77,20 @@ def test_the_catalogue_holds_every_string_the_code_marks_for_translation(tmp_pat
     missing = extracted - committed
 
     assert not missing, f"run `make messages` and translate: {sorted(missing)}"
+
+
+def test_msgfmt_accepts_the_catalogue_with_its_format_checks():
+    result = subprocess.run(
+        [
+            "msgfmt",
+            "--check-format",
+            "-o",
+            os.devnull,
+            str(ROOT / "locale" / "ar" / "LC_MESSAGES" / "django.po"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr

@@ -16,7 +16,8 @@ from django.utils import timezone, translation
 from accounts.models import IdentityStatus, IdKind, User
 from accounts.roles import Role
 from enforcement.models import Court
-from frontend.management import demo_enforcement
+from frontend.management import demo_auctions, demo_enforcement
+from payments.management.commands import seed_payments_demo as payments_demo
 
 DEMO_PASSWORD = "mazad-demo-2026"  # noqa: S105 - printed by make run on purpose
 
@@ -135,7 +136,7 @@ class Command(BaseCommand):
                 id_number=f"A{3000000 + number:07d}",
                 phone="+966500000000",
             )
-        files = 0
+        files = sales = 0
         for code, court in courts.items():
             staff = User.objects.get(email=f"staff.{code.lower()}@mazad.example")
             supervisor = User.objects.get(email=f"supervisor.{code.lower()}@mazad.example")
@@ -143,10 +144,19 @@ class Command(BaseCommand):
                 files += demo_enforcement.seed_court(court, staff, supervisor, agencies)
                 bidders = list(User.objects.filter(role=Role.BIDDER).order_by("email"))
                 demo_enforcement.seed_requests(court, staff, bidders)
+                finance = User.objects.get(email=f"finance.{code.lower()}@mazad.example")
+                demo_bidders = list(
+                    User.objects.filter(email__in=[email for email, *_ in BIDDERS]).order_by(
+                        "email"
+                    )
+                )
+                payments_demo.court_account(court)
+                sales += demo_auctions.seed_live(court, staff, supervisor, finance, demo_bidders)
+                sales += demo_auctions.seed_upcoming(court, staff, supervisor)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(courts)} courts, {User.objects.count()} users, "
-                f"{files} new enforcement files."
+                f"{files} new enforcement files, {sales} new demo auctions."
             )
         )
 

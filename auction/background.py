@@ -1,0 +1,44 @@
+"""Background work of a web process: the platform heartbeat, and the clock in embedded mode."""
+
+from __future__ import annotations
+
+import asyncio
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+
+from auction import clock
+from core.clock import db_now
+
+BEAT_SECONDS = 5.0
+CLOCK_SECONDS = 0.25
+
+
+def _beat() -> None:
+    close_old_connections()
+    try:
+        clock.beat(db_now())
+    finally:
+        close_old_connections()
+
+
+def _tick() -> None:
+    close_old_connections()
+    try:
+        clock.tick(db_now())
+    finally:
+        close_old_connections()
+
+
+async def platform_heartbeat() -> None:
+    """Every web process beats, so an outage is only a time when nothing ran."""
+    while True:
+        await sync_to_async(_beat, thread_sensitive=False)()
+        await asyncio.sleep(BEAT_SECONDS)
+
+
+async def embedded_clock() -> None:
+    """The clock inside the web process (`make run`); production runs run_auction_clock."""
+    while True:
+        await sync_to_async(_tick, thread_sensitive=False)()
+        await asyncio.sleep(CLOCK_SECONDS)

@@ -1,0 +1,156 @@
+"""The auction clock: opens lots at their start, closes them after their end, compensates outages.
+
+`tick(now)` is one pass; `manage.py run_auction_clock` calls it a few times a
+second with the database's time. Several clocks may run at once: each lot is
+taken with SKIP LOCKED and closed under its lock, and a lot's status is
+checked under that lock, so every lot opens once and closes once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import OperationalError, connection, transaction
+
+from auction import events
+from auction.models import Heartbeat, Lot, Outage
+from auction.services import lifecycle
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "platform"
+# No beat for this long means the platform was down.
+OUTAGE_THRESHOLD = timedelta(seconds=15)
+BATCH = 500
+LOCK_WAIT_MS = 300
+
+
+@dataclass
+class TickReport:
+    opened: int = 0
+    closed: int = 0
+    extended: int = 0
+
+
+def beat(now: datetime) -> Outage | None:
+    """Record that the platform is running; returns the outage this beat ended, if any."""
+    with transaction.atomic():
+        heartbeat, created = Heartbeat.objects.select_for_update().get_or_create(
+            name=PLATFORM, defaults={"beat_at": now}
+        )
+        if created:
+            return None
+        last = heartbeat.beat_at
+        if now <= last:
+            return None
+        heartbeat.beat_at = now
+        heartbeat.save(update_fields=["beat_at"])
+        if now - last > OUTAGE_THRESHOLD:
+            logger.warning("the platform was down from %s to %s", last, now)
+            return Outage.objects.create(started_at=last, ended_at=now)
+    return None
+
+
+def compensate_outages(now: datetime) -> int:
+    """Extend every open lot whose final soft-close window overlapped an outage.
+
+    The new end is the old one plus the outage's length plus the window, and
+    watchers are told why. Each outage is compensated once.
+    """
+    extended = 0
+    with transaction.atomic():
+        outages = list(
+            Outage.objects.select_for_update(skip_locked=True)
+            .filter(compensated_at__isnull=True)
+            .order_by("started_at")
+        )
+        for outage in outages:
+            extended += _compensate(outage)
+            outage.compensated_at = now
+            outage.save(update_fields=["compensated_at"])
+    return extended
+
+
+def _compensate(outage: Outage) -> int:
+    length = outage.ended_at - outage.started_at
+    count = 0
+    candidates = (
+        Lot.objects.select_for_update()
+        .select_related("auction")
+        .filter(status=Lot.Status.OPEN, ends_at__gte=outage.started_at)
+        .order_by("pk")
+    )
+    for lot in candidates:
+        window = timedelta(
+            seconds=int((lot.auction.rules or {}).get("soft_close_window_seconds", 180))
+        )
+        if lot.ends_at - window > outage.ended_at:
+            continue  # its final window began after the platform came back
+        lot.ends_at = lot.ends_at + length + window
+        lot.save(update_fields=["ends_at"])
+        events.publish_after_commit(
+            [events.extended_frame(lot, lot.seq, lot.ends_at, reason="outage")]
+        )
+        count += 1
+    return count
+
+
+def _due(status: str, field: str, now: datetime, grace: timedelta) -> list[int]:
+    return list(
+        Lot.objects.filter(status=status, **{f"{field}__lte": now - grace})
+        .order_by(field)
+        .values_list("pk", flat=True)[:BATCH]
+    )
+
+
+def _try(action: str, lot_id: int, now: datetime, *, wait: bool) -> bool | None:
+    """Open or close one lot; None when its row is locked (by another clock or a bid batch).
+
+    Without `wait` a locked lot is skipped at once (SKIP LOCKED), so several
+    clocks spread the work; with `wait` the clock waits briefly for a bid batch
+    to commit (they take milliseconds), then decides under the lock.
+    """
+    function = lifecycle.open_lot if action == "open" else lifecycle.close_lot
+    try:
+        with transaction.atomic():
+            if wait:
+                _lock_timeout(LOCK_WAIT_MS)
+            elif not Lot.objects.select_for_update(skip_locked=True).filter(pk=lot_id).exists():
+                return None
+            return function(lot_id=lot_id, now=now) is not None
+    except OperationalError:
+        return None  # still locked: the next pass tries again
+    except Exception:  # one lot's failure must not hold up the others
+        logger.exception("could not %s lot %s; the next pass retries", action, lot_id)
+        return False
+
+
+def _lock_timeout(milliseconds: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{int(milliseconds)}ms'")
+
+
+def _run(action: str, lot_ids: list[int], now: datetime) -> int:
+    done, skipped = 0, []
+    for lot_id in lot_ids:
+        result = _try(action, lot_id, now, wait=False)
+        if result is None:
+            skipped.append(lot_id)
+        done += bool(result)
+    for lot_id in skipped:  # locked a moment ago: by now most were decided by their holder
+        done += bool(_try(action, lot_id, now, wait=True))
+    return done
+
+
+def tick(now: datetime) -> TickReport:
+    """One pass of the clock at `now` (the database's time)."""
+    report = TickReport()
+    beat(now)
+    report.extended = compensate_outages(now)
+    report.opened = _run("open", _due(Lot.Status.SCHEDULED, "starts_at", now, timedelta(0)), now)
+    grace = lifecycle.CLOSE_GRACE + timedelta(microseconds=1)
+    report.closed = _run("close", _due(Lot.Status.OPEN, "ends_at", now, grace), now)
+    return report

@@ -1,0 +1,206 @@
+"""Forms of the auction staff pages. Amounts are typed in major units and parsed exactly."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from payments.money import parse
+
+
+class MoneyField(forms.CharField):
+    """An amount typed by a person, e.g. "1,250.500"; cleans to integer minor units."""
+
+    def __init__(self, *, currency: str = "SAR", **kwargs: Any) -> None:
+        self.currency = currency
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "dir": "ltr"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> int | None:
+        text = super().clean(value)
+        if text in (None, ""):
+            return None
+        return parse(str(text), self.currency).amount_minor
+
+
+class CourtDateTimeField(forms.DateTimeField):
+    """A local date and time in the court's zone, stored in UTC."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def __init__(self, *, zone: str = "UTC", **kwargs: Any) -> None:
+        self.zone = ZoneInfo(zone)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> datetime | None:
+        result = super().to_python(value)
+        if result is None:
+            return None
+        return result.replace(tzinfo=None).replace(tzinfo=self.zone)
+
+
+class AuctionForm(forms.Form):
+    title_ar = forms.CharField(label=_("Title in Arabic"), max_length=200)
+    title_en = forms.CharField(label=_("Title in English"), max_length=200)
+    description_ar = forms.CharField(
+        label=_("Description in Arabic"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "rtl"}),
+    )
+    description_en = forms.CharField(
+        label=_("Description in English"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "ltr"}),
+    )
+
+    def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["starts_at"] = CourtDateTimeField(label=_("Opens"), zone=zone)
+        self.fields["ends_at"] = CourtDateTimeField(label=_("Closes"), zone=zone)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            self.add_error(
+                "ends_at",
+                ValidationError(
+                    _("The auction must close after it opens."), code="ends_before_start"
+                ),
+            )
+        return data
+
+
+class LotForm(forms.Form):
+    asset = forms.TypedChoiceField(label=_("Approved asset"), coerce=int)
+
+    def __init__(
+        self, *args: Any, assets: list[tuple[int, str]], currency: str, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["asset"].choices = assets  # type: ignore[attr-defined]
+        self.fields["opening"] = MoneyField(
+            label=_("Opening price"),
+            currency=currency,
+            required=False,
+            help_text=_("Leave empty to use the price proposed from the appraisal and the rules."),
+        )
+        self.fields["reserve"] = MoneyField(
+            label=_("Reserve price (hidden)"),
+            currency=currency,
+            required=False,
+            help_text=_("The lot is sold only if bidding reaches it. Leave empty for none."),
+        )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (court order, debtor paid, ...)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class AnnulForm(forms.Form):
+    seq = forms.IntegerField(label=_("Bid number"), min_value=1)
+    reason = forms.CharField(
+        label=_("Written reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class SaleRulesForm(forms.Form):
+    notice_days = forms.IntegerField(label=_("Notice period (days)"), min_value=0, max_value=365)
+    opening_percent = forms.DecimalField(
+        label=_("Opening price (percent of the appraisal)"),
+        min_value=1,
+        max_value=200,
+        decimal_places=2,
+    )
+    deposit_percent = forms.DecimalField(
+        label=_("Deposit (percent of the opening price)"),
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+    )
+    soft_close_window_seconds = forms.IntegerField(
+        label=_("Soft-close window (seconds)"), min_value=0, max_value=3600
+    )
+    soft_close_extension_seconds = forms.IntegerField(
+        label=_("Extension (seconds)"), min_value=1, max_value=3600
+    )
+    soft_close_cap_seconds = forms.IntegerField(
+        label=_("Cap on total extension (seconds)"), min_value=0, required=False
+    )
+    premium_percent = forms.DecimalField(
+        label=_("Buyer's premium (%)"), min_value=0, max_value=100, decimal_places=2
+    )
+    vat_percent = forms.DecimalField(
+        label=_("VAT (%)"), min_value=0, max_value=100, decimal_places=2
+    )
+    payment_deadline_days = forms.IntegerField(
+        label=_("Payment deadline (days)"), min_value=1, max_value=90
+    )
+    round_reduction_percent = forms.DecimalField(
+        label=_("Price reduction for each further round (%)"),
+        min_value=0,
+        max_value=99,
+        decimal_places=2,
+    )
+    max_rounds = forms.IntegerField(label=_("Number of rounds"), min_value=1, max_value=10)
+    increments = forms.CharField(
+        label=_("Increment table"),
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "ltr"}),
+        help_text=_(
+            "One band per line: the price from which it applies, then the increment, "
+            "both in the court's currency. The first band starts at 0."
+        ),
+    )
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
+    def clean_increments(self) -> list[dict[str, int]]:
+        bands = []
+        for number, line in enumerate(self.cleaned_data["increments"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = line.replace(",", " ").replace("\t", " ").split()
+            if len(parts) != 2:
+                raise ValidationError(
+                    _(
+                        "Line %(line)s: write the starting price and the "
+                        "increment, separated by a space."
+                    ),
+                    code="increment_line",
+                    params={"line": number},
+                )
+            try:
+                start, step = (parse(part, self.currency).amount_minor for part in parts)
+            except ValidationError as error:
+                raise ValidationError(
+                    _("Line %(line)s: %(error)s"),
+                    code="increment_amount",
+                    params={"line": number, "error": error.messages[0]},
+                ) from error
+            bands.append({"from_minor": start, "increment_minor": step})
+        bands.sort(key=lambda b: b["from_minor"])
+        starts = [b["from_minor"] for b in bands]
+        if (
+            not bands
+            or starts[0] != 0
+            or any(b["increment_minor"] <= 0 for b in bands)
+            or len(set(starts)) != len(starts)
+        ):
+            raise ValidationError(
+                _(
+                    "The first band must start at 0, no two bands may start at the "
+                    "same price, and every increment must be positive."
+                ),
+                code="increment_table",
+            )
+        return bands

@@ -1,0 +1,47 @@
+"""Run the auction clock: open and close lots on time, compensate outages. Stops on SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from auction import clock
+from core.clock import db_now
+
+
+class Command(BaseCommand):
+    help = "Open lots at their start and close them at their (possibly extended) end."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--interval", type=float, default=0.25, help="seconds between passes (default 0.25)"
+        )
+        parser.add_argument("--once", action="store_true", help="run one pass and exit")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        running = True
+
+        def stop(*_: Any) -> None:
+            nonlocal running
+            running = False
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        while running:
+            started = time.monotonic()
+            try:
+                report = clock.tick(db_now())
+                if report.opened or report.closed or report.extended:
+                    self.stdout.write(
+                        f"opened {report.opened} closed {report.closed} extended {report.extended}"
+                    )
+            except Exception as error:
+                self.stderr.write(f"clock pass failed: {error}")
+                close_old_connections()
+            if options["once"]:
+                return
+            time.sleep(max(0.0, options["interval"] - (time.monotonic() - started)))

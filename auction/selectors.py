@@ -1,0 +1,241 @@
+"""Reads of the auction app: staff lists and boards, the public catalog, a lot's snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from auction.errors import AuctionRuleError
+from auction.models import Auction, Bid, Lot, Registration
+from auction.services import lifecycle
+from payments.money import Money
+
+
+def auctions_of_court(*, court_id: int | None, status: str = "") -> QuerySet[Auction]:
+    if court_id is None:
+        return Auction.objects.none()
+    auctions = Auction.objects.filter(court_id=court_id).annotate(
+        lot_count=Count("lots", distinct=True)
+    )
+    if status in Auction.Status.values:
+        auctions = auctions.filter(status=status)
+    return auctions.order_by("-starts_at", "-pk")
+
+
+def auction_of_court(*, court_id: int | None, auction_id: int) -> Auction | None:
+    if court_id is None:
+        return None
+    return Auction.objects.select_related("court").filter(pk=auction_id, court_id=court_id).first()
+
+
+def lots_of_auction(*, auction_id: int) -> QuerySet[Lot]:
+    return (
+        Lot.objects.filter(auction_id=auction_id)
+        .select_related("asset", "asset__file", "leader")
+        .annotate(registered=Count("registrations", distinct=True))
+        .order_by("number")
+    )
+
+
+def assets_ready_for_sale(*, court_id: int) -> list[Any]:
+    from enforcement.models import SeizedAsset
+
+    return list(
+        SeizedAsset.objects.filter(
+            court_id=court_id, status__in=[SeizedAsset.Status.APPROVED_FOR_SALE]
+        )
+        .select_related("file")
+        .order_by("file__number", "pk")
+    )
+
+
+def proposals(auction: Auction, assets: list[Any]) -> dict[int, tuple[Money, Money]]:
+    """The opening price and deposit the rules propose for each asset."""
+    rules = auction.rules or lifecycle.rules_for(auction.court).snapshot()
+    proposed: dict[int, tuple[Money, Money]] = {}
+    for asset in assets:
+        try:
+            opening, deposit = lifecycle.proposed_prices(asset, rules)
+        except AuctionRuleError:  # no appraisal yet: no proposal
+            continue
+        proposed[asset.pk] = (Money(opening, asset.currency), Money(deposit, asset.currency))
+    return proposed
+
+
+def earliest_start(auction: Auction, now: datetime) -> datetime:
+    rules = auction.rules or lifecycle.rules_for(auction.court).snapshot()
+    return now + timedelta(days=int(rules["notice_days"]))
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    lot: Lot
+    leader_paddle: int | None
+    registered: int
+    held: int
+
+
+def board(*, auction_id: int) -> list[BoardRow]:
+    lots = (
+        Lot.objects.filter(auction_id=auction_id)
+        .select_related("asset", "leader")
+        .annotate(
+            registered=Count("registrations", distinct=True),
+            held=Count(
+                "registrations", filter=Q(registrations__deposit_status="HELD"), distinct=True
+            ),
+        )
+        .order_by("number")
+    )
+    return [
+        BoardRow(lot, lot.leader.paddle if lot.leader else None, lot.registered, lot.held)
+        for lot in lots
+    ]
+
+
+def increments_text(bands: list[dict[str, int]], currency: str) -> str:
+    lines = []
+    for band in bands:
+        start = Money(int(band["from_minor"]), currency).to_decimal()
+        step = Money(int(band["increment_minor"]), currency).to_decimal()
+        lines.append(f"{start} {step}")
+    return "\n".join(lines)
+
+
+def recent_bids(*, lot_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    """The last bids of a lot as watchers see them: paddle and amount, never a name."""
+    bids = (
+        Bid.objects.filter(lot_id=lot_id, is_annulled=False)
+        .select_related("registration")
+        .order_by("-seq")[:limit]
+    )
+    return [
+        {
+            "seq": b.seq,
+            "paddle": b.registration.paddle,
+            "amount_minor": b.amount_minor,
+            "source": b.source,
+            "received_at": b.received_at,
+        }
+        for b in bids
+    ]
+
+
+def bids_after(*, lot_id: int, seq: int, limit: int) -> list[Bid]:
+    return list(
+        Bid.objects.filter(lot_id=lot_id, seq__gt=seq)
+        .select_related("registration")
+        .order_by("seq")[:limit]
+    )
+
+
+def registration_of(*, lot_id: int, user_id: int) -> Registration | None:
+    return Registration.objects.filter(lot_id=lot_id, bidder_id=user_id).first()
+
+
+VISIBLE = [Auction.Status.PUBLISHED, Auction.Status.LIVE, Auction.Status.CLOSED]
+
+
+def _state(lot: Lot) -> dict[str, Any]:
+    from auction.events import next_minimum_after
+
+    return {
+        "lot": lot.pk,
+        "seq": lot.seq,
+        "status": lot.status,
+        "outcome": lot.outcome,
+        "currency": lot.currency,
+        "opening_minor": lot.opening_minor,
+        "deposit_minor": lot.deposit_minor,
+        "price_minor": lot.price_minor,
+        "next_minimum_minor": next_minimum_after(lot, lot.price_minor),
+        "bid_count": lot.bid_count,
+        "starts_at": lot.starts_at,
+        "ends_at": lot.ends_at,
+        "leader_paddle": lot.leader.paddle if lot.leader else None,
+        "server_time": timezone_now(),
+    }
+
+
+def timezone_now() -> datetime:
+    from core.clock import stamp
+
+    return stamp()
+
+
+def _you(lot: Lot, user_id: int | None) -> dict[str, Any] | None:
+    if user_id is None:
+        return None
+    registration = registration_of(lot_id=lot.pk, user_id=user_id)
+    if registration is None:
+        return {"registered": False}
+    return {
+        "registered": True,
+        "paddle": registration.paddle,
+        "deposit_status": registration.deposit_status,
+        "is_leading": lot.leader_id == registration.pk,
+        "auto_max_minor": registration.auto_max_minor,
+        "keep_deposit_reserved": registration.keep_deposit_reserved,
+    }
+
+
+def _visible_lot(lot_id: int) -> Lot | None:
+    return (
+        Lot.objects.select_related("auction", "leader")
+        .filter(pk=lot_id, auction__status__in=VISIBLE)
+        .first()
+    )
+
+
+def snapshot(*, lot_id: int, user_id: int | None, reason: str = "") -> dict[str, Any] | None:
+    """Everything a lot page needs to start: state, last bids, and the viewer's own standing."""
+    lot = _visible_lot(lot_id)
+    if lot is None:
+        return None
+    frame = {
+        "type": "snapshot",
+        **_state(lot),
+        "bids": recent_bids(lot_id=lot.pk),
+        "you": _you(lot, user_id),
+    }
+    if reason:
+        frame["reason"] = reason
+    return frame
+
+
+def replay(*, lot_id: int, after: int, limit: int, user_id: int | None) -> dict[str, Any]:
+    """The bids after `after`, in order, and the lot's state now; a fresh snapshot if too many."""
+    lot = _visible_lot(lot_id)
+    if lot is None:
+        return {
+            "type": "error",
+            "error": {"code": "not_found", "field": None, "params": {}, "message": "No such lot."},
+        }
+    if after > lot.seq or lot.seq - after > limit:
+        return snapshot(lot_id=lot_id, user_id=user_id, reason="resume_too_old") or {}
+    events = [
+        {
+            "type": "bid_accepted",
+            "lot": lot.pk,
+            "seq": b.seq,
+            "paddle": b.registration.paddle,
+            "amount_minor": b.amount_minor,
+            "currency": lot.currency,
+            "source": b.source,
+            "received_at": b.received_at,
+            "is_annulled": b.is_annulled,
+        }
+        for b in bids_after(lot_id=lot.pk, seq=after, limit=limit)
+    ]
+    return {
+        "type": "replay",
+        "from_seq": after,
+        "events": events,
+        "state": _state(lot),
+        "you": _you(lot, user_id),
+        "seq": lot.seq,
+        "lot": lot.pk,
+    }

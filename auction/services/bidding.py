@@ -1,0 +1,422 @@
+"""Placing bids and automatic maxima: decided in arrival order under the lot's lock, one commit.
+
+`decide` is the single path every bid takes (WebSocket, HTTP form, tests,
+benchmarks): it locks the lot row, checks each instruction's bidder (registered,
+deposit held, still allowed to bid), lets the engine decide them in arrival
+order, writes the accepted bids with consecutive sequence numbers, updates the
+lot, and commits. Only then does it publish the lot's events and return each
+instruction's answer, so nobody hears of a bid that is not durable.
+
+Each instruction carries the moment the server received it (stamped on
+arrival, before any wait for the lock). A bid that arrived at or before the
+lot's end - re-read under the lock, so an extension is honoured - is decided
+even if it waited in a queue.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from auction import engine, events, locks
+from auction.engine import Refusal
+from auction.errors import message_for
+from auction.models import Bid, Lot, Registration
+from core.models import AuditRecord
+
+_arrivals = itertools.count()
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """A bid (`amount_minor`) or an automatic maximum (`maximum_minor`, None to cancel)."""
+
+    user_id: int
+    received_at: datetime
+    kind: str = "bid"  # "bid" or "auto"
+    amount_minor: int | None = None
+    maximum_minor: int | None = None
+    client_id: str | None = None
+    keep_deposit_reserved: bool | None = None
+    order: int = field(default_factory=lambda: next(_arrivals))
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What one instruction got: accepted bids (its own first) or a refusal."""
+
+    accepted: bool
+    seq: int | None = None
+    amount_minor: int | None = None
+    received_at: datetime | None = None
+    paddle: int | None = None
+    code: str | None = None
+    params: dict[str, object] = field(default_factory=dict)
+    is_leading: bool = False
+    duplicate: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        if self.accepted:
+            return {
+                "accepted": True,
+                "seq": self.seq,
+                "amount_minor": self.amount_minor,
+                "received_at": self.received_at.isoformat() if self.received_at else None,
+                "paddle": self.paddle,
+                "is_leading": self.is_leading,
+                "duplicate": self.duplicate,
+            }
+        return {
+            "accepted": False,
+            "code": self.code,
+            "message": self.message(),
+            "params": self.params,
+        }
+
+    def message(self) -> str:
+        """The refusal in the active language (render it where the user's language is on)."""
+        return message_for(self.code, self.params) if self.code else ""
+
+
+def order_key(received_at: datetime, order: int) -> int:
+    """A global arrival order: microseconds since the epoch, then the local counter."""
+    return int(received_at.timestamp() * 1_000_000) * 1000 + order % 1000
+
+
+def refused(reason: Refusal, params: dict[str, object] | None = None) -> Answer:
+    return Answer(accepted=False, code=reason.value, params=dict(params or {}))
+
+
+def state_of(lot: Lot, autos: Sequence[Registration]) -> engine.LotState:
+    """The engine's view of a locked lot."""
+    rules = lot.auction.rules or {}
+    increments = engine.validate_increments(
+        engine.IncrementBand(int(b["from_minor"]), int(b["increment_minor"]))
+        for b in rules.get("increments", [])
+    )
+    cap = rules.get("soft_close_cap_seconds")
+    return engine.LotState(
+        is_open=lot.status == Lot.Status.OPEN,
+        opening_minor=lot.opening_minor,
+        increments=increments,
+        ends_at=lot.ends_at,
+        original_ends_at=lot.original_ends_at,
+        soft_close=engine.SoftClose(
+            window=timedelta(seconds=int(rules.get("soft_close_window_seconds", 180))),
+            extension=timedelta(seconds=int(rules.get("soft_close_extension_seconds", 180))),
+            cap=timedelta(seconds=int(cap)) if cap is not None else None,
+        ),
+        price_minor=lot.price_minor,
+        leader_id=lot.leader_id,
+        leader_order=lot.leader_order,
+        seq=lot.seq,
+        bid_count=lot.bid_count,
+        auto_bids=tuple(
+            engine.AutoBid(r.pk, int(r.auto_max_minor), r.auto_order)
+            for r in autos
+            if r.auto_max_minor is not None
+        ),
+    )
+
+
+def _money_params(lot: Lot, params: dict[str, int]) -> dict[str, object]:
+    shown: dict[str, object] = {f"{name}_minor": value for name, value in params.items()}
+    shown["currency"] = lot.currency
+    return shown
+
+
+def _lot_refusal(state: engine.LotState, instruction: Instruction) -> Refusal | None:
+    """The lot's own state comes first: a closed lot is closed for everyone.
+
+    The end is the current one, moved by any earlier bid of the same batch.
+    """
+    if not state.is_open:
+        return Refusal.LOT_NOT_OPEN
+    if instruction.received_at > state.ends_at:
+        return Refusal.LOT_CLOSED
+    return None
+
+
+def _eligibility(registration: Registration | None) -> Refusal | None:
+    if registration is None:
+        return Refusal.NOT_REGISTERED
+    bidder = registration.bidder
+    if not bidder.is_active or bidder.role != "BIDDER" or not bidder.is_verified:
+        return Refusal.EXCLUDED_PARTY
+    if registration.deposit_status != Registration.Deposit.HELD:
+        return Refusal.DEPOSIT_NOT_HELD
+    return None
+
+
+def decide(*, lot_id: int, instructions: Sequence[Instruction]) -> list[Answer]:
+    """Decide `instructions` (in arrival order) in one transaction; publish after commit.
+
+    Never raises for a refused instruction: each gets its own Answer. Raises
+    Lot.DoesNotExist for an unknown lot and database errors as they come.
+    """
+    answers, frames = decide_unpublished(lot_id=lot_id, instructions=instructions)
+    events.publish(frames)
+    return answers
+
+
+def decide_unpublished(
+    *, lot_id: int, instructions: Sequence[Instruction]
+) -> tuple[list[Answer], list[events.Frame]]:
+    """`decide` without the publishing, for callers that answer first and publish after."""
+    return _decide_in_transaction(lot_id, instructions)
+
+
+@transaction.atomic
+def _decide_in_transaction(
+    lot_id: int, instructions: Sequence[Instruction]
+) -> tuple[list[Answer], list[events.Frame]]:
+    lot = locks.lot(lot_id)
+    user_ids = {i.user_id for i in instructions}
+    registrations = {
+        r.bidder_id: r
+        for r in Registration.objects.select_related("bidder")
+        .filter(lot=lot)
+        .filter(bidder_id__in=user_ids)
+        | Registration.objects.select_related("bidder").filter(
+            lot=lot, auto_max_minor__isnull=False
+        )
+    }
+    by_id = {r.pk: r for r in registrations.values()}
+    state = state_of(lot, [r for r in by_id.values() if r.auto_max_minor is not None])
+    answers: list[Answer] = []
+    new_bids: list[Bid] = []
+    frames: list[events.Frame] = []
+    previous_leader = lot.leader_id
+    for instruction in instructions:
+        registration = registrations.get(instruction.user_id)
+        duplicate = _duplicate(registration, instruction, new_bids)
+        if duplicate is not None:
+            answers.append(duplicate)
+            continue
+        problem = _lot_refusal(state, instruction) or _eligibility(registration)
+        if problem is not None:
+            answers.append(refused(problem))
+            continue
+        assert registration is not None
+        state, decision = _apply(state, registration, instruction)
+        if decision.is_refused:
+            assert decision.refusal is not None
+            answers.append(refused(decision.refusal, _money_params(lot, decision.params)))
+            continue
+        _remember_choices(registration, instruction, state)
+        for accepted in decision.bids:
+            bidder = by_id[accepted.registration_id]
+            new_bids.append(
+                Bid(
+                    lot=lot,
+                    registration=bidder,
+                    amount_minor=accepted.amount_minor,
+                    seq=accepted.seq,
+                    received_at=instruction.received_at,
+                    source=accepted.source.value,
+                    client_id=instruction.client_id
+                    if accepted.source == engine.Source.MANUAL
+                    else None,
+                )
+            )
+            frames.append(events.bid_frame(lot, bidder.paddle, accepted, instruction.received_at))
+        if decision.extended_to is not None:
+            frames.append(
+                events.extended_frame(lot, state.seq, decision.extended_to, reason="soft_close")
+            )
+        answers.append(_answer_for(registration, instruction, decision, state))
+    if new_bids:
+        _write(lot, state, new_bids, by_id)
+        leaders = [b.registration_id for b in new_bids]
+        frames.extend(events.personal_frames(lot, previous_leader, leaders, by_id))
+    else:
+        _write_autos(by_id)
+    return answers, frames
+
+
+def _apply(
+    state: engine.LotState, registration: Registration, instruction: Instruction
+) -> tuple[engine.LotState, engine.Decision]:
+    order = order_key(instruction.received_at, instruction.order)
+    if instruction.kind == "auto":
+        return engine.set_automatic(
+            state,
+            engine.SetAutoBid(
+                registration.pk, instruction.maximum_minor, instruction.received_at, order
+            ),
+        )
+    if instruction.amount_minor is None:
+        return state, engine.Decision(refusal=Refusal.INVALID_AMOUNT)
+    return engine.place_manual(
+        state,
+        engine.ManualBid(registration.pk, instruction.amount_minor, instruction.received_at, order),
+    )
+
+
+def _remember_choices(
+    registration: Registration, instruction: Instruction, state: engine.LotState
+) -> None:
+    """Keep the bidder's automatic maximum and (at the first bid) their second-chance choice."""
+    before = (
+        registration.auto_max_minor,
+        registration.auto_order,
+        registration.keep_deposit_reserved,
+    )
+    auto = state.auto_of(registration.pk)
+    registration.auto_max_minor = auto.maximum_minor if auto else None
+    registration.auto_order = auto.order if auto else 0
+    if registration.keep_deposit_reserved is None and instruction.keep_deposit_reserved is not None:
+        registration.keep_deposit_reserved = instruction.keep_deposit_reserved
+    after = (
+        registration.auto_max_minor,
+        registration.auto_order,
+        registration.keep_deposit_reserved,
+    )
+    if after != before:
+        registration._mazad_changed = True  # type: ignore[attr-defined]
+
+
+def _duplicate(
+    registration: Registration | None, instruction: Instruction, pending: Sequence[Bid]
+) -> Answer | None:
+    """A retried submission (same client id) gets the original answer, never a second bid."""
+    if registration is None or not instruction.client_id or instruction.kind != "bid":
+        return None
+    for bid in pending:
+        if bid.registration_id == registration.pk and bid.client_id == instruction.client_id:
+            return _accepted(bid, registration, duplicate=True)
+    existing = Bid.objects.filter(
+        registration=registration, client_id=instruction.client_id
+    ).first()
+    return _accepted(existing, registration, duplicate=True) if existing else None
+
+
+def _accepted(
+    bid: Bid, registration: Registration, *, duplicate: bool = False, leading: bool = False
+) -> Answer:
+    return Answer(
+        accepted=True,
+        seq=bid.seq,
+        amount_minor=bid.amount_minor,
+        received_at=bid.received_at,
+        paddle=registration.paddle,
+        is_leading=leading,
+        duplicate=duplicate,
+    )
+
+
+def _answer_for(
+    registration: Registration,
+    instruction: Instruction,
+    decision: engine.Decision,
+    state: engine.LotState,
+) -> Answer:
+    leading = state.leader_id == registration.pk
+    own = next(
+        (
+            b
+            for b in decision.bids
+            if b.registration_id == registration.pk
+            and (b.source == engine.Source.MANUAL or instruction.kind == "auto")
+        ),
+        None,
+    )
+    if own is None:
+        # An automatic maximum set without bidding yet (another leads above it is impossible:
+        # the engine refuses maxima below the minimum), or a cancellation.
+        return Answer(
+            accepted=True,
+            paddle=registration.paddle,
+            is_leading=leading,
+            received_at=instruction.received_at,
+        )
+    return Answer(
+        accepted=True,
+        seq=own.seq,
+        amount_minor=own.amount_minor,
+        received_at=instruction.received_at,
+        paddle=registration.paddle,
+        is_leading=leading,
+    )
+
+
+def _write(
+    lot: Lot, state: engine.LotState, new_bids: list[Bid], registrations: dict[int, Registration]
+) -> None:
+    Bid.objects.bulk_create(new_bids)
+    lot.price_minor = state.price_minor
+    lot.leader_id = state.leader_id
+    lot.leader_order = state.leader_order
+    lot.seq = state.seq
+    lot.bid_count = state.bid_count
+    lot.ends_at = state.ends_at
+    lot.save(update_fields=["price_minor", "leader", "leader_order", "seq", "bid_count", "ends_at"])
+    _write_autos(registrations)
+    AuditRecord.objects.bulk_create(
+        [
+            AuditRecord(
+                actor_id=registrations[b.registration_id].bidder_id,
+                actor_label=f"paddle {registrations[b.registration_id].paddle}",
+                court_id=lot.auction.court_id,
+                action="lot.bid_accepted",
+                object_type="auction.lot",
+                object_id=str(lot.pk),
+                after={
+                    "seq": b.seq,
+                    "amount_minor": b.amount_minor,
+                    "source": b.source,
+                    "received_at": b.received_at.isoformat(),
+                },
+            )
+            for b in new_bids
+        ]
+    )
+
+
+def _write_autos(registrations: dict[int, Registration]) -> None:
+    changed = [r for r in registrations.values() if getattr(r, "_mazad_changed", False)]
+    if changed:
+        Registration.objects.bulk_update(
+            changed, ["auto_max_minor", "auto_order", "keep_deposit_reserved"]
+        )
+
+
+def place_bid(
+    *,
+    lot_id: int,
+    user_id: int,
+    amount_minor: int,
+    client_id: str | None = None,
+    received_at: datetime | None = None,
+    keep_deposit_reserved: bool | None = None,
+) -> Answer:
+    """One manual bid, decided on its own (the batcher groups them on hot lots)."""
+    instruction = Instruction(
+        user_id=user_id,
+        received_at=received_at or timezone.now(),
+        amount_minor=amount_minor,
+        client_id=client_id,
+        keep_deposit_reserved=keep_deposit_reserved,
+    )
+    try:
+        return decide(lot_id=lot_id, instructions=[instruction])[0]
+    except IntegrityError:  # a concurrent retry of the same client id won the insert
+        return decide(lot_id=lot_id, instructions=[instruction])[0]
+
+
+def set_automatic_bid(
+    *, lot_id: int, user_id: int, maximum_minor: int | None, received_at: datetime | None = None
+) -> Answer:
+    """Set, change or cancel (None) the bidder's automatic maximum on a lot."""
+    instruction = Instruction(
+        user_id=user_id,
+        received_at=received_at or timezone.now(),
+        kind="auto",
+        maximum_minor=maximum_minor,
+    )
+    return decide(lot_id=lot_id, instructions=[instruction])[0]

@@ -1,0 +1,432 @@
+"""Auctions and lots from draft to close: create, add lots, publish, open, close, withdraw."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from auction import access, engine, events, locks
+from auction.errors import AuctionRuleError
+from auction.models import Auction, Bid, Lot, Registration, SaleRules
+from auction.services import registration as registrations
+from auction.services.bidding import state_of
+from core import audit
+from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from core.numbering import next_number
+from enforcement import selectors as enforcement_selectors
+from enforcement import services as enforcement
+from payments.money import Money, card_payable
+
+# A lot closes this long after its end, so that bids that arrived in time but are still
+# queued for the lot's lock are decided first.
+CLOSE_GRACE = timedelta(milliseconds=500)
+
+
+def rules_for(court: Any) -> SaleRules:
+    rules, _created = SaleRules.objects.get_or_create(court=court)
+    return rules
+
+
+@transaction.atomic
+def update_sale_rules(*, actor: User, court_id: int, **values: Any) -> SaleRules:
+    """Supervisors edit their court's rules; running sales keep their snapshot."""
+    if not access.may_edit_rules(actor, court_id):
+        raise PermissionDenied(_("Only supervisors of the court edit its sale rules."))
+    rules = SaleRules.objects.select_for_update().get_or_create(court_id=court_id)[0]
+    before = rules.snapshot()
+    if "increments" in values:
+        engine.validate_increments(
+            engine.IncrementBand(int(b["from_minor"]), int(b["increment_minor"]))
+            for b in values["increments"]
+        )
+    for name, value in values.items():
+        setattr(rules, name, value)
+    rules.updated_by = actor
+    rules.save()
+    changed_before, changed_after = audit.changes(before, rules.snapshot())
+    audit.record(
+        actor=actor,
+        action="sale_rules.updated",
+        obj=rules,
+        before=changed_before,
+        after=changed_after,
+        court_id=court_id,
+    )
+    return rules
+
+
+@transaction.atomic
+def create_auction(
+    *,
+    actor: User,
+    title_ar: str,
+    title_en: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    description_ar: str = "",
+    description_en: str = "",
+) -> Auction:
+    if not actor.is_court_staff or actor.court is None:
+        raise PermissionDenied(_("Only court staff create auctions."))
+    if ends_at <= starts_at:
+        raise DomainError(
+            _("The auction must close after it opens."), code="ends_before_start", field="ends_at"
+        )
+    court = actor.court
+    sequence = next_number(f"auction:{court.code}:{starts_at.year}")
+    number = f"{court.code}-A-{starts_at.year}-{sequence:04d}"
+    auction = Auction(
+        court=court,
+        number=number,
+        title_ar=title_ar,
+        title_en=title_en,
+        description_ar=description_ar,
+        description_en=description_en,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        created_by=actor,
+    )
+    if not access.may_manage(actor, auction):
+        raise PermissionDenied(_("Only execution staff and supervisors create auctions."))
+    auction.save()
+    audit.record(
+        actor=actor,
+        action="auction.created",
+        obj=auction,
+        court_id=court.pk,
+        after=audit.snapshot(auction, ["number", "title_en", "starts_at", "ends_at"]),
+    )
+    return auction
+
+
+def appraised_value(asset: Any) -> Money | None:
+    appraisal = enforcement_selectors.latest_appraisal(asset)
+    return Money(appraisal.value_minor, appraisal.currency) if appraisal else None
+
+
+def proposed_prices(asset: Any, rules: dict[str, Any], round_number: int = 1) -> tuple[int, int]:
+    """(opening, deposit) in minor units from the appraisal and the rules, for a round."""
+    appraisal = appraised_value(asset)
+    if appraisal is None:
+        raise AuctionRuleError(_("The asset has no appraisal."), field="asset")
+    opening = appraisal.percent(int(rules["opening_percent_bp"]), rounding="down")
+    for _round in range(1, round_number):
+        opening = opening.percent(10_000 - int(rules["round_reduction_bp"]), rounding="down")
+    deposit = opening.percent(int(rules["deposit_percent_bp"]), rounding="up")
+    return max(opening.amount_minor, 1), card_payable(deposit).amount_minor
+
+
+def _asset_for_sale(court_id: int, asset_id: int, *, next_round: bool) -> Any:
+    """An asset of the court approved for sale (or unsold, for its next round)."""
+    from enforcement.models import SeizedAsset
+
+    allowed = [SeizedAsset.Status.APPROVED_FOR_SALE]
+    if next_round:
+        allowed.append(SeizedAsset.Status.UNSOLD)
+    asset = SeizedAsset.objects.filter(pk=asset_id, court_id=court_id).first()
+    if asset is None:
+        raise NotFound(_("No such asset."), field="asset")
+    if asset.status not in allowed:
+        raise AuctionRuleError(
+            _("Only an asset approved for sale can be put in an auction."),
+            code="asset_not_approved",
+            field="asset",
+        )
+    if Lot.objects.filter(asset=asset, status__in=[Lot.Status.SCHEDULED, Lot.Status.OPEN]).exists():
+        raise AuctionRuleError(
+            _("This asset is already in an auction."), code="asset_in_auction", field="asset"
+        )
+    return asset
+
+
+@transaction.atomic
+def add_lot(
+    *,
+    actor: User,
+    auction_id: int,
+    asset_id: int,
+    opening_minor: int | None = None,
+    reserve_minor: int | None = None,
+    round_number: int = 1,
+    previous_lot: Lot | None = None,
+) -> Lot:
+    """Put an approved asset into a draft auction as its next lot."""
+    auction = locks.auction(auction_id)
+    if not access.may_manage(actor, auction):
+        raise NotFound(_("No such auction."))
+    if auction.status != Auction.Status.DRAFT:
+        raise InvalidTransition(_("Lots are added only while the auction is a draft."))
+    asset = _asset_for_sale(auction.court_id, asset_id, next_round=previous_lot is not None)
+    rules = auction.rules or rules_for(auction.court).snapshot()
+    proposed_opening, _deposit = proposed_prices(asset, rules, round_number)
+    opening = opening_minor or proposed_opening
+    if opening <= 0:
+        raise DomainError(
+            _("The opening price must be positive."), code="opening_price", field="opening_minor"
+        )
+    if reserve_minor is not None and reserve_minor < opening:
+        raise DomainError(
+            _("The reserve cannot be below the opening price."),
+            code="reserve_below_opening",
+            field="reserve_minor",
+        )
+    deposit = Money(opening, asset.currency).percent(int(rules["deposit_percent_bp"]))
+    number = (auction.lots.aggregate(n=Max("number"))["n"] or 0) + 1
+    lot = Lot.objects.create(
+        auction=auction,
+        asset=asset,
+        number=number,
+        round=round_number,
+        currency=asset.currency,
+        opening_minor=opening,
+        reserve_minor=reserve_minor,
+        deposit_minor=card_payable(deposit).amount_minor,
+        starts_at=auction.starts_at,
+        ends_at=auction.ends_at,
+        original_ends_at=auction.ends_at,
+        previous_lot=previous_lot,
+    )
+    audit.record(
+        actor=actor,
+        action="lot.added",
+        obj=lot,
+        court_id=auction.court_id,
+        after=audit.snapshot(
+            lot,
+            [
+                "auction",
+                "asset",
+                "number",
+                "round",
+                "opening_minor",
+                "reserve_minor",
+                "deposit_minor",
+            ],
+        ),
+    )
+    return lot
+
+
+@transaction.atomic
+def publish_auction(*, actor: User, auction_id: int, now: datetime | None = None) -> Auction:
+    """Draft → published: snapshot the rules, list the assets, refuse before the notice period."""
+    now = now or timezone.now()
+    auction = locks.auction(auction_id)
+    if not access.may_manage(actor, auction):
+        raise NotFound(_("No such auction."))
+    if auction.status != Auction.Status.DRAFT:
+        raise InvalidTransition(_("Only a draft auction can be published."))
+    lots = list(auction.lots.select_related("asset").order_by("number"))
+    if not lots:
+        raise AuctionRuleError(_("Add at least one lot before publishing."), field="lots")
+    rules = rules_for(auction.court).snapshot()
+    earliest = now + timedelta(days=int(rules["notice_days"]))
+    if auction.starts_at < earliest:
+        raise AuctionRuleError(
+            _("The notice period requires the auction to open no earlier than %(earliest)s."),
+            code="notice_period",
+            field="starts_at",
+            params={"earliest": timezone.localtime(earliest).strftime("%Y-%m-%d %H:%M")},
+        )
+    for lot in lots:
+        enforcement.mark_listed(actor=actor, asset_id=lot.asset_id, note=auction.number)
+    auction.rules, auction.status, auction.published_at = rules, Auction.Status.PUBLISHED, now
+    auction.save(update_fields=["rules", "status", "published_at"])
+    audit.record(
+        actor=actor,
+        action="auction.published",
+        obj=auction,
+        court_id=auction.court_id,
+        before={"status": Auction.Status.DRAFT},
+        after={"status": auction.status, "rules": rules},
+    )
+    return auction
+
+
+@transaction.atomic
+def open_lot(*, lot_id: int, now: datetime) -> Lot | None:
+    """Scheduled → open at its start (the clock calls this). Idempotent; None if not due."""
+    lot = locks.lot(lot_id)
+    if lot.status != Lot.Status.SCHEDULED or lot.starts_at > now:
+        return None
+    if lot.auction.status not in (Auction.Status.PUBLISHED, Auction.Status.LIVE):
+        return None
+    lot.status, lot.opened_at = Lot.Status.OPEN, now
+    lot.save(update_fields=["status", "opened_at"])
+    if lot.auction.status == Auction.Status.PUBLISHED:
+        Auction.objects.filter(pk=lot.auction_id).update(status=Auction.Status.LIVE)
+    audit.record(
+        actor=None,
+        action="lot.opened",
+        obj=lot,
+        court_id=lot.auction.court_id,
+        before={"status": Lot.Status.SCHEDULED},
+        after={"status": Lot.Status.OPEN},
+    )
+    events.publish_after_commit([events.opened_frame(lot)])
+    return lot
+
+
+@transaction.atomic
+def close_lot(*, lot_id: int, now: datetime) -> Lot | None:
+    """Open → sold or unsold once its (possibly extended) end has passed; exactly once.
+
+    The end is re-read under the lot's lock, so a bid that extended it is
+    honoured. Deposits: the winner's is applied; the others are refunded unless
+    the bidder chose to keep theirs reserved (refunded once the winner pays).
+    Returns None when the lot is not due (or was closed already).
+    """
+    lot = locks.lot(lot_id)
+    if lot.status != Lot.Status.OPEN or now <= lot.ends_at + CLOSE_GRACE:
+        return None
+    state = state_of(lot, [])
+    outcome = engine.close_result(state, lot.reserve_minor)
+    lot.status = Lot.Status.SOLD if outcome == engine.Outcome.SOLD else Lot.Status.UNSOLD
+    lot.outcome, lot.closed_at = outcome.value, now
+    lot.save(update_fields=["status", "outcome", "closed_at"])
+    winner: Registration | None = lot.leader if lot.status == Lot.Status.SOLD else None
+    for registration in lot.registrations.select_for_update().order_by("pk"):
+        if winner is not None and registration.pk == winner.pk:
+            registrations.apply_deposit(registration)
+        elif not registration.keep_deposit_reserved or winner is None:
+            registrations.refund_deposit(registration, reason="outbid at the close")
+    if lot.status == Lot.Status.SOLD:
+        enforcement.mark_sold(actor=None, asset_id=lot.asset_id, note=lot.reference)
+    else:
+        enforcement.mark_unsold(actor=None, asset_id=lot.asset_id, note=lot.reference)
+    audit.record(
+        actor=None,
+        action="lot.closed",
+        obj=lot,
+        court_id=lot.auction.court_id,
+        before={"status": Lot.Status.OPEN},
+        after={
+            "status": lot.status,
+            "outcome": lot.outcome,
+            "price_minor": lot.price_minor,
+            "winner": winner.paddle if winner else None,
+        },
+    )
+    frames = [events.closed_frame(lot, winner.paddle if winner else None)]
+    if winner is not None:
+        frames.append(
+            events.personal(lot, winner.bidder_id, "you_won", price_minor=lot.price_minor)
+        )
+    events.publish_after_commit(frames)
+    _close_auction_if_done(lot.auction_id)
+    return lot
+
+
+def _close_auction_if_done(auction_id: int) -> None:
+    open_states = [Lot.Status.SCHEDULED, Lot.Status.OPEN]
+    if not Lot.objects.filter(auction_id=auction_id, status__in=open_states).exists():
+        Auction.objects.filter(
+            pk=auction_id, status__in=[Auction.Status.PUBLISHED, Auction.Status.LIVE]
+        ).update(status=Auction.Status.CLOSED)
+
+
+@transaction.atomic
+def withdraw_lot(*, actor: User | None, lot_id: int, reason: str) -> Lot:
+    """A court order or the debtor's payment stops the sale: every deposit is refunded."""
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the withdrawal."), code="required", field="reason")
+    lot = locks.lot(lot_id)
+    if actor is not None and not access.may_manage(actor, lot.auction):
+        raise NotFound(_("No such lot."))
+    if lot.status not in (Lot.Status.SCHEDULED, Lot.Status.OPEN):
+        raise InvalidTransition(_("Only a scheduled or open lot can be withdrawn."))
+    before = lot.status
+    lot.status, lot.outcome = Lot.Status.WITHDRAWN, Lot.Outcome.WITHDRAWN
+    lot.withdrawn_reason, lot.closed_at = reason.strip(), timezone.now()
+    lot.save(update_fields=["status", "outcome", "withdrawn_reason", "closed_at"])
+    for registration in lot.registrations.select_for_update().order_by("pk"):
+        registrations.refund_deposit(registration, reason="lot withdrawn")
+    if lot.auction.status != Auction.Status.DRAFT:  # a draft's asset was never listed
+        enforcement.mark_withdrawn(actor=actor, asset_id=lot.asset_id, note=lot.withdrawn_reason)
+    audit.record(
+        actor=actor,
+        action="lot.withdrawn",
+        obj=lot,
+        court_id=lot.auction.court_id,
+        before={"status": before},
+        after={"status": lot.status},
+        note=lot.withdrawn_reason,
+    )
+    events.publish_after_commit([events.withdrawn_frame(lot)])
+    _close_auction_if_done(lot.auction_id)
+    return lot
+
+
+@transaction.atomic
+def start_next_round(*, actor: User, lot_id: int, auction_id: int) -> Lot:
+    """Offer an unsold asset again in a later draft auction at the reduced opening price."""
+    lot = locks.lot(lot_id)
+    if not access.may_manage(actor, lot.auction):
+        raise NotFound(_("No such lot."))
+    if lot.status != Lot.Status.UNSOLD:
+        raise InvalidTransition(_("Only an unsold lot goes to a further round."))
+    rules = lot.auction.rules or {}
+    next_round = lot.round + 1
+    if next_round > int(rules.get("max_rounds", 1)):
+        raise AuctionRuleError(_("The rounds for this asset have run out."), code="no_more_rounds")
+    target = Auction.objects.get(pk=auction_id)
+    if target.starts_at <= lot.auction.ends_at:
+        raise AuctionRuleError(_("The next round must be in a later auction."), field="auction")
+    reduced = Money(lot.opening_minor, lot.currency).percent(
+        10_000 - int(rules.get("round_reduction_bp", 0)), rounding="down"
+    )
+    return add_lot(
+        actor=actor,
+        auction_id=auction_id,
+        asset_id=lot.asset_id,
+        opening_minor=max(reduced.amount_minor, 1),
+        reserve_minor=None,
+        round_number=next_round,
+        previous_lot=lot,
+    )
+
+
+@transaction.atomic
+def annul_bid(*, actor: User, lot_id: int, seq: int, reason: str) -> Lot:
+    """A supervisor annuls a bid with a written reason; the price is recomputed from the rest.
+
+    Deterministic recomputation: the remaining (not annulled) bids are the
+    record; the highest of them gives the price and the leader. Automatic
+    maxima are kept. Watchers are told to resync.
+    """
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the annulment."), code="required", field="reason")
+    lot = locks.lot(lot_id)
+    if not access.may_annul(actor, lot.auction):
+        raise NotFound(_("No such lot."))
+    if lot.status != Lot.Status.OPEN:
+        raise InvalidTransition(_("Bids are annulled only while the lot is open."))
+    bid = Bid.objects.filter(lot=lot, seq=seq, is_annulled=False).first()
+    if bid is None:
+        raise NotFound(_("No such bid."), field="seq")
+    bid.is_annulled, bid.annulled_reason = True, reason.strip()
+    bid.annulled_by, bid.annulled_at = actor, timezone.now()
+    bid.save(update_fields=["is_annulled", "annulled_reason", "annulled_by", "annulled_at"])
+    top = Bid.objects.filter(lot=lot, is_annulled=False).order_by("-amount_minor").first()
+    before = {"price_minor": lot.price_minor, "leader": lot.leader_id}
+    lot.price_minor = top.amount_minor if top else None
+    lot.leader_id = top.registration_id if top else None
+    lot.bid_count = Bid.objects.filter(lot=lot, is_annulled=False).count()
+    lot.save(update_fields=["price_minor", "leader", "bid_count"])
+    audit.record(
+        actor=actor,
+        action="lot.bid_annulled",
+        obj=lot,
+        court_id=lot.auction.court_id,
+        before=before,
+        after={"price_minor": lot.price_minor, "leader": lot.leader_id, "annulled_seq": seq},
+        note=bid.annulled_reason,
+    )
+    events.publish_after_commit([events.resync_frame(lot, "bid_annulled")])
+    return lot

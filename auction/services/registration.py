@@ -1,0 +1,163 @@
+"""Registering for a lot: the paddle number and the security deposit through payments core."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from auction import access, events
+from auction.errors import RegistrationRefused
+from auction.models import Auction, Lot, Registration
+from core import audit
+from core.transactions import lock_one
+from payments import engine as payment_engine
+from payments import services as payments
+from payments.models import Payment, Purpose
+from payments.money import Money
+
+PADDLE_RANGE = (100, 9999)
+
+
+def _new_paddle(lot: Lot) -> int:
+    taken = set(Registration.objects.filter(lot=lot).values_list("paddle", flat=True))
+    low, high = PADDLE_RANGE
+    if len(taken) >= high - low:
+        raise RegistrationRefused(_("This lot has no free paddle numbers."))
+    while True:
+        paddle = low + secrets.randbelow(high - low)
+        if paddle not in taken:
+            return paddle
+
+
+def _method(amount: Money, wanted: str | None) -> str:
+    """The payer's choice if it can carry the amount; else the first method that can."""
+    offered = payment_engine.methods_for(amount)
+    return wanted if wanted in offered else offered[0]
+
+
+def deposit_reference(registration: Registration) -> str:
+    return f"deposit:registration:{registration.pk}"
+
+
+@transaction.atomic
+def register_for_lot(*, user: User, lot_id: int, method: str | None = None) -> Registration:
+    """Register `user` for the lot and start their deposit payment.
+
+    Raises RegistrationRefused (with the reason) for an excluded party, an
+    unverified or staff account, or a lot not open to registration. Registering
+    twice returns the existing registration.
+    """
+    lot = Lot.objects.select_related("auction", "asset").get(pk=lot_id)
+    if lot.status not in (Lot.Status.SCHEDULED, Lot.Status.OPEN) or lot.auction.status not in (
+        Auction.Status.PUBLISHED,
+        Auction.Status.LIVE,
+    ):
+        raise RegistrationRefused(_("This lot is not open to registration."), code="lot_not_open")
+    reason = access.exclusion_reason(user, lot)
+    if reason is not None:
+        raise RegistrationRefused(reason, code="excluded_party")
+    existing = Registration.objects.filter(lot=lot, bidder=user).first()
+    if existing is not None:
+        return existing
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                registration = Registration.objects.create(
+                    lot=lot, bidder=user, paddle=_new_paddle(lot)
+                )
+            break
+        except IntegrityError:
+            existing = Registration.objects.filter(lot=lot, bidder=user).first()
+            if existing is not None:
+                return existing
+    else:  # pragma: no cover - five paddle collisions in a row
+        raise RegistrationRefused(_("Please try again."))
+    audit.record(
+        actor=user,
+        action="registration.created",
+        obj=registration,
+        after={"lot": lot.pk, "paddle": registration.paddle},
+        court_id=lot.auction.court_id,
+    )
+    if lot.deposit_minor == 0:
+        _set_deposit(registration, Registration.Deposit.HELD, actor=None)
+    else:
+        amount = Money(lot.deposit_minor, lot.currency)
+        payment = payments.collect_payment(
+            payer=user,
+            court=lot.auction.court,
+            amount=amount,
+            purpose=Purpose.DEPOSIT,
+            method=_method(amount, method),
+            reference=deposit_reference(registration),
+            file_number=lot.asset.file.number,
+            description=f"Deposit {lot.reference} paddle {registration.paddle}",
+        )
+        registration.deposit_reference = str(payment.public_id)
+        registration.save(update_fields=["deposit_reference"])
+    return registration
+
+
+def _set_deposit(
+    registration: Registration, status: str, *, actor: User | None, note: str = ""
+) -> None:
+    before = {"deposit_status": registration.deposit_status}
+    registration.deposit_status = status
+    registration.deposit_changed_at = timezone.now()
+    registration.save(update_fields=["deposit_status", "deposit_changed_at"])
+    audit.record(
+        actor=actor,
+        action=f"registration.deposit_{status.lower()}",
+        obj=registration,
+        before=before,
+        after={"deposit_status": status},
+        note=note,
+        court_id=registration.lot.auction.court_id,
+    )
+
+
+def on_payment_received(payment: Any) -> None:
+    """Payments core's listener: a deposit payment succeeded."""
+    if payment.purpose == Purpose.DEPOSIT:
+        deposit_received(reference=payment.reference)
+
+
+@transaction.atomic
+def deposit_received(*, reference: str) -> Registration | None:
+    """Payments core confirmed a deposit: pending → held. Idempotent; None for other payments."""
+    prefix = "deposit:registration:"
+    if not reference.startswith(prefix):
+        return None
+    registration = lock_one(
+        Registration.objects.select_related("lot__auction").filter(pk=int(reference[len(prefix) :]))
+    )
+    if registration.deposit_status != Registration.Deposit.PENDING:
+        return registration
+    _set_deposit(registration, Registration.Deposit.HELD, actor=None)
+    lot = registration.lot
+    if lot.status not in (Lot.Status.SCHEDULED, Lot.Status.OPEN):
+        # The lot closed or was withdrawn while the payment was in flight: give it back.
+        refund_deposit(registration, reason="lot no longer open")
+    events.publish_after_commit([events.personal(lot, registration.bidder_id, "deposit_held")])
+    return registration
+
+
+def refund_deposit(registration: Registration, *, reason: str) -> None:
+    """Instruct the refund of a held deposit (durably, through payments core)."""
+    if registration.deposit_status != Registration.Deposit.HELD:
+        return
+    if registration.deposit_reference:  # a deposit of 0 has no payment to refund
+        payment = Payment.objects.get(public_id=registration.deposit_reference)
+        payments.refund_payment(payment=payment, reason=reason)
+    _set_deposit(registration, Registration.Deposit.REFUNDED, actor=None, note=reason)
+
+
+def apply_deposit(registration: Registration) -> None:
+    """The winner's deposit counts towards the price."""
+    if registration.deposit_status == Registration.Deposit.HELD:
+        _set_deposit(registration, Registration.Deposit.APPLIED, actor=None)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from auction import views
+
+app_name = "auction"
+
+urlpatterns = [
+    path("staff/auctions/", views.auction_list, name="staff_list"),
+    path("staff/auctions/new/", views.auction_create, name="staff_create"),
+    path("staff/auctions/<int:auction_id>/", views.auction_detail, name="staff_detail"),
+    path("staff/auctions/<int:auction_id>/publish/", views.auction_publish, name="publish"),
+    path("staff/auctions/<int:auction_id>/live/", views.live_board, name="live_board"),
+    path(
+        "staff/auctions/<int:auction_id>/lots/<int:lot_id>/withdraw/",
+        views.lot_withdraw,
+        name="withdraw",
+    ),
+    path("staff/auctions/<int:auction_id>/lots/<int:lot_id>/annul/", views.bid_annul, name="annul"),
+    path("staff/sale-rules/", views.sale_rules, name="sale_rules"),
+]

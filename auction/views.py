@@ -1,0 +1,260 @@
+"""Staff pages of auctions: list, create, lots, publish, the live board, withdrawals, sale rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import capability_required
+from accounts.models import User
+from accounts.roles import Capability
+from auction import selectors
+from auction.forms import AnnulForm, AuctionForm, LotForm, SaleRulesForm, WithdrawForm
+from auction.models import Auction
+from auction.services import lifecycle
+from core.errors import DomainError
+from frontend.forms import add_domain_error
+
+
+def _staff(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _own_auction(request: HttpRequest, auction_id: int) -> Auction:
+    auction = selectors.auction_of_court(court_id=_staff(request).court_id, auction_id=auction_id)
+    if auction is None:
+        raise Http404
+    return auction
+
+
+def _refusal(form: Any, error: DomainError) -> None:
+    if error.status == 403:
+        raise PermissionDenied from error
+    if error.status == 404:
+        raise Http404 from error
+    add_domain_error(form, error)
+
+
+@capability_required(Capability.MANAGE_AUCTIONS)
+def auction_list(request: HttpRequest) -> HttpResponse:
+    auctions = selectors.auctions_of_court(
+        court_id=_staff(request).court_id, status=request.GET.get("status", "")
+    )
+    return render(
+        request,
+        "auction/staff/auction_list.html",
+        {
+            "auctions": auctions,
+            "status": request.GET.get("status", ""),
+            "statuses": Auction.Status.choices,
+        },
+    )
+
+
+@capability_required(Capability.MANAGE_AUCTIONS)
+@require_http_methods(["GET", "POST"])
+def auction_create(request: HttpRequest) -> HttpResponse:
+    staff = _staff(request)
+    assert staff.court is not None
+    form = AuctionForm(request.POST or None, zone=staff.court.time_zone)
+    if request.method == "POST" and form.is_valid():
+        try:
+            auction = lifecycle.create_auction(actor=staff, **form.cleaned_data)
+        except DomainError as error:
+            _refusal(form, error)
+        else:
+            messages.success(request, _("The auction was created as a draft. Add its lots."))
+            return redirect("auction:staff_detail", auction_id=auction.pk)
+    return render(
+        request,
+        "auction/staff/auction_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@capability_required(Capability.MANAGE_AUCTIONS)
+@require_http_methods(["GET", "POST"])
+def auction_detail(request: HttpRequest, auction_id: int) -> HttpResponse:
+    staff = _staff(request)
+    auction = _own_auction(request, auction_id)
+    assets = selectors.assets_ready_for_sale(court_id=auction.court_id)
+    lot_form = LotForm(
+        request.POST if "add_lot" in request.POST else None,
+        assets=[(a.pk, f"{a.file.number} · {a.title}") for a in assets],
+        currency=auction.court.currency,
+    )
+    if request.method == "POST" and "add_lot" in request.POST and lot_form.is_valid():
+        data = lot_form.cleaned_data
+        try:
+            lifecycle.add_lot(
+                actor=staff,
+                auction_id=auction.pk,
+                asset_id=data["asset"],
+                opening_minor=data["opening"],
+                reserve_minor=data["reserve"],
+            )
+        except DomainError as error:
+            _refusal(lot_form, error)
+        else:
+            messages.success(request, _("The lot was added."))
+            return redirect("auction:staff_detail", auction_id=auction.pk)
+    context = {
+        "auction": auction,
+        "lots": selectors.lots_of_auction(auction_id=auction.pk),
+        "lot_form": lot_form,
+        "proposals": selectors.proposals(auction, assets),
+        "earliest_start": selectors.earliest_start(auction, timezone.now()),
+    }
+    return render(
+        request,
+        "auction/staff/auction_detail.html",
+        context,
+        status=400 if lot_form.errors else 200,
+    )
+
+
+@capability_required(Capability.MANAGE_AUCTIONS)
+@require_POST
+def auction_publish(request: HttpRequest, auction_id: int) -> HttpResponse:
+    auction = _own_auction(request, auction_id)
+    try:
+        lifecycle.publish_auction(actor=_staff(request), auction_id=auction.pk)
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404 from error
+        messages.error(request, error.render())
+    else:
+        messages.success(request, _("The auction is published; its lots open at the start time."))
+    return redirect("auction:staff_detail", auction_id=auction.pk)
+
+
+@capability_required(Capability.MANAGE_AUCTIONS)
+def live_board(request: HttpRequest, auction_id: int) -> HttpResponse:
+    """Price, bids, leader's paddle and time left of every lot; the table refreshes itself."""
+    auction = _own_auction(request, auction_id)
+    template = (
+        "auction/staff/live_board_rows.html"
+        if request.headers.get("HX-Request")
+        else "auction/staff/live_board.html"
+    )
+    context = {
+        "auction": auction,
+        "rows": selectors.board(auction_id=auction.pk),
+        "now": timezone.now(),
+        "withdraw_form": WithdrawForm(),
+    }
+    return render(request, template, context)
+
+
+@capability_required(Capability.MANAGE_AUCTIONS)
+@require_POST
+def lot_withdraw(request: HttpRequest, auction_id: int, lot_id: int) -> HttpResponse:
+    auction = _own_auction(request, auction_id)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for the withdrawal."))
+        return redirect("auction:live_board", auction_id=auction.pk)
+    try:
+        lifecycle.withdraw_lot(
+            actor=_staff(request), lot_id=lot_id, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404 from error
+        messages.error(request, error.render())
+    else:
+        messages.success(request, _("The lot was withdrawn and every deposit is being refunded."))
+    return redirect("auction:live_board", auction_id=auction.pk)
+
+
+@capability_required(Capability.APPROVE_SALES)
+@require_POST
+def bid_annul(request: HttpRequest, auction_id: int, lot_id: int) -> HttpResponse:
+    auction = _own_auction(request, auction_id)
+    form = AnnulForm(request.POST)
+    if form.is_valid():
+        try:
+            lifecycle.annul_bid(actor=_staff(request), lot_id=lot_id, **form.cleaned_data)
+        except DomainError as error:
+            if error.status == 404:
+                raise Http404 from error
+            messages.error(request, error.render())
+        else:
+            messages.success(request, _("The bid was annulled; the price was recomputed."))
+    else:
+        messages.error(request, _("Give the bid number and a written reason."))
+    return redirect("auction:live_board", auction_id=auction.pk)
+
+
+def _percent(basis_points: int) -> Decimal:
+    return Decimal(basis_points) / 100
+
+
+def _basis_points(percent: Decimal) -> int:
+    return int(percent * 100)
+
+
+@capability_required(Capability.EDIT_SALE_RULES)
+@require_http_methods(["GET", "POST"])
+def sale_rules(request: HttpRequest) -> HttpResponse:
+    staff = _staff(request)
+    assert staff.court is not None
+    rules = lifecycle.rules_for(staff.court)
+    snapshot = rules.snapshot()
+    initial = {
+        "notice_days": rules.notice_days,
+        "opening_percent": _percent(rules.opening_percent_bp),
+        "deposit_percent": _percent(rules.deposit_percent_bp),
+        "soft_close_window_seconds": rules.soft_close_window_seconds,
+        "soft_close_extension_seconds": rules.soft_close_extension_seconds,
+        "soft_close_cap_seconds": rules.soft_close_cap_seconds,
+        "premium_percent": _percent(rules.premium_bp),
+        "vat_percent": _percent(rules.vat_bp),
+        "payment_deadline_days": rules.payment_deadline_days,
+        "round_reduction_percent": _percent(rules.round_reduction_bp),
+        "max_rounds": rules.max_rounds,
+        "increments": selectors.increments_text(snapshot["increments"], staff.court.currency),
+    }
+    form = SaleRulesForm(request.POST or None, initial=initial, currency=staff.court.currency)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            lifecycle.update_sale_rules(
+                actor=staff,
+                court_id=staff.court.pk,
+                notice_days=data["notice_days"],
+                opening_percent_bp=_basis_points(data["opening_percent"]),
+                deposit_percent_bp=_basis_points(data["deposit_percent"]),
+                soft_close_window_seconds=data["soft_close_window_seconds"],
+                soft_close_extension_seconds=data["soft_close_extension_seconds"],
+                soft_close_cap_seconds=data["soft_close_cap_seconds"],
+                premium_bp=_basis_points(data["premium_percent"]),
+                vat_bp=_basis_points(data["vat_percent"]),
+                payment_deadline_days=data["payment_deadline_days"],
+                round_reduction_bp=_basis_points(data["round_reduction_percent"]),
+                max_rounds=data["max_rounds"],
+                increments=data["increments"],
+            )
+        except DomainError as error:
+            _refusal(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "The sale rules were saved. Auctions already published "
+                    "keep the rules they were published with."
+                ),
+            )
+            return redirect("auction:sale_rules")
+    return render(
+        request, "auction/staff/sale_rules.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -1,0 +1,273 @@
+"""The bidding service against PostgreSQL: rules, refusals that change nothing, and races."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from auction import batcher
+from auction.models import Bid, Lot, Registration
+from auction.services import bidding
+from core.models import AuditRecord
+from tests.auction import factories
+from tests.support.aio import run
+
+pytestmark = pytest.mark.django_db
+
+
+def lot_row(lot_id):
+    return Lot.objects.values("price_minor", "leader_id", "seq", "bid_count", "ends_at").get(
+        pk=lot_id
+    )
+
+
+def test_an_accepted_bid_is_written_with_the_next_sequence_number_and_audited(court):
+    lot = factories.lot(court)
+    registration = factories.registered_bidder(lot)
+
+    answer = bidding.place_bid(
+        lot_id=lot.pk, user_id=registration.bidder_id, amount_minor=1_000, client_id="c1"
+    )
+
+    assert answer.accepted
+    assert (answer.seq, answer.amount_minor, answer.paddle) == (1, 1_000, registration.paddle)
+    assert lot_row(lot.pk)["price_minor"] == 1_000
+    assert Bid.objects.get(lot=lot).received_at == answer.received_at
+    assert AuditRecord.objects.filter(action="lot.bid_accepted", object_id=str(lot.pk)).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("arrange", "code"),
+    [
+        ("unregistered", "not_registered"),
+        ("deposit_pending", "deposit_not_held"),
+        ("below_minimum", "below_minimum"),
+        ("lot_scheduled", "lot_not_open"),
+        ("after_the_end", "lot_closed"),
+        ("already_leading", "already_leading"),
+        ("deactivated", "excluded_party"),
+    ],
+)
+def test_a_refused_bid_says_why_and_changes_nothing(court, arrange, code):
+    lot = factories.lot(court)
+    leader = factories.registered_bidder(lot)
+    bidding.place_bid(lot_id=lot.pk, user_id=leader.bidder_id, amount_minor=1_000)
+    registration = factories.registered_bidder(lot, held=arrange != "deposit_pending")
+    user_id, amount, received_at = registration.bidder_id, 1_100, timezone.now()
+    if arrange == "unregistered":
+        user_id = factories.make_user("BIDDER", verified=True).pk
+    elif arrange == "below_minimum":
+        amount = 1_050
+    elif arrange == "lot_scheduled":
+        Lot.objects.filter(pk=lot.pk).update(status=Lot.Status.SCHEDULED)
+    elif arrange == "after_the_end":
+        received_at = lot.ends_at + timedelta(milliseconds=1)
+    elif arrange == "already_leading":
+        user_id = leader.bidder_id
+    elif arrange == "deactivated":
+        type(registration.bidder).objects.filter(pk=user_id).update(is_active=False)
+    before = (
+        lot_row(lot.pk),
+        Bid.objects.count(),
+        AuditRecord.objects.count(),
+        list(Registration.objects.values().order_by("pk")),
+    )
+
+    answer = bidding.place_bid(
+        lot_id=lot.pk, user_id=user_id, amount_minor=amount, received_at=received_at
+    )
+
+    assert not answer.accepted
+    assert answer.code == code
+    assert answer.message()
+    after = (
+        lot_row(lot.pk),
+        Bid.objects.count(),
+        AuditRecord.objects.count(),
+        list(Registration.objects.values().order_by("pk")),
+    )
+    assert after == before
+
+
+def test_the_minimum_is_named_in_the_bidders_language(court):
+    from django.utils import translation
+
+    lot = factories.lot(court)
+    registration = factories.registered_bidder(lot)
+
+    answer = bidding.place_bid(lot_id=lot.pk, user_id=registration.bidder_id, amount_minor=999)
+
+    assert answer.params == {"minimum_minor": 1_000, "currency": "SAR"}
+    with translation.override("en"):
+        assert answer.message() == "The bid must be at least SAR\xa010.00."
+    with translation.override("ar"):
+        assert "10.00" in answer.message()
+        assert "ر.س" in answer.message()
+
+
+def test_a_retried_submission_gets_the_original_answer_and_never_a_second_bid(court):
+    lot = factories.lot(court)
+    registration = factories.registered_bidder(lot)
+
+    first = bidding.place_bid(
+        lot_id=lot.pk, user_id=registration.bidder_id, amount_minor=1_000, client_id="same"
+    )
+    again = bidding.place_bid(
+        lot_id=lot.pk, user_id=registration.bidder_id, amount_minor=1_000, client_id="same"
+    )
+
+    assert again.accepted
+    assert again.duplicate
+    assert (again.seq, again.amount_minor) == (first.seq, first.amount_minor)
+    assert Bid.objects.filter(lot=lot).count() == 1
+
+
+def test_a_bid_in_the_final_window_moves_the_end(court):
+    ends_at = timezone.now() + timedelta(minutes=1)
+    lot = factories.lot(court, ends_at=ends_at)
+    registration = factories.registered_bidder(lot)
+    received_at = timezone.now()
+
+    bidding.place_bid(
+        lot_id=lot.pk, user_id=registration.bidder_id, amount_minor=1_000, received_at=received_at
+    )
+
+    assert lot_row(lot.pk)["ends_at"] == received_at + timedelta(minutes=3)
+
+
+def test_an_automatic_maximum_answers_a_manual_bid_in_the_same_commit(court):
+    lot = factories.lot(court)
+    robot, person = factories.registered_bidder(lot), factories.registered_bidder(lot)
+
+    bidding.set_automatic_bid(lot_id=lot.pk, user_id=robot.bidder_id, maximum_minor=5_000)
+    answer = bidding.place_bid(lot_id=lot.pk, user_id=person.bidder_id, amount_minor=2_000)
+
+    assert answer.accepted
+    assert not answer.is_leading
+    bids = list(
+        Bid.objects.filter(lot=lot).values_list("registration_id", "amount_minor", "source")
+    )
+    assert bids == [
+        (robot.pk, 1_000, "AUTOMATIC"),
+        (person.pk, 2_000, "MANUAL"),
+        (robot.pk, 2_100, "AUTOMATIC"),
+    ]
+    assert lot_row(lot.pk)["leader_id"] == robot.pk
+
+
+def test_the_second_chance_choice_is_kept_from_the_first_bid(court):
+    lot = factories.lot(court)
+    registration = factories.registered_bidder(lot)
+
+    bidding.place_bid(
+        lot_id=lot.pk,
+        user_id=registration.bidder_id,
+        amount_minor=1_000,
+        keep_deposit_reserved=True,
+    )
+
+    registration.refresh_from_db()
+    assert registration.keep_deposit_reserved is True
+
+
+def assert_lot_record_is_consistent(lot_id: int) -> list[Bid]:
+    bids = list(Bid.objects.filter(lot_id=lot_id).order_by("seq"))
+    amounts = [b.amount_minor for b in bids]
+    assert amounts == sorted(set(amounts)), "accepted amounts strictly increase"
+    assert [b.seq for b in bids] == list(range(1, len(bids) + 1)), "sequence is gap-free"
+    row = lot_row(lot_id)
+    if bids:
+        assert row["price_minor"] == bids[-1].amount_minor
+        assert row["seq"] == bids[-1].seq
+    return bids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_bidders_in_threads_racing_on_one_lot_keep_every_invariant(court):
+    lot = factories.lot(court, opening_minor=1_000)
+    registrations = [factories.registered_bidder(lot) for _ in range(50)]
+    rounds = 6
+    barrier = threading.Barrier(len(registrations))
+    answers: list[tuple[str, bidding.Answer]] = []
+    submitted: list[str] = []
+    lock = threading.Lock()
+
+    def bidder(registration: Registration) -> None:
+        rng = random.Random(registration.pk)
+        try:
+            barrier.wait()
+            for _ in range(rounds):
+                current = Lot.objects.values_list("price_minor", flat=True).get(pk=lot.pk)
+                amount = (current or 900) + 100 * rng.randint(1, 3)
+                client_id = uuid.uuid4().hex
+                tries = 2 if rng.random() < 0.3 else 1  # some submissions are retried
+                for _try in range(tries):
+                    answer = bidding.place_bid(
+                        lot_id=lot.pk,
+                        user_id=registration.bidder_id,
+                        amount_minor=amount,
+                        client_id=client_id,
+                    )
+                    with lock:
+                        answers.append((client_id, answer))
+                with lock:
+                    submitted.append(client_id)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=bidder, args=(r,)) for r in registrations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    bids = assert_lot_record_is_consistent(lot.pk)
+    accepted_ids = {cid for cid, a in answers if a.accepted and not a.duplicate}
+    assert len(submitted) == 50 * rounds
+    assert {b.client_id for b in bids} == accepted_ids, "every acceptance is a bid and vice versa"
+    assert len([b for b in bids if b.client_id]) == len(accepted_ids), "no client id twice"
+    for client_id, answer in answers:
+        if answer.duplicate:
+            original = next(b for b in bids if b.client_id == client_id)
+            assert answer.seq == original.seq
+    assert all(a.code in (None, "below_minimum", "already_leading") for _cid, a in answers)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_fifty_bidders_through_the_batcher_are_decided_in_batches_with_every_invariant(court):
+    lot = factories.lot(court, opening_minor=1_000)
+    registrations = [factories.registered_bidder(lot) for _ in range(50)]
+
+    async def scenario() -> list[bidding.Answer]:
+        async def one(registration: Registration, amount: int) -> bidding.Answer:
+            return await batcher.submit(
+                lot.pk,
+                bidding.Instruction(
+                    user_id=registration.bidder_id,
+                    received_at=timezone.now(),
+                    amount_minor=amount,
+                    client_id=uuid.uuid4().hex,
+                ),
+            )
+
+        answers = []
+        for round_number in range(5):
+            base = 1_000 + round_number * 10_000
+            answers += await asyncio.gather(
+                *(one(r, base + 100 * i) for i, r in enumerate(registrations))
+            )
+        return answers
+
+    answers = run(scenario)
+
+    bids = assert_lot_record_is_consistent(lot.pk)
+    assert len(answers) == 250
+    assert sum(a.accepted for a in answers) == len(bids)
+    assert batcher.batcher_for(lot.pk).batches < 250, "queued bids were decided together"

@@ -1,0 +1,178 @@
+"""The auction clock: every lot opens and closes once, on time, with several clocks running."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from auction import clock
+from auction.models import Bid, Heartbeat, Lot, Outage
+from auction.services import bidding
+from core.models import AuditRecord
+from tests.auction import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def tick(now):
+    """A clock pass while the web processes have been beating all along (no outage)."""
+    Heartbeat.objects.update_or_create(
+        name=clock.PLATFORM, defaults={"beat_at": now - timedelta(seconds=1)}
+    )
+    return clock.tick(now)
+
+
+def test_a_lot_opens_at_its_start_and_closes_after_its_end_exactly_once(court):
+    start = timezone.now() + timedelta(minutes=1)
+    the_auction = factories.auction(
+        court, starts_at=start, ends_at=start + timedelta(hours=1), status="PUBLISHED"
+    )
+    lot = factories.lot(court, status=Lot.Status.SCHEDULED, the_auction=the_auction)
+
+    assert tick(start - timedelta(seconds=1)).opened == 0
+    assert tick(start).opened == 1
+    assert tick(start).opened == 0
+    assert tick(lot.ends_at).closed == 0, "not before the end (and its grace)"
+    report = tick(lot.ends_at + timedelta(seconds=1))
+
+    lot.refresh_from_db()
+    assert report.closed == 1
+    assert lot.status == Lot.Status.UNSOLD
+    assert lot.outcome == Lot.Outcome.UNSOLD_NO_BIDS
+    assert tick(lot.ends_at + timedelta(seconds=2)).closed == 0
+
+
+def test_a_lot_with_a_bid_reaching_the_reserve_is_sold_to_the_leader(court):
+    lot = factories.lot(court, reserve_minor=1_000)
+    registration = factories.registered_bidder(lot)
+    bidding.place_bid(lot_id=lot.pk, user_id=registration.bidder_id, amount_minor=1_000)
+
+    tick(lot.ends_at + timedelta(seconds=1))
+
+    lot.refresh_from_db()
+    registration.refresh_from_db()
+    assert lot.status == Lot.Status.SOLD
+    assert lot.leader_id == registration.pk
+    assert registration.deposit_status == "APPLIED"
+
+
+def test_a_lot_below_its_reserve_is_unsold(court):
+    lot = factories.lot(court, reserve_minor=5_000)
+    registration = factories.registered_bidder(lot)
+    bidding.place_bid(lot_id=lot.pk, user_id=registration.bidder_id, amount_minor=1_000)
+
+    tick(lot.ends_at + timedelta(seconds=1))
+
+    lot.refresh_from_db()
+    assert (lot.status, lot.outcome) == (Lot.Status.UNSOLD, Lot.Outcome.UNSOLD_RESERVE_NOT_MET)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_three_clocks_over_200_lots_ending_together_close_each_once_and_on_time(court):
+    end = timezone.now() + timedelta(seconds=5)
+    # No soft close here: a bid that arrived exactly at the end is decided, never extends.
+    the_auction = factories.auction(
+        court,
+        ends_at=end,
+        rules={"soft_close_window_seconds": 0, "soft_close_extension_seconds": 0},
+    )
+    lots = [factories.lot(court, the_auction=the_auction, ends_at=end) for _ in range(200)]
+    racers = [factories.registered_bidder(lot) for lot in lots[:40]]
+    # Controlled time: each clock runs passes every 250 ms of virtual time after the end.
+    passes = [end + timedelta(milliseconds=250 * i) for i in range(1, 9)]
+    # The web processes beat throughout: no outage in this test.
+    Heartbeat.objects.create(name=clock.PLATFORM, beat_at=passes[-1])
+    barrier = threading.Barrier(4)
+    race_answers: list[bidding.Answer] = []
+
+    def run_clock() -> None:
+        try:
+            barrier.wait()
+            for now in passes:
+                clock.tick(now)
+        finally:
+            connections.close_all()
+
+    def race_bids() -> None:
+        # Bids that arrived exactly at the end race the closers: in before the close or refused.
+        try:
+            barrier.wait()
+            for lot, registration in zip(lots[:40], racers, strict=True):
+                race_answers.append(
+                    bidding.place_bid(
+                        lot_id=lot.pk,
+                        user_id=registration.bidder_id,
+                        amount_minor=1_000,
+                        received_at=end,
+                    )
+                )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run_clock) for _ in range(3)]
+    threads.append(threading.Thread(target=race_bids))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    closes = AuditRecord.objects.filter(action="lot.closed")
+    assert closes.count() == 200
+    assert closes.values("object_id").distinct().count() == 200, "each lot closed once"
+    for lot in Lot.objects.filter(pk__in=[lot.pk for lot in lots]):
+        assert lot.status in (Lot.Status.SOLD, Lot.Status.UNSOLD)
+        assert lot.closed_at - lot.ends_at <= timedelta(seconds=1), "none late by more than 1 s"
+        bids = list(Bid.objects.filter(lot=lot))
+        assert all(b.received_at <= lot.ends_at for b in bids)
+        assert (lot.status == Lot.Status.SOLD) == bool(bids)
+    for answer in race_answers:
+        assert answer.accepted or answer.code in ("lot_not_open", "lot_closed")
+
+
+def test_an_outage_during_the_final_window_extends_the_lot_instead_of_closing_it(court):
+    now = timezone.now()
+    lot = factories.lot(court, ends_at=now + timedelta(minutes=2))
+    Heartbeat.objects.create(name=clock.PLATFORM, beat_at=now)
+    back = now + timedelta(minutes=10)  # nothing beat for ten minutes
+
+    report = clock.tick(back)
+
+    lot.refresh_from_db()
+    outage = Outage.objects.get()
+    assert (outage.started_at, outage.ended_at) == (now, back)
+    assert report.extended == 1
+    assert lot.status == Lot.Status.OPEN
+    assert lot.ends_at == now + timedelta(minutes=2) + timedelta(minutes=10) + timedelta(minutes=3)
+    assert clock.tick(back + timedelta(seconds=1)).extended == 0, "compensated once"
+
+
+def test_a_lot_whose_final_window_began_after_the_outage_is_not_extended(court):
+    now = timezone.now()
+    lot = factories.lot(court, ends_at=now + timedelta(hours=1))
+    Heartbeat.objects.create(name=clock.PLATFORM, beat_at=now)
+
+    clock.tick(now + timedelta(minutes=1))
+
+    lot.refresh_from_db()
+    assert lot.ends_at == now + timedelta(hours=1)
+
+
+def test_when_only_the_clock_was_down_a_lot_past_its_end_closes_with_its_bids(court):
+    now = timezone.now()
+    lot = factories.lot(court, ends_at=now + timedelta(seconds=10))
+    registration = factories.registered_bidder(lot)
+    bidding.place_bid(lot_id=lot.pk, user_id=registration.bidder_id, amount_minor=1_000)
+    Heartbeat.objects.create(name=clock.PLATFORM, beat_at=now)
+    later = now + timedelta(minutes=5)
+    for second in range(5, 300, 5):  # the web processes kept beating
+        clock.beat(now + timedelta(seconds=second))
+
+    clock.tick(later)
+
+    lot.refresh_from_db()
+    assert lot.status == Lot.Status.SOLD
+    assert not Outage.objects.exists()
