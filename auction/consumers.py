@@ -1,0 +1,279 @@
+"""The lot socket, `ws/lots/<id>/`: snapshot, live events, bids, automatic bids and resume.
+
+Anyone may watch; only a registered, eligible bidder may bid, and that is
+checked again on every bid (by the bidding service, under the lot's lock).
+Joining is subscribe → snapshot → live: the socket's hub subscription is held
+while the snapshot is sent, so live frames follow it and none is lost between.
+Live frames reach this socket straight from the process's hub (auction/hub.py),
+not through the channel layer; the channel layer carries only the user's
+control messages (session ended: the socket closes at once).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import close_old_connections
+from django.utils import translation
+
+from accounts.events import user_group
+from auction import batcher, events, protocol, selectors
+from auction.hub import Subscription, get_hub
+from auction.services.bidding import Instruction
+from core.clock import stamp
+from core.consumers import GroupRefresher
+
+CLOSE_SESSION_ENDED = 4001
+CLOSE_NOT_FOUND = 4004
+CLOSE_FLOODING = 4029
+# Messages per socket: a burst of this many, refilled at this rate per second.
+SOCKET_BURST, SOCKET_RATE = 30, 10.0
+# Bids per user per process: a burst, refilled per second.
+BID_BURST, BID_RATE = 10, 4.0
+FLOOD_STRIKES = 20
+RESUME_LIMIT = 500
+
+
+class TokenBucket:
+    __slots__ = ("capacity", "rate", "stamp", "tokens")
+
+    def __init__(self, capacity: int, rate: float) -> None:
+        self.capacity, self.rate = capacity, rate
+        self.tokens, self.stamp = float(capacity), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+_bid_buckets: dict[int, TokenBucket] = {}
+
+
+def _bid_bucket(user_id: int) -> TokenBucket:
+    bucket = _bid_buckets.get(user_id)
+    if bucket is None:
+        bucket = _bid_buckets[user_id] = TokenBucket(BID_BURST, BID_RATE)
+    return bucket
+
+
+def _snapshot(lot_id: int, user_id: int | None) -> dict[str, Any] | None:
+    close_old_connections()
+    try:
+        return selectors.snapshot(lot_id=lot_id, user_id=user_id)
+    finally:
+        close_old_connections()
+
+
+def _replay(lot_id: int, after: int, user_id: int | None) -> dict[str, Any]:
+    close_old_connections()
+    try:
+        return selectors.replay(lot_id=lot_id, after=after, limit=RESUME_LIMIT, user_id=user_id)
+    finally:
+        close_old_connections()
+
+
+class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
+    lot_id: int
+    user_id: int | None
+    subscriptions: list[Subscription]
+    refresher: GroupRefresher | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Skip Channels' per-message close-old-connections hop: no handler here touches the
+        # ORM on the event loop (database work runs in worker threads that manage their own).
+        handler = getattr(self, message["type"].replace(".", "_"), None)
+        if handler is None:
+            raise ValueError(f"no handler for {message['type']}")
+        await handler(message)
+
+    async def connect(self) -> None:
+        self.lot_id = int(self.scope["url_route"]["kwargs"]["lot_id"])
+        user = self.scope.get("user")
+        self.user_id = user.pk if user is not None and user.is_authenticated else None
+        self.language = getattr(user, "preferred_language", None) or "ar"
+        self.socket_bucket = TokenBucket(SOCKET_BURST, SOCKET_RATE)
+        self.strikes = 0
+        self.subscriptions = []
+        await self.accept()
+        hub = get_hub()
+        topics = [events.lot_topic(self.lot_id)]
+        if self.user_id is not None:
+            topics.append(events.bidder_topic(self.lot_id, self.user_id))
+            group = user_group(self.user_id)
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.refresher = GroupRefresher(self.channel_layer, self.channel_name, [group])
+            self.refresher.start()
+        for topic in topics:
+            self.subscriptions.append(await hub.join(topic, self.base_send, self.close, held=True))
+        snapshot = await sync_to_async(_snapshot, thread_sensitive=False)(self.lot_id, self.user_id)
+        if snapshot is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        await self._send_json(snapshot)
+        for subscription in self.subscriptions:
+            subscription.release()
+
+    async def disconnect(self, code: int) -> None:
+        hub = get_hub()
+        for subscription in getattr(self, "subscriptions", []):
+            await hub.leave(subscription)
+        if self.refresher is not None:
+            self.refresher.stop()
+        user_id = getattr(self, "user_id", None)
+        if user_id is not None:
+            await self.channel_layer.group_discard(user_group(user_id), self.channel_name)
+
+    async def _send_json(self, payload: dict[str, Any]) -> None:
+        await self.send(text_data=events.encode(payload))
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if bytes_data is not None or (
+            text_data is not None and len(text_data) > protocol.MAX_FRAME_BYTES
+        ):
+            await self.close(code=1009)
+            return
+        if not self.socket_bucket.take():
+            self.strikes += 1
+            if self.strikes > FLOOD_STRIKES:
+                await self.close(code=CLOSE_FLOODING)
+                return
+            await self._error("rate_limited", None, "Too many messages; slow down.")
+            return
+        with translation.override(self.language):
+            try:
+                message = protocol.parse(text_data)
+            except protocol.BadMessage as error:
+                await self._send_json(error.as_frame())
+                return
+            await self._handle(message)
+
+    async def _error(self, code: str, field: str | None, message: str) -> None:
+        with translation.override(self.language):
+            text = translation.gettext(message)
+        await self._send_json(
+            {
+                "type": "error",
+                "error": {"code": code, "field": field, "params": {}, "message": text},
+            }
+        )
+
+    async def _handle(self, message: Any) -> None:
+        if isinstance(message, protocol.PingMessage):
+            await self._send_json({"type": "pong", "server_time": stamp()})
+        elif isinstance(message, protocol.ResumeMessage):
+            await self._resume(message.seq)
+        elif isinstance(message, protocol.BidMessage):
+            await self._bid(message)
+        elif isinstance(message, protocol.AutoBidMessage):
+            await self._auto_bid(message)
+
+    async def _resume(self, after: int) -> None:
+        for subscription in self.subscriptions:
+            subscription.hold()
+        try:
+            frame = await sync_to_async(_replay, thread_sensitive=False)(
+                self.lot_id, after, self.user_id
+            )
+            await self._send_json(frame)
+        finally:
+            for subscription in self.subscriptions:
+                subscription.release()
+
+    async def _refuse_anonymous(self, client_id: str | None) -> bool:
+        if self.user_id is not None:
+            return False
+        await self._send_json(
+            {
+                "type": "bid_result",
+                "client_id": client_id,
+                "accepted": False,
+                "error": {
+                    "code": "not_registered",
+                    "field": None,
+                    "params": {},
+                    "message": translation.gettext("Log in and register for this lot to bid."),
+                },
+            }
+        )
+        return True
+
+    async def _bid(self, message: protocol.BidMessage) -> None:
+        received_at = stamp()  # on arrival, before any wait for the lot's lock
+        if await self._refuse_anonymous(message.client_id):
+            return
+        assert self.user_id is not None
+        if not _bid_bucket(self.user_id).take():
+            await self._send_json(
+                {
+                    "type": "bid_result",
+                    "client_id": message.client_id,
+                    "accepted": False,
+                    "error": {
+                        "code": "rate_limited",
+                        "field": None,
+                        "params": {},
+                        "message": translation.gettext(
+                            "Too many bids in a short time; wait a moment and try again."
+                        ),
+                    },
+                }
+            )
+            return
+        answer = await batcher.submit(
+            self.lot_id,
+            Instruction(
+                user_id=self.user_id,
+                received_at=received_at,
+                amount_minor=message.amount_minor,
+                client_id=message.client_id,
+                keep_deposit_reserved=message.keep_deposit_reserved,
+            ),
+        )
+        await self._send_json(_result(answer, message.client_id))
+
+    async def _auto_bid(self, message: protocol.AutoBidMessage) -> None:
+        received_at = stamp()
+        if await self._refuse_anonymous(None):
+            return
+        assert self.user_id is not None
+        answer = await batcher.submit(
+            self.lot_id,
+            Instruction(
+                user_id=self.user_id,
+                received_at=received_at,
+                kind="auto",
+                maximum_minor=message.maximum_minor,
+            ),
+        )
+        frame = _result(answer, None)
+        frame["type"] = "auto_bid_result"
+        frame["maximum_minor"] = message.maximum_minor
+        await self._send_json(frame)
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        await self._send_json({"type": "session_ended", "reason": event["reason"]})
+        await self.close(code=CLOSE_SESSION_ENDED)
+
+
+def _result(answer: Any, client_id: str | None) -> dict[str, Any]:
+    if answer.accepted:
+        return {"type": "bid_result", "client_id": client_id, **answer.as_dict()}
+    return {
+        "type": "bid_result",
+        "client_id": client_id,
+        "accepted": False,
+        "error": {
+            "code": answer.code,
+            "field": "amount_minor",
+            "params": answer.params,
+            "message": answer.message(),
+        },
+    }
