@@ -15,6 +15,8 @@ from core.consumers import GroupRefresher
 from frontend.events import ANNOUNCEMENTS_GROUP
 
 CLOSE_SESSION_ENDED = 4001
+# Servers allow applications only 1000 and 3000-4999, so "message too big" (1009) is 4009.
+CLOSE_TOO_LARGE = 4009
 MAX_FRAME_BYTES = 1024
 
 
@@ -43,7 +45,7 @@ class UserSocketConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
     ) -> None:
         if text_data is None or len(text_data) > MAX_FRAME_BYTES:
-            await self.close(code=1009)
+            await self.close(code=CLOSE_TOO_LARGE)
             return
         await super().receive(text_data=text_data, **kwargs)
 

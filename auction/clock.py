@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.db import OperationalError, connection, transaction
 
-from auction import events
+from auction import events, notifications
 from auction.models import Heartbeat, Lot, Outage
 from auction.services import lifecycle
 
@@ -32,6 +32,7 @@ class TickReport:
     opened: int = 0
     closed: int = 0
     extended: int = 0
+    notified: int = 0
 
 
 def beat(now: datetime) -> Outage | None:
@@ -153,4 +154,6 @@ def tick(now: datetime) -> TickReport:
     report.opened = _run("open", _due(Lot.Status.SCHEDULED, "starts_at", now, timedelta(0)), now)
     grace = lifecycle.CLOSE_GRACE + timedelta(microseconds=1)
     report.closed = _run("close", _due(Lot.Status.OPEN, "ends_at", now, grace), now)
+    notifications.closing_soon(now)
+    report.notified = notifications.deliver_pending(now)
     return report

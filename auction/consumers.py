@@ -27,6 +27,8 @@ from core.clock import stamp
 from core.consumers import GroupRefresher
 
 CLOSE_SESSION_ENDED = 4001
+# Servers allow applications only 1000 and 3000-4999, so "message too big" (1009) is 4009.
+CLOSE_TOO_LARGE = 4009
 CLOSE_NOT_FOUND = 4004
 CLOSE_FLOODING = 4029
 # Messages per socket: a burst of this many, refilled at this rate per second.
@@ -138,7 +140,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if bytes_data is not None or (
             text_data is not None and len(text_data) > protocol.MAX_FRAME_BYTES
         ):
-            await self.close(code=1009)
+            await self.close(code=CLOSE_TOO_LARGE)
             return
         if not self.socket_bucket.take():
             self.strikes += 1

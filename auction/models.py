@@ -445,3 +445,51 @@ class Outage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M:%S} → {self.ended_at:%H:%M:%S}"
+
+
+class Watch(models.Model):
+    """A lot on a user's watchlist; they hear when it is closing soon."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches"
+    )
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="watches")
+    created_at = models.DateTimeField(auto_now_add=True)
+    closing_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "lot"], name="auction_watch_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} watches {self.lot_id}"
+
+
+class Notification(models.Model):
+    """An in-app notice (outbid, won, closing soon); won and outbid ones are also e-mailed."""
+
+    class Kind(models.TextChoices):
+        OUTBID = "OUTBID", _("Outbid")
+        WON = "WON", _("Won")
+        CLOSING_SOON = "CLOSING_SOON", _("Closing soon")
+        DEPOSIT_HELD = "DEPOSIT_HELD", _("Deposit received")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    price_minor = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "read_at"]),
+            models.Index(fields=["pushed_at", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.lot_id} → {self.user_id}"

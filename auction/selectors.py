@@ -177,6 +177,7 @@ def _you(lot: Lot, user_id: int | None) -> dict[str, Any] | None:
         "paddle": registration.paddle,
         "deposit_status": registration.deposit_status,
         "is_leading": lot.leader_id == registration.pk,
+        "has_bid": registration.bids.exists(),
         "auto_max_minor": registration.auto_max_minor,
         "keep_deposit_reserved": registration.keep_deposit_reserved,
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from auction import views
+from auction import public, views
 
 app_name = "auction"
 
@@ -17,4 +17,9 @@ urlpatterns = [
     ),
     path("staff/auctions/<int:auction_id>/lots/<int:lot_id>/annul/", views.bid_annul, name="annul"),
     path("staff/sale-rules/", views.sale_rules, name="sale_rules"),
+    path("auctions/", public.catalog_page, name="catalog"),
+    path("lots/<int:lot_id>/", public.lot_page, name="lot"),
+    path("lots/<int:lot_id>/register/", public.register, name="register"),
+    path("lots/<int:lot_id>/watch/", public.watch, name="watch"),
+    path("my-auctions/", public.my_auctions, name="mine"),
 ]

@@ -6,7 +6,6 @@ app_name = "frontend"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("auctions/", views.catalog, name="catalog"),
     path("workspace/", views.workspace, name="workspace"),
     path("workspace/announce/", views.announce, name="announce"),
 ]

@@ -24,10 +24,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/home.html")
 
 
-def catalog(request: HttpRequest) -> HttpResponse:
-    return render(request, "frontend/catalog.html", {"lots": []})
-
-
 @login_required
 def workspace(request: HttpRequest) -> HttpResponse:
     """Each role's starting point: what they can do, linked."""

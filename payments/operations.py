@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from payments import locks, outcomes
+from payments import emulator, locks, outcomes
 from payments.client import CardError, StripeClient, StripeError, StripeObject
 from payments.jobs import Operation, register
 from payments.models import PaymentJob, RefundStatus
@@ -43,6 +43,10 @@ def _confirm_answered(job: PaymentJob, intent: StripeObject) -> None:
             code=str(error.get("decline_code") or error.get("code") or "card_declined"),
             message=str(error.get("message") or ""),
         )
+        return
+    emulator.after_confirmation(
+        locks.lock_payment(int(job.subject_id)), str(job.params["payment_method"])
+    )
 
 
 def _confirm_refused(job: PaymentJob, error: StripeError) -> bool:

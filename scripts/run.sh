@@ -12,6 +12,9 @@ PY="$ROOT/.venv/bin/python"
 export DJANGO_SETTINGS_MODULE=config.settings.base
 unset DATABASE_URL REDIS_URL
 export STRIPE_API_BASE="http://127.0.0.1:$STRIPE_MOCK_PORT"
+# stripe-mock sends no webhooks: the worker posts the signed events Stripe would (development only).
+export STRIPE_EMULATE_EVENTS=true
+export SITE_URL="http://$HOST:$PORT"
 
 started=()
 cleanup() {

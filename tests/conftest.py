@@ -134,6 +134,14 @@ def web_servers(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         pytest.skip("web process tests need PostgreSQL (make test provides it)")
     env = server_env()
+    # The test process publishes live events and group messages too: same prefixes as the servers.
+    settings.LIVE_PREFIX = f"{env['CHANNEL_PREFIX']}:live"
+    layer = settings.CHANNEL_LAYERS["default"]
+    if "CONFIG" in layer:
+        layer["CONFIG"]["prefix"] = env["CHANNEL_PREFIX"]
+        from channels.layers import channel_layers
+
+        channel_layers.backends.clear()
     log_dir = ARTIFACTS / "logs"
     servers = {kind: start_web(kind, env, log_dir) for kind in ("daphne", "uvicorn")}
     yield servers

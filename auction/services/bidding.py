@@ -23,10 +23,10 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from auction import engine, events, locks
+from auction import engine, events, locks, notifications
 from auction.engine import Refusal
 from auction.errors import message_for
-from auction.models import Bid, Lot, Registration
+from auction.models import Bid, Lot, Notification, Registration
 from core.models import AuditRecord
 
 _arrivals = itertools.count()
@@ -234,9 +234,34 @@ def _decide_in_transaction(
         _write(lot, state, new_bids, by_id)
         leaders = [b.registration_id for b in new_bids]
         frames.extend(events.personal_frames(lot, previous_leader, leaders, by_id))
+        losers = _lost_the_lead(previous_leader, leaders)
+        if losers:
+            notifications.record(
+                lot,
+                [_bidder_of(r, by_id) for r in losers],
+                Notification.Kind.OUTBID,
+                lot.price_minor,
+            )
     else:
         _write_autos(by_id)
     return answers, frames
+
+
+def _lost_the_lead(previous: int | None, leaders: list[int]) -> list[int]:
+    """Registrations that held the lead at some point of this decision and lost it."""
+    lost, holder = [], previous
+    for leader in leaders:
+        if holder is not None and leader != holder:
+            lost.append(holder)
+        holder = leader
+    return [r for r in dict.fromkeys(lost) if r != holder]
+
+
+def _bidder_of(registration_id: int, by_id: dict[int, Registration]) -> int:
+    registration = by_id.get(registration_id)
+    if registration is not None:
+        return registration.bidder_id
+    return int(Registration.objects.values_list("bidder_id", flat=True).get(pk=registration_id))
 
 
 def _apply(

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from auction import access, engine, events, locks
+from auction import access, engine, events, locks, notifications
 from auction.errors import AuctionRuleError
-from auction.models import Auction, Bid, Lot, Registration, SaleRules
+from auction.models import Auction, Bid, Lot, Notification, Registration, SaleRules
 from auction.services import registration as registrations
 from auction.services.bidding import state_of
 from core import audit
@@ -315,6 +315,7 @@ def close_lot(*, lot_id: int, now: datetime) -> Lot | None:
     )
     frames = [events.closed_frame(lot, winner.paddle if winner else None)]
     if winner is not None:
+        notifications.record(lot, [winner.bidder_id], Notification.Kind.WON, lot.price_minor)
         frames.append(
             events.personal(lot, winner.bidder_id, "you_won", price_minor=lot.price_minor)
         )

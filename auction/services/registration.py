@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from auction import access, events
+from auction import access, events, notifications
 from auction.errors import RegistrationRefused
-from auction.models import Auction, Lot, Registration
+from auction.models import Auction, Lot, Notification, Registration
 from core import audit
 from core.transactions import lock_one
 from payments import engine as payment_engine
@@ -143,6 +143,7 @@ def deposit_received(*, reference: str) -> Registration | None:
     if lot.status not in (Lot.Status.SCHEDULED, Lot.Status.OPEN):
         # The lot closed or was withdrawn while the payment was in flight: give it back.
         refund_deposit(registration, reason="lot no longer open")
+    notifications.record(lot, [registration.bidder_id], Notification.Kind.DEPOSIT_HELD)
     events.publish_after_commit([events.personal(lot, registration.bidder_id, "deposit_held")])
     return registration
 

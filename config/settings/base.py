@@ -209,6 +209,8 @@ STRIPE_API_BASE: str = env.str("STRIPE_API_BASE", default="http://127.0.0.1:1211
 STRIPE_SECRET_KEY: str = env.str("STRIPE_SECRET_KEY", default="sk_test_mazad")
 STRIPE_WEBHOOK_SECRET: str = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_mazad_development")
 STRIPE_TIMEOUT_SECONDS: float = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+# Development only: post the signed events stripe-mock never sends (payments/emulator.py).
+STRIPE_EMULATE_EVENTS: bool = env.bool("STRIPE_EMULATE_EVENTS", default=False)
 
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_SAMESITE = "Lax"

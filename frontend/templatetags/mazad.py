@@ -92,3 +92,16 @@ def status_badge(obj: object) -> SafeString:
     label = getattr(obj, "get_status_display", lambda: status)()
     tone = STATUS_TONES.get(status, "secondary")
     return format_html('<span class="badge status-badge text-bg-{}">{}</span>', tone, label)
+
+
+@register.filter
+def percent_bp(basis_points: int | str | None) -> str:
+    """Basis points shown as a percentage in the active language: 250 → "2.5 %"."""
+    from decimal import Decimal
+
+    from babel.numbers import format_percent
+    from django.utils.translation import get_language
+
+    value = Decimal(int(basis_points or 0)) / Decimal(10_000)
+    locale = "ar" if (get_language() or "ar").startswith("ar") else "en"
+    return str(format_percent(value, format="#,##0.##%", locale=locale))

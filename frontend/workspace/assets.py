@@ -202,12 +202,13 @@ def document_add(request: HttpRequest, asset_id: int) -> HttpResponse:
     )
 
 
-@capability_required(Capability.VIEW_FILES)
 def document_file(request: HttpRequest, document_id: int) -> HttpResponseBase:
-    document = AssetDocument.objects.filter(
-        pk=document_id, asset__in=access.assets_for(request.user)
-    ).first()
-    if document is None:
+    document = AssetDocument.objects.select_related("asset").filter(pk=document_id).first()
+    # The court's staff always; anyone once the asset is on public sale (its lot page links it).
+    if document is None or not (
+        access.may_see_asset_photos(request.user, document.asset)
+        or access.assets_for(request.user).filter(pk=document.asset_id).exists()
+    ):
         raise Http404
     return serve_private(document.document)
 

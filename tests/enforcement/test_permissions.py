@@ -181,6 +181,20 @@ def court_policy(capability: str, *, scoped: bool = True, success: int = 200):
     return expected
 
 
+def asset_file_policy():
+    """Files of an asset: its court's staff; anyone else only once the asset is on public sale.
+
+    The asset of these tests is not on sale, so to everyone else it does not exist (404).
+    """
+
+    def expected(role: str) -> int:
+        if has(role, V) and not role.endswith("other_court"):
+            return 200
+        return 404
+
+    return expected
+
+
 def letter_policy(*, scoped: bool = True, success: int = 200):
     """Staff of the sending court and users of the receiving agency; others are refused."""
 
@@ -255,7 +269,7 @@ GET_PAGES = [
     ("enforcement:asset_detail", "asset", court_policy(V)),
     ("enforcement:asset_edit", "asset", court_policy(M)),
     ("enforcement:appraisal_record", "asset", court_policy(M)),
-    ("enforcement:document_file", "document", court_policy(V)),
+    ("enforcement:document_file", "document", asset_file_policy()),
     ("enforcement:appraisal_report", "appraisal", court_policy(V)),
     ("enforcement:letter_list", None, letter_policy(scoped=False)),
     ("enforcement:letter_detail", "letter", letter_policy()),

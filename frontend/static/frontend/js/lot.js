@@ -244,7 +244,7 @@ function start(root) {
     if (!you) { panel.dataset.standing = "anonymous"; panel.textContent = text.standing.anonymous; return; }
     if (!you.registered) { panel.dataset.standing = "unregistered"; panel.textContent = text.standing.unregistered; return; }
     if (you.deposit_status !== "HELD") { panel.dataset.standing = "deposit"; panel.textContent = text.standing.deposit; return; }
-    const standing = you.is_leading ? "leading" : (state.lot.bid_count ? "outbid" : "ready");
+    const standing = you.is_leading ? "leading" : (you.has_bid ? "outbid" : "ready");
     panel.dataset.standing = standing;
     panel.textContent = text.standing[standing].replace("%(paddle)s", you.paddle);
     const auto = $("auto-current");
@@ -288,6 +288,7 @@ function start(root) {
     const button = root.querySelector("[data-pending]");
     if (button) { button.disabled = false; delete button.dataset.pending; }
     if (frame.accepted) {
+      if (state.you && frame.seq) state.you.has_bid = true;
       if (frame.type === "auto_bid_result") showMessage(text.autoSaved, "success");
       else showMessage(text.accepted.replace("%(amount)s", money(frame.amount_minor)).replace("%(seq)s", frame.seq), "success");
       if (state.you && frame.type === "bid_result" && state.you.keep_deposit_reserved == null) {

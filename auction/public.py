@@ -1,0 +1,199 @@
+"""The public pages of sales: the catalog, a lot's live page, registering, and "my auctions"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from auction import access, catalog, selectors
+from auction.errors import RegistrationRefused
+from auction.models import Lot, Notification, Watch
+from auction.services import registration as registrations
+from payments import engine as payment_engine
+from payments.money import Money, exponent
+
+PAGE_SIZE = 24
+
+
+def catalog_page(request: HttpRequest) -> HttpResponse:
+    filters = catalog.Filters.from_query(request.GET)
+    lots = catalog.search(filters, now=timezone.now())
+    page = Paginator(lots, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "cities": catalog.cities(),
+        "query": catalog.query_without_page(request.GET),
+        "now": timezone.now(),
+    }
+    return render(request, "auction/public/catalog.html", context)
+
+
+def _lot_or_404(lot_id: int) -> Lot:
+    lot = catalog.public_lot(lot_id)
+    if lot is None:
+        raise Http404
+    return lot
+
+
+def lot_page(request: HttpRequest, lot_id: int) -> HttpResponse:
+    lot = _lot_or_404(lot_id)
+    user: Any = request.user
+    registration = (
+        selectors.registration_of(lot_id=lot.pk, user_id=user.pk) if user.is_authenticated else None
+    )
+    exclusion = (
+        access.exclusion_reason(user, lot)
+        if user.is_authenticated and registration is None
+        else None
+    )
+    rules = lot.auction.rules or {}
+    context = {
+        "lot": lot,
+        "auction": lot.auction,
+        "asset": lot.asset,
+        "rules": rules,
+        "registration": registration,
+        "exclusion": exclusion,
+        "deposit": Money(lot.deposit_minor, lot.currency),
+        "deposit_methods": payment_engine.methods_for(
+            Money(max(lot.deposit_minor, 1), lot.currency)
+        ),
+        "exponent": exponent(lot.currency),
+        "bids": selectors.recent_bids(lot_id=lot.pk),
+        "increments": catalog.increment_rows(lot),
+        "is_watching": user.is_authenticated and Watch.objects.filter(user=user, lot=lot).exists(),
+        "live_text": live_text(),
+        "photos": list(lot.asset.photos.all()),
+        "documents": list(lot.asset.documents.all()),
+        "encumbrances": list(lot.asset.encumbrances.all()),
+        "appraisal": catalog.appraisal_of(lot.asset),
+        "deposit_payment": catalog.deposit_payment(registration),
+    }
+    return render(request, "auction/public/lot.html", context)
+
+
+@login_required
+@require_POST
+def register(request: HttpRequest, lot_id: int) -> HttpResponse:
+    lot = _lot_or_404(lot_id)
+    user: User = request.user  # type: ignore[assignment]
+    method = request.POST.get("method") or None
+    try:
+        registration = registrations.register_for_lot(user=user, lot_id=lot.pk, method=method)
+    except RegistrationRefused as error:
+        messages.error(request, error.render())
+        return redirect("auction:lot", lot_id=lot.pk)
+    payment = catalog.deposit_payment(registration)
+    if payment is not None and registration.deposit_status == "PENDING":
+        messages.success(
+            request,
+            _("You are registered with paddle %(paddle)s. Pay the deposit to bid.")
+            % {"paddle": registration.paddle},
+        )
+        return redirect("payments:pay", public_id=payment.public_id)
+    return redirect("auction:lot", lot_id=lot.pk)
+
+
+@login_required
+@require_POST
+def watch(request: HttpRequest, lot_id: int) -> HttpResponse:
+    lot = _lot_or_404(lot_id)
+    existing = Watch.objects.filter(user=request.user, lot=lot)  # type: ignore[misc]
+    if existing.exists():
+        existing.delete()
+        messages.info(request, _("The lot was removed from your watchlist."))
+    else:
+        Watch.objects.create(user=request.user, lot=lot)  # type: ignore[misc]
+        messages.success(
+            request, _("The lot is on your watchlist: we will tell you when it is closing.")
+        )
+    return redirect(catalog.safe_next(request) or lot_url(lot))
+
+
+@login_required
+def my_auctions(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    context = {
+        "rows": catalog.my_rows(user),
+        "watched": catalog.watched(user),
+        "notifications": list(
+            Notification.objects.filter(user=user).select_related("lot__asset")[:30]
+        ),
+    }
+    Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    return render(request, "auction/public/my_auctions.html", context)
+
+
+def lot_url(lot: Lot) -> str:
+    from django.urls import reverse
+
+    return reverse("auction:lot", args=[lot.pk])
+
+
+def live_text() -> dict[str, Any]:
+    """The words the live page script shows, in the active language."""
+    return {
+        "connection": {
+            "connecting": _("Connecting…"),
+            "live": _("Live"),
+            "reconnecting": _("Reconnecting…"),
+            "offline": _("Offline"),
+            "ended": _("Session ended"),
+        },
+        "status": {
+            "SCHEDULED": _("Opens soon"),
+            "OPEN": _("Open for bidding"),
+            "SOLD": _("Sold"),
+            "UNSOLD": _("Unsold"),
+            "WITHDRAWN": _("Withdrawn"),
+        },
+        "standing": {
+            "anonymous": _("Log in to take part."),
+            "unregistered": _("Register for this lot and pay the deposit to bid."),
+            "deposit": _("Your deposit has not been received yet."),
+            "leading": _("You lead (paddle %(paddle)s)."),
+            "outbid": _("You have been outbid (paddle %(paddle)s)."),
+            "ready": _("You can bid (paddle %(paddle)s)."),
+        },
+        "currentPrice": _("Current price"),
+        "openingPrice": _("Opening price"),
+        "newBid": _("New bid: %(amount)s by paddle %(paddle)s."),
+        "outbid": _("You have been outbid."),
+        "youWon": _("You won this lot."),
+        "depositHeld": _("Your deposit was received: you can bid."),
+        "extended": _("A late bid extended the auction."),
+        "extendedOutage": _(
+            "The platform was unavailable during the final minutes: the "
+            "auction was extended by the outage and the window."
+        ),
+        "sold": _("Sold to paddle %(paddle)s."),
+        "unsold": _("Closed without a sale."),
+        "withdrawn": _("The court withdrew this lot."),
+        "accepted": _("Your bid of %(amount)s was accepted (number %(seq)s)."),
+        "autoSaved": _("Your automatic maximum was saved."),
+        "confirm": _(
+            "Bid %(amount)s? If you win at this price you will owe %(total)s in total "
+            "with the buyer's premium and VAT."
+        ),
+        "badAmount": _("Enter an amount in digits, with no more decimals than the currency has."),
+        "notConnected": _("Not connected: wait for the connection to come back."),
+        "sessionEnded": _("Your session ended; log in again to bid."),
+        "automatic": _("automatic"),
+        "you": _("you"),
+        "none": _("none"),
+        "noBids": _("No bids yet."),
+        "days": _("days"),
+        "opensAt": _("Opens soon"),
+        "ended": _("Bidding has ended"),
+        "closing": _("Closing…"),
+    }
