@@ -395,3 +395,34 @@ def test_a_flooding_bidder_is_rate_limited_without_harming_the_others(web_server
     assert "rate_limited" in codes
     assert codes.count("accepted") <= 11
     assert honest_result["accepted"] is True
+
+
+def test_logging_out_closes_the_users_lot_sockets_at_once(web_servers, live_lot):
+    lot, first, _second = live_lot
+    daphne, uvicorn = web_servers["daphne"], web_servers["uvicorn"]
+    client = logged_in_client(daphne.base_url, first.bidder.email)
+
+    async def scenario():
+        async with connect(
+            socket_url(uvicorn, lot),
+            origin=uvicorn.base_url,
+            additional_headers={"Cookie": cookie_header(client)},
+        ) as socket:
+            await receive(socket)
+            page = await asyncio.to_thread(client.get, "/")
+            token = page.text.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+            await asyncio.to_thread(
+                client.post,
+                "/accounts/logout/",
+                data={"csrfmiddlewaretoken": token},
+                headers={"Referer": f"{daphne.base_url}/"},
+            )
+            frame = await receive_until(socket, lambda f: f["type"] == "session_ended")
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(socket.recv(), 10)
+            return frame, socket.close_code
+
+    frame, code = run(scenario)
+
+    assert frame["reason"] == "logged_out"
+    assert code == 4001

@@ -1,0 +1,144 @@
+"""Notices (outbid, won, closing soon), the public pages, and "my auctions"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from auction import notifications
+from auction.models import Notification, Watch
+from auction.services import bidding, lifecycle
+from tests.auction import factories
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_losing_the_lead_writes_an_outbid_notice_that_is_e_mailed_in_the_bidders_language(court):
+    lot = factories.lot(court)
+    first = factories.registered_bidder(lot, preferred_language="ar")
+    second = factories.registered_bidder(lot)
+    bidding.place_bid(lot_id=lot.pk, user_id=first.bidder_id, amount_minor=1_000)
+
+    bidding.place_bid(lot_id=lot.pk, user_id=second.bidder_id, amount_minor=1_100)
+    delivered = notifications.deliver_pending(timezone.now())
+
+    notice = Notification.objects.get()
+    assert (notice.user_id, notice.kind, notice.price_minor) == (first.bidder_id, "OUTBID", 1_100)
+    assert delivered == 1
+    assert mail.outbox[0].to == [first.bidder.email]
+    assert "تجاوزك" in mail.outbox[0].body
+    assert notifications.deliver_pending(timezone.now()) == 0, "each notice is delivered once"
+
+
+def test_the_winner_gets_a_won_notice_at_the_close(court):
+    lot = factories.lot(court)
+    winner = factories.registered_bidder(lot)
+    bidding.place_bid(lot_id=lot.pk, user_id=winner.bidder_id, amount_minor=1_000)
+
+    lifecycle.close_lot(lot_id=lot.pk, now=lot.ends_at + timedelta(seconds=1))
+    notifications.deliver_pending(timezone.now())
+
+    assert Notification.objects.filter(user=winner.bidder, kind="WON").count() == 1
+    assert "You won" in mail.outbox[-1].body
+
+
+def test_watchers_hear_once_that_a_lot_is_closing_soon(court):
+    lot = factories.lot(court, ends_at=timezone.now() + timedelta(minutes=5))
+    watcher = make_user("BIDDER", verified=True)
+    Watch.objects.create(user=watcher, lot=lot)
+
+    assert notifications.closing_soon(timezone.now()) == 1
+    assert notifications.closing_soon(timezone.now()) == 0
+    assert Notification.objects.filter(user=watcher, kind="CLOSING_SOON").count() == 1
+
+
+def test_the_catalog_filters_by_kind_status_and_price_and_says_when_nothing_matches(client, court):
+    open_lot = factories.lot(court, opening_minor=500_000)
+    factories.lot(court, status="SCHEDULED", opening_minor=900_000)
+
+    everything = client.get(reverse("auction:catalog"))
+    cheap_open = client.get(reverse("auction:catalog"), {"status": "open", "price_max": "6000"})
+    nothing = client.get(reverse("auction:catalog"), {"kind": "REAL_ESTATE"})
+
+    assert everything.context["page"].paginator.count == 2
+    assert [lot.pk for lot in cheap_open.context["page"]] == [open_lot.pk]
+    assert "No lot matches these filters" in nothing.content.decode()
+
+
+def test_the_catalog_page_costs_a_few_queries_however_many_lots(
+    client, court, django_assert_max_num_queries
+):
+    auction = factories.auction(court)
+    for _ in range(30):
+        factories.lot(court, the_auction=auction)
+
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("auction:catalog"))
+
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == 24
+
+
+def test_unknown_or_draft_lots_are_not_found(client, court):
+    draft = factories.auction(court, status="DRAFT")
+    lot = factories.lot(court, the_auction=draft, status="SCHEDULED")
+
+    assert client.get(reverse("auction:lot", args=[lot.pk])).status_code == 404
+    assert client.get(reverse("auction:lot", args=[99_999])).status_code == 404
+
+
+def test_the_lot_page_shows_other_bidders_only_by_paddle(client, court):
+    lot = factories.lot(court)
+    registration = factories.registered_bidder(lot, full_name="Khalid Al-Secret Name")
+    bidding.place_bid(lot_id=lot.pk, user_id=registration.bidder_id, amount_minor=1_000)
+
+    page = client.get(reverse("auction:lot", args=[lot.pk])).content.decode()
+
+    assert f"#{registration.paddle}" in page
+    assert "Khalid" not in page
+
+
+def test_registering_from_the_lot_page_sends_the_bidder_to_pay_the_deposit(client, court):
+    lot = factories.lot(court, deposit_minor=50_000)
+    bidder = make_user("BIDDER", verified=True)
+    client.force_login(bidder)
+
+    response = client.post(reverse("auction:register", args=[lot.pk]), {"method": "CARD"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/payments/")
+    assert lot.registrations.get().bidder == bidder
+
+
+def test_an_excluded_party_is_told_why_on_the_lot_page_and_cannot_register(client, court):
+    lot = factories.lot(court)
+    staff = make_user("EXECUTION_STAFF", court=court)
+    client.force_login(staff)
+
+    page = client.get(reverse("auction:lot", args=[lot.pk])).content.decode()
+    response = client.post(reverse("auction:register", args=[lot.pk]), follow=True)
+
+    assert "may not bid" in page
+    assert "may not bid" in response.content.decode()
+    assert not lot.registrations.exists()
+
+
+def test_my_auctions_lists_standings_watchlist_and_notices(client, court):
+    lot = factories.lot(court)
+    mine, other = factories.registered_bidder(lot), factories.registered_bidder(lot)
+    bidding.place_bid(lot_id=lot.pk, user_id=mine.bidder_id, amount_minor=1_000)
+    bidding.place_bid(lot_id=lot.pk, user_id=other.bidder_id, amount_minor=1_100)
+    client.force_login(mine.bidder)
+    client.post(reverse("auction:watch", args=[lot.pk]))
+
+    page = client.get(reverse("auction:mine"))
+
+    rows = page.context["rows"]
+    assert [(row.lot.pk, row.standing) for row in rows] == [(lot.pk, "outbid")]
+    assert list(page.context["watched"]) == [lot]
+    assert [n.kind for n in page.context["notifications"]] == ["OUTBID"]
