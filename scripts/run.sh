@@ -45,6 +45,8 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+# The first request starts the web process's background work (the clock, the heartbeat).
+"$PY" -c "import urllib.request as u; u.urlopen('http://$HOST:$PORT/healthz', timeout=10)" 2>/dev/null || true
 echo
 echo "  Mazad is running at http://$HOST:$PORT/   (Ctrl-C stops everything started here)"
 echo
