@@ -18,8 +18,12 @@ def documented_codes() -> set[str]:
 
 
 def python_sources(*apps: str) -> list:
-    return [path for app in apps for path in (ROOT / app).rglob("*.py")
-            if "migrations" not in path.parts]
+    return [
+        path
+        for app in apps
+        for path in (ROOT / app).rglob("*.py")
+        if "migrations" not in path.parts
+    ]
 
 
 def test_every_error_code_of_every_app_is_documented():
@@ -35,8 +39,10 @@ def test_every_error_code_of_every_app_is_documented():
 
 
 def test_every_frame_type_of_the_lot_socket_is_documented():
-    sources = [ROOT / "auction" / name for name in
-               ("events.py", "consumers.py", "selectors.py", "hub.py", "protocol.py")]
+    sources = [
+        ROOT / "auction" / name
+        for name in ("events.py", "consumers.py", "selectors.py", "hub.py", "protocol.py")
+    ]
     used = {kind for path in sources for kind in FRAME_TYPE.findall(path.read_text())}
     used |= {"batch", "resync"}
     protocol = (ROOT / "docs" / "live-protocol.md").read_text()
