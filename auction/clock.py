@@ -17,6 +17,7 @@ from django.db import OperationalError, connection, transaction
 from auction import events, notifications
 from auction.models import Heartbeat, Lot, Outage
 from auction.services import lifecycle
+from core import audit_chain
 
 logger = logging.getLogger(__name__)
 
@@ -156,4 +157,5 @@ def tick(now: datetime) -> TickReport:
     report.closed = _run("close", _due(Lot.Status.OPEN, "ends_at", now, grace), now)
     notifications.closing_soon(now)
     report.notified = notifications.deliver_pending(now)
+    audit_chain.link_pending()
     return report

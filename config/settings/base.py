@@ -193,6 +193,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT: str = env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
+# Signed checkpoints of the audit chains: a place outside the database (core/audit_chain.py).
+AUDIT_CHECKPOINT_DIR: str = env.str(
+    "AUDIT_CHECKPOINT_DIR", default=str(BASE_DIR / "var" / "audit-checkpoints")
+)
+AUDIT_SIGNING_KEY: str = env.str("AUDIT_SIGNING_KEY", default="")
+AUDIT_CHECKPOINT_MINUTES: int = env.int("AUDIT_CHECKPOINT_MINUTES", default=10)
 # Identity documents and other personal files: never under MEDIA_ROOT, only served by views
 # that check the reader's rights.
 PRIVATE_MEDIA_ROOT: str = env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private"))

@@ -6,10 +6,12 @@ import signal
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from auction import clock
+from core import audit_chain
 from core.clock import db_now
 
 
@@ -31,6 +33,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        next_checkpoint = time.monotonic()
         while running:
             started = time.monotonic()
             try:
@@ -39,9 +42,15 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"opened {report.opened} closed {report.closed} extended {report.extended}"
                     )
-            except Exception as error:
+            except Exception as error:  # the clock survives a bad pass
                 self.stderr.write(f"clock pass failed: {error}")
                 close_old_connections()
+            if time.monotonic() >= next_checkpoint:
+                next_checkpoint = time.monotonic() + settings.AUDIT_CHECKPOINT_MINUTES * 60
+                try:
+                    audit_chain.checkpoint()
+                except Exception as error:  # retried at the next interval
+                    self.stderr.write(f"audit checkpoint failed: {error}")
             if options["once"]:
                 return
             time.sleep(max(0.0, options["interval"] - (time.monotonic() - started)))
