@@ -40,7 +40,7 @@ def target_flag(state: str) -> SafeString:
         engine.MISSED: ("danger", "bi-x", _("Target missed")),
     }
     if state not in flags:
-        return format_html("")
+        return SafeString("")
     tone, icon, label = flags[state]
     return format_html(
         '<span class="badge sla-flag text-bg-{}">'
