@@ -127,7 +127,10 @@ def _post(
             call(ticket, form.cleaned_data)
         except DomainError as error:
             raise_for_status(error)
-            add_domain_error(form, error)
+            if error.field in form.fields:
+                add_domain_error(form, error)
+            else:  # the ticket moved on (resolved, rated...): say so above the page
+                messages.error(request, error.render())
         else:
             messages.success(request, success)
             return redirect("support:ticket", ticket.number)
