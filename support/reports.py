@@ -28,6 +28,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from support.models import Kind, Rating, Status, Team, Ticket, Topic
 
@@ -269,8 +270,8 @@ def chart_data(report: QuarterlyReport) -> dict[str, Any]:
             "labels": [row.label for row in report.months],
             "opened": [row.opened for row in report.months],
             "closed": [row.closed for row in report.months],
-            "opened_label": _("Opened"),
-            "closed_label": _("Closed"),
+            "opened_label": pgettext("ticket count", "Opened"),
+            "closed_label": pgettext("ticket count", "Closed"),
         },
         "kinds": {
             "labels": [row.label for row in report.by_kind],
@@ -279,7 +280,7 @@ def chart_data(report: QuarterlyReport) -> dict[str, Any]:
         "topics": {
             "labels": [row.label for row in report.by_topic],
             "values": [row.opened for row in report.by_topic],
-            "label": _("Opened"),
+            "label": pgettext("ticket count", "Opened"),
         },
         "satisfaction": {
             "labels": [str(score) for score in range(1, 6)],
@@ -296,8 +297,8 @@ def csv_rows(report: QuarterlyReport) -> list[list[str]]:
     rows += [
         [summary, _("Court"), str(report.court.name)],
         [summary, _("Quarter"), report.quarter.label],
-        [summary, _("Opened"), str(report.opened)],
-        [summary, _("Closed"), str(report.closed)],
+        [summary, pgettext("ticket count", "Opened"), str(report.opened)],
+        [summary, pgettext("ticket count", "Closed"), str(report.closed)],
         [summary, _("Open at the start"), str(report.open_at_start)],
         [summary, _("Open at the end"), str(report.open_at_end)],
         [
