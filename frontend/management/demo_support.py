@@ -165,7 +165,10 @@ def _move_back(ticket: Ticket, opened_at: datetime, rng: random.Random, now: dat
             calendar, opened_at, timedelta(minutes=ticket.resolution_target_minutes)
         ),
     }
-    minutes = lambda end: engine.whole_minutes(engine.working_time(calendar, opened_at, end))  # noqa: E731
+
+    def minutes(end: datetime) -> int:
+        return engine.whole_minutes(engine.working_time(calendar, opened_at, end))
+
     if ticket.first_response_at is not None:
         fields.update(first_response_at=times[1], first_response_minutes=minutes(times[1]))
     if ticket.information_requested_at is not None:
