@@ -12,6 +12,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from enforcement.models import Court
 from support import selectors, services
@@ -70,9 +71,10 @@ class TicketForm(forms.Form):
         label=_("Court"),
         queryset=Court.objects.order_by("code"),
         required=False,
+        empty_label="—",
         help_text=_("Needed only when the ticket is not about one of your records."),
     )
-    subject = forms.CharField(label=_("Subject"), max_length=SUBJECT_MAX)
+    subject = forms.CharField(label=pgettext_lazy("ticket", "Subject"), max_length=SUBJECT_MAX)
     body = body_field(_("Your message"), rows=6)
     attachments = MultipleFileField(label=_("Attachments"), help_text=ATTACHMENT_HELP)
 
@@ -175,7 +177,9 @@ class QueueFilterForm(forms.Form):
 
 
 class QuarterForm(forms.Form):
-    year = forms.IntegerField(label=_("Year"), min_value=2020, max_value=2100)
+    year = forms.IntegerField(
+        label=pgettext_lazy("calendar", "Year"), min_value=2020, max_value=2100
+    )
     quarter = forms.TypedChoiceField(
         label=_("Quarter"),
         coerce=int,

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.storage import private_storage
 from support import engine
@@ -24,7 +25,7 @@ class Topic(models.TextChoices):
     REGISTRATION = "REGISTRATION", _("Registration")
     DEPOSIT = "DEPOSIT", _("Security deposit")
     BIDDING = "BIDDING", _("Bidding")
-    PAYMENT = "PAYMENT", _("Payment")
+    PAYMENT = "PAYMENT", pgettext_lazy("ticket topic", "Payment")
     TRANSFER = "TRANSFER", _("Transfer of proceeds")
     FILE = "FILE", _("Enforcement file")
     LOT = "LOT", _("Lot")
