@@ -64,6 +64,12 @@ class Quarter:
         return start.astimezone(UTC), end.astimezone(UTC)
 
     @property
+    def previous(self) -> Quarter:
+        return (
+            Quarter(self.year - 1, 4) if self.number == 1 else Quarter(self.year, self.number - 1)
+        )
+
+    @property
     def label(self) -> str:
         return _("Q%(number)s %(year)s") % {"number": self.number, "year": self.year}
 

@@ -10,6 +10,7 @@
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = "#1d2b2a";
   Chart.defaults.maintainAspectRatio = false;
+  if (window.matchMedia("(prefers-reduced-motion: reduce)").matches) Chart.defaults.animation = false;
   Chart.defaults.plugins.legend.rtl = rtl;
   Chart.defaults.plugins.tooltip.rtl = rtl;
   const integers = { beginAtZero: true, ticks: { precision: 0 } };
