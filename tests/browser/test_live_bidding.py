@@ -13,7 +13,7 @@ from auction.models import Heartbeat, Lot
 from core.clock import db_now
 from tests.auction import factories
 from tests.conftest import PASSWORD
-from tests.support.servers import ROOT
+from tests.harness.servers import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 

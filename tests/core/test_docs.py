@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from auction.engine import Refusal
-from tests.support.servers import ROOT
+from tests.harness.servers import ROOT
 
 APPS = ["core", "accounts", "enforcement", "auction", "payments", "frontend"]
 CODE_KEYWORD = re.compile(r'\bcode="([a-z_]+)"')

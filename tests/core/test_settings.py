@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.support.servers import ROOT
+from tests.harness.servers import ROOT
 
 PROBE = """
 import json, django
