@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "enforcement",
     "auction",
     "payments",
+    "aftersale",
     "frontend",
 ]
 
