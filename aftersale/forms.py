@@ -28,7 +28,8 @@ class MethodForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["method"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [choice for choice in field.choices if choice[0] in methods]
+        offered = [("CARD", _("Card")), ("BANK_TRANSFER", _("Bank transfer"))]
+        field.choices = [choice for choice in offered if choice[0] in methods]
         field.initial = methods[0]
 
 

@@ -295,7 +295,7 @@ def _csv_rows(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     rows = list(reader)
     if len(rows) > MAX_LINES:

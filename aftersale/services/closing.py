@@ -88,7 +88,7 @@ def issue_certificate(sale: Any) -> Receipt:
 
 
 def _agency_for(asset: SeizedAsset, file: EnforcementFile) -> Agency | None:
-    kind = AGENCY_OF_ASSET.get(asset.kind)
+    kind = AGENCY_OF_ASSET.get(SeizedAsset.Kind(asset.kind))
     if kind is None:
         return None
     if asset.order is not None and asset.order.agency.kind == kind:

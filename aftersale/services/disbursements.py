@@ -318,10 +318,10 @@ def account_created(item: Disbursement, account_id: str) -> None:
     from enforcement import services as enforcement
 
     if item.party is not None:
-        enforcement.record_payment_account(party_id=item.party_id, account_id=account_id)
-        waiting = Disbursement.objects.filter(party_id=item.party_id)
+        enforcement.record_payment_account(party_id=item.party.pk, account_id=account_id)
+        waiting = Disbursement.objects.filter(party=item.party)
     else:
-        waiting = Disbursement.objects.filter(encumbrance_id=item.encumbrance_id)
+        waiting = Disbursement.objects.filter(encumbrance=item.encumbrance)
     for other in (
         waiting.filter(status=Disbursement.Status.SENDING, destination="")
         .select_for_update()

@@ -145,7 +145,8 @@ def disbursement_action(request: HttpRequest, disbursement_id: int, action: str)
     """Prepare, approve or send one disbursement; refusals show on the distribution page."""
     if not request.user.is_authenticated or action not in ACTIONS:
         raise Http404
-    item = Disbursement.objects.filter(pk=disbursement_id, court_id=request.user.court_id).first()
+    court = court_of(request)
+    item = Disbursement.objects.filter(pk=disbursement_id, court=court).first()
     if item is None:
         raise Http404
     form = PrepareForm(request.POST, auto_id=f"id_%s_{item.pk}")

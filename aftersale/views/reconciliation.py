@@ -17,6 +17,7 @@ from accounts.roles import Capability
 from aftersale import reports, selectors, statements
 from aftersale import services as aftersale
 from aftersale.forms import CamtForm, CsvForm, NoteForm, ProviderForm, ReportForm
+from aftersale.models import Match
 from aftersale.views.finance import court_of, refuse
 from core.errors import DomainError
 from frontend.forms import add_domain_error
@@ -110,7 +111,7 @@ def _statement_page(
     request: HttpRequest,
     statement_id: int,
     *,
-    bound: dict[str, Any] | None = None,
+    bound: dict[int, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     court = court_of(request)
@@ -122,9 +123,10 @@ def _statement_page(
         (match, bound.get(match.pk) or NoteForm(auto_id=f"id_%s_{match.pk}"))
         for match in selectors.matches_of(found)
     ]
-    counts: dict[str, int] = {}
-    for match, _form in matches:
-        counts[match.kind] = counts.get(match.kind, 0) + 1
+    counts = [
+        (kind, label, sum(1 for match, _form in matches if match.kind == kind))
+        for kind, label in Match.Kind.choices
+    ]
     return render(
         request,
         "aftersale/statement.html",
@@ -136,9 +138,7 @@ def _statement_page(
 @capability_required(Capability.RECONCILE)
 @require_POST
 def resolve(request: HttpRequest, match_id: int) -> HttpResponse:
-    from aftersale.models import Match
-
-    match = Match.objects.filter(pk=match_id, statement__court_id=request.user.court_id).first()
+    match = Match.objects.filter(pk=match_id, statement__court=court_of(request)).first()
     if match is None:
         raise Http404
     form = NoteForm(request.POST, auto_id=f"id_%s_{match.pk}")

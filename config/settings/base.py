@@ -186,6 +186,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap-icons", NODE_MODULES / "bootstrap-icons" / "font"),
     ("vendor/plex-arabic", NODE_MODULES / "@fontsource" / "ibm-plex-sans-arabic"),
     ("vendor/plex", NODE_MODULES / "@fontsource" / "ibm-plex-sans"),
+    ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
