@@ -53,7 +53,7 @@ def import_camt053(*, actor: Any, data: bytes, filename: str = "") -> list[State
     found = list(
         Statement.objects.filter(
             court=court, source=Statement.Source.CAMT053, content_hash__startswith=digest[:56]
-        )
+        ).order_by("pk")
     )
     if found:
         return found
