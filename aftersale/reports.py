@@ -58,7 +58,11 @@ def daily(court: Any, on: date) -> DailyReport:
         account = ledger.account(court=court, purpose=purpose, currency=court.currency)
         closing = (
             Statement.objects.filter(
-                court=court, account_purpose=purpose, to_on=on, closing_minor__isnull=False
+                court=court,
+                account_purpose=purpose,
+                currency=court.currency,
+                to_on=on,
+                closing_minor__isnull=False,
             )
             .order_by("-imported_at")
             .first()

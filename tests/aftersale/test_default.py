@@ -14,6 +14,7 @@ from core.errors import InvalidTransition, NotFound
 from core.models import AuditRecord
 from payments import ledger
 from payments.models import AccountPurpose, Payment
+from payments.services import PaymentRefused
 from tests.aftersale import helpers
 from tests.conftest import make_user
 
@@ -121,7 +122,7 @@ def test_a_card_above_the_maximum_is_refused_for_the_balance_and_changes_nothing
     sale = helpers.sold_lot(court, finance, price=200_000_000)
     before = Payment.objects.count()
 
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(PaymentRefused) as raised:
         aftersale.start_balance_payment(buyer=sale.buyer, sale_id=sale.pk, method="CARD")
 
     assert raised.value.code == "card_maximum"

@@ -1,4 +1,4 @@
-"""Maker-checker: the preparer never approves, a supervisor above the limit, other courts see nothing."""
+"""Maker-checker: the preparer never approves, supervisors above the limit, no other court."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def _race(worker_count, action):
             barrier.wait(timeout=10)
             action(index)
             outcomes.append("ok")
-        except Exception as error:  # noqa: BLE001 - the outcome is what the test counts
+        except Exception as error:  # the outcome is what the test counts
             outcomes.append(type(error).__name__)
         finally:
             connection.close()

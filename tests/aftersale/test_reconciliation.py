@@ -11,6 +11,7 @@ from django.utils import timezone
 from aftersale import reports, statements
 from aftersale import services as aftersale
 from aftersale.models import Match, Statement
+from aftersale.services.reconciliation import ReconciliationRefused
 from aftersale.statements import StatementRefused
 from core.errors import InvalidTransition
 from core.models import AuditRecord
@@ -66,7 +67,8 @@ def stmt(identifier, currency, opening, closing, entries, iban="SA03800000006080
     def bal(code, amount):
         indicator = "CRDT" if not amount.startswith("-") else "DBIT"
         return (
-            f'<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy="{currency}">{amount.lstrip("-")}</Amt>'
+            f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp>"
+            f'<Amt Ccy="{currency}">{amount.lstrip("-")}</Amt>'
             f"<CdtDbtInd>{indicator}</CdtDbtInd><Dt><Dt>{date.today().isoformat()}</Dt></Dt></Bal>"
         )
 
@@ -156,7 +158,7 @@ def test_an_exception_is_resolved_with_a_note_and_audited_a_match_cannot_be(cour
     (statement,) = aftersale.import_camt053(actor=finance, data=data)
     difference = statement.matches.get()
 
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(ReconciliationRefused) as raised:
         aftersale.resolve_match(actor=finance, match_id=difference.pk, note="ok")
     assert raised.value.code == "note_required"
     difference.refresh_from_db()
@@ -166,7 +168,8 @@ def test_an_exception_is_resolved_with_a_note_and_audited_a_match_cannot_be(cour
     )
 
     difference.refresh_from_db()
-    assert difference.is_resolved and difference.resolved_by == finance
+    assert difference.is_resolved
+    assert difference.resolved_by == finance
     assert AuditRecord.objects.filter(action="reconciliation.exception_resolved").count() == 1
     with pytest.raises(InvalidTransition):
         aftersale.resolve_match(actor=finance, match_id=difference.pk, note="Again, twice")
