@@ -124,6 +124,8 @@ def redeemable(file: EnforcementFile) -> bool:
         return False
     if file.status not in (EnforcementFile.Status.OPEN, EnforcementFile.Status.ENFORCING):
         return False
+    if CustodyItem.objects.filter(file=file, kind=CustodyItem.Kind.REDEMPTION).exists():
+        return False  # paid off already; the distribution pays the applicant
     return not Lot.objects.filter(asset__file=file, status=Lot.Status.SOLD).exists()
 
 
