@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from aftersale import services as aftersale
 from aftersale.models import CustodyItem, Disbursement, Distribution
+from aftersale.services.custody import CustodyRefused
 from auction.models import Lot, Registration
 from core.errors import InvalidTransition, NotFound
-from enforcement.models import Agency, FileParty, SeizureOrder
+from enforcement.models import Agency, Party, SeizureOrder
 from payments import ledger
 from payments import services as payments
 from payments.models import AccountPurpose
@@ -28,10 +29,7 @@ def test_the_debtor_pays_the_balance_owed_lots_are_withdrawn_and_the_applicant_i
     bidder = factories.registered_bidder(lot, held=False)
     helpers.deposit_paid(bidder, finance, 50_000)
     debtor = make_user("BIDDER", verified=True)
-    FileParty.objects.filter(file=file, role="DEBTOR").update()
-    file.file_parties.get(role="DEBTOR").party.__class__.objects.filter(
-        file_roles__file=file, file_roles__role="DEBTOR"
-    ).update(user=debtor)
+    Party.objects.filter(file_roles__file=file, file_roles__role="DEBTOR").update(user=debtor)
     stranger = make_user("BIDDER", verified=True)
 
     with pytest.raises(NotFound):
@@ -74,7 +72,7 @@ def test_seized_bank_funds_enter_custody_once_and_join_the_distribution(court):
         executed_at=timezone.now(),
     )
 
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(CustodyRefused) as raised:
         aftersale.receive_seized_funds(actor=finance, order_id=order.pk, note="")
     assert raised.value.field == "note"
     assert not CustodyItem.objects.exists()
