@@ -46,18 +46,17 @@ class Breakdown:
 def breakdown(*, price: Money, deposit: Money, rules: dict[str, Any]) -> Breakdown:
     """The balance due under an auction's snapshotted rules (premium_bp, vat_bp, vat_base).
 
-    Raises ValueError when the deposit exceeds what the buyer owes in all, or
-    the currencies differ.
+    A deposit larger than the total is applied only up to the total (the rest
+    is the buyer's, refunded); the balance is then zero. Raises ValueError
+    when the currencies differ.
     """
     premium = Money(
         round_half_up_percent(price.amount_minor, int(rules["premium_bp"])), price.currency
     )
     base = premium if rules.get("vat_base", PREMIUM_BASE) == PREMIUM_BASE else price + premium
     vat = Money(round_half_up_percent(base.amount_minor, int(rules["vat_bp"])), price.currency)
-    result = Breakdown(price=price, premium=premium, vat=vat, deposit=deposit)
-    if result.balance.amount_minor < 0:
-        raise ValueError("the deposit is larger than the total")
-    return result
+    total = price + premium + vat
+    return Breakdown(price=price, premium=premium, vat=vat, deposit=min(deposit, total))
 
 
 # -- the waterfall ------------------------------------------------------------------------------

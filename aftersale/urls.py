@@ -32,4 +32,5 @@ urlpatterns = [
         name="resolve",
     ),
     path("finance/reconciliation/report/", reconciliation.report, name="report"),
+    path("finance/reconciliation/sample.xml", reconciliation.sample, name="sample_statement"),
 ]

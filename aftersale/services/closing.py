@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from enforcement import selectors as enforcement_selectors
 from enforcement import services as enforcement
 from enforcement.models import Agency, AgencyLetter, EnforcementFile, FileParty, SeizedAsset
 
+logger = logging.getLogger(__name__)
 LETTER_DUE_DAYS = 14
 AGENCY_OF_ASSET = {
     SeizedAsset.Kind.VEHICLE: Agency.Kind.TRAFFIC,
@@ -131,6 +133,10 @@ def send_ownership_letter(sale: Any) -> AgencyLetter | None:
         )
     except DomainError as error:
         _letter_skipped(sale, error.code)
+        return None
+    except Exception:  # the letter must never hold up the money: staff send it by hand
+        logger.exception("the transfer-of-ownership letter of sale %s was not sent", sale.pk)
+        _letter_skipped(sale, "letter_failed")
         return None
 
 

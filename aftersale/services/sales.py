@@ -125,6 +125,9 @@ def on_lot_sold(lot: Lot, winner: Registration) -> None:
     days = int((lot.auction.rules or {}).get("payment_deadline_days", 5))
     sale.due_at = lot.closed_at + timedelta(days=days)
     sale.save(update_fields=["due_at"])
+    if sale.balance_minor == 0:  # the deposit covers it all
+        sale_paid(sale_id=sale.pk, payment=None)
+        return
     notices.tell(
         sale.buyer,
         _("You won lot %(lot)s"),
@@ -187,7 +190,7 @@ def on_payment_received(payment: Payment) -> None:
             sale_paid(sale_id=sale.pk, payment=payment)
 
 
-def sale_paid(*, sale_id: int, payment: Payment) -> Sale:
+def sale_paid(*, sale_id: int, payment: Payment | None) -> Sale:
     """The balance arrived: the sale completes (custody, certificate, letter, distribution).
 
     Money that arrives after a default is refunded at once. Runs inside the
@@ -197,7 +200,8 @@ def sale_paid(*, sale_id: int, payment: Payment) -> Sale:
     if sale.status == Sale.Status.PAID:
         return sale
     if sale.status != Sale.Status.AWAITING_PAYMENT:
-        payments.refund_payment(payment=payment, reason="Balance paid after the purchase ended")
+        if payment is not None:
+            payments.refund_payment(payment=payment, reason="Balance paid after the purchase ended")
         return sale
     before = audit.snapshot(sale, SALE_FIELDS)
     sale.status, sale.payment, sale.paid_at = Sale.Status.PAID, payment, timezone.now()
@@ -217,6 +221,7 @@ def sale_paid(*, sale_id: int, payment: Payment) -> Sale:
         description=f"{sale.lot.reference} · {sale.lot.asset.title}"[:200],
         received_at=sale.paid_at,
     )
+    _refund_excess_deposit(sale)
     for other in (
         sale.lot.registrations.select_for_update().exclude(pk=sale.registration_id).order_by("pk")
     ):
@@ -224,6 +229,16 @@ def sale_paid(*, sale_id: int, payment: Payment) -> Sale:
     _record(sale, "sale.paid", before)
     closing.sale_completed(sale)
     return sale
+
+
+def _refund_excess_deposit(sale: Sale) -> None:
+    """A deposit larger than the whole price is the buyer's beyond what was applied."""
+    deposit = _deposit_payment(sale.registration)
+    if deposit is None or deposit.amount_minor <= sale.deposit_minor:
+        return
+    excess = Money(deposit.amount_minor - sale.deposit_minor, sale.currency)
+    if deposit.refundable >= excess:
+        payments.refund_payment(payment=deposit, reason="deposit beyond the price", amount=excess)
 
 
 def _apply_deposit_in_ledger(sale: Sale) -> None:

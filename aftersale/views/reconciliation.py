@@ -14,13 +14,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import capability_required
 from accounts.roles import Capability
-from aftersale import reports, selectors, statements
+from aftersale import reports, samples, selectors, statements
 from aftersale import services as aftersale
 from aftersale.forms import CamtForm, CsvForm, NoteForm, ProviderForm, ReportForm
 from aftersale.models import Match
 from aftersale.views.finance import court_of, refuse
 from core.errors import DomainError
 from frontend.forms import add_domain_error
+from payments import services as payment_services
 from payments.client import StripeClient, StripeError
 
 
@@ -52,6 +53,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "statements": selectors.statements_of(court)[:50],
         "forms": forms,
         "report_form": ReportForm(initial={"on": timezone.localdate()}),
+        "is_test_mode": payment_services.is_test_mode(),
     }
     status = 400 if any(form.errors for form in forms.values()) else 200
     return render(request, "aftersale/reconciliation.html", context, status=status)
@@ -176,3 +178,18 @@ def report(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
         return response
     return render(request, "aftersale/report.html", {"form": form, "report": daily})
+
+
+@capability_required(Capability.RECONCILE)
+@require_GET
+def sample(request: HttpRequest) -> HttpResponse:
+    """Test mode: today's bank statement as the demo bank would send it (camt.053)."""
+    if not payment_services.is_test_mode():
+        raise Http404
+    court = court_of(request)
+    day = timezone.localdate()
+    response = HttpResponse(samples.sample_camt053(court, day), content_type="application/xml")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{court.code}-statement-{day.isoformat()}.xml"'
+    )
+    return response
