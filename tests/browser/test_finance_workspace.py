@@ -1,4 +1,4 @@
-"""A finance officer approves a disbursement and reconciles a bank statement, in Arabic and English."""
+"""A finance officer approves a disbursement and reconciles a statement, in Arabic and English."""
 
 from __future__ import annotations
 
