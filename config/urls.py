@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("payments/", include("payments.urls")),
     path("support/", include("support.urls")),
+    path("", include("aftersale.urls")),
     path("workspace/", include("frontend.workspace.urls")),
     path("api/v1/", agency_api.urls),
     path("", include("auction.urls")),

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "auction",
     "payments",
     "support",
+    "aftersale",
     "frontend",
 ]
 

@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from accounts.models import IdentityStatus, IdKind, User
 from accounts.roles import Role
 from enforcement.models import Court
-from frontend.management import demo_auctions, demo_enforcement, demo_support
+from frontend.management import demo_aftersale, demo_auctions, demo_enforcement, demo_support
 from payments.management.commands import seed_payments_demo as payments_demo
 
 DEMO_PASSWORD = "mazad-demo-2026"  # noqa: S105 - printed by make run on purpose
@@ -156,6 +156,9 @@ class Command(BaseCommand):
                 payments_demo.court_account(court)
                 sales += demo_auctions.seed_live(court, staff, supervisor, finance, demo_bidders)
                 sales += demo_auctions.seed_upcoming(court, staff, supervisor)
+                sales += demo_aftersale.seed_closed_sale(
+                    court, staff, supervisor, finance, demo_bidders
+                )
                 tickets += demo_support.seed_court(court, staff, finance, demo_bidders)
         self.stdout.write(
             self.style.SUCCESS(
