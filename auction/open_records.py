@@ -175,8 +175,8 @@ def result_rows(court_code: str = "") -> Iterator[dict[str, Any]]:
             "opening_minor": lot.opening_minor,
             "final_price_minor": lot.price_minor if lot.status == Lot.Status.SOLD else None,
             "currency": lot.currency,
-            "bids": lot.bid_total,
-            "bidders": lot.bidder_total,
+            "bids": getattr(lot, "bid_total", 0),
+            "bidders": getattr(lot, "bidder_total", 0),
             "outcome": lot.outcome,
             "closed_at": _iso(lot.closed_at),
         }

@@ -220,7 +220,7 @@ def lot_record(request: HttpRequest, lot_id: int, fmt: str) -> HttpResponse:
     return response
 
 
-def open_results(request: HttpRequest, fmt: str) -> HttpResponse:
+def open_results(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
     """Machine-readable results of every closed lot, with no personal data."""
     if fmt not in ("csv", "json"):
         raise Http404
