@@ -471,6 +471,8 @@ def test_every_page_answers_each_role_as_written(client, world, role):
     assert not wrong, wrong
 
 
+# A plausible form for any of the actions: a refused role must be refused even when the
+# form would pass.
 PAYLOAD = {
     "reason": "x",
     "note": "matrix note",
@@ -504,7 +506,7 @@ def test_every_action_refuses_the_wrong_roles_and_changes_nothing(client, world,
         before = state()
         response = client.post(
             reverse(name, kwargs=kwargs_for(name, world)),
-            {"reason": "x", "note": "matrix note", "seq": 1, "stars": 5, "body": "hello"},
+            PAYLOAD,
         )
         if response.status_code != expected:
             wrong[name] = f"{response.status_code} (expected {expected})"
@@ -525,7 +527,7 @@ def test_every_action_lets_the_allowed_roles_through(client, world, role):
         login(client, world, role)  # logging out is one of the actions
         response = client.post(
             reverse(name, kwargs=kwargs_for(name, world)),
-            {"reason": "x", "note": "matrix note", "seq": 1, "stars": 5, "body": "hello"},
+            PAYLOAD,
         )
         refused = response.status_code in (403, 404) or (
             response.status_code == 302 and "/accounts/login/" in response["Location"]
