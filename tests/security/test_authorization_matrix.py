@@ -174,6 +174,11 @@ class World:
 
 @pytest.fixture
 def world(court, other_court) -> World:
+    return build_world(court, other_court)
+
+
+def build_world(court: Any, other_court: Any) -> World:
+    """A user of each role and a record of each kind, in the court and in another."""
     users: dict[str, Any] = {}
     for name, spec in ROLES.items():
         if spec is None:
