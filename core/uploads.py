@@ -63,6 +63,8 @@ def validate_document(upload: UploadedFile, *, max_bytes: int) -> str:
     try:
         return validate_image(upload, max_bytes=max_bytes)
     except ValidationError as error:
+        if error.code == "image_too_large":  # an image, but one that would not fit in memory
+            raise
         raise ValidationError(
             _("The file must be a PDF or a JPEG, PNG or WebP image."), code="document_type"
         ) from error

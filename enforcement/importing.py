@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import zipfile
 from datetime import date, datetime
 from typing import IO
 
@@ -47,6 +48,9 @@ CODED_COLUMNS = frozenset({"kind", "condition", "use", "occupancy"})
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
+# What a spreadsheet of MAX_ROWS rows unpacks to is far below this; a file that unpacks to
+# more is a decompression bomb and is refused before any of it is inflated.
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 
 Row = dict[str, str]
 
@@ -71,19 +75,48 @@ def _rows_from_csv(data: bytes) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
 
 
+def _unpacked_size(data: bytes) -> int:
+    """The size the archive's members declare; zipfile stops reading a member at that size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise ValidationError(
+            _("The spreadsheet could not be read."), code="xlsx_unreadable"
+        ) from error
+
+
 def _rows_from_xlsx(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    if _unpacked_size(data) > MAX_UNPACKED_BYTES:
+        raise ValidationError(
+            _("The spreadsheet unpacks to more than %(limit)s MB."),
+            code="xlsx_too_large",
+            params={"limit": MAX_UNPACKED_BYTES // (1024 * 1024)},
+        )
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a damaged file
         raise ValidationError(
             _("The spreadsheet could not be read."), code="xlsx_unreadable"
         ) from error
-    sheet = book.worksheets[0]
-    rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    book.close()
-    return [row for row in rows if any(row)]
+    try:
+        rows: list[list[str]] = []
+        # The header and one row beyond the limit are enough to refuse a file that is too long.
+        for values in book.worksheets[0].iter_rows(values_only=True):
+            row = [_cell(v) for v in values]
+            if any(row):
+                rows.append(row)
+                if len(rows) > MAX_ROWS + 1:
+                    break
+    except Exception as error:
+        raise ValidationError(
+            _("The spreadsheet could not be read."), code="xlsx_unreadable"
+        ) from error
+    finally:
+        book.close()
+    return rows
 
 
 def read_rows(source: IO[bytes]) -> list[Row]:

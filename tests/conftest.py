@@ -58,6 +58,17 @@ def other_court(db: None) -> Any:
 _id_counter = iter(range(1, 10**6))
 
 
+def pixel_bomb() -> bytes:
+    """A PNG of a few kilobytes that would decode to 81 million pixels."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (9_000, 9_000)).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
 def make_user(
     role: str = "BIDDER", *, court: Any = None, verified: bool = False, **fields: Any
 ) -> Any:

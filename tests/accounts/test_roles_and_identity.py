@@ -15,7 +15,7 @@ from accounts.models import IdentityStatus, User
 from accounts.roles import Capability, Role
 from core.errors import InvalidTransition, PermissionDenied
 from core.models import AuditRecord
-from tests.conftest import make_user
+from tests.conftest import make_user, pixel_bomb
 
 pytestmark = pytest.mark.django_db
 
@@ -171,6 +171,7 @@ def test_rejecting_without_a_reason_names_the_field_and_changes_nothing(client, 
         ("id.pdf", b"", "The submitted file is empty."),
         ("id.gif", b"GIF89a" + b"\x00" * 40, "must be a PDF or a JPEG"),
         ("big.pdf", b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024 + 1), "too large"),
+        ("bomb.png", pixel_bomb(), "too many pixels"),
     ],
 )
 def test_identity_upload_that_is_not_a_document_is_refused_and_changes_nothing(

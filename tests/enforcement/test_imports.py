@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -169,3 +170,32 @@ def test_the_progress_fragment_drives_the_import_until_done(client, staff, file)
     assert "hx-post" not in fragment  # ten rows fit in one step: done, so polling stops
     assert "Bad VIN" not in fragment
     assert "vin" in fragment
+
+
+def test_a_spreadsheet_that_unpacks_to_a_bomb_is_refused_before_it_is_inflated(staff):
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w") as member,
+    ):
+        for _ in range(importing.MAX_UNPACKED_BYTES // (1024 * 1024) + 1):
+            member.write(b"<row/>" * 174_763)  # a little over 1 MiB at a time
+    assert len(buffer.getvalue()) < 1024 * 1024  # small on disk, huge unpacked
+    upload = SimpleUploadedFile("bomb.xlsx", buffer.getvalue())
+
+    with pytest.raises(DomainError) as refused:
+        services.start_import(actor=staff, upload=upload)
+
+    assert (refused.value.code, refused.value.field) == ("xlsx_too_large", "source")
+    assert "64" in refused.value.render()
+    assert not AssetImport.objects.exists()
+
+
+def test_a_spreadsheet_that_is_a_broken_archive_is_refused(staff):
+    upload = SimpleUploadedFile("broken.xlsx", b"PK\x03\x04" + b"\x00" * 200)
+
+    with pytest.raises(DomainError) as refused:
+        services.start_import(actor=staff, upload=upload)
+
+    assert refused.value.code == "xlsx_unreadable"
+    assert not AssetImport.objects.exists()

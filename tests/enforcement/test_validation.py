@@ -10,6 +10,7 @@ from django.urls import reverse
 from core.errors import DomainError
 from enforcement import services, validators
 from enforcement.models import AssetPhoto, EnforcementFile, Party, SeizedAsset
+from tests.conftest import pixel_bomb
 from tests.enforcement.conftest import (
     IBAN_SA,
     VIN_EUROPE,
@@ -139,6 +140,17 @@ def test_an_oversized_photo_is_refused(staff, asset, settings):
         services.add_photos(actor=staff, asset_id=asset.pk, uploads=[big])
 
     assert refused.value.code == "file_too_large"
+    assert not AssetPhoto.objects.exists()
+
+
+def test_a_photo_that_would_decode_to_too_many_pixels_is_refused_undecoded(staff, asset):
+    bomb = SimpleUploadedFile("bomb.png", pixel_bomb(), content_type="image/png")
+
+    with pytest.raises(DomainError) as refused:
+        services.add_photos(actor=staff, asset_id=asset.pk, uploads=[bomb])
+
+    assert (refused.value.code, refused.value.field) == ("image_too_large", "photos")
+    assert "too many pixels" in refused.value.render()
     assert not AssetPhoto.objects.exists()
 
 
