@@ -171,8 +171,14 @@ def _close_worker_connections(django_db_setup: None, django_db_blocker: Any) -> 
             sys.modules["auction.batcher"].close_connections()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module.
+
+    Playwright's sync API keeps an event loop running in the main thread while it
+    is started; stopping it after each module gives the main thread back, so the
+    test client can call the async views (such as /healthz) in later tests.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
