@@ -11,6 +11,7 @@ control messages (session ended: the socket closes at once).
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -25,6 +26,8 @@ from auction.hub import Subscription, get_hub
 from auction.services.bidding import Instruction
 from core.clock import stamp
 from core.consumers import GroupRefresher
+
+logger = logging.getLogger(__name__)
 
 CLOSE_SESSION_ENDED = 4001
 # Servers allow applications only 1000 and 3000-4999, so "message too big" (1009) is 4009.
@@ -93,7 +96,12 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         # ORM on the event loop (database work runs in worker threads that manage their own).
         handler = getattr(self, message["type"].replace(".", "_"), None)
         if handler is None:
-            raise ValueError(f"no handler for {message['type']}")
+            if message["type"].startswith("websocket."):
+                raise ValueError(f"no handler for {message['type']}")
+            # The user's group also carries messages for their other sockets (notices for
+            # /ws/me/); one meant for another socket must never close this one.
+            logger.debug("lot socket ignores %s", message["type"])
+            return
         await handler(message)
 
     async def connect(self) -> None:
