@@ -432,7 +432,7 @@ def stack_database(stack: Stack) -> Iterator[None]:
     saved = dict(connection.settings_dict)
     layers = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "core.channel_layer.RedisChannelLayer",
             "CONFIG": {"hosts": [stack.redis.url], "prefix": CHANNEL_PREFIX},
         }
     }
