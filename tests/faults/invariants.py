@@ -23,6 +23,7 @@ process having behaved: they read the record.
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -172,13 +173,9 @@ def _ledger() -> Report:
 
 
 # A business object gets at most one job of each of these operations.
-ONCE_PER_SUBJECT = (
-    "payment_intent.create",
-    "refund.create",
-    "connect_account.create",
-    "transfer.create",
-    "payout.create",
-)
+ONCE_PER_SUBJECT = ("payment_intent.create", "refund.create", "connect_account.create")
+# Money sent out gets one job per attempt (a returned transfer is sent again as attempt 2).
+ONCE_PER_ATTEMPT = ("transfer.create", "payout.create")
 
 
 def _jobs() -> Report:
@@ -189,6 +186,12 @@ def _jobs() -> Report:
         [list(ONCE_PER_SUBJECT)],
     ):
         report.violations.append(f"{count} {operation} jobs for {subject_type} {subject_id}")
+    for operation, subject_id, attempt, count in _rows(
+        "select operation, subject_id, regexp_replace(idempotency_key, '^.*:', ''), count(*) "
+        "from payments_paymentjob where operation = any(%s) group by 1, 2, 3 having count(*) > 1",
+        [list(ONCE_PER_ATTEMPT)],
+    ):
+        report.violations.append(f"{count} {operation} jobs for {subject_id} attempt {attempt}")
     for registration, count in _rows(
         "select r.id, count(f.id) from auction_registration r "
         "join payments_payment p on p.public_id::text = r.deposit_reference "
@@ -213,14 +216,21 @@ def _provider(proxy: Any) -> Report:
     stored = dict(proxy.stored)
     for key, (_body, _status, _headers, answer) in stored.items():
         if key in jobs and jobs[key].endswith(".create"):
-            import json
-
             try:
                 created_by_key[key].add(str(json.loads(answer).get("id")))
             except ValueError:
                 continue
     ids = Counter(i for found in created_by_key.values() for i in found)
     report.counts["provider_objects"] = len(ids)
+    for key, result_id in _rows(
+        "select idempotency_key, result->>'id' from payments_paymentjob "
+        "where status = 'DONE' and operation like %s and result is not null",
+        ["%.create"],
+    ):
+        if key in created_by_key and {str(result_id)} != created_by_key[key]:
+            report.violations.append(
+                f"job {key} recorded {result_id}, the provider made {created_by_key[key]}"
+            )
     for key, found in created_by_key.items():
         if len(found) > 1:
             report.violations.append(f"key {key} created {sorted(found)} at the provider")

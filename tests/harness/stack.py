@@ -70,6 +70,8 @@ class Managed:
     port: int | None = None
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    leftovers: list[Path] = field(default_factory=list)  # removed before each start
+    ready_marker: str | None = None  # printed once the process is at work
 
     @property
     def alive(self) -> bool:
@@ -82,6 +84,8 @@ class Managed:
     def start(self, timeout: float = 30.0) -> None:
         if self.alive:
             return
+        for path in self.leftovers:  # e.g. a unix socket a killed process could not remove
+            path.unlink(missing_ok=True)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             log.write(f"\n--- start {self.starts + 1} of {self.name}\n".encode())
@@ -95,6 +99,15 @@ class Managed:
             except Exception:
                 self.kill()
                 raise RuntimeError(f"{self.name} did not start:\n{self.tail()}") from None
+
+    def ready(self) -> bool:
+        """Whether the current run has printed its ready marker (or is listening)."""
+        if not self.alive:
+            return False
+        if self.ready_marker is None:
+            return True
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return self.ready_marker in text.rpartition(f"--- start {self.starts} of")[2]
 
     def kill(self) -> None:
         """SIGKILL: no shutdown handler runs, as when a machine loses the process."""
@@ -342,14 +355,16 @@ class Stack:
     @staticmethod
     def _stripe_mock(root: Path, log_dir: Path) -> Managed:
         port = free_port()
+        socket = root / "stripe-mock-https.sock"
         command = [
             stripe_mock_binary(),
             "-http-addr",
             f"127.0.0.1:{port}",
             "-https-unix",
-            str(root / "stripe-mock-https.sock"),
+            str(socket),
         ]
-        return Managed("stripe-mock", command, dict(os.environ), log_dir / "stripe-mock.log", port)
+        log = log_dir / "stripe-mock.log"
+        return Managed("stripe-mock", command, dict(os.environ), log, port, leftovers=[socket])
 
     def _python(self, *args: str) -> list[str]:
         return [sys.executable, "manage.py", *args]
@@ -377,6 +392,7 @@ class Stack:
             self._python("run_auction_clock", "--interval", "0.2"),
             env,
             self.log_dir / "clock.log",
+            ready_marker="auction clock started",
         )
         # A short lease, so a job whose worker was killed is taken up again within seconds.
         self.worker = Managed(
@@ -384,6 +400,7 @@ class Stack:
             self._python("run_payment_worker", "--poll", "0.2", "--lease", "3"),
             env,
             self.log_dir / "worker.log",
+            ready_marker="payment worker started",
         )
 
     # -- running ------------------------------------------------------------------------------
@@ -401,7 +418,7 @@ class Stack:
 
     def shutdown(self) -> None:
         for process in reversed(self.processes()):
-            process.stop()
+            process.kill()  # a graceful stop waits for open sockets; nothing here needs it
         self.postgres.stop("fast")
 
     def logs(self) -> str:
