@@ -143,3 +143,52 @@ async def joined(clients: list[LiveClient], timeout: float = 15.0) -> None:
 
 def accepted_count(clients: list[LiveClient]) -> int:
     return sum(len(c.record.accepted) for c in clients)
+
+
+class Chaos:
+    """Kills a process (SIGKILL) at random points of its work, `kills` times, in a thread.
+
+    Each time it waits until the process is at work (its ready marker), lets it
+    work a random while, kills it, and starts it again after a random pause.
+
+        with Chaos(stack.worker, random.Random(seed), kills=3) as chaos:
+            ...
+        chaos.kills  # how many times it was killed; it is running again afterwards
+    """
+
+    def __init__(
+        self,
+        process: Any,
+        chance: Any,
+        *,
+        kills: int = 3,
+        working: tuple[float, float] = (0.05, 1.0),
+        down: tuple[float, float] = (0.0, 0.5),
+    ) -> None:
+        import threading
+
+        self.process, self.chance = process, chance
+        self.planned, self.working, self.down = kills, working, down
+        self.kills = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Chaos:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        self.process.start()
+
+    def _run(self) -> None:
+        while self.kills < self.planned and not self._stop.is_set():
+            while not self.process.ready() and not self._stop.wait(0.05):
+                pass
+            if self._stop.wait(self.chance.uniform(*self.working)):
+                return
+            self.process.kill()
+            self.kills += 1
+            self._stop.wait(self.chance.uniform(*self.down))
+            self.process.start()
