@@ -26,7 +26,9 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> N
         time.sleep(0.1)
 
 
-def register_by_card(stack: Stack, sale: Sale, lot: Any, count: int) -> list[Any]:
+def register_by_card(
+    stack: Stack, sale: Sale, lot: Any, count: int, *, signed_in: bool = True
+) -> list[Any]:
     """Verified bidders registering for `lot`, each deposit a card payment through a job."""
     from auction.services import registration
     from tests.conftest import make_user
@@ -39,7 +41,8 @@ def register_by_card(stack: Stack, sale: Sale, lot: Any, count: int) -> list[Any
         for _ in range(count)
     ]
     sale.registrations[lot.pk] = registrations
-    sign_in(stack, sale)
+    if signed_in:
+        sign_in(stack, sale)
     return registrations
 
 
@@ -68,12 +71,16 @@ def all_done(operation: str, court: Any, count: int) -> Callable[[], bool]:
 
 
 def let_the_backoff_pass(court: Any) -> int:
-    """The pause before a failed job's next attempt (15 s and more) has passed: due now."""
+    """The pause before a failed job's next attempt (15 s and more) has passed: due now.
+
+    For one court's jobs, or every job with `court=None`.
+    """
     from payments.models import JobStatus, PaymentJob
 
-    return PaymentJob.objects.filter(court=court, status=JobStatus.PENDING, attempts__gte=1).update(
-        next_attempt_at=db_now()
-    )
+    waiting = PaymentJob.objects.filter(status=JobStatus.PENDING, attempts__gte=1)
+    if court is not None:
+        waiting = waiting.filter(court=court)
+    return waiting.update(next_attempt_at=db_now())
 
 
 def deliver_succeeded_events(stack: Stack, payments: list[Any], *, timeout: float = 20) -> None:

@@ -39,6 +39,7 @@ class Answer:
     amount_minor: int
     frame: dict[str, Any]
     at: float  # time.monotonic() on arrival
+    sent_at: float | None = None  # when the send it answers left (None: no send waiting)
 
     @property
     def accepted(self) -> bool:
@@ -103,6 +104,7 @@ class LiveClient:
         self._held: list[dict[str, Any]] = []
         self._waiting: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._pending: tuple[str, int] | None = None  # a bid sent but not answered yet
+        self._sent_at: dict[str, float] = {}
         self._bid_number = 0
         self._replayed = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -313,7 +315,7 @@ class LiveClient:
         client_id = str(event.get("client_id"))
         future = self._waiting.pop(client_id, None)
         amount = self._pending[1] if self._pending and self._pending[0] == client_id else -1
-        answer = Answer(client_id, amount, event, time.monotonic())
+        answer = Answer(client_id, amount, event, time.monotonic(), self._sent_at.get(client_id))
         answers = self.record.answers.setdefault(client_id, [])
         answers.append(answer)
         if len(answers) > self.record.sends[client_id]:
@@ -353,6 +355,7 @@ class LiveClient:
         future = asyncio.get_running_loop().create_future()
         self._waiting[client_id] = future
         self.record.sends[client_id] += 1
+        self._sent_at[client_id] = time.monotonic()
         try:
             await socket.send(
                 json.dumps({"type": "bid", "amount_minor": amount, "client_id": client_id})
