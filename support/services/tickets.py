@@ -448,6 +448,7 @@ def reopen(
 @transaction.atomic
 def rate(*, requester: Any, ticket_id: int, score: int | None, comment: str = "") -> Rating:
     """The requester rates a resolved ticket from 1 to 5; the rating closes it for good."""
+    ticket = _locked_for_requester(requester, ticket_id)
     if not isinstance(score, int) or not 1 <= score <= 5:
         raise DomainError(_("Choose a rating from 1 to 5."), code="rating_range", field="score")
     comment = (comment or "").strip()
@@ -458,7 +459,6 @@ def rate(*, requester: Any, ticket_id: int, score: int | None, comment: str = ""
             field="comment",
             params={"maximum": COMMENT_MAX},
         )
-    ticket = _locked_for_requester(requester, ticket_id)
     if ticket.status != Status.RESOLVED:
         raise InvalidTransition(
             _("Only a resolved ticket can be rated, once."), code="not_ratable", field="status"

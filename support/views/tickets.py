@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -118,9 +119,14 @@ def _post(
     form_class: type[forms.Form],
     call: Callable[[Ticket, dict[str, Any]], Any],
     success: str,
+    may: Callable[[Any, Ticket], bool] = access.is_requester,
 ) -> HttpResponse:
-    """Run one action of the ticket page; on a refusal show the page with the form's errors."""
+    """Run one action of the ticket page; on a refusal show the page with the form's errors.
+    Whoever sees the ticket but may not take the action (by default: anyone but the
+    requester) is refused before any field is looked at; to anyone else it is not there."""
     ticket = _ticket(request, number)
+    if not may(request.user, ticket):
+        raise PermissionDenied
     form = form_class(request.POST, request.FILES, auto_id=f"id_{key}_%s")
     if form.is_valid():
         try:
@@ -214,6 +220,7 @@ def ticket_answer(request: HttpRequest, number: str) -> HttpResponse:
             attachments=data["attachments"],
         ),
         str(success),
+        may=access.may_answer,
     )
 
 
