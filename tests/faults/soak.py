@@ -156,9 +156,8 @@ class Soak:
         await asyncio.to_thread(injector.stop)
         await self._finish()
         provider.cancel()
-        report = await retrying(self._report, started, injector)
         self.errors.extend(injector.errors)
-        return report
+        return await retrying(self._report, started, injector)
 
     async def _finish(self) -> None:
         """Every due job is let run (their pauses after failures pass), then nothing is left."""
@@ -216,6 +215,13 @@ class Soak:
     # -- one sale -----------------------------------------------------------------------------
 
     async def _round(self, number: int) -> None:
+        """One sale, start to end; what goes wrong is reported, the other sales carry on."""
+        try:
+            await self._sale(number)
+        except Exception as error:
+            self.errors.append(f"sale {number}: {error!r}")
+
+    async def _sale(self, number: int) -> None:
         from tests.faults import invariants
         from tests.faults.sale import clients_for, sign_in
 
@@ -345,29 +351,41 @@ def _deliver(stack: Stack, payment_id: int) -> None:
 
 
 def _pay_out(lot_id: int) -> bool:
-    """The buyer pays the balance by bank transfer; two finance officers send the transfer."""
+    """The buyer pays the balance by bank transfer; two finance officers send the transfer.
+
+    Each step looks at where the last attempt got to (a fault can cut it anywhere), so
+    running it again carries on instead of starting over. False for a lot not sold.
+    """
     from aftersale import services as aftersale
-    from aftersale.models import Distribution, Sale
+    from aftersale.models import Disbursement, Distribution, Sale
     from enforcement.models import Party
     from payments import services as payments
-    from payments.models import Method
+    from payments.models import Method, PaymentStatus
     from tests.conftest import make_user
 
-    sale = Sale.objects.filter(lot_id=lot_id, status=Sale.Status.AWAITING_PAYMENT).first()
+    sale = Sale.objects.filter(
+        lot_id=lot_id, status__in=[Sale.Status.AWAITING_PAYMENT, Sale.Status.PAID]
+    ).first()
     if sale is None:
         return False
     finance, checker = (make_user("FINANCE_STAFF", court=sale.court) for _ in range(2))
     Party.objects.filter(file_roles__file=sale.file, file_roles__role="APPLICANT").update(
         payment_account_id="acct_1ApplicantSoak"
     )
-    balance = aftersale.start_balance_payment(
-        buyer=sale.buyer, sale_id=sale.pk, method=Method.BANK_TRANSFER
-    )
-    payments.confirm_bank_transfer(actor=finance, payment=balance, note="Statement line")
+    if sale.status == Sale.Status.AWAITING_PAYMENT:
+        balance = aftersale.start_balance_payment(
+            buyer=sale.buyer, sale_id=sale.pk, method=Method.BANK_TRANSFER
+        )
+        if balance.status == PaymentStatus.AWAITING_PAYMENT:
+            payments.confirm_bank_transfer(actor=finance, payment=balance, note="Statement line")
     distribution = Distribution.objects.get(file=sale.file)
     for item in distribution.disbursements.order_by("pk"):
-        aftersale.prepare_disbursement(actor=finance, disbursement_id=item.pk, note="Checked")
-        aftersale.approve_disbursement(actor=checker, disbursement_id=item.pk)
+        if item.status in (Disbursement.Status.TO_PREPARE, Disbursement.Status.RETURNED):
+            item = aftersale.prepare_disbursement(
+                actor=finance, disbursement_id=item.pk, note="Checked"
+            )
+        if item.status == Disbursement.Status.PREPARED:
+            aftersale.approve_disbursement(actor=checker, disbursement_id=item.pk)
     return True
 
 
@@ -409,7 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     args.report.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
     print(f"soak report: {args.report}")
-    return 1 if report["invariant_violations"] or not report["bids"] else 0
+    failed = report["invariant_violations"] or report["round_errors"] or not report["bids"]
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
