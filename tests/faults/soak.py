@@ -40,6 +40,7 @@ from django.db import InterfaceError, OperationalError
 from tests.harness.servers import ROOT
 from tests.harness.stack import Stack
 
+CLOSED = ("SOLD", "UNSOLD")
 FAULTS = ("web", "redis", "postgres", "stripe", "worker", "clock")
 # What a fault makes the soak's own work fail with: database and HTTP errors, a refused login
 # (an assertion of the harness), a refused socket; anything else is a bug and is not retried.
@@ -288,13 +289,18 @@ class Soak:
         from tests.faults.sale import db_now
 
         last_end = max(lot.ends_at for lot in sale.lots)
+        deadline = time.monotonic() + self.lot_seconds * 2 + 60
         while await retrying(db_now) < last_end + timedelta(seconds=1):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the database's clock did not reach {last_end}")
             await asyncio.sleep(1.0)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if all(c.state.get("status") in ("SOLD", "UNSOLD") for c in clients):
+            if all(c.state.get("status") in CLOSED for c in clients):
                 return
             await asyncio.sleep(0.5)
+        lots = sorted({c.lot_id for c in clients if c.state.get("status") not in CLOSED})
+        self.errors.append(f"lots {lots}: a client was not told of the close within 60 s")
 
     # -- the provider's part --------------------------------------------------------------------
 
