@@ -25,6 +25,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import sys
 import threading
 import time
@@ -413,6 +414,26 @@ def _unfinished() -> dict[str, int]:
     return {name: count for name, count in left.items() if count}
 
 
+def logged_errors(log_dir: Path, kinds: int = 10) -> dict[str, Any]:
+    """The ERROR lines of every process's log, counted by process and by message.
+
+    Not a verdict (a fault makes some expected, as a webhook delivered twice meets the
+    unique constraint that deduplicates it): what to read when the numbers look odd.
+    """
+    by_process: Counter[str] = Counter()
+    messages: Counter[str] = Counter()
+    for path in sorted(log_dir.glob("*.log")):
+        for line in path.read_text(errors="replace").splitlines():
+            found = re.search(r"\bERROR\b:?\s+(.*)", line)
+            if found:
+                by_process[path.stem] += 1
+                messages[f"{path.stem}: {found.group(1)[:160]}"] += 1
+    return {
+        "by_process": dict(by_process),
+        "most_common": [f"{count} x {text}" for text, count in messages.most_common(kinds)],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0)
@@ -422,13 +443,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**6)
     print(f"soak: {args.minutes} minutes, seed {seed}", flush=True)
-    with Stack.started(ROOT / "tests" / "artifacts" / "logs" / "soak") as stack:
+    log_dir = ROOT / "tests" / "artifacts" / "logs" / "soak"
+    with Stack.started(log_dir) as stack:
         os.environ.update(stack.environment())
         import django
 
         django.setup()
         soak = Soak(stack, random.Random(seed), args.minutes * 60, args.watchers)
         report = {"seed": seed, **asyncio.run(soak.run())}
+    report["logged_errors"] = logged_errors(log_dir)  # the PostgreSQL log is kept on exit
     args.report.parent.mkdir(parents=True, exist_ok=True)
     args.report.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
