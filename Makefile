@@ -5,7 +5,7 @@ export DATABASE_URL ?= postgres://mazad:mazad@127.0.0.1:5432/mazad
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 export STRIPE_API_BASE ?= http://127.0.0.1:12111
 
-.PHONY: run test check lint typecheck pytest messages services clean
+.PHONY: run test check lint typecheck pytest messages services clean soak
 
 run:
 	@env -u DATABASE_URL -u REDIS_URL scripts/run.sh
@@ -39,3 +39,10 @@ messages:
 
 clean:
 	rm -rf var/static var/test-media var/test-private tests/artifacts
+
+# Mixed load with faults at random times on a stack of its own, then the invariants
+# (tests/faults/soak.py). `make soak SOAK_MINUTES=2` is a short run.
+SOAK_MINUTES ?= 30
+soak:
+	scripts/bootstrap.sh test-deps
+	$(PY) -m tests.faults.soak --minutes $(SOAK_MINUTES) --report var/soak-report.json

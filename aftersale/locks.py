@@ -15,8 +15,19 @@ def sale(pk: int) -> Sale:
 
 
 def distribution(pk: int) -> Distribution:
+    """Lock the distribution's own row; its file and court are read, not locked.
+
+    Locking the court row FOR UPDATE as well made every row written for the court
+    meanwhile wait (a foreign key's check takes KEY SHARE on the court), and it
+    deadlocked the deadline pass creating the court's finance rules against a
+    disbursement being prepared (found by `make soak`).
+    """
     try:
-        return lock_one(Distribution.objects.select_related("file", "court").filter(pk=pk))
+        return (
+            Distribution.objects.select_related("file", "court")
+            .select_for_update(of=("self",))
+            .get(pk=pk)
+        )
     except Distribution.DoesNotExist:
         raise NotFound() from None
 

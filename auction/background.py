@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections
 
 from auction import clock
 from core.clock import db_now
+
+logger = logging.getLogger(__name__)
 
 BEAT_SECONDS = 5.0
 CLOCK_SECONDS = 0.25
@@ -31,9 +34,17 @@ def _tick() -> None:
 
 
 async def platform_heartbeat() -> None:
-    """Every web process beats, so an outage is only a time when nothing ran."""
+    """Every web process beats, so an outage is only a time when nothing ran.
+
+    A beat the database cannot take (it is restarting) is skipped, and the
+    next comes on time: a crash and a growing restart delay would leave the
+    platform looking down for longer than it was.
+    """
     while True:
-        await sync_to_async(_beat, thread_sensitive=False)()
+        try:
+            await sync_to_async(_beat, thread_sensitive=False)()
+        except (OperationalError, InterfaceError):
+            logger.warning("heartbeat skipped: the database is unavailable")
         await asyncio.sleep(BEAT_SECONDS)
 
 

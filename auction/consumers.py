@@ -11,12 +11,13 @@ control messages (session ended: the socket closes at once).
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.db import close_old_connections
+from django.db import IntegrityError, InterfaceError, OperationalError, close_old_connections
 from django.utils import translation
 
 from accounts.events import user_group
@@ -26,11 +27,18 @@ from auction.services.bidding import Instruction
 from core.clock import stamp
 from core.consumers import GroupRefresher
 
+logger = logging.getLogger(__name__)
+
 CLOSE_SESSION_ENDED = 4001
 # Servers allow applications only 1000 and 3000-4999, so "message too big" (1009) is 4009.
 CLOSE_TOO_LARGE = 4009
 CLOSE_NOT_FOUND = 4004
 CLOSE_FLOODING = 4029
+# The database is away: try again shortly (1013's meaning, in the applications' range).
+CLOSE_TRY_AGAIN = 4013
+# Lost or refused connections; and a retried client id racing its original between two
+# processes (the retry then gets the original answer).
+DATABASE_AWAY = (OperationalError, InterfaceError, IntegrityError)
 # Messages per socket: a burst of this many, refilled at this rate per second.
 SOCKET_BURST, SOCKET_RATE = 30, 10.0
 # Bids per user per process: a burst, refilled per second.
@@ -93,7 +101,12 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         # ORM on the event loop (database work runs in worker threads that manage their own).
         handler = getattr(self, message["type"].replace(".", "_"), None)
         if handler is None:
-            raise ValueError(f"no handler for {message['type']}")
+            if message["type"].startswith("websocket."):
+                raise ValueError(f"no handler for {message['type']}")
+            # The user's group also carries messages for their other sockets (notices for
+            # /ws/me/); one meant for another socket must never close this one.
+            logger.debug("lot socket ignores %s", message["type"])
+            return
         await handler(message)
 
     async def connect(self) -> None:
@@ -115,7 +128,14 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             self.refresher.start()
         for topic in topics:
             self.subscriptions.append(await hub.join(topic, self.base_send, self.close, held=True))
-        snapshot = await sync_to_async(_snapshot, thread_sensitive=False)(self.lot_id, self.user_id)
+        try:
+            snapshot = await sync_to_async(_snapshot, thread_sensitive=False)(
+                self.lot_id, self.user_id
+            )
+        except DATABASE_AWAY:
+            logger.warning("lot %s: no snapshot, the database is unavailable", self.lot_id)
+            await self.close(code=CLOSE_TRY_AGAIN)
+            return
         if snapshot is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -184,6 +204,10 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             frame = await sync_to_async(_replay, thread_sensitive=False)(
                 self.lot_id, after, self.user_id
             )
+        except DATABASE_AWAY:
+            logger.warning("lot %s: no replay, the database is unavailable", self.lot_id)
+            await self._send_json({"type": "error", "error": _unavailable()})
+        else:
             await self._send_json(frame)
         finally:
             for subscription in self.subscriptions:
@@ -229,16 +253,18 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 }
             )
             return
-        answer = await batcher.submit(
-            self.lot_id,
-            Instruction(
-                user_id=self.user_id,
-                received_at=received_at,
-                amount_minor=message.amount_minor,
-                client_id=message.client_id,
-                keep_deposit_reserved=message.keep_deposit_reserved,
-            ),
+        instruction = Instruction(
+            user_id=self.user_id,
+            received_at=received_at,
+            amount_minor=message.amount_minor,
+            client_id=message.client_id,
+            keep_deposit_reserved=message.keep_deposit_reserved,
         )
+        try:
+            answer = await batcher.submit(self.lot_id, instruction)
+        except DATABASE_AWAY:
+            await self._send_json(_unavailable_result(message.client_id))
+            return
         await self._send_json(_result(answer, message.client_id))
 
     async def _auto_bid(self, message: protocol.AutoBidMessage) -> None:
@@ -246,16 +272,18 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if await self._refuse_anonymous(None):
             return
         assert self.user_id is not None
-        answer = await batcher.submit(
-            self.lot_id,
-            Instruction(
-                user_id=self.user_id,
-                received_at=received_at,
-                kind="auto",
-                maximum_minor=message.maximum_minor,
-            ),
+        instruction = Instruction(
+            user_id=self.user_id,
+            received_at=received_at,
+            kind="auto",
+            maximum_minor=message.maximum_minor,
         )
-        frame = _result(answer, None)
+        try:
+            answer = await batcher.submit(self.lot_id, instruction)
+        except DATABASE_AWAY:
+            frame = _unavailable_result(None)
+        else:
+            frame = _result(answer, None)
         frame["type"] = "auto_bid_result"
         frame["maximum_minor"] = message.maximum_minor
         await self._send_json(frame)
@@ -278,4 +306,32 @@ def _result(answer: Any, client_id: str | None) -> dict[str, Any]:
             "params": answer.params,
             "message": answer.message(),
         },
+    }
+
+
+def _unavailable() -> dict[str, Any]:
+    """The refusal while the database is away: retryable, and safe to retry.
+
+    The commit may have happened just before the connection broke, so the
+    bid is not said to be lost: sending it again with the same client id
+    returns the original answer if it was placed, and decides it if not.
+    """
+    return {
+        "code": "service_unavailable",
+        "field": None,
+        "params": {},
+        "message": translation.gettext(
+            "Bidding is interrupted for a moment. Send your bid again: a bid already "
+            "received is never placed twice."
+        ),
+    }
+
+
+def _unavailable_result(client_id: str | None) -> dict[str, Any]:
+    logger.warning("a bid could not be decided: the database is unavailable")
+    return {
+        "type": "bid_result",
+        "client_id": client_id,
+        "accepted": False,
+        "error": _unavailable(),
     }

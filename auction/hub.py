@@ -44,6 +44,9 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 Close = Callable[[int], Coroutine[Any, Any, None]]
 
 RESYNC_FRAME = '{"type":"resync"}'
+# The longest pause between reconnection attempts (before jitter of up to 1.5x): live events
+# are back within a few seconds of Redis returning, however long it was away.
+RECONNECT_MAX_SECONDS = 2.0
 CLOSE_TOO_SLOW = 4008
 CONTROL_TOPIC = "hub"
 
@@ -251,7 +254,7 @@ class Hub:
                 logger.warning("live event subscription lost (%s); reconnecting", error)
                 self._connected.set()  # sockets still join; they resync when Redis returns
                 await asyncio.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, RECONNECT_MAX_SECONDS)
             finally:
                 self._pubsub = None
                 with contextlib.suppress(Exception):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
+from aftersale import locks
 from aftersale import services as aftersale
 from aftersale.models import Disbursement, Distribution, FinanceRules
 from aftersale.services.disbursements import DisbursementRefused
@@ -159,3 +160,46 @@ def test_two_approvers_racing_on_their_own_connections_send_one_transfer(client,
         == 1
     )
     assert AuditRecord.objects.filter(action="disbursement.approved").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locked_distribution_does_not_hold_up_rows_written_for_its_court(client, court, stripe):
+    """While a disbursement is prepared, another connection commits a row for the same court.
+
+    `make soak` found the deadline pass (creating the court's finance rules) and a
+    disbursement being prepared deadlocked: the distribution's lock took the court row
+    FOR UPDATE too, and the foreign key's check of the new row waits for that.
+    """
+    distribution = paid_sale(client, court, stripe)
+    FinanceRules.objects.filter(court=court).delete()
+    outcomes: dict[str, str] = {}
+
+    def other_connection():
+        def attempt(name, action):
+            try:
+                with transaction.atomic():
+                    with connection.cursor() as cursor:
+                        cursor.execute("set local lock_timeout = '2s'")
+                    action()
+                outcomes[name] = "ok"
+            except OperationalError as error:
+                outcomes[name] = type(error.__cause__ or error).__name__
+
+        try:
+            attempt("court row", lambda: FinanceRules.objects.create(court=court))
+            attempt(
+                "distribution row",
+                lambda: list(Distribution.objects.filter(pk=distribution.pk).select_for_update()),
+            )
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        locked = locks.distribution(distribution.pk)
+        thread = threading.Thread(target=other_connection)
+        thread.start()
+        thread.join(timeout=30)
+
+    assert locked.court == court
+    assert outcomes == {"court row": "ok", "distribution row": "LockNotAvailable"}
+    assert FinanceRules.objects.filter(court=court).count() == 1

@@ -426,3 +426,40 @@ def test_logging_out_closes_the_users_lot_sockets_at_once(web_servers, live_lot)
 
     assert frame["reason"] == "logged_out"
     assert code == 4001
+
+
+@pytest.mark.parametrize("kind", ["uvicorn", "daphne"])
+def test_a_notice_for_the_users_other_sockets_leaves_their_lot_socket_open(
+    web_servers, live_lot, kind
+):
+    from auction import notifications
+    from auction.models import Notification
+
+    lot, first, second = live_lot
+    server = web_servers[kind]
+    client = logged_in_client(server.base_url, first.bidder.email)
+
+    async def scenario():
+        async with connect(
+            socket_url(server, lot),
+            origin=server.base_url,
+            additional_headers={"Cookie": cookie_header(client)},
+        ) as socket:
+            await receive(socket)
+            # Outbid: the clock pushes the notice to every socket in the bidder's group.
+            await in_thread(
+                bidding.place_bid, lot_id=lot.pk, user_id=first.bidder_id, amount_minor=1_000
+            )
+            await in_thread(
+                bidding.place_bid, lot_id=lot.pk, user_id=second.bidder_id, amount_minor=1_100
+            )
+            delivered = await in_thread(notifications.deliver_pending, lot.ends_at)
+            await socket.send(json.dumps({"type": "ping"}))
+            pong = await receive_until(socket, lambda f: f["type"] == "pong")
+            return delivered, pong
+
+    delivered, pong = run(scenario)
+
+    assert delivered >= 1
+    assert Notification.objects.filter(user=first.bidder, kind=Notification.Kind.OUTBID).exists()
+    assert pong["type"] == "pong"

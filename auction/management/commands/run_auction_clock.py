@@ -34,6 +34,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         next_checkpoint = time.monotonic()
+        self.stdout.write("auction clock started")
+        self.stdout.flush()
         while running:
             started = time.monotonic()
             try:

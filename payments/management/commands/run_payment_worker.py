@@ -7,12 +7,14 @@ import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone
 
 from payments import jobs, listeners, webhooks
 from payments.client import StripeClient
 from payments.models import PaymentJob
+
+DATABASE_RETRY_SECONDS = 1.0
 
 
 class Command(BaseCommand):
@@ -40,17 +42,27 @@ class Command(BaseCommand):
         with StripeClient.from_settings() as client:
             while not stopping.is_set():
                 close_old_connections()
-                worked = webhooks.process_pending()
-                worked += listeners.worker_pass(timezone.now())
-                worked += jobs.run_due_jobs(
-                    client=client, lease_seconds=options["lease"], pause=pause
-                )
+                try:
+                    worked = self._pass(client, options["lease"], pause)
+                except (OperationalError, InterfaceError) as error:
+                    # The database is away (a restart, a fail-over): whatever was in hand is
+                    # PENDING, or RUNNING under a lease that expires, so nothing is lost.
+                    self.stderr.write(f"worker pass failed, retrying: {error}".strip())
+                    connections.close_all()
+                    stopping.wait(DATABASE_RETRY_SECONDS)
+                    continue
                 if options["once"] and not worked:
                     break
                 if not worked:
                     stopping.wait(options["poll"])
         close_old_connections()
         self.stdout.write("payment worker stopped")
+
+    def _pass(self, client: StripeClient, lease: float, pause: Any) -> int:
+        worked = webhooks.process_pending()
+        worked += listeners.worker_pass(timezone.now())
+        worked += jobs.run_due_jobs(client=client, lease_seconds=lease, pause=pause)
+        return worked
 
     def _pauser(self, point: str) -> Any:
         def pause(reached: str, job: PaymentJob) -> None:

@@ -24,6 +24,9 @@ function start(root) {
   let socket = null;
   let attempt = 0;
   let pingTimer = null;
+  // The bid awaiting its answer; sent again (same client id) while the database is away.
+  let pendingBid = null;
+  const RETRY_UNAVAILABLE = 5;
 
   // --- money: integers in minor units, formatted per locale -------------------------------
   const formatter = new Intl.NumberFormat(locale === "ar" ? "ar-SA-u-nu-latn" : "en", {
@@ -284,7 +287,20 @@ function start(root) {
     setTimeout(() => alert.remove(), 8000);
   }
 
+  function retryLater(frame) {
+    if (frame.type !== "bid_result" || !frame.error || frame.error.code !== "service_unavailable") return false;
+    if (!pendingBid || pendingBid.message.client_id !== frame.client_id) return false;
+    if (pendingBid.tries >= RETRY_UNAVAILABLE) return false;
+    pendingBid.tries += 1;
+    setConnection("reconnecting");
+    setTimeout(() => { if (pendingBid && !send(pendingBid.message)) pendingBid = null; }, 1000 * pendingBid.tries);
+    return true;
+  }
+
   function showResult(frame) {
+    if (retryLater(frame)) return;
+    if (socket && socket.readyState === WebSocket.OPEN) setConnection("live");
+    pendingBid = null;
     const button = root.querySelector("[data-pending]");
     if (button) { button.disabled = false; delete button.dataset.pending; }
     if (frame.accepted) {
@@ -311,6 +327,7 @@ function start(root) {
     const message = { type: "bid", amount_minor: amountMinor, client_id: crypto.randomUUID() };
     if (state.you && state.you.keep_deposit_reserved == null && reserve) message.keep_deposit_reserved = reserve.checked;
     if (!send(message)) { showMessage(text.notConnected, "danger"); return; }
+    pendingBid = { message, tries: 0 };
     button.disabled = true;
     button.dataset.pending = "1";
   }
