@@ -60,3 +60,19 @@ def test_every_frame_type_of_the_lot_socket_is_documented():
     missing = used - documented
 
     assert not missing, f"document in docs/live-protocol.md: {sorted(missing)}"
+
+
+def test_every_test_the_guarantees_name_exists():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[
+        readme.index("## Guarantees") : readme.index("\n## ", readme.index("## Guarantees") + 1)
+    ]
+    named = re.findall(r"`(tests/[\w/]+\.py)(?:::(\w+))?`", section)
+    assert len(named) > 40
+    missing = [
+        f"{path}::{name}" if name else path
+        for path, name in named
+        if not (ROOT / path).exists()
+        or (name and not re.search(rf"^(async )?def {name}\(", (ROOT / path).read_text(), re.M))
+    ]
+    assert not missing, "README's Guarantees name tests that do not exist"
