@@ -16,6 +16,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.db import close_old_connections
 from django.utils import translation
 
@@ -31,10 +32,8 @@ CLOSE_SESSION_ENDED = 4001
 CLOSE_TOO_LARGE = 4009
 CLOSE_NOT_FOUND = 4004
 CLOSE_FLOODING = 4029
-# Messages per socket: a burst of this many, refilled at this rate per second.
-SOCKET_BURST, SOCKET_RATE = 30, 10.0
-# Bids per user per process: a burst, refilled per second.
-BID_BURST, BID_RATE = 10, 4.0
+# The flood limits (messages per socket, bids per user per process: a burst, refilled at a rate
+# per second) are settings: LIVE_SOCKET_BURST/RATE and LIVE_BID_BURST/RATE.
 FLOOD_STRIKES = 20
 RESUME_LIMIT = 500
 
@@ -62,7 +61,9 @@ _bid_buckets: dict[int, TokenBucket] = {}
 def _bid_bucket(user_id: int) -> TokenBucket:
     bucket = _bid_buckets.get(user_id)
     if bucket is None:
-        bucket = _bid_buckets[user_id] = TokenBucket(BID_BURST, BID_RATE)
+        bucket = _bid_buckets[user_id] = TokenBucket(
+            settings.LIVE_BID_BURST, settings.LIVE_BID_RATE
+        )
     return bucket
 
 
@@ -101,7 +102,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         user = self.scope.get("user")
         self.user_id = user.pk if user is not None and user.is_authenticated else None
         self.language = getattr(user, "preferred_language", None) or "ar"
-        self.socket_bucket = TokenBucket(SOCKET_BURST, SOCKET_RATE)
+        self.socket_bucket = TokenBucket(settings.LIVE_SOCKET_BURST, settings.LIVE_SOCKET_RATE)
         self.strikes = 0
         self.subscriptions = []
         await self.accept()
@@ -263,6 +264,13 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     async def session_ended(self, event: dict[str, Any]) -> None:
         await self._send_json({"type": "session_ended", "reason": event["reason"]})
         await self.close(code=CLOSE_SESSION_ENDED)
+
+    async def user_notification(self, event: dict[str, Any]) -> None:
+        """Notices to the user's group are shown by the page's /ws/me/ socket, not this one.
+
+        This socket is in the group only for `session_ended`; without this handler every
+        "you were outbid" notice would end the bidder's lot socket with an error.
+        """
 
 
 def _result(answer: Any, client_id: str | None) -> dict[str, Any]:

@@ -426,3 +426,31 @@ def test_logging_out_closes_the_users_lot_sockets_at_once(web_servers, live_lot)
 
     assert frame["reason"] == "logged_out"
     assert code == 4001
+
+
+def test_a_notice_to_the_bidders_group_leaves_their_lot_socket_open(web_servers, live_lot):
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from accounts.events import user_group
+
+    lot, first, _second = live_lot
+    server = web_servers["uvicorn"]
+
+    async def scenario():
+        async with connect(
+            socket_url(server, lot),
+            origin=server.base_url,
+            additional_headers=headers_for(server, first),
+        ) as socket:
+            await receive(socket)
+            await asyncio.to_thread(
+                async_to_sync(get_channel_layer().group_send),
+                user_group(first.bidder_id),
+                {"type": "user.notification", "payload": {"text": "You were outbid"}},
+            )
+            await asyncio.sleep(0.5)
+            await socket.send(json.dumps({"type": "ping"}))
+            return await receive_until(socket, lambda f: f["type"] == "pong")
+
+    assert run(scenario)["type"] == "pong"
