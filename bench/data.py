@@ -428,7 +428,8 @@ def storm(spec: dict[str, Any]) -> dict[str, Any]:
     from payments.models import Method, Payment, PaymentStatus, Purpose
 
     maker = Maker()
-    start_at = datetime.fromisoformat(spec["start_at"])
+    # Made with ends an hour away; moved to `lead` seconds from the end of the making, below.
+    start_at = timezone.now() + timedelta(hours=1)
     ends = [start_at + timedelta(seconds=offset) for offset in spec["offsets"]]
     rules = {
         "soft_close_window_seconds": spec["window"],
@@ -463,14 +464,18 @@ def storm(spec: dict[str, Any]) -> dict[str, Any]:
     for registration, payment in zip(registrations, payments, strict=True):
         registration.deposit_reference = str(payment.public_id)
     Registration.objects.bulk_update(registrations, ["deposit_reference"], batch_size=5000)
-    for payment in payments:  # the provider's confirmation: ledger, receipt, deposit held
-        with transaction.atomic():
+    with transaction.atomic():  # the provider's confirmations: ledger, receipt, deposit held
+        for payment in payments:
             outcomes.payment_received(payment, intent_id=payment.intent_id)
     held = Registration.objects.filter(
         lot__in=lots, deposit_status=Registration.Deposit.HELD
     ).count()
     if held != len(registrations):
         raise RuntimeError(f"only {held} of {len(registrations)} storm deposits are held")
+    start_at = timezone.now() + timedelta(seconds=spec["lead"])
+    for lot, offset in zip(lots, spec["offsets"], strict=True):
+        lot.ends_at = lot.original_ends_at = start_at + timedelta(seconds=offset)
+    Lot.objects.bulk_update(lots, ["ends_at", "original_ends_at"], batch_size=1000)
     assignment = [[lot.pk, lot.ends_at.isoformat()] for lot in lots]
     by_user = {b.pk: k for b, k in zip(bidders, keys, strict=True)}
     return {

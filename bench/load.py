@@ -130,23 +130,49 @@ class Bidder:
         self.counter = itertools.count()
 
 
+class BidPhase:
+    """The bids sent during one measured window."""
+
+    def __init__(self) -> None:
+        self.rtt_accepted = array("d")
+        self.rtt_all = array("d")
+        self.codes: dict[str, int] = {}
+        self.accepted = 0
+        self.decided = 0
+
+    def result(self, duration: float) -> dict[str, Any]:
+        return {
+            "duration": duration,
+            "accepted": self.accepted,
+            "decided": self.decided,
+            "refused": dict(sorted(self.codes.items())),
+            "accepted_per_second": round(self.accepted / duration, 1),
+            "decided_per_second": round(self.decided / duration, 1),
+            "ack_ms": percentiles(self.rtt_accepted),
+            "all_ms": percentiles(self.rtt_all),
+            "histogram_ms": histogram(self.rtt_all),
+        }
+
+
 class BidRun:
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.strategy = config["strategy"]
         self.increment = int(config["increment"])
         self.views: dict[int, LotView] = {}
-        self.rtt_accepted = array("d")
-        self.rtt_all = array("d")
-        self.codes: dict[str, int] = {}
-        self.accepted = 0
-        self.decided = 0
+        self.phases: list[BidPhase] = []
+        self.windows: list[tuple[float, float]] = []
         self.errors = 0
         self.closed = 0
         self.acks: list[str] = []
         self.accepted_at: list[float] = []
-        self.window = (0.0, 0.0)
         self.deadline = 0.0
+
+    def phase_for(self, sent_wall: float) -> BidPhase | None:
+        for (begin, end), phase in zip(self.windows, self.phases, strict=False):
+            if begin <= sent_wall < end:
+                return phase
+        return None
 
     async def connect(self, bidder: Bidder, lot_id: int, server: dict[str, str]) -> None:
         socket = await open_socket(
@@ -215,7 +241,7 @@ class BidRun:
             return
         elapsed = (time.perf_counter() - sent) * 1000
         view = self.views[lot_id]
-        counted = self.window[0] <= sent_wall < self.window[1]
+        phase = self.phase_for(sent_wall)
         if result.get("accepted"):
             seq, accepted_amount = int(result["seq"]), int(result["amount_minor"])
             view.minimum = max(view.minimum, accepted_amount + self.increment)
@@ -223,9 +249,9 @@ class BidRun:
             self.accepted_at.append(sent_wall)
             if result.get("is_leading"):
                 outbid.clear()
-            if counted:
-                self.accepted += 1
-                self.rtt_accepted.append(elapsed)
+            if phase is not None:
+                phase.accepted += 1
+                phase.rtt_accepted.append(elapsed)
         else:
             error = result.get("error") or {}
             code = error.get("code", "unknown")
@@ -234,11 +260,11 @@ class BidRun:
                 view.minimum = max(view.minimum, int(minimum))
             if code == "already_leading":
                 outbid.clear()
-            if counted:
-                self.codes[code] = self.codes.get(code, 0) + 1
-        if counted:
-            self.decided += 1
-            self.rtt_all.append(elapsed)
+            if phase is not None:
+                phase.codes[code] = phase.codes.get(code, 0) + 1
+        if phase is not None:
+            phase.decided += 1
+            phase.rtt_all.append(elapsed)
 
     async def bidder_loop(self, bidder: Bidder) -> None:
         lots = list(bidder.sockets)
@@ -276,9 +302,15 @@ class BidRun:
         ready(config, {"sockets": len(jobs)})
         start = await wait_for_go(config)
         await wait_until(start)
+        # Repeats share the connections: back-to-back windows, each after its own warm-up.
         warmup, duration = float(config["warmup"]), float(config["duration"])
-        self.window = (start + warmup, start + warmup + duration)
-        self.deadline = self.window[1]
+        repeats = int(config.get("repeats", 1))
+        self.windows = [
+            (start + i * (warmup + duration) + warmup, start + (i + 1) * (warmup + duration))
+            for i in range(repeats)
+        ]
+        self.phases = [BidPhase() for _ in self.windows]
+        self.deadline = self.windows[-1][1]
         await asyncio.gather(*(self.bidder_loop(b) for b in bidders))
         for bidder in bidders:
             for socket in bidder.sockets.values():
@@ -289,16 +321,9 @@ class BidRun:
         return {
             "bidders": len(bidders),
             "sockets": len(jobs),
-            "duration": duration,
-            "accepted": self.accepted,
-            "decided": self.decided,
-            "refused": dict(sorted(self.codes.items())),
-            "accepted_per_second": round(self.accepted / duration, 1),
-            "decided_per_second": round(self.decided / duration, 1),
-            "ack_ms": percentiles(self.rtt_accepted),
-            "all_ms": percentiles(self.rtt_all),
             "errors": self.errors,
-            "histogram_ms": histogram(self.rtt_all),
+            "closed": self.closed,
+            "phases": [phase.result(duration) for phase in self.phases],
         }
 
 
@@ -541,7 +566,8 @@ async def publish_bids(config: dict[str, Any]) -> dict[str, Any]:
     ready(config, {})
     start = await wait_for_go(config)
     windows = phase_windows(config, start)
-    run.window = (windows[0][0], windows[-1][2])
+    run.windows = [(windows[0][0], windows[-1][2])]
+    run.phases = [BidPhase()]
     pending: set[asyncio.Task[None]] = set()
     loop = asyncio.get_running_loop()
     index = 0
@@ -567,11 +593,11 @@ async def publish_bids(config: dict[str, Any]) -> dict[str, Any]:
     ]
     return {
         "phases": [{"sent_in_window": n} for n in in_window],
-        "sent": run.decided,
-        "accepted": run.accepted,
-        "refused": run.codes,
+        "sent": run.phases[0].decided,
+        "accepted": run.phases[0].accepted,
+        "refused": run.phases[0].codes,
         "errors": run.errors,
-        "ack_ms": percentiles(run.rtt_accepted),
+        "ack_ms": percentiles(run.phases[0].rtt_accepted),
     }
 
 

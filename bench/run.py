@@ -26,7 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,7 @@ class Plan:
     profile: bool = True
     servers: tuple[str, ...] = SERVER_KINDS
     full_on: tuple[str, ...] = ("uvicorn",)  # servers that get every repeat and the ramp
+    only: tuple[str, ...] = ()  # the scenarios to run, all when empty: ("hot_next", "many")
 
     @classmethod
     def tiny(cls) -> Plan:
@@ -379,11 +380,7 @@ class Runner:
         }
         hot_clients = sorted(set(plan.pgbench_clients) | {plan.next_bidders, plan.race_bidders})
         for clients in hot_clients:
-            repeats = (
-                plan.repeats
-                if clients in (plan.next_bidders, plan.race_bidders, plan.bidders)
-                else 1
-            )
+            repeats = plan.repeats if clients in (plan.next_bidders, plan.race_bidders) else 1
             ceilings["hot"][str(clients)] = self._pgbench_runs(scripts["hot"], clients, repeats)
         ceilings["spread"][str(plan.many_bidders)] = self._pgbench_runs(
             scripts["spread"], plan.many_bidders, plan.repeats
@@ -429,8 +426,9 @@ class Runner:
     # --- scenarios: bidding ----------------------------------------------------------------
 
     def bid_run(
-        self, kind: str, name: str, strategy: str, bidders: list[dict[str, Any]]
+        self, kind: str, name: str, strategy: str, bidders: list[dict[str, Any]], repeats: int
     ) -> dict[str, Any]:
+        """One connection of the bidders, `repeats` measured windows back to back."""
         plan = self.plan
         acks = self.raw / f"acks-{kind}-{name}-{time.monotonic_ns()}.csv"
         config = {
@@ -441,26 +439,53 @@ class Runner:
             "bidders": bidders,
             "warmup": plan.warmup,
             "duration": plan.duration,
+            "repeats": repeats,
             "acks_path": str(acks),
         }
+        period = plan.warmup + plan.duration
         results, usages = self.run_loads(
             [Load("bid", config, f"{kind}-{name}")],
             web=self.web_pids(),
-            windows=[(plan.warmup, plan.warmup + plan.duration)],
+            windows=[(i * period + plan.warmup, (i + 1) * period) for i in range(repeats)],
         )
         result = results[0]
-        result["usage"] = usages[0]
-        result["acks_file"] = str(acks)
-        return result
+        for phase, usage in zip(result["phases"], usages, strict=True):
+            phase["usage"] = usage
+        return self.summarise_bids(result, str(acks))
 
-    def hot(self, kind: str, strategy: str, count: int) -> dict[str, Any]:
+    @staticmethod
+    def summarise_bids(result: dict[str, Any], acks: str) -> dict[str, Any]:
+        runs = result["phases"]
+        return {
+            "repeats": len(runs),
+            "bidders": result["bidders"],
+            "sockets": result["sockets"],
+            "accepted_per_second": median([r["accepted_per_second"] for r in runs]),
+            "decided_per_second": median([r["decided_per_second"] for r in runs]),
+            "ack_p50_ms": median([r["ack_ms"]["p50"] for r in runs]),
+            "ack_p95_ms": median([r["ack_ms"]["p95"] for r in runs]),
+            "ack_p99_ms": median([r["ack_ms"]["p99"] for r in runs]),
+            "all_p99_ms": median([r["all_ms"]["p99"] for r in runs]),
+            "errors": result["errors"],
+            "web_cpu_cores": median(
+                [r["usage"]["web_cpu_seconds"] / r["usage"]["seconds"] for r in runs]
+            ),
+            "postgres_cpu_cores": median(
+                [r["usage"]["postgres_cpu_seconds"] / r["usage"]["seconds"] for r in runs]
+            ),
+            "other_load_cores": median([r["usage"]["other_load_cores"] for r in runs]),
+            "acks_file": acks,
+            "runs": runs,
+        }
+
+    def hot(self, kind: str, strategy: str, count: int, repeats: int) -> dict[str, Any]:
         lot = self.hot_lots.pop(0)
         bidders = [{**b, "lots": [lot]} for b in self.bidders(count)]
-        result = self.bid_run(kind, f"hot-{strategy}-{count}", strategy, bidders)
+        result = self.bid_run(kind, f"hot-{strategy}-{count}", strategy, bidders, repeats)
         result["lots"] = [lot]
         return result
 
-    def many(self, kind: str, index: int) -> dict[str, Any]:
+    def many(self, kind: str, index: int, repeats: int) -> dict[str, Any]:
         assignment = self.data["many_lot_sets"][index]
         lots_of: dict[int, list[int]] = {}
         for lot, first, second in assignment:
@@ -471,31 +496,9 @@ class Runner:
             for b in self.bidders(self.plan.many_bidders)
             if b["user_id"] in lots_of
         ]
-        result = self.bid_run(kind, "many", "spread", bidders)
+        result = self.bid_run(kind, "many", "spread", bidders, repeats)
         result["lots"] = [lot for lot, _a, _b in assignment]
         return result
-
-    def repeated(self, count: int, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        runs = [action() for _ in range(count)]
-        summary = {
-            "repeats": count,
-            "accepted_per_second": median([r["accepted_per_second"] for r in runs]),
-            "decided_per_second": median([r["decided_per_second"] for r in runs]),
-            "ack_p50_ms": median([r["ack_ms"]["p50"] for r in runs]),
-            "ack_p95_ms": median([r["ack_ms"]["p95"] for r in runs]),
-            "ack_p99_ms": median([r["ack_ms"]["p99"] for r in runs]),
-            "all_p99_ms": median([r["all_ms"]["p99"] for r in runs]),
-            "errors": sum(r["errors"] for r in runs),
-            "web_cpu_cores": median(
-                [r["usage"]["web_cpu_seconds"] / r["usage"]["seconds"] for r in runs]
-            ),
-            "postgres_cpu_cores": median(
-                [r["usage"]["postgres_cpu_seconds"] / r["usage"]["seconds"] for r in runs]
-            ),
-            "other_load_cores": median([r["usage"]["other_load_cores"] for r in runs]),
-            "runs": runs,
-        }
-        return summary
 
     # --- scenarios: fan-out ----------------------------------------------------------------
 
@@ -702,20 +705,15 @@ class Runner:
 
     def storm(self, kind: str) -> dict[str, Any]:
         plan = self.plan
-        lead = 25.0 if not plan.quick else 3.0
-        start_at = datetime.now(UTC) + timedelta(seconds=lead)
+        lead = 12.0 if not plan.quick else 3.0
         count = plan.storm_lots
         offsets = [plan.storm_spread * i / max(1, count - 1) for i in range(count)]
         self.log(f"  storm: {count} lots ending within {plan.storm_spread:.0f} s")
         data = self.django(
             "storm",
-            {
-                "start_at": start_at.isoformat(),
-                "offsets": offsets,
-                "bidders": 16,
-                "window": plan.storm_window,
-            },
+            {"lead": lead, "offsets": offsets, "bidders": 16, "window": plan.storm_window},
         )
+        start_at = datetime.fromisoformat(data["lots"][0][1])
         bid_offsets = (
             [plan.storm_window + 3, plan.storm_window - 1, 1.5] if not plan.quick else [0.8, 0.4]
         )
@@ -846,7 +844,8 @@ class Runner:
             self.pgbench()
             for kind in plan.servers:
                 self.results["runs"][kind] = self.run_server(kind)
-            self.results["ceilings"]["relay"] = self.run_relay()
+                self.checkpoint()
+            self.results["ceilings"]["relay"] = self.run_relay() if self.wants("relay") else {}
             self.results["invariants"] = self.verify()
         finally:
             self.log("stopping everything this run started")
@@ -861,6 +860,13 @@ class Runner:
         self.results["seconds"] = round(time.monotonic() - self.started, 1)
         return self.results
 
+    def wants(self, scenario: str) -> bool:
+        return not self.plan.only or scenario in self.plan.only
+
+    def checkpoint(self) -> None:
+        """The results so far, in case a later part fails (raw/ is not committed)."""
+        (self.raw / "partial.json").write_text(json.dumps(self.results, default=str))
+
     def run_server(self, kind: str) -> dict[str, Any]:
         plan = self.plan
         full = kind in plan.full_on
@@ -872,9 +878,7 @@ class Runner:
         runs: dict[str, Any] = {}
         try:
             if brief:
-                runs["hot_next"] = self.repeated(
-                    1, lambda: self.hot(kind, "next", plan.next_bidders)
-                )
+                runs["hot_next"] = self.hot(kind, "next", plan.next_bidders, 1)
                 phases = [
                     {"rate": plan.fanout_rate, "warmup": plan.warmup, "duration": plan.duration}
                 ]
@@ -882,37 +886,37 @@ class Runner:
                     str(plan.fanout[0]): self.our_fanout(kind, plan.fanout[0], phases)
                 }
                 return runs
-            self.log(f"{kind}: hot lot, {plan.bidders} bidders")
-            runs["hot"] = self.repeated(repeats, lambda: self.hot(kind, "next", plan.bidders))
-            self.log(f"{kind}: hot lot, {plan.next_bidders} bidders bidding the next valid amount")
-            runs["hot_next"] = self.repeated(
-                repeats, lambda: self.hot(kind, "next", plan.next_bidders)
-            )
-            self.log(f"{kind}: hot lot, {plan.race_bidders} bidders racing for the same amounts")
-            runs["hot_race"] = self.repeated(
-                repeats, lambda: self.hot(kind, "race", plan.race_bidders)
-            )
+            if self.wants("hot"):
+                self.log(f"{kind}: hot lot, {plan.bidders} bidders")
+                runs["hot"] = self.hot(kind, "next", plan.bidders, repeats)
+            if self.wants("hot_next"):
+                self.log(f"{kind}: hot lot, {plan.next_bidders} bidders, next valid amount")
+                runs["hot_next"] = self.hot(kind, "next", plan.next_bidders, repeats)
+            if self.wants("hot_race"):
+                self.log(f"{kind}: hot lot, {plan.race_bidders} bidders racing")
+                runs["hot_race"] = self.hot(kind, "race", plan.race_bidders, repeats)
             sweep = {}
-            for count in plan.sweep:
+            for count in plan.sweep if full and self.wants("sweep") else ():
                 if count in (plan.bidders, plan.next_bidders):
                     continue
                 self.log(f"{kind}: hot lot sweep, {count} bidders")
-                sweep[str(count)] = self.repeated(
-                    1, lambda count=count: self.hot(kind, "next", count)
-                )
+                sweep[str(count)] = self.hot(kind, "next", count, 1)
             runs["sweep"] = sweep
-            self.log(f"{kind}: {plan.many_bidders} bidders over {plan.many_lots} lots")
             index = plan.servers.index(kind)
-            runs["many"] = self.repeated(repeats, lambda: self.many(kind, index))
+            if self.wants("many"):
+                self.log(f"{kind}: {plan.many_bidders} bidders over {plan.many_lots} lots")
+                runs["many"] = self.many(kind, index, repeats)
             runs["fanout"] = {}
-            for watchers in plan.fanout:
+            # The development server gets the fan-outs up to 1,000 watchers (time is counted).
+            fanouts = plan.fanout if full else [w for w in plan.fanout if w <= 1000]
+            for watchers in fanouts if self.wants("fanout") else ():
                 rate = plan.big_rate if watchers >= 10000 else plan.fanout_rate
                 phases = [{"rate": rate, "warmup": plan.warmup, "duration": plan.duration}] * (
                     repeats if watchers <= 1000 else 1
                 )
                 self.log(f"{kind}: fan-out to {watchers} watchers at {rate:g} bids/s")
                 runs["fanout"][str(watchers)] = self.our_fanout(kind, watchers, phases)
-            if full:
+            if full and self.wants("ramp"):
                 ramp = [
                     {"rate": r, "warmup": plan.warmup, "duration": plan.ramp_duration}
                     for r in plan.ramp
@@ -924,22 +928,24 @@ class Runner:
                 runs["ramp"] = self.our_fanout(
                     kind, watchers, ramp, sample=0.1 if not plan.quick else 1.0
                 )
-            self.log(f"{kind}: closing storm")
-            runs["storm"] = self.storm(kind)
+            if self.wants("storm"):
+                self.log(f"{kind}: closing storm")
+                runs["storm"] = self.storm(kind)
             self.log(
                 f"{kind}: catalog with {plan.catalog_lots} lots, {plan.catalog_readers} readers"
             )
-            runs["catalog"] = self.catalog(kind)
-            if plan.profile and kind == "uvicorn":
+            if self.wants("catalog"):
+                runs["catalog"] = self.catalog(kind)
+            if plan.profile and kind == "uvicorn" and self.wants("profile"):
                 seconds = plan.warmup + plan.duration + 2
                 self.log(f"{kind}: profiling the hot lot and the fan-out")
                 runs["profile_hot"] = self.profiled(
                     f"{kind}-hot-next",
-                    lambda: self.hot(kind, "next", plan.next_bidders),
+                    lambda: self.hot(kind, "next", plan.next_bidders, 1),
                     seconds + 2,
                 )
                 runs["profile_many"] = self.profiled(
-                    f"{kind}-many", lambda: self.many(kind, index), seconds + 4
+                    f"{kind}-many", lambda: self.many(kind, index, 1), seconds + 4
                 )
                 phases = [
                     {"rate": plan.fanout_rate, "warmup": plan.warmup, "duration": plan.duration}
@@ -951,9 +957,9 @@ class Runner:
             self.stack.stop_web()
         if brief:
             return runs
-        self.log(f"{kind}: the plain Channels pattern (reference)")
         runs["reference"] = {}
-        for watchers in plan.fanout[:2]:
+        for watchers in plan.fanout[:2] if self.wants("reference") else ():
+            self.log(f"{kind}: the plain Channels pattern (reference), {watchers} watchers")
             phases = [
                 {"rate": r, "warmup": plan.warmup, "duration": plan.duration}
                 for r in plan.reference_rates
@@ -1092,12 +1098,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", default=",".join(SERVER_KINDS), help="uvicorn,daphne")
     parser.add_argument("--web", type=int, default=2, help="web processes (default 2)")
     parser.add_argument("--repeats", type=int, help="repeats of each measurement (default 3)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="run only these scenarios (comma-separated): hot, hot_next, hot_race, sweep, many, "
+        "fanout, ramp, storm, catalog, profile, reference, relay",
+    )
     args = parser.parse_args(argv)
     plan = Plan.tiny() if args.quick else Plan()
     plan.servers = tuple(s for s in args.servers.split(",") if s)
     plan.web_processes = args.web
     if args.repeats:
         plan.repeats = args.repeats
+    plan.only = tuple(s for s in args.only.split(",") if s)
     out = Path(args.out)
     (out / "raw").mkdir(parents=True, exist_ok=True)
     runner = Runner(plan, out, args.postgres_url, args.redis_url)
