@@ -41,11 +41,21 @@ class Capability:
     PREPARE_DISBURSEMENTS = "payments.prepare_disbursements"
     APPROVE_DISBURSEMENTS = "payments.approve_disbursements"
     RECONCILE = "payments.reconcile"
+    OPEN_TICKETS = "support.open_tickets"
+    ANSWER_EXECUTION_TICKETS = "support.answer_execution_tickets"
+    ANSWER_FINANCE_TICKETS = "support.answer_finance_tickets"
+    VIEW_SUPPORT_REPORTS = "support.view_reports"
+    MANAGE_SERVICE_LEVELS = "support.manage_service_levels"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.BIDDER: frozenset(
-        {Capability.PLACE_BIDS, Capability.SUBMIT_IDENTITY, Capability.FILE_REQUESTS}
+        {
+            Capability.PLACE_BIDS,
+            Capability.SUBMIT_IDENTITY,
+            Capability.FILE_REQUESTS,
+            Capability.OPEN_TICKETS,
+        }
     ),
     Role.EXECUTION_STAFF: frozenset(
         {
@@ -54,6 +64,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_FILES,
             Capability.MANAGE_FILES,
             Capability.MANAGE_AUCTIONS,
+            Capability.ANSWER_EXECUTION_TICKETS,
         }
     ),
     Role.FINANCE_STAFF: frozenset(
@@ -63,6 +74,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.PREPARE_DISBURSEMENTS,
             Capability.APPROVE_DISBURSEMENTS,
             Capability.RECONCILE,
+            Capability.ANSWER_FINANCE_TICKETS,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -79,6 +91,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.EDIT_SALE_RULES,
             Capability.VIEW_LEDGER,
             Capability.APPROVE_DISBURSEMENTS,
+            Capability.ANSWER_EXECUTION_TICKETS,
+            Capability.ANSWER_FINANCE_TICKETS,
+            Capability.VIEW_SUPPORT_REPORTS,
+            Capability.MANAGE_SERVICE_LEVELS,
         }
     ),
     Role.AGENCY: frozenset({Capability.ANSWER_LETTERS}),

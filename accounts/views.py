@@ -10,7 +10,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -147,6 +147,7 @@ def review(request: HttpRequest, user_id: int) -> HttpResponse:
     subject = get_object_or_404(User, pk=user_id)
     reviewer: User = request.user  # type: ignore[assignment]
     reject_form = RejectIdentityForm(request.POST if "reject" in request.POST else None)
+    refused = False
     if request.method == "POST":
         try:
             if "verify" in request.POST:
@@ -164,11 +165,14 @@ def review(request: HttpRequest, user_id: int) -> HttpResponse:
         except DomainError as error:
             if error.status == 403:
                 raise PermissionDenied from error
-            add_domain_error(reject_form, error)
+            if reject_form.is_bound:
+                add_domain_error(reject_form, error)
+            else:  # the verification was refused (already reviewed...): say so above the page
+                messages.error(request, error.render())
+                refused = True
     context = {"subject": subject, "reject_form": reject_form}
-    return render(
-        request, "accounts/review.html", context, status=400 if reject_form.errors else 200
-    )
+    status = 400 if refused or reject_form.errors else 200
+    return render(request, "accounts/review.html", context, status=status)
 
 
 @require_POST
@@ -184,7 +188,7 @@ def switch_language(request: HttpRequest) -> HttpResponse:
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = "/"
-    response = redirect(next_url)
+    response = HttpResponseRedirect(next_url)  # a path, never a view name to reverse
     set_language_cookie(response, language)
     return response
 

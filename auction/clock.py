@@ -17,6 +17,7 @@ from django.db import OperationalError, connection, transaction
 from auction import events, notifications
 from auction.models import Heartbeat, Lot, Outage
 from auction.services import lifecycle
+from core import audit_chain
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +162,7 @@ def tick(now: datetime, *, notices: bool = True) -> TickReport:
     report.closed = _run("close", _due(Lot.Status.OPEN, "ends_at", now, grace), now)
     if notices:
         report.notified = notify(now)
+    audit_chain.link_pending()
     return report
 
 

@@ -201,6 +201,7 @@ class Lot(models.Model):
         UNSOLD_NO_BIDS = "UNSOLD_NO_BIDS", _("Unsold: no bids")
         UNSOLD_RESERVE_NOT_MET = "UNSOLD_RESERVE_NOT_MET", _("Unsold: reserve not met")
         WITHDRAWN = "WITHDRAWN", _("Withdrawn")
+        BUYER_DEFAULTED = "BUYER_DEFAULTED", _("Unsold: the buyers did not pay")
 
     auction = models.ForeignKey(
         Auction, on_delete=models.PROTECT, related_name="lots", verbose_name=_("auction")

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from auction import access, catalog, selectors
+from auction import access, catalog, open_records, selectors
 from auction.errors import RegistrationRefused
 from auction.models import Lot, Notification, Watch
 from auction.services import registration as registrations
@@ -197,3 +199,56 @@ def live_text() -> dict[str, Any]:
         "ended": _("Bidding has ended"),
         "closing": _("Closing…"),
     }
+
+
+def lot_record(request: HttpRequest, lot_id: int, fmt: str) -> HttpResponse:
+    """A closed lot's bid record (paddle, amount, time, sequence) with its hash chain."""
+    lot = open_records.closed_lot(lot_id)
+    if lot is None or fmt not in ("csv", "json"):
+        raise Http404
+    record = open_records.bid_record(lot)
+    name = lot.reference.replace("/", "-")
+    if fmt == "json":
+        response: HttpResponse = JsonResponse(record.as_json(), json_dumps_params={"indent": 1})
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        writer = csv.DictWriter(response, fieldnames=open_records.RECORD_FIELDS)
+        writer.writeheader()
+        writer.writerows(record.rows)
+        response["X-Record-Hash"] = record.record_hash
+    response["Content-Disposition"] = f'attachment; filename="{name}-bids.{fmt}"'
+    return response
+
+
+def open_results(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
+    """Machine-readable results of every closed lot, with no personal data."""
+    if fmt not in ("csv", "json"):
+        raise Http404
+    court = request.GET.get("court", "")[:8].upper()
+    if fmt == "json":
+        return JsonResponse(
+            {"results": list(open_records.result_rows(court))}, json_dumps_params={"indent": 1}
+        )
+    response = StreamingHttpResponse(
+        _csv_lines(open_records.result_rows(court)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="mazad-results.csv"'
+    return response
+
+
+def _csv_lines(rows: Any) -> Any:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=open_records.RESULT_FIELDS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def open_data(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "auction/public/open_data.html", {"recent": open_records.closed_lots()[:20]}
+    )

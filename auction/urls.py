@@ -22,4 +22,7 @@ urlpatterns = [
     path("lots/<int:lot_id>/register/", public.register, name="register"),
     path("lots/<int:lot_id>/watch/", public.watch, name="watch"),
     path("my-auctions/", public.my_auctions, name="mine"),
+    path("lots/<int:lot_id>/bids.<str:fmt>", public.lot_record, name="lot_record"),
+    path("open-data/", public.open_data, name="open_data"),
+    path("open-data/results.<str:fmt>", public.open_results, name="open_results"),
 ]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import capability_required
 from accounts.models import User
 from accounts.roles import Capability
-from auction import selectors
+from auction import access, selectors
 from auction.forms import AnnulForm, AuctionForm, LotForm, SaleRulesForm, WithdrawForm
 from auction.models import Auction
 from auction.services import lifecycle
@@ -146,11 +146,14 @@ def live_board(request: HttpRequest, auction_id: int) -> HttpResponse:
         if request.headers.get("HX-Request")
         else "auction/staff/live_board.html"
     )
+    rows = selectors.board(auction_id=auction.pk)
     context = {
         "auction": auction,
-        "rows": selectors.board(auction_id=auction.pk),
+        "rows": rows,
         "now": timezone.now(),
-        "withdraw_form": WithdrawForm(),
+        # The action forms sit outside the refreshing table, so typing is never wiped out.
+        "actionable": [r for r in rows if r.lot.status in ("OPEN", "SCHEDULED")],
+        "may_annul": access.may_annul(request.user, auction),
     }
     return render(request, template, context)
 

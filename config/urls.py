@@ -14,6 +14,8 @@ urlpatterns = [
     path("receipts/<str:number>.pdf", receipt_pdf, name="receipt_pdf"),
     path("accounts/", include("accounts.urls")),
     path("payments/", include("payments.urls")),
+    path("support/", include("support.urls")),
+    path("", include("aftersale.urls")),
     path("workspace/", include("frontend.workspace.urls")),
     path("api/v1/", agency_api.urls),
     path("", include("auction.urls")),

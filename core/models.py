@@ -35,12 +35,27 @@ class AuditRecord(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
     note = models.TextField(_("note"), blank=True)
+    # The hash chain (core/audit_chain.py): set once, shortly after the record is written, by
+    # whoever links the chain; the database allows no other change (migration 0004).
+    chain = models.CharField(_("chain"), max_length=40, blank=True)
+    chain_sequence = models.PositiveBigIntegerField(
+        _("position in the chain"), null=True, blank=True
+    )
+    previous_hash = models.CharField(_("previous record's hash"), max_length=64, blank=True)
+    record_hash = models.CharField(_("record hash"), max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain", "chain_sequence"],
+                condition=models.Q(chain_sequence__isnull=False),
+                name="core_auditrecord_one_record_per_chain_position",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}#{self.object_id}"
@@ -107,3 +122,18 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class AuditChain(models.Model):
+    """The head of one audit chain (one per court, and one for the platform)."""
+
+    chain = models.CharField(_("chain"), max_length=40, unique=True)
+    last_sequence = models.PositiveBigIntegerField(_("last position"), default=0)
+    last_hash = models.CharField(_("last hash"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("audit chain")
+        verbose_name_plural = _("audit chains")
+
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.last_sequence}"

@@ -50,6 +50,8 @@ ASSET_TRANSITIONS: dict[str, Transition] = {
     "withdraw": _t({AssetStatus.LISTED}, AssetStatus.APPROVED_FOR_SALE),
     "mark_sold": _t({AssetStatus.LISTED}, AssetStatus.SOLD),
     "mark_unsold": _t({AssetStatus.LISTED}, AssetStatus.UNSOLD),
+    # Every buyer of a sold asset defaulted: it goes back to be sold in a further round.
+    "sale_failed": _t({AssetStatus.SOLD}, AssetStatus.UNSOLD),
     "release": _t(
         {
             AssetStatus.SEIZED,

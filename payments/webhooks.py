@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from payments import locks, outcomes
+from payments import listeners, locks, outcomes
 from payments.client import REFERENCE_KEY
 from payments.models import EventStatus, Payment, Refund, RefundStatus, WebhookEvent
 
@@ -264,9 +264,9 @@ def on_dispute_created(obj: dict[str, Any]) -> str:
     return ""
 
 
-def on_money_movement(obj: dict[str, Any]) -> str:
-    """transfer.* and payout.*: kept for reconciliation against the ledger."""
-    return "recorded for reconciliation"
+def on_money_movement(event_type: str, obj: dict[str, Any]) -> str:
+    """transfer.* and payout.*: what they mean for the court's disbursements (listeners)."""
+    return listeners.money_out_event(event_type, obj)
 
 
 HANDLERS: dict[str, Callable[[dict[str, Any]], str]] = {
@@ -285,7 +285,7 @@ def _handler(event_type: str) -> Callable[[dict[str, Any]], str] | None:
     if event_type in HANDLERS:
         return HANDLERS[event_type]
     if event_type.startswith(("transfer.", "payout.")):
-        return on_money_movement
+        return lambda obj: on_money_movement(event_type, obj)
     return None
 
 

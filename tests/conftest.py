@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tests.support.servers import ROOT, Server, start_web
+from tests.harness.servers import ROOT, Server, start_web
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from auction import access, engine, events, locks, notifications
+from auction import access, engine, events, listeners, locks, notifications
 from auction.errors import AuctionRuleError
 from auction.models import Auction, Bid, Lot, Notification, Registration, SaleRules
 from auction.services import registration as registrations
@@ -298,6 +298,8 @@ def close_lot(*, lot_id: int, now: datetime) -> Lot | None:
             registrations.refund_deposit(registration, reason="outbid at the close")
     if lot.status == Lot.Status.SOLD:
         enforcement.mark_sold(actor=None, asset_id=lot.asset_id, note=lot.reference)
+        assert winner is not None
+        listeners.lot_sold(lot, winner)
     else:
         enforcement.mark_unsold(actor=None, asset_id=lot.asset_id, note=lot.reference)
     audit.record(
@@ -433,4 +435,30 @@ def annul_bid(*, actor: User, lot_id: int, seq: int, reason: str) -> Lot:
         note=bid.annulled_reason,
     )
     events.publish_after_commit([events.resync_frame(lot, "bid_annulled")])
+    return lot
+
+
+@transaction.atomic
+def record_sale_failed(*, lot_id: int, reason: str) -> Lot:
+    """Sold → unsold when every buyer defaulted; the asset is free for a further round.
+
+    Called by the after-sale side, not by a person. Idempotent.
+    """
+    lot = locks.lot(lot_id)
+    if lot.status == Lot.Status.UNSOLD:
+        return lot
+    if lot.status != Lot.Status.SOLD:
+        raise InvalidTransition(_("Only a sold lot can fail to complete."))
+    lot.status, lot.outcome = Lot.Status.UNSOLD, Lot.Outcome.BUYER_DEFAULTED
+    lot.save(update_fields=["status", "outcome"])
+    enforcement.mark_sale_failed(actor=None, asset_id=lot.asset_id, note=reason)
+    audit.record(
+        actor=None,
+        action="lot.sale_failed",
+        obj=lot,
+        court_id=lot.auction.court_id,
+        before={"status": Lot.Status.SOLD},
+        after={"status": lot.status, "outcome": lot.outcome},
+        note=reason,
+    )
     return lot

@@ -162,3 +162,9 @@ def apply_deposit(registration: Registration) -> None:
     """The winner's deposit counts towards the price."""
     if registration.deposit_status == Registration.Deposit.HELD:
         _set_deposit(registration, Registration.Deposit.APPLIED, actor=None)
+
+
+def forfeit_deposit(registration: Registration, *, reason: str) -> None:
+    """The buyer did not pay in time: their applied (or held) deposit is forfeited."""
+    if registration.deposit_status in (Registration.Deposit.APPLIED, Registration.Deposit.HELD):
+        _set_deposit(registration, Registration.Deposit.FORFEITED, actor=None, note=reason)

@@ -13,6 +13,10 @@ if "*" in ALLOWED_HOSTS or not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the real host names, without '*'.")
 if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 50 characters.")
+if not env.str("AUDIT_SIGNING_KEY", default=""):
+    # Checkpoints of the audit trail are signed with it; a key made up on the spot would not be
+    # one the court can check against.
+    raise ImproperlyConfigured("AUDIT_SIGNING_KEY must hold the base64 Ed25519 key.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -202,11 +202,14 @@ class Encumbrance(models.Model):
     holder = models.CharField(_("holder"), max_length=200)
     amount_minor = models.BigIntegerField(_("amount"), null=True, blank=True)
     note = models.CharField(_("details"), max_length=300, blank=True)
+    # The order in which secured creditors are paid from the asset's sale (1 first).
+    rank = models.PositiveSmallIntegerField(_("rank"), null=True, blank=True)
+    holder_iban = models.CharField(_("holder's IBAN"), max_length=34, blank=True)
 
     class Meta:
         verbose_name = _("encumbrance")
         verbose_name_plural = _("encumbrances")
-        ordering = ["pk"]
+        ordering = ["rank", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount_minor__isnull=True) | Q(amount_minor__gte=0),

@@ -188,6 +188,8 @@ class FileParty(models.Model):
     file = models.ForeignKey(EnforcementFile, on_delete=models.CASCADE, related_name="file_parties")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="file_roles")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    # Applicants (and debtors) share what the file pays out in proportion to their shares.
+    share = models.PositiveIntegerField(_("share"), default=1)
 
     class Meta:
         verbose_name = _("party on a file")
@@ -196,6 +198,7 @@ class FileParty(models.Model):
         constraints = [
             # A party is either applicant or debtor on a file, never both.
             models.UniqueConstraint(fields=["file", "party"], name="enforcement_fileparty_once"),
+            models.CheckConstraint(condition=Q(share__gt=0), name="enforcement_fileparty_share"),
         ]
 
     def __str__(self) -> str:

@@ -499,3 +499,9 @@ def mark_sold(*, actor: User | None, asset_id: int, note: str = "") -> SeizedAss
 @transaction.atomic
 def mark_unsold(*, actor: User | None, asset_id: int, note: str = "") -> SeizedAsset:
     return _sale_step("mark_unsold", actor, asset_id, note)
+
+
+@transaction.atomic
+def mark_sale_failed(*, actor: User | None, asset_id: int, note: str = "") -> SeizedAsset:
+    """Sold → unsold, when every buyer defaulted: the asset goes to a further round."""
+    return _sale_step("sale_failed", actor, asset_id, note)

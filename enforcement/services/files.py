@@ -353,3 +353,49 @@ def change_file_status(
         note=reason.strip(),
     )
     return file
+
+
+@transaction.atomic
+def record_file_satisfied(*, file_id: int, note: str) -> EnforcementFile:
+    """The applicants were paid in full (the court account says so): the file is satisfied.
+
+    Called by the payments side, not by a person, so it checks no role; an
+    open file passes through "enforcing" first. Idempotent: a satisfied file
+    is returned unchanged. Raises InvalidTransition for a closed or suspended file.
+    """
+    file = locks.lock_file(file_id)
+    if file.status == EnforcementFile.Status.SATISFIED:
+        return file
+    for action in ("start_enforcement", "mark_satisfied"):
+        if action == "start_enforcement" and file.status != EnforcementFile.Status.OPEN:
+            continue
+        transition(
+            table=engine.FILE_TRANSITIONS,
+            action=action,
+            obj=file,
+            actor=None,
+            court_id=file.court_id,
+            fields=("status_reason",),
+            changes={"status_reason": note},
+            note=note,
+        )
+    return file
+
+
+@transaction.atomic
+def record_payment_account(*, party_id: int, account_id: str) -> Party:
+    """Remember the party's account at the payment provider, made the first time it is paid."""
+    party = Party.objects.select_for_update().get(pk=party_id)
+    if party.payment_account_id != account_id:
+        before = audit.snapshot(party, ["payment_account_id"])
+        party.payment_account_id = account_id
+        party.save(update_fields=["payment_account_id"])
+        audit.record(
+            actor=None,
+            action="party.payment_account_recorded",
+            obj=party,
+            before=before,
+            after={"payment_account_id": account_id},
+            court_id=party.court_id,
+        )
+    return party

@@ -80,6 +80,20 @@ STATUS_TONES = {
     "RUNNING": "primary",
     "DONE": "success",
     "FAILED": "danger",
+    "PROPOSED": "info",
+    "FINAL": "success",
+    "CANCELLED": "secondary",
+    "TO_PREPARE": "warning",
+    "PREPARED": "info",
+    "APPROVED": "primary",
+    "SENDING": "primary",
+    "PAID": "success",
+    "RETURNED": "danger",
+    "AWAITING_PAYMENT": "warning",
+    "OFFERED": "info",
+    "DEFAULTED": "danger",
+    "DECLINED": "secondary",
+    "EXPIRED": "secondary",
 }
 
 

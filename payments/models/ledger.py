@@ -30,6 +30,8 @@ class AccountPurpose(models.TextChoices):
     FEES_INCOME = "FEES_INCOME", _("Fees income")
     VAT_PAYABLE = "VAT_PAYABLE", _("VAT payable")
     FORFEITED_DEPOSITS = "FORFEITED_DEPOSITS", _("Forfeited deposits")
+    CREDITOR_PAYABLE = "CREDITOR_PAYABLE", _("Secured creditors payable")
+    DISBURSEMENTS_IN_TRANSIT = "DISBURSEMENTS_IN_TRANSIT", _("Disbursements in transit")
 
 
 # The kind of each purpose, and which purposes are kept per enforcement file.
@@ -43,12 +45,15 @@ KIND_OF_PURPOSE: dict[str, str] = {
     AccountPurpose.FEES_INCOME: AccountKind.INCOME,
     AccountPurpose.VAT_PAYABLE: AccountKind.LIABILITY,
     AccountPurpose.FORFEITED_DEPOSITS: AccountKind.INCOME,
+    AccountPurpose.CREDITOR_PAYABLE: AccountKind.LIABILITY,
+    AccountPurpose.DISBURSEMENTS_IN_TRANSIT: AccountKind.ASSET,
 }
 PER_FILE_PURPOSES = frozenset(
     {
         AccountPurpose.SALE_PROCEEDS,
         AccountPurpose.APPLICANT_PAYABLE,
         AccountPurpose.DEBTOR_PAYABLE,
+        AccountPurpose.CREDITOR_PAYABLE,
     }
 )
 
@@ -59,7 +64,7 @@ class LedgerAccount(models.Model):
     court = models.ForeignKey(
         "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
-    purpose = models.CharField(_("purpose"), max_length=24, choices=AccountPurpose.choices)
+    purpose = models.CharField(_("purpose"), max_length=32, choices=AccountPurpose.choices)
     kind = models.CharField(_("kind"), max_length=12, choices=AccountKind.choices)
     file_number = models.CharField(_("file number"), max_length=40, blank=True, default="")
     currency = models.CharField(_("currency"), max_length=3)

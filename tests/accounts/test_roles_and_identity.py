@@ -214,6 +214,20 @@ def test_only_a_pending_identity_can_be_verified(staff):
         services.verify_identity(reviewer=staff, subject_id=subject.pk)
 
 
+def test_verifying_twice_in_the_form_says_why_and_changes_nothing(client, staff):
+    bidder = make_user(Role.BIDDER)
+    services.submit_identity(user=bidder, document=id_upload())
+    client.force_login(staff)
+    client.post(reverse("accounts:review", args=[bidder.pk]), {"verify": "1"})
+    records_before = AuditRecord.objects.count()
+
+    response = client.post(reverse("accounts:review", args=[bidder.pk]), {"verify": "1"})
+
+    assert response.status_code == 400
+    assert "Only a pending identity can be reviewed" in response.content.decode()
+    assert AuditRecord.objects.count() == records_before
+
+
 def test_identity_documents_are_private(client):
     owner, other = make_user(Role.BIDDER), make_user(Role.BIDDER)
     services.submit_identity(user=owner, document=id_upload())

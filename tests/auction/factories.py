@@ -31,16 +31,21 @@ RULES = {
 
 
 def enforcement_file(court: Any, *, debtor_id: str = "", applicant_id: str = "") -> Any:
+    from django.db import transaction
+
     from enforcement.models import EnforcementFile, FileParty, Party
+    from enforcement.services.files import file_number
 
     n = next(_counter)
     staff = make_user("EXECUTION_STAFF", court=court)
+    with transaction.atomic():  # the court's own series: no clash with files opened later
+        sequence, number = file_number(court, date.today().year)
     file = EnforcementFile.objects.create(
         court=court,
-        number=f"{court.code}-{date.today().year}-{n:06d}",
+        number=number,
         year=date.today().year,
-        sequence=n,
-        instrument_kind="COURT_JUDGMENT",
+        sequence=sequence,
+        instrument_kind="JUDGMENT",
         instrument_reference=f"J-{n}",
         instrument_issued_on=date.today(),
         claim_minor=50_000_000,

@@ -17,7 +17,7 @@ from auction.models import Bid, Lot, Registration
 from auction.services import bidding
 from core.models import AuditRecord
 from tests.auction import factories
-from tests.support.aio import run
+from tests.harness.aio import run
 
 pytestmark = pytest.mark.django_db
 

@@ -85,7 +85,7 @@ def test_three_clocks_over_200_lots_ending_together_close_each_once_and_on_time(
     # Controlled time: each clock runs passes every 250 ms of virtual time after the end.
     passes = [end + timedelta(milliseconds=250 * i) for i in range(1, 9)]
     # The web processes beat throughout: no outage in this test.
-    Heartbeat.objects.create(name=clock.PLATFORM, beat_at=passes[-1])
+    Heartbeat.objects.update_or_create(name=clock.PLATFORM, defaults={"beat_at": passes[-1]})
     barrier = threading.Barrier(4)
     race_answers: list[bidding.Answer] = []
 
@@ -136,7 +136,7 @@ def test_three_clocks_over_200_lots_ending_together_close_each_once_and_on_time(
 def test_an_outage_during_the_final_window_extends_the_lot_instead_of_closing_it(court):
     now = timezone.now()
     lot = factories.lot(court, ends_at=now + timedelta(minutes=2))
-    Heartbeat.objects.create(name=clock.PLATFORM, beat_at=now)
+    Heartbeat.objects.update_or_create(name=clock.PLATFORM, defaults={"beat_at": now})
     back = now + timedelta(minutes=10)  # nothing beat for ten minutes
 
     report = clock.tick(back)
@@ -153,7 +153,7 @@ def test_an_outage_during_the_final_window_extends_the_lot_instead_of_closing_it
 def test_a_lot_whose_final_window_began_after_the_outage_is_not_extended(court):
     now = timezone.now()
     lot = factories.lot(court, ends_at=now + timedelta(hours=1))
-    Heartbeat.objects.create(name=clock.PLATFORM, beat_at=now)
+    Heartbeat.objects.update_or_create(name=clock.PLATFORM, defaults={"beat_at": now})
 
     clock.tick(now + timedelta(minutes=1))
 
@@ -166,7 +166,7 @@ def test_when_only_the_clock_was_down_a_lot_past_its_end_closes_with_its_bids(co
     lot = factories.lot(court, ends_at=now + timedelta(seconds=10))
     registration = factories.registered_bidder(lot)
     bidding.place_bid(lot_id=lot.pk, user_id=registration.bidder_id, amount_minor=1_000)
-    Heartbeat.objects.create(name=clock.PLATFORM, beat_at=now)
+    Heartbeat.objects.update_or_create(name=clock.PLATFORM, defaults={"beat_at": now})
     later = now + timedelta(minutes=5)
     for second in range(5, 300, 5):  # the web processes kept beating
         clock.beat(now + timedelta(seconds=second))

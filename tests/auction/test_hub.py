@@ -11,7 +11,7 @@ import pytest
 
 from auction import hub as hub_module
 from auction.hub import RESYNC_FRAME, Hub, combine
-from tests.support.aio import run
+from tests.harness.aio import run
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -165,7 +165,7 @@ def test_publishing_without_redis_reports_failure_instead_of_raising(settings):
 def test_after_redis_restarts_the_hub_resubscribes_and_tells_sockets_to_resync(tmp_path, settings):
     import subprocess
 
-    from tests.support.servers import free_port, wait_for_port
+    from tests.harness.servers import free_port, wait_for_port
 
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from auction.errors import AuctionRuleError
@@ -149,6 +150,30 @@ def test_annulment_needs_a_reason_and_a_supervisor(court, staff, supervisor):
     with pytest.raises(NotFound):
         lifecycle.annul_bid(actor=staff, lot_id=lot.pk, seq=1, reason="no")
     assert not Bid.objects.filter(is_annulled=True).exists()
+
+
+def test_the_live_board_offers_annulment_to_supervisors_outside_the_refreshing_rows(
+    client, court, staff, supervisor
+):
+    lot = factories.lot(court)
+    first, second = factories.registered_bidder(lot), factories.registered_bidder(lot)
+    bidding.place_bid(lot_id=lot.pk, user_id=first.bidder_id, amount_minor=1_000)
+    bidding.place_bid(lot_id=lot.pk, user_id=second.bidder_id, amount_minor=5_000)
+    board = reverse("auction:live_board", args=[lot.auction_id])
+    annul = reverse("auction:annul", args=[lot.auction_id, lot.pk])
+
+    client.force_login(staff)
+    assert annul not in client.get(board).content.decode()
+    client.force_login(supervisor)
+    page = client.get(board).content.decode()
+    rows = client.get(board, headers={"HX-Request": "true"}).content.decode()
+    response = client.post(annul, {"seq": 2, "reason": "Bid placed in error"}, follow=True)
+
+    assert annul in page
+    assert "<form" not in rows  # a refresh never wipes out what is being typed
+    assert "The bid was annulled" in response.content.decode()
+    lot.refresh_from_db()
+    assert (lot.price_minor, lot.bid_count) == (1_000, 1)
 
 
 def test_a_closed_lot_cannot_be_withdrawn(court, staff):

@@ -13,8 +13,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from auction.models import Bid, Lot
 from auction.services import bidding
 from tests.auction import factories
-from tests.support.aio import in_thread, run
-from tests.support.http import cookie_header, logged_in_client
+from tests.harness.aio import in_thread, run
+from tests.harness.http import cookie_header, logged_in_client
 
 pytestmark = [pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 

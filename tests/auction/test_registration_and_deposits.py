@@ -110,11 +110,12 @@ def test_at_the_close_losers_deposits_are_refunded_the_winners_applied_a_reserve
     )
     for registration in (winner, loser, reserved):
         pay_deposit(client, registration, stripe)
-    bidding.place_bid(lot_id=lot.pk, user_id=loser.bidder_id, amount_minor=1_000)
+    # Prices above the deposit, so the winner still owes a balance and the reserved deposit waits.
+    bidding.place_bid(lot_id=lot.pk, user_id=loser.bidder_id, amount_minor=100_000)
     bidding.place_bid(
-        lot_id=lot.pk, user_id=reserved.bidder_id, amount_minor=1_100, keep_deposit_reserved=True
+        lot_id=lot.pk, user_id=reserved.bidder_id, amount_minor=110_000, keep_deposit_reserved=True
     )
-    bidding.place_bid(lot_id=lot.pk, user_id=winner.bidder_id, amount_minor=1_200)
+    bidding.place_bid(lot_id=lot.pk, user_id=winner.bidder_id, amount_minor=120_000)
 
     lifecycle.close_lot(lot_id=lot.pk, now=lot.ends_at + timedelta(seconds=1))
     work(stripe)

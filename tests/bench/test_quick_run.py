@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import ROOT
+from tests.harness.servers import ROOT
 
 pytestmark = pytest.mark.servers
 

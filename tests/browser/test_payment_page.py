@@ -14,8 +14,8 @@ from payments import services
 from payments.models import JobStatus, Payment, PaymentJob, PaymentStatus, Purpose
 from payments.money import Money
 from tests.conftest import PASSWORD, make_user, server_env
+from tests.harness.servers import ARTIFACTS_LOGS, ROOT, server_environment, stripe_mock
 from tests.payments.conftest import intent_object, make_event, signature_header
-from tests.support.servers import ARTIFACTS_LOGS, ROOT, server_environment, stripe_mock
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 

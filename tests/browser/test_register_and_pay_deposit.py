@@ -17,7 +17,7 @@ from auction.models import Registration
 from tests.auction import factories
 from tests.browser.test_live_bidding import open_page
 from tests.conftest import make_user, server_env
-from tests.support.servers import ARTIFACTS_LOGS, ROOT, server_environment, stripe_mock
+from tests.harness.servers import ARTIFACTS_LOGS, ROOT, server_environment, stripe_mock
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 

@@ -5,9 +5,18 @@ from __future__ import annotations
 import re
 
 from auction.engine import Refusal
-from tests.support.servers import ROOT
+from tests.harness.servers import ROOT
 
-APPS = ["core", "accounts", "enforcement", "auction", "payments", "frontend"]
+APPS = [
+    "core",
+    "accounts",
+    "enforcement",
+    "auction",
+    "payments",
+    "frontend",
+    "support",
+    "aftersale",
+]
 CODE_KEYWORD = re.compile(r'\bcode="([a-z_]+)"')
 CODE_ATTRIBUTE = re.compile(r'^\s+code = "([a-z_]+)"', re.M)
 FRAME_TYPE = re.compile(r'"type":\s*"([a-z_]+)"')

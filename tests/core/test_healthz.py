@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.servers import ARTIFACTS_LOGS, stripe_mock
+from tests.harness.servers import ARTIFACTS_LOGS, stripe_mock
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from tests.support.servers import ROOT
+from tests.harness.servers import ROOT
 
 SETTINGS_FILES = [ROOT / "config" / "settings" / name for name in ("base.py", "production.py")]
 

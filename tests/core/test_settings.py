@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.support.servers import ROOT
+from tests.harness.servers import ROOT
 
 PROBE = """
 import json, django
@@ -108,6 +108,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "mazad.example.gov",
     "DATABASE_URL": "postgres://mazad:mazad@127.0.0.1:5432/mazad",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "AUDIT_SIGNING_KEY": "2Tq8vS1mW0yJm0Uo3b8mK4n7aXQ6yR1sZp9cVb2dE5k=",
 }
 
 
@@ -157,3 +158,12 @@ def test_the_websocket_router_checks_the_origin_in_production():
     from config.asgi import application
 
     assert isinstance(application.app.application_mapping["websocket"], OriginValidator)
+
+
+def test_production_settings_refuse_to_start_without_the_audit_signing_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "AUDIT_SIGNING_KEY"}
+
+    result = run_manage(["check"], env)
+
+    assert result.returncode != 0
+    assert "AUDIT_SIGNING_KEY" in result.stderr

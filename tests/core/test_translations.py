@@ -10,7 +10,7 @@ import sys
 
 from babel.messages.pofile import read_po
 
-from tests.support.servers import ROOT
+from tests.harness.servers import ROOT
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w+)\}")
 

@@ -12,8 +12,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tests.conftest import make_user
-from tests.support.aio import run
-from tests.support.http import cookie_header, logged_in_client, post_form
+from tests.harness.aio import run
+from tests.harness.http import cookie_header, logged_in_client, post_form
 
 pytestmark = [pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.support.servers import ROOT
+from tests.harness.servers import ROOT
 
 CODE = re.compile(r'code="([a-z_]+)"')
 

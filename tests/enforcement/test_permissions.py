@@ -62,6 +62,11 @@ class World:
 
 @pytest.fixture
 def world(court, other_court, agency, other_agency) -> World:
+    return build_world(court, other_court, agency, other_agency)
+
+
+def build_world(court: Any, other_court: Any, agency: Any, other_agency: Any) -> World:
+    """A user of each role and a record of each kind, in the court and in another."""
     users: dict[str, Any] = {}
     for name, spec in ROLES.items():
         if spec is None:

@@ -129,6 +129,7 @@ def test_asset_transitions(court, staff, actions):
         "withdraw": lambda: services.mark_withdrawn(actor=None, asset_id=asset.pk),
         "mark_sold": lambda: services.mark_sold(actor=None, asset_id=asset.pk),
         "mark_unsold": lambda: services.mark_unsold(actor=None, asset_id=asset.pk),
+        "sale_failed": lambda: services.mark_sale_failed(actor=None, asset_id=asset.pk),
         "release": lambda: services.release_asset(
             actor=supervisor, asset_id=asset.pk, reason="Court order"
         ),

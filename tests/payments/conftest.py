@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import pytest
 from django.conf import settings
 
-from tests.support.fault_proxy import FaultProxy
-from tests.support.servers import ARTIFACTS_LOGS, Server, stripe_mock
+from tests.harness.fault_proxy import FaultProxy
+from tests.harness.servers import ARTIFACTS_LOGS, Server, stripe_mock
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from payments.client import (
     backoff_seconds,
     encode_form,
 )
-from tests.support.fault_proxy import Fault
+from tests.harness.fault_proxy import Fault
 
 REF = {"mazad_ref": "payment:test-1"}
 
@@ -430,7 +430,7 @@ def test_the_same_key_with_other_parameters_is_an_idempotency_error(proxy, sleep
 
 
 def test_a_refused_connection_is_not_indeterminate(sleeps):
-    from tests.support.servers import free_port
+    from tests.harness.servers import free_port
 
     client = StripeClient(f"http://127.0.0.1:{free_port()}", "sk", sleep=sleeps)
 

@@ -298,7 +298,7 @@ def test_a_dispute_holds_the_distribution_of_the_file(client, court, stripe):
 def test_a_declined_card_lets_the_payer_try_again(court, stripe, proxy):
     import json
 
-    from tests.support.fault_proxy import Fault
+    from tests.harness.fault_proxy import Fault
 
     payer = make_user(verified=True)
     payment = deposit(court, payer)
@@ -356,7 +356,7 @@ def test_a_refused_refund_waits_for_finance_and_posts_once_sent_again(
     import json
 
     from payments import jobs
-    from tests.support.fault_proxy import Fault
+    from tests.harness.fault_proxy import Fault
 
     payment = paid_by_card(client, court, make_user(verified=True), stripe)
     refused = json.dumps(

@@ -14,9 +14,9 @@ from payments.client import StripeClient
 from payments.models import JobStatus, Payment, PaymentJob, PaymentStatus, Purpose
 from payments.money import Money
 from tests.conftest import make_user
+from tests.harness.fault_proxy import Fault, FaultProxy
+from tests.harness.servers import ARTIFACTS_LOGS, free_port, stripe_mock
 from tests.payments.conftest import work
-from tests.support.fault_proxy import Fault, FaultProxy
-from tests.support.servers import ARTIFACTS_LOGS, free_port, stripe_mock
 
 pytestmark = pytest.mark.django_db
 

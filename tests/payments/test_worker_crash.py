@@ -13,8 +13,8 @@ from payments import services
 from payments.models import JobStatus, PaymentJob, PaymentStatus, Purpose
 from payments.money import Money
 from tests.conftest import make_user, server_env
-from tests.support.fault_proxy import Fault
-from tests.support.servers import ROOT, server_environment
+from tests.harness.fault_proxy import Fault
+from tests.harness.servers import ROOT, server_environment
 
 pytestmark = [pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 

@@ -8,10 +8,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from auction import clock
+from core import audit_chain
 from core.clock import db_now
 
 
@@ -41,6 +43,7 @@ class Command(BaseCommand):
                 target=self.notify, args=(lambda: running, options["interval"]), daemon=True
             )
             notifier.start()
+        next_checkpoint = time.monotonic()
         while running:
             started = time.monotonic()
             try:
@@ -49,9 +52,15 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"opened {report.opened} closed {report.closed} extended {report.extended}"
                     )
-            except Exception as error:
+            except Exception as error:  # the clock survives a bad pass
                 self.stderr.write(f"clock pass failed: {error}")
                 close_old_connections()
+            if time.monotonic() >= next_checkpoint:
+                next_checkpoint = time.monotonic() + settings.AUDIT_CHECKPOINT_MINUTES * 60
+                try:
+                    audit_chain.checkpoint()
+                except Exception as error:  # retried at the next interval
+                    self.stderr.write(f"audit checkpoint failed: {error}")
             if options["once"]:
                 return
             time.sleep(max(0.0, options["interval"] - (time.monotonic() - started)))

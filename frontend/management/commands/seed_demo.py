@@ -11,12 +11,13 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone, translation
 
 from accounts.models import IdentityStatus, IdKind, User
 from accounts.roles import Role
 from enforcement.models import Court
-from frontend.management import demo_auctions, demo_enforcement
+from frontend.management import demo_aftersale, demo_auctions, demo_enforcement, demo_support
 from payments.management.commands import seed_payments_demo as payments_demo
 
 DEMO_PASSWORD = "mazad-demo-2026"  # noqa: S105 - printed by make run on purpose
@@ -80,7 +81,9 @@ class Command(BaseCommand):
         if options["logins"]:
             self.print_logins()
             return
-        self.load()
+        # The demo tickets' notices would flood the console with e-mails: they are not sent.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            self.load()
 
     def print_logins(self) -> None:
         self.stdout.write(f"  Demo logins (password for all: {DEMO_PASSWORD})")
@@ -136,7 +139,7 @@ class Command(BaseCommand):
                 id_number=f"A{3000000 + number:07d}",
                 phone="+966500000000",
             )
-        files = sales = 0
+        files = sales = tickets = 0
         for code, court in courts.items():
             staff = User.objects.get(email=f"staff.{code.lower()}@mazad.example")
             supervisor = User.objects.get(email=f"supervisor.{code.lower()}@mazad.example")
@@ -153,10 +156,15 @@ class Command(BaseCommand):
                 payments_demo.court_account(court)
                 sales += demo_auctions.seed_live(court, staff, supervisor, finance, demo_bidders)
                 sales += demo_auctions.seed_upcoming(court, staff, supervisor)
+                sales += demo_aftersale.seed_closed_sale(
+                    court, staff, supervisor, finance, demo_bidders
+                )
+                tickets += demo_support.seed_court(court, staff, finance, demo_bidders)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(courts)} courts, {User.objects.count()} users, "
-                f"{files} new enforcement files, {sales} new demo auctions."
+                f"{files} new enforcement files, {sales} new demo auctions, "
+                f"{tickets} new support tickets."
             )
         )
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
+from django.utils import timezone
 
-from payments import jobs, webhooks
+from payments import jobs, listeners, webhooks
 from payments.client import StripeClient
 from payments.models import PaymentJob
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             while not stopping.is_set():
                 close_old_connections()
                 worked = webhooks.process_pending()
+                worked += listeners.worker_pass(timezone.now())
                 worked += jobs.run_due_jobs(
                     client=client, lease_seconds=options["lease"], pause=pause
                 )

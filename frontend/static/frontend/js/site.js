@@ -39,3 +39,12 @@ function connect(attempt = 0) {
 }
 
 if (document.body.dataset.user !== undefined) connect();
+
+// Behaviours declared in the markup (no inline handlers: the Content Security Policy forbids them).
+document.addEventListener("change", (event) => {
+  const target = event.target;
+  if (!(target instanceof HTMLElement)) return;
+  if (target.hasAttribute("data-submit-on-change") && target.form) target.form.submit();
+  const href = target.getAttribute("data-href-on-change");
+  if (href !== null) window.location.assign(href);
+});

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('auction', '0001_initial'),
+        ('auction', '0002_lot_outcome_buyer_defaulted'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,28 @@
+"""Telling people what happened after the sale: an e-mail in their language, after commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils import translation
+from django.utils.functional import Promise
+
+from core.transactions import after_commit
+
+
+def tell(user: Any, subject: str | Promise, body: str | Promise, **params: Any) -> None:
+    """E-mail `user` once the transaction commits; a failed e-mail never undoes the change."""
+    if user is None or not getattr(user, "email", ""):
+        return
+    language = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        subject_text = str(subject) % params if params else str(subject)
+        body_text = str(body) % params if params else str(body)
+    recipient = user.email
+
+    def send() -> None:
+        send_mail(subject_text, body_text, None, [recipient], fail_silently=True)
+
+    after_commit(send)

@@ -1,0 +1,156 @@
+"""The daily reconciliation report: what the statements and the ledger said on one day."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from aftersale.models import Match, Statement
+from payments import ledger
+from payments.models import AccountPurpose
+from payments.money import Money
+
+
+@dataclass
+class AccountDay:
+    purpose: str
+    label: Any
+    ledger_balance: Money
+    statement_closing: Money | None
+    matches: list[Match] = field(default_factory=list)
+
+    @property
+    def difference(self) -> Money | None:
+        if self.statement_closing is None:
+            return None
+        return self.statement_closing - self.ledger_balance
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(Match.Kind.values, 0)
+        for match in self.matches:
+            counts[match.kind] += 1
+        return counts
+
+
+@dataclass
+class DailyReport:
+    court: Any
+    on: date
+    accounts: list[AccountDay]
+    generated_at: datetime
+
+
+def daily(court: Any, on: date) -> DailyReport:
+    zone = ZoneInfo(court.time_zone)
+    end = datetime.combine(on + timedelta(days=1), time.min, zone)
+    accounts = []
+    for purpose in (AccountPurpose.COURT_CUSTODY, AccountPurpose.PROVIDER_CLEARING):
+        account = ledger.account(court=court, purpose=purpose, currency=court.currency)
+        closing = (
+            Statement.objects.filter(
+                court=court,
+                account_purpose=purpose,
+                currency=court.currency,
+                to_on=on,
+                closing_minor__isnull=False,
+            )
+            .order_by("-imported_at")
+            .first()
+        )
+        matches = list(
+            Match.objects.filter(statement__court=court, statement__account_purpose=purpose)
+            .filter(
+                Q(line__booked_on=on)
+                | Q(
+                    line__isnull=True,
+                    entry__posted_at__gte=end - timedelta(days=1),
+                    entry__posted_at__lt=end,
+                )
+            )
+            .select_related("line", "entry", "statement", "resolved_by")
+            .order_by("kind", "pk")
+        )
+        accounts.append(
+            AccountDay(
+                purpose=purpose,
+                label=AccountPurpose(purpose).label,
+                ledger_balance=ledger.balance(account, at=end),
+                statement_closing=Money(closing.closing_minor, closing.currency)
+                if closing and closing.closing_minor is not None
+                else None,
+                matches=matches,
+            )
+        )
+    return DailyReport(court=court, on=on, accounts=accounts, generated_at=timezone.now())
+
+
+def as_csv(report: DailyReport) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "account",
+            "result",
+            "resolved",
+            "booked_on",
+            "reference",
+            "statement_minor",
+            "ledger_minor",
+            "difference_minor",
+            "currency",
+            "note",
+        ]
+    )
+    for account in report.accounts:
+        writer.writerow(
+            [
+                account.purpose,
+                "LEDGER_BALANCE",
+                "",
+                report.on.isoformat(),
+                "",
+                account.statement_closing.amount_minor if account.statement_closing else "",
+                account.ledger_balance.amount_minor,
+                account.difference.amount_minor if account.difference else "",
+                account.ledger_balance.currency,
+                "",
+            ]
+        )
+        for match in account.matches:
+            writer.writerow(
+                [
+                    account.purpose,
+                    match.kind,
+                    "yes" if match.is_resolved else "no",
+                    match.line.booked_on.isoformat() if match.line else "",
+                    match.line.reference
+                    if match.line
+                    else (match.entry.memo if match.entry else ""),
+                    match.line.amount_minor if match.line else "",
+                    match.ledger_minor if match.ledger_minor is not None else "",
+                    match.difference_minor,
+                    account.ledger_balance.currency,
+                    match.note,
+                ]
+            )
+    return buffer.getvalue()
+
+
+def as_pdf(report: DailyReport) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "aftersale/report_pdf.html",
+        {"report": report, "font_dir": (settings.NODE_MODULES / "@fontsource").as_uri()},
+    )
+    return bytes(HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf())

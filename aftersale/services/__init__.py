@@ -1,0 +1,43 @@
+"""The operations after the sale; each one transaction that locks, checks, audits.
+
+from aftersale import services as aftersale
+aftersale.approve_disbursement(actor=user, disbursement_id=12)
+"""
+
+from aftersale.services.custody import receive_seized_funds, start_redemption
+from aftersale.services.disbursements import (
+    approve_disbursement,
+    prepare_disbursement,
+    send_disbursement,
+)
+from aftersale.services.distribution import cancel_distribution, propose_distribution
+from aftersale.services.reconciliation import (
+    import_camt053,
+    import_csv,
+    import_provider_transactions,
+    resolve_match,
+)
+from aftersale.services.sales import (
+    accept_offer,
+    decline_offer,
+    default_sale,
+    start_balance_payment,
+)
+
+__all__ = [
+    "accept_offer",
+    "approve_disbursement",
+    "cancel_distribution",
+    "decline_offer",
+    "default_sale",
+    "import_camt053",
+    "import_csv",
+    "import_provider_transactions",
+    "prepare_disbursement",
+    "propose_distribution",
+    "receive_seized_funds",
+    "resolve_match",
+    "send_disbursement",
+    "start_balance_payment",
+    "start_redemption",
+]

@@ -1,0 +1,226 @@
+"""Money for a file that is not a sale: seized bank funds, and the debtor's own redemption."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Capability
+from aftersale import access, notices
+from aftersale.models import CustodyItem
+from auction.models import Lot
+from auction.services import lifecycle as auctions
+from core import audit
+from core.errors import DomainError, InvalidTransition, NotFound
+from enforcement import selectors as enforcement_selectors
+from enforcement.models import EnforcementFile, SeizureOrder
+from payments import engine as payment_engine
+from payments import ledger
+from payments import services as payments
+from payments.models import AccountPurpose, Payment, Purpose
+from payments.money import Money
+
+NOTE_MINIMUM = 5
+OPEN_LOTS = (Lot.Status.SCHEDULED, Lot.Status.OPEN)
+
+
+class CustodyRefused(DomainError):
+    code = "custody_refused"
+
+
+@transaction.atomic
+def receive_seized_funds(*, actor: Any, order_id: int, note: str) -> CustodyItem:
+    """Finance staff confirm the bank sent the funds seized by an order: custody of the file.
+
+    Raises NotFound (another court's order), InvalidTransition (not an
+    executed bank-funds order with an amount, or already received),
+    CustodyRefused (note_required).
+    """
+    order = (
+        SeizureOrder.objects.select_for_update()
+        .select_related("file__court")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise NotFound()
+    file = order.file
+    access.require(actor, Capability.RECONCILE, file.court_id)
+    note = (note or "").strip()
+    if len(note) < NOTE_MINIMUM:
+        raise CustodyRefused(
+            _("Write a note of at least %(count)s characters saying how it was checked."),
+            code="note_required",
+            field="note",
+            params={"count": NOTE_MINIMUM},
+        )
+    if (
+        order.kind != SeizureOrder.Kind.BANK_FUNDS
+        or order.status != SeizureOrder.Status.EXECUTED
+        or not order.amount_seized_minor
+    ):
+        raise InvalidTransition(
+            _("Only an executed seizure of bank funds with an amount is received.")
+        )
+    if CustodyItem.objects.filter(order=order).exists():
+        raise InvalidTransition(_("These funds were already received."))
+    amount = Money(int(order.amount_seized_minor), file.currency)
+    ledger.post_entry(
+        court=file.court,
+        memo=f"Seized funds {file.number} order {order.pk}",
+        legs=[
+            ledger.debit(
+                ledger.account(
+                    court=file.court, purpose=AccountPurpose.COURT_CUSTODY, currency=file.currency
+                ),
+                amount,
+            ),
+            ledger.credit(
+                ledger.account(
+                    court=file.court,
+                    purpose=AccountPurpose.SALE_PROCEEDS,
+                    currency=file.currency,
+                    file_number=file.number,
+                ),
+                amount,
+            ),
+        ],
+        idempotency_key=f"seized-funds:{order.pk}",
+        reference=order,
+        actor=actor,
+    )
+    item = CustodyItem.objects.create(
+        court=file.court,
+        file=file,
+        kind=CustodyItem.Kind.SEIZED_FUNDS,
+        amount_minor=amount.amount_minor,
+        currency=file.currency,
+        order=order,
+        description=f"{order.get_kind_display()} · {order.target_iban}"[:200],
+        received_at=timezone.now(),
+    )
+    audit.record(
+        actor=actor,
+        action="custody.seized_funds_received",
+        obj=item,
+        after={"order": order.pk, "amount_minor": amount.amount_minor},
+        court_id=file.court_id,
+        note=note,
+    )
+    _propose(file)
+    return item
+
+
+def redemption_reference(file: EnforcementFile) -> str:
+    return f"redemption:file:{file.pk}"
+
+
+def redeemable(file: EnforcementFile) -> bool:
+    """Until the close: the file owes something and none of its lots has been sold."""
+    if enforcement_selectors.balance_owed(file).amount_minor <= 0:
+        return False
+    if file.status not in (EnforcementFile.Status.OPEN, EnforcementFile.Status.ENFORCING):
+        return False
+    if CustodyItem.objects.filter(file=file, kind=CustodyItem.Kind.REDEMPTION).exists():
+        return False  # paid off already; the distribution pays the applicant
+    return not Lot.objects.filter(asset__file=file, status=Lot.Status.SOLD).exists()
+
+
+@transaction.atomic
+def start_redemption(*, debtor: Any, file_id: int, method: str) -> Payment:
+    """The debtor pays the whole balance owed on the file into the court account.
+
+    Raises NotFound (not the user's file), InvalidTransition (nothing owed,
+    or a lot of the file is already sold), PaymentRefused (a method that
+    cannot carry the amount).
+    """
+    file = access.files_as_debtor(debtor).select_for_update(of=("self",)).filter(pk=file_id).first()
+    if file is None:
+        raise NotFound()
+    if not redeemable(file):
+        raise InvalidTransition(_("This file can no longer be paid off here."))
+    owed = enforcement_selectors.balance_owed(file)
+    live = (
+        Payment.objects.filter(
+            payer=debtor, purpose=Purpose.BALANCE, reference=redemption_reference(file)
+        )
+        .exclude(status="CANCELED")
+        .first()
+    )
+    if (
+        live is not None
+        and (live.money != owed or live.method != method)
+        and live.status in ("PREPARING", "AWAITING_PAYMENT")
+    ):
+        payments.cancel_payment(actor=debtor, payment=live)
+    elif live is not None:
+        return live
+    payment = payments.collect_payment(
+        payer=debtor,
+        court=file.court,
+        amount=owed,
+        purpose=Purpose.BALANCE,
+        reference=redemption_reference(file),
+        method=method
+        if method in payment_engine.methods_for(owed)
+        else payment_engine.BANK_TRANSFER,
+        file_number=file.number,
+        description=f"Balance owed on file {file.number}",
+    )
+    audit.record(
+        actor=debtor,
+        action="file.redemption_started",
+        obj=file,
+        after={"payment": str(payment.public_id), "amount_minor": owed.amount_minor},
+        court_id=file.court_id,
+    )
+    return payment
+
+
+def on_payment_received(payment: Payment) -> None:
+    """Payments core's listener: the debtor paid. Lots withdrawn, custody, distribution."""
+    prefix = "redemption:file:"
+    if payment.purpose != Purpose.BALANCE or not payment.reference.startswith(prefix):
+        return
+    file = EnforcementFile.objects.select_related("court").get(
+        pk=int(payment.reference.removeprefix(prefix))
+    )
+    for lot_id in Lot.objects.filter(asset__file=file, status__in=OPEN_LOTS).values_list(
+        "pk", flat=True
+    ):
+        auctions.withdraw_lot(actor=None, lot_id=lot_id, reason="The debtor paid the balance owed")
+    CustodyItem.objects.create(
+        court=file.court,
+        file=file,
+        kind=CustodyItem.Kind.REDEMPTION,
+        amount_minor=payment.amount_minor,
+        currency=payment.currency,
+        payment=payment,
+        description=f"Payment by the debtor {payment.bank_reference or payment.intent_id or ''}"[
+            :200
+        ],
+        received_at=payment.succeeded_at or timezone.now(),
+    )
+    audit.record(
+        actor=None,
+        action="file.redeemed",
+        obj=file,
+        after={"payment": str(payment.public_id), "amount_minor": payment.amount_minor},
+        court_id=file.court_id,
+    )
+    notices.tell(
+        payment.payer,
+        _("Your payment on file %(file)s was received"),
+        _("The sale of the file's assets is stopped and the applicant will be paid."),
+        file=file.number,
+    )
+    _propose(file)
+
+
+def _propose(file: EnforcementFile) -> None:
+    from aftersale.services import distribution
+
+    distribution.propose_distribution(actor=None, file_id=file.pk)

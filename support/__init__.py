@@ -1,0 +1,1 @@
+"""The support desk: complaints, questions and suggestions, their service levels and reports."""

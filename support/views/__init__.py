@@ -1,0 +1,1 @@
+"""Support desk pages: requesters' tickets, the staff queue, the report and settings."""
