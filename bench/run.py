@@ -93,6 +93,7 @@ class Plan:
             race_bidders=8,
             many_lots=20,
             many_bidders=4,
+            web_processes=1,
             fanout=(10,),
             fanout_rate=5.0,
             big_rate=5.0,
@@ -131,7 +132,7 @@ class Runner:
         self.out = out
         self.work = Path(tempfile.mkdtemp(prefix="mazad-bench-"))
         self.raw = out / "raw"
-        self.stack = Stack(work_dir=self.work, log_dir=self.work / "logs")
+        self.stack = Stack(work_dir=self.work, log_dir=self.work / "logs", durable=not plan.quick)
         self.stack.log_dir.mkdir(parents=True, exist_ok=True)
         self.postgres_url = postgres_url
         self.redis_url = redis_url
@@ -871,7 +872,7 @@ class Runner:
         plan = self.plan
         full = kind in plan.full_on
         repeats = plan.repeats if full else 1
-        # The quick mode keeps to seconds: the other server only runs a bid and a fan-out.
+        # The quick mode keeps to seconds: the other server only runs a bid.
         brief = plan.quick and not full
         self.log(f"{kind}: starting {plan.web_processes} web processes")
         self.start_web(kind)
@@ -879,12 +880,6 @@ class Runner:
         try:
             if brief:
                 runs["hot_next"] = self.hot(kind, "next", plan.next_bidders, 1)
-                phases = [
-                    {"rate": plan.fanout_rate, "warmup": plan.warmup, "duration": plan.duration}
-                ]
-                runs["fanout"] = {
-                    str(plan.fanout[0]): self.our_fanout(kind, plan.fanout[0], phases)
-                }
                 return runs
             if self.wants("hot"):
                 self.log(f"{kind}: hot lot, {plan.bidders} bidders")
@@ -1096,7 +1091,7 @@ def main(argv: list[str] | None = None) -> int:
         "--redis-url", help="use this Redis (with a prefix of our own) instead of our own"
     )
     parser.add_argument("--servers", default=",".join(SERVER_KINDS), help="uvicorn,daphne")
-    parser.add_argument("--web", type=int, default=2, help="web processes (default 2)")
+    parser.add_argument("--web", type=int, help="web processes (default 2, 1 in --quick)")
     parser.add_argument("--repeats", type=int, help="repeats of each measurement (default 3)")
     parser.add_argument(
         "--only",
@@ -1107,7 +1102,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     plan = Plan.tiny() if args.quick else Plan()
     plan.servers = tuple(s for s in args.servers.split(",") if s)
-    plan.web_processes = args.web
+    if args.web:
+        plan.web_processes = args.web
     if args.repeats:
         plan.repeats = args.repeats
     plan.only = tuple(s for s in args.only.split(",") if s)

@@ -9,6 +9,7 @@ and it can be stopped by pid at the end.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import shutil
@@ -94,6 +95,8 @@ class Stack:
     redis_url: str = ""
     stripe_url: str = ""
     prefix: str = field(default_factory=lambda: f"bench{uuid.uuid4().hex[:8]}")
+    durable: bool = True  # fsync on, as in production; the quick mode measures nothing
+    audit_key: str = field(default_factory=lambda: base64.b64encode(os.urandom(32)).decode())
     pg_dir: Path | None = None
     pg_port: int | None = None
     web: list[Process] = field(default_factory=list)
@@ -137,7 +140,7 @@ class Stack:
 
     def start_postgres(self, external_url: str | None) -> None:
         """A PostgreSQL of our own (initdb), or a database of our own on `external_url`'s server."""
-        self.database_name = f"mazad_{self.prefix}"
+        self.database_name = self.prefix  # bench<hex>: never a name another run uses
         if external_url:
             parts = urllib.parse.urlsplit(external_url)
             self.admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
@@ -186,6 +189,8 @@ class Stack:
             "-c",
             "log_min_messages=warning",
         ]
+        if not self.durable:
+            settings += ["-c", "fsync=off", "-c", "synchronous_commit=off"]
         self.start(
             "postgres",
             [*as_postgres, str(PG_BIN / "postgres"), "-D", str(data), *settings],
@@ -273,6 +278,10 @@ class Stack:
             LOG_LEVEL="WARNING",
             MEDIA_ROOT=str(self.work_dir / "media"),
             PRIVATE_MEDIA_ROOT=str(self.work_dir / "private"),
+            # The audit trail's checkpoints are signed: a key of this run's own, kept in its
+            # temporary directory with the checkpoints.
+            AUDIT_SIGNING_KEY=self.audit_key,
+            AUDIT_CHECKPOINT_DIR=str(self.work_dir / "audit-checkpoints"),
             PYTHONUNBUFFERED="1",
         )
         env.update(extra)
