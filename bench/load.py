@@ -542,15 +542,21 @@ async def publish_frames(config: dict[str, Any]) -> dict[str, Any]:
     ready(config, {})
     start = await wait_for_go(config)
     sent = 0
-    for (begin, _measure, end), phase in zip(
+    in_window = []
+    for (begin, measure, end), phase in zip(
         phase_windows(config, start), config["phases"], strict=True
     ):
+        count = 0
         async for _index in paced(float(phase["rate"]), begin, end - begin):
+            # Stamped as it is sent, as ours are stamped when the bid is accepted.
+            if measure <= time.time() < end:
+                count += 1
             await socket.send(relay_frame(sent))
             sent += 1
+        in_window.append(count)
     await asyncio.sleep(0.5)
     await socket.close()
-    return {"sent": sent}
+    return {"phases": [{"sent_in_window": n} for n in in_window], "sent": sent}
 
 
 async def publish_bids(config: dict[str, Any]) -> dict[str, Any]:

@@ -627,8 +627,35 @@ def charts(results: dict[str, Any], out: Path) -> list[str]:
     return written
 
 
+def estimate_shares(results: dict[str, Any]) -> None:
+    """Fill the delivered share of phases recorded without the publisher's count in the window.
+
+    Runs before the relay's publisher counted what it sent in each window have
+    no share; the publisher keeps its fixed rate (late slots are sent, never
+    skipped), so the share is estimated as delivered / (rate × watchers).
+    """
+
+    def fill(fanout: Any) -> None:
+        if not isinstance(fanout, dict) or "phases" not in fanout:
+            return
+        for phase in fanout["phases"]:
+            if phase.get("delivered_share") is None and phase.get("rate"):
+                expected = float(phase["rate"]) * max(1, int(fanout.get("watchers", 1)))
+                phase["delivered_share"] = round(
+                    min(1.0, phase["delivered_per_second"] / expected), 4
+                )
+                phase["delivered_share_estimated"] = True
+
+    for fanout in (results["ceilings"].get("relay") or {}).values():
+        fill(fanout)
+    for runs in results["runs"].values():
+        for fanout in (runs.get("reference") or {}).values():
+            fill(fanout)
+
+
 def write(results: dict[str, Any], out: Path, *, update_readme: bool | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
+    estimate_shares(results)
     results["summary"] = summary(results)
     results["charts"] = charts(results, out)
     (out / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
