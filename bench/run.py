@@ -1,6 +1,6 @@
 """The benchmark runner: start the stack, make the data, run every scenario and its ceiling, report.
 
-    python -m bench.run                 # the full run (`make bench`), about ten minutes
+    python -m bench.run                 # the full run (`make bench`), about 17 minutes on 2 cores
     python -m bench.run --quick         # tiny sizes, seconds (the test suite runs this)
 
 Everything it starts (PostgreSQL, Redis, stripe-mock, web processes, the
