@@ -144,6 +144,8 @@ class Runner:
         self.worker: Process | None = None
         self.clock: Process | None = None
         self.started = time.monotonic()
+        # Called once, when the next loads are connected and about to start (a profiler).
+        self.before_go: Callable[[], None] | None = None
 
     # --- plumbing --------------------------------------------------------------------------
 
@@ -268,6 +270,9 @@ class Runner:
                     readies.append(json.loads(path.read_text() or "{}"))
             if on_ready is not None:
                 on_ready(readies)
+            if self.before_go is not None:
+                self.before_go()
+                self.before_go = None
             start = time.time() + 0.5
             go.write_text(str(start))
             usages = []
@@ -791,39 +796,52 @@ class Runner:
     def profiled(
         self, name: str, action: Callable[[], dict[str, Any]], seconds: float
     ) -> dict[str, Any]:
-        """Run `action` while py-spy samples the first web process; keep where the time went."""
+        """Run `action` while py-spy samples the first web process; keep where the time went.
+
+        Sampling starts when the loads are connected, so the sockets' joins (their
+        snapshot queries) stay out of the profile of the measured work.
+        """
         spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
         target = self.stack.web[0].pid
         raw = self.out / "profiles" / f"{name}.txt"
         raw.parent.mkdir(parents=True, exist_ok=True)
         collapsed = self.work / f"{name}.collapsed"
-        spy_process = subprocess.Popen(
-            [
-                spy,
-                "record",
-                "--pid",
-                str(target),
-                "--duration",
-                str(int(seconds)),
-                "--rate",
-                "200",
-                "--format",
-                "raw",
-                "--output",
-                str(collapsed),
-                "--nonblocking",
-                "--threads",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        spies: list[subprocess.Popen[bytes]] = []
+
+        def start_spy() -> None:
+            spies.append(
+                subprocess.Popen(
+                    [
+                        spy,
+                        "record",
+                        "--pid",
+                        str(target),
+                        "--duration",
+                        str(int(seconds)),
+                        "--rate",
+                        "200",
+                        "--format",
+                        "raw",
+                        "--output",
+                        str(collapsed),
+                        "--nonblocking",
+                        "--threads",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+
+        self.before_go = start_spy
         try:
             result = action()
         finally:
-            try:
-                spy_process.wait(timeout=seconds + 30)
-            except subprocess.TimeoutExpired:
-                spy_process.kill()
+            self.before_go = None
+            for spy_process in spies:
+                try:
+                    spy_process.wait(timeout=seconds + 30)
+                except subprocess.TimeoutExpired:
+                    spy_process.kill()
         from bench.profile import summarise
 
         summary = summarise(collapsed) if collapsed.exists() else {"error": "py-spy wrote nothing"}
