@@ -97,7 +97,7 @@ class Plan:
             fanout=(10,),
             fanout_rate=5.0,
             big_rate=5.0,
-            ramp=(10, 40),
+            ramp=(40,),
             reference_rates=(5,),
             ramp_duration=0.6,
             storm_lots=6,
@@ -711,7 +711,7 @@ class Runner:
 
     def storm(self, kind: str) -> dict[str, Any]:
         plan = self.plan
-        lead = 12.0 if not plan.quick else 3.0
+        lead = 12.0 if not plan.quick else 2.0
         count = plan.storm_lots
         offsets = [plan.storm_spread * i / max(1, count - 1) for i in range(count)]
         self.log(f"  storm: {count} lots ending within {plan.storm_spread:.0f} s")
@@ -729,7 +729,7 @@ class Runner:
             "lots": data["lots"],
             "registrations": data["registrations"],
             "bid_offsets": bid_offsets,
-            "wait_after": plan.storm_window + 15.0,
+            "wait_after": plan.storm_window + (15.0 if not plan.quick else 5.0),
         }
         total = (
             (start_at - datetime.now(UTC)).total_seconds() + plan.storm_spread + plan.storm_window
