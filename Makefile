@@ -5,7 +5,7 @@ export DATABASE_URL ?= postgres://mazad:mazad@127.0.0.1:5432/mazad
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 export STRIPE_API_BASE ?= http://127.0.0.1:12111
 
-.PHONY: run test check lint typecheck pytest messages services clean soak
+.PHONY: run test check lint typecheck pytest messages services clean soak bench
 
 run:
 	@env -u DATABASE_URL -u REDIS_URL scripts/run.sh
@@ -32,6 +32,12 @@ pytest:
 
 services:
 	scripts/bootstrap.sh services
+
+# The benchmarks (bench/README.md): starts its own PostgreSQL, Redis, stripe-mock, web processes,
+# worker and clock on loopback, runs every scenario beside its ceiling, writes bench/results/.
+bench:
+	scripts/bootstrap.sh test-deps
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 messages:
 	$(PY) manage.py makemessages -l ar --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete

@@ -1,113 +1,181 @@
-"""Per-lot batching of bids inside one web process.
+"""Batching of bids inside one web process: queued bids are decided together, lots and all.
 
-When bids queue on a hot lot, one transaction per bid is far below what the
-database can do (DESIGN.md, Known traps). So each process keeps, per lot, one
-queue and at most one transaction in flight: whatever arrived while the
-previous batch was being decided is decided next, in arrival order, under one
-lock and one commit. Every bidder still hears only after the commit. Bounding
-each process to one waiting transaction per lot also avoids lock convoys.
+When bids queue, one transaction per bid is far below what the database can
+do (DESIGN.md, Known traps). So each process keeps one queue of instructions
+for every lot and at most a few transactions in flight: whatever arrived while
+they ran is decided next, in arrival order within each lot, in one
+transaction and one commit for all the lots in it. A lot is in at most one
+transaction of a process at a time, so its bids are decided in the order they
+arrived and at most one transaction per process waits for its lock (no lock
+convoys). Every bidder still hears only after the commit; the events go out,
+in commit order, from one publishing thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from django.db import connection
 
 from auction import events
+from auction.models import Lot
 from auction.services import bidding
 
 logger = logging.getLogger(__name__)
 
-MAX_BATCH = 256
-_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="bids")
+MAX_BATCH = 512
+# Transactions a process keeps in flight: one deciding while another waits for its commit.
+IN_FLIGHT = 2
+_executor = ThreadPoolExecutor(max_workers=IN_FLIGHT + 2, thread_name_prefix="bids")
 # One publishing thread, so a lot's frames leave in the order they were committed.
 _publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
 
+Queued = tuple[int, bidding.Instruction, "asyncio.Future[bidding.Answer]"]
+Results = dict[int, list[bidding.Answer] | BaseException]
 
-def _decide(
-    lot_id: int, instructions: list[bidding.Instruction]
-) -> tuple[list[bidding.Answer], list[events.Frame]]:
+
+def _decide(groups: dict[int, list[bidding.Instruction]]) -> tuple[Results, list[events.Frame]]:
+    """Decide the groups in one transaction; if that fails, each lot on its own (in this thread).
+
+    A lot that fails on its own gets its exception; the others their answers.
+    """
     # The worker threads keep their database connection between batches (a reconnect per
     # batch would cost more than the batch); a broken one is replaced.
     if connection.connection is not None and not connection.is_usable():
         connection.close()
     try:
-        return bidding.decide_unpublished(lot_id=lot_id, instructions=instructions)
-    except Exception:
+        answers, frames = bidding.decide_lots_unpublished(groups)
+        results: Results = {lot_id: answers[lot_id] for lot_id in answers}
+        for lot_id in groups.keys() - answers.keys():
+            results[lot_id] = Lot.DoesNotExist(f"no lot {lot_id}")
+        return results, frames
+    except Exception as error:
         connection.close()
-        raise
+        if len(groups) == 1:
+            return dict.fromkeys(groups, error), []
+    results, frames = {}, []
+    for lot_id, instructions in groups.items():
+        try:
+            answers, more = bidding.decide_lots_unpublished({lot_id: instructions})
+            results[lot_id] = answers.get(lot_id) or Lot.DoesNotExist(f"no lot {lot_id}")
+            frames += more
+        except Exception as error:
+            connection.close()
+            results[lot_id] = error
+    return results, frames
 
 
 def _publish(frames: list[events.Frame]) -> None:
     events.publish(frames)
 
 
-class LotBatcher:
-    def __init__(self, lot_id: int) -> None:
-        self.lot_id = lot_id
-        self.queue: list[tuple[bidding.Instruction, asyncio.Future[bidding.Answer]]] = []
-        self.running = False
-        self.task: asyncio.Task[None] | None = None
-        self.batches = 0
-        self.decided = 0
+@dataclass
+class LotStats:
+    batches: int = 0
+    decided: int = 0
 
-    async def submit(self, instruction: bidding.Instruction) -> bidding.Answer:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[bidding.Answer] = loop.create_future()
-        self.queue.append((instruction, future))
-        if not self.running:
-            self.running = True
-            self.task = loop.create_task(self._drain())
+
+class Batcher:
+    """The queue of one process (one event loop)."""
+
+    def __init__(self) -> None:
+        self.queue: list[Queued] = []
+        self.busy: set[int] = set()
+        self.in_flight = 0
+        self.stats: dict[int, LotStats] = defaultdict(LotStats)
+
+    async def submit(self, lot_id: int, instruction: bidding.Instruction) -> bidding.Answer:
+        future: asyncio.Future[bidding.Answer] = asyncio.get_running_loop().create_future()
+        self.queue.append((lot_id, instruction, future))
+        self._start()
         return await future
 
-    async def _drain(self) -> None:
+    def _take(self) -> list[Queued]:
+        """The queued instructions of the lots not in flight, oldest first, up to MAX_BATCH."""
+        batch: list[Queued] = []
+        rest: list[Queued] = []
+        for item in self.queue:
+            if item[0] in self.busy or len(batch) >= MAX_BATCH:
+                rest.append(item)
+            else:
+                batch.append(item)
+        self.queue = rest
+        return batch
+
+    def _start(self) -> None:
+        while self.in_flight < IN_FLIGHT and self.queue:
+            batch = self._take()
+            if not batch:
+                return
+            lots = {lot_id for lot_id, _instruction, _future in batch}
+            self.busy |= lots
+            self.in_flight += 1
+            asyncio.get_running_loop().create_task(self._run(batch, lots))
+
+    async def _run(self, batch: list[Queued], lots: set[int]) -> None:
         loop = asyncio.get_running_loop()
+        groups: dict[int, list[bidding.Instruction]] = defaultdict(list)
+        for lot_id, instruction, _future in batch:
+            groups[lot_id].append(instruction)
         try:
-            while self.queue:
-                batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
-                instructions = [instruction for instruction, _future in batch]
-                try:
-                    answers, frames = await loop.run_in_executor(
-                        _executor, _decide, self.lot_id, instructions
-                    )
-                except Exception as error:
-                    for _instruction, future in batch:
-                        if not future.done():
-                            future.set_exception(error)
-                    continue
-                self.batches += 1
-                self.decided += len(batch)
-                for (_instruction, future), answer in zip(batch, answers, strict=True):
-                    if not future.done():
-                        future.set_result(answer)
-                if frames:
-                    loop.run_in_executor(_publisher, _publish, frames)
+            results, frames = await loop.run_in_executor(_executor, _decide, dict(groups))
+        except Exception as error:  # the executor itself failed
+            results, frames = dict.fromkeys(groups, error), []
         finally:
-            self.running = False
+            self.in_flight -= 1
+            self.busy -= lots
+        positions: dict[int, int] = defaultdict(int)
+        for lot_id, _instruction, future in batch:
+            result = results[lot_id]
+            if future.done():
+                continue
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result[positions[lot_id]])
+                positions[lot_id] += 1
+        for lot_id, count in positions.items():
+            self.stats[lot_id].batches += 1
+            self.stats[lot_id].decided += count
+        if frames:
+            loop.run_in_executor(_publisher, _publish, frames)
+        self._start()
 
 
-_batchers: dict[int, LotBatcher] = {}
+_batchers: dict[asyncio.AbstractEventLoop, Batcher] = {}
 
 
-def batcher_for(lot_id: int) -> LotBatcher:
-    batcher = _batchers.get(lot_id)
+def _batcher() -> Batcher:
+    loop = asyncio.get_running_loop()
+    batcher = _batchers.get(loop)
     if batcher is None:
-        batcher = _batchers[lot_id] = LotBatcher(lot_id)
+        batcher = _batchers[loop] = Batcher()
     return batcher
 
 
 async def submit(lot_id: int, instruction: bidding.Instruction) -> bidding.Answer:
-    """Decide one instruction with whatever else is queued on the lot in this process."""
-    return await batcher_for(lot_id).submit(instruction)
+    """Decide one instruction with whatever else is queued in this process."""
+    return await _batcher().submit(lot_id, instruction)
+
+
+def batcher_for(lot_id: int) -> LotStats:
+    """How many batches decided how many of a lot's instructions (in this process's loops)."""
+    total = LotStats()
+    for batcher in _batchers.values():
+        stats = batcher.stats.get(lot_id)
+        if stats is not None:
+            total.batches += stats.batches
+            total.decided += stats.decided
+    return total
 
 
 def close_connections() -> None:
     """Close the database connection of every bid worker thread (tests, shutdown)."""
-    import threading
-
     workers = _executor._max_workers
     barrier = threading.Barrier(workers)
 

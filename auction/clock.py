@@ -147,15 +147,26 @@ def _run(action: str, lot_ids: list[int], now: datetime) -> int:
     return done
 
 
-def tick(now: datetime) -> TickReport:
-    """One pass of the clock at `now` (the database's time)."""
+def tick(now: datetime, *, notices: bool = True) -> TickReport:
+    """One pass of the clock at `now` (the database's time).
+
+    With `notices=False` the pass only opens, closes and compensates: the caller
+    delivers notices on its own (`notify`), so that a flood of them (every bid on
+    a hot lot outbids someone) never holds up a close.
+    """
     report = TickReport()
     beat(now)
     report.extended = compensate_outages(now)
     report.opened = _run("open", _due(Lot.Status.SCHEDULED, "starts_at", now, timedelta(0)), now)
     grace = lifecycle.CLOSE_GRACE + timedelta(microseconds=1)
     report.closed = _run("close", _due(Lot.Status.OPEN, "ends_at", now, grace), now)
-    notifications.closing_soon(now)
-    report.notified = notifications.deliver_pending(now)
+    if notices:
+        report.notified = notify(now)
     audit_chain.link_pending()
     return report
+
+
+def notify(now: datetime) -> int:
+    """One pass of notices: closing soon for watched lots, then the pending ones delivered."""
+    notifications.closing_soon(now)
+    return notifications.deliver_pending(now)

@@ -17,6 +17,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, close_old_connections
 from django.utils import translation
 
@@ -39,10 +40,8 @@ CLOSE_TRY_AGAIN = 4013
 # Lost or refused connections; and a retried client id racing its original between two
 # processes (the retry then gets the original answer).
 DATABASE_AWAY = (OperationalError, InterfaceError, IntegrityError)
-# Messages per socket: a burst of this many, refilled at this rate per second.
-SOCKET_BURST, SOCKET_RATE = 30, 10.0
-# Bids per user per process: a burst, refilled per second.
-BID_BURST, BID_RATE = 10, 4.0
+# The flood limits (messages per socket, bids per user per process: a burst, refilled at a rate
+# per second) are settings: LIVE_SOCKET_BURST/RATE and LIVE_BID_BURST/RATE.
 FLOOD_STRIKES = 20
 RESUME_LIMIT = 500
 
@@ -70,7 +69,9 @@ _bid_buckets: dict[int, TokenBucket] = {}
 def _bid_bucket(user_id: int) -> TokenBucket:
     bucket = _bid_buckets.get(user_id)
     if bucket is None:
-        bucket = _bid_buckets[user_id] = TokenBucket(BID_BURST, BID_RATE)
+        bucket = _bid_buckets[user_id] = TokenBucket(
+            settings.LIVE_BID_BURST, settings.LIVE_BID_RATE
+        )
     return bucket
 
 
@@ -114,7 +115,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         user = self.scope.get("user")
         self.user_id = user.pk if user is not None and user.is_authenticated else None
         self.language = getattr(user, "preferred_language", None) or "ar"
-        self.socket_bucket = TokenBucket(SOCKET_BURST, SOCKET_RATE)
+        self.socket_bucket = TokenBucket(settings.LIVE_SOCKET_BURST, settings.LIVE_SOCKET_RATE)
         self.strikes = 0
         self.subscriptions = []
         await self.accept()

@@ -7,8 +7,22 @@ from core.transactions import lock_one
 
 
 def lot(lot_id: int) -> Lot:
-    """Lock the lot FOR UPDATE (inside a transaction) and return it freshly read."""
-    return lock_one(Lot.objects.select_related("auction").filter(pk=lot_id))
+    """Lock the lot FOR UPDATE (inside a transaction) and return it freshly read.
+
+    Only the lot's row is locked (FOR UPDATE OF): its auction is read with it but
+    stays unlocked, so the lots of one auction never wait for each other.
+    """
+    return Lot.objects.select_related("auction").select_for_update(of=("self",)).get(pk=lot_id)
+
+
+def lots(lot_ids: list[int]) -> list[Lot]:
+    """Lock several lots (their rows only) in primary-key order; absent ones are left out."""
+    return list(
+        Lot.objects.select_related("auction")
+        .select_for_update(of=("self",))
+        .filter(pk__in=lot_ids)
+        .order_by("pk")
+    )
 
 
 def auction(auction_id: int) -> Auction:

@@ -35,10 +35,17 @@ BATCH = 200
 
 def record(lot: Lot, user_ids: Iterable[int], kind: str, price_minor: int | None = None) -> None:
     """Write notices inside the caller's transaction."""
-    Notification.objects.bulk_create(
+    Notification.objects.bulk_create(notices(lot, user_ids, kind, price_minor))
+
+
+def notices(
+    lot: Lot, user_ids: Iterable[int], kind: str, price_minor: int | None = None
+) -> list[Notification]:
+    """The notices `record` writes, for a caller that writes several lots' at once."""
+    return [
         Notification(user_id=user_id, lot=lot, kind=kind, price_minor=price_minor)
         for user_id in dict.fromkeys(user_ids)
-    )
+    ]
 
 
 def closing_soon(now: datetime) -> int:

@@ -327,6 +327,9 @@ def close_lot(*, lot_id: int, now: datetime) -> Lot | None:
 
 
 def _close_auction_if_done(auction_id: int) -> None:
+    # Lot locks leave the auction's row alone, so the last two lots closing at once could each
+    # see the other still open: the auction's lock makes the second see the first's close.
+    locks.auction(auction_id)
     open_states = [Lot.Status.SCHEDULED, Lot.Status.OPEN]
     if not Lot.objects.filter(auction_id=auction_id, status__in=open_states).exists():
         Auction.objects.filter(

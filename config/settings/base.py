@@ -151,6 +151,12 @@ LIVE_PREFIX: str = env.str("CHANNEL_PREFIX", default="mazad") + ":live"
 LIVE_CONFLATE_MS: int = env.int("LIVE_CONFLATE_MS", default=10)
 LIVE_SOCKET_QUEUE: int = env.int("LIVE_SOCKET_QUEUE", default=64)
 LIVE_MAX_OVERFLOWS = 3
+# Flood limits: messages per socket and bids per user (per process), as a burst refilled at a
+# rate per second. Benchmarks of capacity raise them; production keeps them.
+LIVE_SOCKET_BURST: int = env.int("LIVE_SOCKET_BURST", default=30)
+LIVE_SOCKET_RATE: float = env.float("LIVE_SOCKET_RATE", default=10.0)
+LIVE_BID_BURST: int = env.int("LIVE_BID_BURST", default=10)
+LIVE_BID_RATE: float = env.float("LIVE_BID_RATE", default=4.0)
 
 # Background coroutines of each web process (core/background.py). The platform heartbeat
 # always runs; the auction clock runs inside the web process only in the embedded mode.

@@ -271,3 +271,70 @@ def test_fifty_bidders_through_the_batcher_are_decided_in_batches_with_every_inv
     assert len(answers) == 250
     assert sum(a.accepted for a in answers) == len(bids)
     assert batcher.batcher_for(lot.pk).batches < 250, "queued bids were decided together"
+
+
+def test_bids_on_several_lots_decided_in_one_transaction_are_decided_as_each_lot_alone(court):
+    auction = factories.auction(court)
+    first, second = (factories.lot(court, the_auction=auction) for _ in range(2))
+    a, b = factories.registered_bidder(first), factories.registered_bidder(first)
+    c = factories.registered_bidder(second)
+    now = timezone.now()
+
+    def bid(registration, amount, client_id):
+        return bidding.Instruction(
+            user_id=registration.bidder_id,
+            received_at=now,
+            amount_minor=amount,
+            client_id=client_id,
+        )
+
+    answers, frames = bidding.decide_lots_unpublished(
+        {
+            second.pk: [bid(c, 1_000, "c1"), bid(c, 1_100, "c2")],
+            first.pk: [bid(a, 1_000, "a1"), bid(b, 1_000, "b1"), bid(b, 1_100, "b2")],
+        }
+    )
+
+    assert [x.accepted for x in answers[first.pk]] == [True, False, True]
+    assert answers[first.pk][1].code == "below_minimum"
+    assert [x.accepted for x in answers[second.pk]] == [True, False]
+    assert answers[second.pk][1].code == "already_leading"
+    assert [x.seq for x in assert_lot_record_is_consistent(first.pk)] == [1, 2]
+    assert [x.seq for x in assert_lot_record_is_consistent(second.pk)] == [1]
+    assert {f.topic for f in frames} >= {f"lot:{first.pk}", f"lot:{second.pk}"}
+    assert AuditRecord.objects.filter(action="lot.bid_accepted").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bid_does_not_wait_for_a_lock_held_on_its_auction(court):
+    lot = factories.lot(court)
+    registration = factories.registered_bidder(lot)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_auction() -> None:
+        from django.db import transaction
+
+        with transaction.atomic():
+            list(type(lot.auction).objects.select_for_update().filter(pk=lot.auction_id))
+            locked.set()
+            release.wait(10)
+        connections.close_all()
+
+    holder = threading.Thread(target=hold_the_auction)
+    holder.start()
+    locked.wait(10)
+    answers: list[bidding.Answer] = []
+    bidder = threading.Thread(
+        target=lambda: answers.append(
+            bidding.place_bid(lot_id=lot.pk, user_id=registration.bidder_id, amount_minor=1_000)
+        )
+    )
+    bidder.start()
+    bidder.join(5)
+    decided_while_held = bool(answers)
+    release.set()
+    holder.join()
+    bidder.join()
+
+    assert decided_while_held, "the bid waited for the auction's row lock"
+    assert answers[0].accepted

@@ -43,6 +43,9 @@ class Socket:
     async def close(self, code: int) -> None:
         self.closed = code
 
+    def frames_json(self) -> list[dict]:
+        return [json.loads(frame) for frame in self.frames]
+
     def events(self) -> list[dict]:
         out = []
         for frame in self.frames:
@@ -231,3 +234,112 @@ def test_a_quiet_topic_keeps_its_subscription_without_reconnecting():
 
     assert hub.reconnects == 0
     assert socket.frames == ['{"seq":1}']
+
+
+def test_a_slow_reader_resumes_in_order_after_its_bounded_queue_became_one_resync(settings):
+    settings.LIVE_MAX_OVERFLOWS = 5
+
+    async def scenario():
+        hub = Hub(REDIS_URL, conflate_seconds=0, queue_limit=3)
+        slow, fast = Socket(stalled=True), Socket()
+        subscription = await hub.join("lot:9", slow.send, slow.close)
+        await hub.join("lot:9", fast.send, fast.close)
+        for seq in range(1, 11):  # the first send waits; the rest overflow the queue of 3
+            hub.deliver("lot:9", json.dumps({"seq": seq}))
+            await asyncio.sleep(0)
+        assert len(subscription.queue._queue) <= 3
+        slow.stalled = False
+        slow.release.set()  # the reader catches up
+        await until(lambda: subscription.queue.empty() and len(slow.frames) >= 2)
+        for seq in range(11, 14):
+            hub.deliver("lot:9", json.dumps({"seq": seq}))
+            await asyncio.sleep(0)
+        await until(lambda: len(fast.events()) == 13 and {"seq": 13} in slow.frames_json())
+        return slow, fast
+
+    slow, fast = run(scenario)
+
+    assert [e["seq"] for e in fast.events()] == list(range(1, 14))
+    assert slow.closed is None
+    # The frame in flight, then the resync that replaced the backlog, then what followed, in order.
+    assert slow.frames[0] == '{"seq": 1}'
+    assert RESYNC_FRAME in slow.frames
+    after = [json.loads(f)["seq"] for f in slow.frames[slow.frames.index(RESYNC_FRAME) + 1 :]]
+    assert after == sorted(after)
+    assert after[-3:] == [11, 12, 13]
+
+
+def test_a_socket_whose_send_fails_stops_without_holding_the_others():
+    class Broken(Socket):
+        async def send(self, message):
+            raise ConnectionResetError("gone")
+
+    async def scenario():
+        hub = Hub(REDIS_URL, conflate_seconds=0, queue_limit=3)
+        broken, fine = Broken(), Socket()
+        await hub.join("lot:10", broken.send, broken.close)
+        await hub.join("lot:10", fine.send, fine.close)
+        for seq in range(1, 6):
+            hub.deliver("lot:10", json.dumps({"seq": seq}))
+            await asyncio.sleep(0)
+        await until(lambda: len(fine.frames) == 5)
+        return fine
+
+    fine = run(scenario)
+
+    assert [e["seq"] for e in fine.events()] == [1, 2, 3, 4, 5]
+
+
+def test_leaving_while_a_send_waits_ends_that_send():
+    async def scenario():
+        hub = Hub(REDIS_URL, conflate_seconds=0, queue_limit=3)
+        slow = Socket(stalled=True)
+        subscription = await hub.join("lot:11", slow.send, slow.close)
+        hub.deliver("lot:11", '{"seq":1}')
+        await asyncio.sleep(0.05)
+        await hub.leave(subscription)
+        await asyncio.sleep(0.05)
+        slow.release.set()
+        await asyncio.sleep(0.05)
+        return slow, [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+
+    slow, others = run(scenario)
+
+    assert slow.frames == []
+    assert not [t for t in others if "Subscription." in repr(t)], "no writer of the socket is left"
+
+
+def test_a_send_that_returns_a_plain_future_is_awaited_one_frame_at_a_time():
+    async def scenario():
+        hub = Hub(REDIS_URL, conflate_seconds=0, queue_limit=8)
+        loop = asyncio.get_running_loop()
+        frames: list[str] = []
+        in_flight = [0, 0]  # now, most at once
+
+        def send(message):
+            future = loop.create_future()
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight[1], in_flight[0])
+
+            def done():
+                in_flight[0] -= 1
+                frames.append(message["text"])
+                future.set_result(None)
+
+            loop.call_later(0.01, done)
+            return future
+
+        async def close(code):
+            return None
+
+        await hub.join("lot:12", send, close)
+        for seq in range(1, 6):
+            hub.deliver("lot:12", json.dumps({"seq": seq}))
+            await asyncio.sleep(0)
+        await until(lambda: len(frames) == 5)
+        return frames, in_flight[1]
+
+    frames, most = run(scenario)
+
+    assert [json.loads(f)["seq"] for f in frames] == [1, 2, 3, 4, 5]
+    assert most == 1
