@@ -46,8 +46,9 @@ def test_bids_during_a_database_outage_get_a_retryable_refusal_and_the_sale_reco
         await wait_for(
             lambda: refused_as_unavailable(bidders) >= 3, timeout=20, what="refusals while down"
         )
-        await asyncio.to_thread(stack.postgres.start)
+        # Before the start is asked for: the server may be ready before `start` returns.
         times["up"] = time.monotonic()
+        await asyncio.to_thread(stack.postgres.start)
         after = accepted_count(bidders)
         await wait_for(
             lambda: accepted_count(bidders) >= after + 6, timeout=30, what="bids after the restart"
@@ -60,8 +61,8 @@ def test_bids_during_a_database_outage_get_a_retryable_refusal_and_the_sale_reco
 
     report = invariants.check_clients(sale.lot.pk, clients)
     assert not report.violations, report.violations
-    # A bid sent once the database was down cannot be accepted before it is back. (One
-    # committed just before the stop may still be answered after it: its answer travels.)
+    # A bid sent once the database was down cannot be accepted before its start is asked
+    # for. (One committed just before the stop may still be answered after it.)
     during = [
         answer
         for bidder in bidders
