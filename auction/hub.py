@@ -11,7 +11,8 @@ one frame carrying all of them in order, so the frame rate stays bounded
 while the page stays exact.
 
 Slow sockets never stall a topic: each socket has a bounded queue drained by
-its own writer task. When the queue overflows, the socket's backlog is
+its own writer task, both made with the first frame offered to it (an idle
+watcher costs neither). When the queue overflows, the socket's backlog is
 replaced by one `resync` frame (the page then resumes from its last sequence
 number); a socket that overflows again soon after is closed. After a Redis
 error the hub reconnects with backoff, resubscribes, and tells every socket to
@@ -65,7 +66,17 @@ def combine(frames: list[str]) -> str:
 class Subscription:
     """One socket's place on one topic, with its bounded queue and writer task."""
 
-    __slots__ = ("_close", "_open", "_send", "_task", "overflows", "queue", "topic")
+    __slots__ = (
+        "_close",
+        "_limit",
+        "_open",
+        "_send",
+        "_stopped",
+        "_task",
+        "overflows",
+        "queue",
+        "topic",
+    )
 
     def __init__(
         self, topic: str, send: Send, close: Close, limit: int, *, held: bool = False
@@ -73,12 +84,14 @@ class Subscription:
         self.topic = topic
         self._send = send
         self._close = close
-        self.queue: asyncio.Queue[str] = asyncio.Queue(maxsize=limit)
+        self._limit = limit
+        self.queue: asyncio.Queue[str]  # made with the writer task, by the first frame
         self.overflows = 0
         self._open = asyncio.Event()
         if not held:
             self._open.set()
-        self._task = asyncio.get_running_loop().create_task(self._write())
+        self._task: asyncio.Task[None] | None = None  # started by the first frame
+        self._stopped = False
 
     def hold(self) -> None:
         """Stop writing (frames keep queueing) while the consumer sends a snapshot or replay."""
@@ -89,6 +102,11 @@ class Subscription:
 
     def offer(self, frame: str) -> None:
         """Queue a frame without waiting; a full queue becomes one resync frame."""
+        if self._stopped:
+            return
+        if self._task is None:
+            self.queue = asyncio.Queue(maxsize=self._limit)
+            self._task = asyncio.get_running_loop().create_task(self._write())
         try:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
@@ -99,7 +117,7 @@ class Subscription:
         while not self.queue.empty():
             self.queue.get_nowait()
         if self.overflows > settings.LIVE_MAX_OVERFLOWS:
-            self._task.cancel()
+            self.stop()
             asyncio.get_running_loop().create_task(self._close(CLOSE_TOO_SLOW))
             return
         self.queue.put_nowait(RESYNC_FRAME)
@@ -117,7 +135,9 @@ class Subscription:
             logger.debug("writer of a socket on %s stopped", self.topic, exc_info=True)
 
     def stop(self) -> None:
-        self._task.cancel()
+        self._stopped = True
+        if self._task is not None:
+            self._task.cancel()
 
 
 class Hub:

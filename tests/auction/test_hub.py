@@ -343,3 +343,24 @@ def test_a_send_that_returns_a_plain_future_is_awaited_one_frame_at_a_time():
 
     assert [json.loads(f)["seq"] for f in frames] == [1, 2, 3, 4, 5]
     assert most == 1
+
+
+def test_an_idle_watcher_costs_no_writer_task_until_its_first_frame():
+    def writers() -> list[asyncio.Task]:
+        return [t for t in asyncio.all_tasks() if "Subscription._write" in repr(t)]
+
+    async def scenario():
+        hub = Hub(REDIS_URL, conflate_seconds=0, queue_limit=3)
+        sockets = [Socket() for _ in range(20)]
+        for socket in sockets:
+            await hub.join("lot:12", socket.send, socket.close)
+        idle = len(writers())
+        hub.deliver("lot:12", '{"seq":1}')
+        await until(lambda: all(socket.frames for socket in sockets))
+        return idle, len(writers()), sockets
+
+    idle, busy, sockets = run(scenario)
+
+    assert idle == 0
+    assert busy == 20
+    assert all(socket.frames == ['{"seq":1}'] for socket in sockets)
