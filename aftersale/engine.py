@@ -122,7 +122,7 @@ def split(amount: int, weights: Sequence[int]) -> list[int]:
     return [part.amount_minor for part in Money(amount, "XXX").allocate(list(weights))]
 
 
-def _pay_owed(remaining: int, owed: Sequence[int]) -> list[int]:
+def pay_owed(remaining: int, owed: Sequence[int]) -> list[int]:
     """Pay up to what each is owed, in proportion to it; never above anyone's own amount."""
     return split(min(remaining, sum(owed)), owed)
 
@@ -158,7 +158,7 @@ def waterfall(
     _costs(result, left, applicants)
     _secured(result, left, received, creditors)
     pool = sum(left.values())
-    claims = _pay_owed(pool, [a.claim_owed for a in applicants])
+    claims = pay_owed(pool, [a.claim_owed for a in applicants])
     for applicant, amount in zip(applicants, claims, strict=True):
         result.add(Part("CLAIM", applicant.key, amount, owed=applicant.claim_owed))
     pool -= sum(claims)
@@ -182,7 +182,7 @@ def _take(left: dict[str, int], amount: int, keys: Sequence[str]) -> None:
 
 def _costs(result: Waterfall, left: dict[str, int], applicants: Sequence[Claimant]) -> None:
     pool = sum(left.values())
-    costs = _pay_owed(pool, [a.costs_owed for a in applicants])
+    costs = pay_owed(pool, [a.costs_owed for a in applicants])
     for applicant, amount in zip(applicants, costs, strict=True):
         result.add(Part("COSTS", applicant.key, amount, owed=applicant.costs_owed))
     _take(left, sum(costs), list(left))

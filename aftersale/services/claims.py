@@ -2,7 +2,8 @@
 
 Applicants are owed the file's costs and claim split by their shares; what
 was paid to them outside the court account (other sources of the balance
-owed) counts against the costs first, then the claim; what earlier
+owed) is imputed to them in proportion to what each is due, never above it,
+and counts against the costs first, then the claim; what earlier
 distributions gave them counts against the same step. Secured creditors are
 owed the recorded amount of their encumbrance less what they already got.
 """
@@ -95,7 +96,11 @@ def applicants_of(file: EnforcementFile) -> list[tuple[FileParty, int, int]]:
     paid_elsewhere = max(
         0, enforcement_selectors.paid_to_applicant(file).amount_minor - paid_to_applicants(file)
     )
-    elsewhere = engine.split(paid_elsewhere, shares)
+    # Imputed in proportion to what each is owed, never above it: split by shares on its
+    # own, its rounding could leave one applicant owed a unit the file no longer owes.
+    elsewhere = engine.pay_owed(
+        paid_elsewhere, [costs + claim for costs, claim in zip(costs_due, claim_due, strict=True)]
+    )
     result = []
     for index, link in enumerate(links):
         on_costs = min(elsewhere[index], costs_due[index])

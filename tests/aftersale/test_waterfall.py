@@ -34,7 +34,9 @@ def files(draw):
 def run(shares, claim, costs, paid_before, creditors, sales, debtors):
     """Several sales of one file distributed one after the other, as the services do."""
     costs_due, claim_due = engine.split(costs, shares), engine.split(claim, shares)
-    elsewhere = engine.split(paid_before, shares)
+    elsewhere = engine.pay_owed(
+        paid_before, [costs + claim for costs, claim in zip(costs_due, claim_due, strict=True)]
+    )
     got_costs, got_claim = [0] * len(shares), [0] * len(shares)
     creditor_got = [0] * len(creditors)
     results = []
@@ -141,3 +143,15 @@ def test_secured_creditors_are_paid_by_rank_from_their_own_asset_only():
         ("SECURED", "second", 300),
         ("CLAIM", "a", 500),
     ]
+
+
+def test_a_file_paid_in_full_elsewhere_gives_its_applicants_nothing_more():
+    # Found by the property above: split by shares on its own, 9,814 paid elsewhere left one
+    # applicant owed a unit (4,908 due, 4,907 imputed) while the other was 1 over.
+    results, *_rest, got_costs, got_claim, _creditors = run(
+        [1, 1], 2291, 7523, 9814, [], [(1, 0, 0)], [1]
+    )
+
+    assert sum(got_costs) + sum(got_claim) == 0
+    ((result, _applicants, _secured, _received),) = results
+    assert result.by_step("SURPLUS") == 1
