@@ -75,15 +75,17 @@ def _rows_from_csv(data: bytes) -> list[list[str]]:
     return [row for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)]
 
 
+def _unreadable() -> ValidationError:
+    return ValidationError(_("The spreadsheet could not be read."), code="xlsx_unreadable")
+
+
 def _unpacked_size(data: bytes) -> int:
     """The size the archive's members declare; zipfile stops reading a member at that size."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, ValueError) as error:
-        raise ValidationError(
-            _("The spreadsheet could not be read."), code="xlsx_unreadable"
-        ) from error
+        raise _unreadable() from error
 
 
 def _rows_from_xlsx(data: bytes) -> list[list[str]]:
@@ -95,27 +97,21 @@ def _rows_from_xlsx(data: bytes) -> list[list[str]]:
             code="xlsx_too_large",
             params={"limit": MAX_UNPACKED_BYTES // (1024 * 1024)},
         )
-    try:
+    rows: list[list[str]] = []
+    try:  # openpyxl raises many kinds on a damaged file, opening it or reading it
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on a damaged file
-        raise ValidationError(
-            _("The spreadsheet could not be read."), code="xlsx_unreadable"
-        ) from error
-    try:
-        rows: list[list[str]] = []
-        # The header and one row beyond the limit are enough to refuse a file that is too long.
-        for values in book.worksheets[0].iter_rows(values_only=True):
-            row = [_cell(v) for v in values]
-            if any(row):
-                rows.append(row)
-                if len(rows) > MAX_ROWS + 1:
-                    break
+        try:
+            # The header and one row beyond the limit are enough to refuse a file too long.
+            for values in book.worksheets[0].iter_rows(values_only=True):
+                row = [_cell(v) for v in values]
+                if any(row):
+                    rows.append(row)
+                    if len(rows) > MAX_ROWS + 1:
+                        break
+        finally:
+            book.close()
     except Exception as error:
-        raise ValidationError(
-            _("The spreadsheet could not be read."), code="xlsx_unreadable"
-        ) from error
-    finally:
-        book.close()
+        raise _unreadable() from error
     return rows
 
 
