@@ -4,6 +4,13 @@
 second with the database's time. Several clocks may run at once: each lot is
 taken with SKIP LOCKED and closed under its lock, and a lot's status is
 checked under that lock, so every lot opens once and closes once.
+
+A close has two steps (`lifecycle.decide_close`, then `lifecycle.settle_lot`):
+a pass decides every due lot before it settles any, so watchers learn of a
+close within a second of the end even when a thousand lots end together, and
+the settlements (deposits, assets, balances) follow in their own transactions.
+A decided lot not yet settled (a clock killed between the two) is settled by
+the next pass.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import OperationalError, connection, transaction
+from django.db.models import QuerySet
 
 from auction import events, notifications
 from auction.models import Heartbeat, Lot, Outage
@@ -25,6 +33,8 @@ PLATFORM = "platform"
 # No beat for this long means the platform was down.
 OUTAGE_THRESHOLD = timedelta(seconds=15)
 BATCH = 500
+# Lots settled between two looks for due closes: a settlement must not hold up a close.
+SETTLE_BATCH = 10
 LOCK_WAIT_MS = 300
 
 
@@ -32,6 +42,7 @@ LOCK_WAIT_MS = 300
 class TickReport:
     opened: int = 0
     closed: int = 0
+    settled: int = 0
     extended: int = 0
     notified: int = 0
 
@@ -114,14 +125,17 @@ def _try(action: str, lot_id: int, now: datetime, *, wait: bool) -> bool | None:
     clocks spread the work; with `wait` the clock waits briefly for a bid batch
     to commit (they take milliseconds), then decides under the lock.
     """
-    function = lifecycle.open_lot if action == "open" else lifecycle.close_lot
     try:
         with transaction.atomic():
             if wait:
                 _lock_timeout(LOCK_WAIT_MS)
             elif not Lot.objects.select_for_update(skip_locked=True).filter(pk=lot_id).exists():
                 return None
-            return function(lot_id=lot_id, now=now) is not None
+            if action == "open":
+                return lifecycle.open_lot(lot_id=lot_id, now=now) is not None
+            if action == "close":
+                return lifecycle.decide_close(lot_id=lot_id, now=now) is not None
+            return lifecycle.settle_lot(lot_id=lot_id) is not None
     except OperationalError:
         return None  # still locked: the next pass tries again
     except Exception:  # one lot's failure must not hold up the others
@@ -142,24 +156,80 @@ def _run(action: str, lot_ids: list[int], now: datetime) -> int:
         if result is None:
             skipped.append(lot_id)
         done += bool(result)
-    for lot_id in skipped:  # locked a moment ago: by now most were decided by their holder
-        done += bool(_try(action, lot_id, now, wait=True))
+    if skipped:  # locked a moment ago, by another clock or a bid batch: most are decided by now
+        waiting = _waiting(action).filter(pk__in=skipped).order_by("pk")
+        for lot_id in waiting.values_list("pk", flat=True):
+            done += bool(_try(action, lot_id, now, wait=True))
     return done
 
 
-def tick(now: datetime, *, notices: bool = True) -> TickReport:
+def _waiting(action: str) -> QuerySet[Lot]:
+    if action == "open":
+        return Lot.objects.filter(status=Lot.Status.SCHEDULED)
+    if action == "close":
+        return Lot.objects.filter(status=Lot.Status.OPEN)
+    return Lot.objects.filter(
+        status__in=[Lot.Status.SOLD, Lot.Status.UNSOLD], settled_at__isnull=True
+    )
+
+
+def close_due(now: datetime) -> int:
+    """Decide every lot whose end (and grace) has passed; several processes may run this at once."""
+    grace = lifecycle.CLOSE_GRACE + timedelta(microseconds=1)
+    return _run("close", _due(Lot.Status.OPEN, "ends_at", now, grace), now)
+
+
+def settle_due(now: datetime, limit: int = BATCH) -> int:
+    """Settle up to `limit` decided closes, the earliest first."""
+    lot_ids = list(_waiting("settle").order_by("closed_at").values_list("pk", flat=True)[:limit])
+    return _run("settle", lot_ids, now)
+
+
+def close_and_settle(now: datetime) -> int:
+    """A closer's pass: every due close decided, then a few settlements (the loop comes back)."""
+    return close_due(now) + settle_due(now, SETTLE_BATCH)
+
+
+def seconds_to_next(now: datetime) -> float | None:
+    """Seconds from `now` until the next lot is due to open or to close; None if none waits.
+
+    The clock sleeps until then (never longer than its interval), so a close does not
+    wait for the next fixed beat: its lag is the grace and the pass, not the interval too.
+    """
+    start = (
+        Lot.objects.filter(status=Lot.Status.SCHEDULED)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    end = (
+        Lot.objects.filter(status=Lot.Status.OPEN)
+        .order_by("ends_at")
+        .values_list("ends_at", flat=True)
+        .first()
+    )
+    if _waiting("settle").exists():
+        return 0.0
+    due = [moment for moment in (start, end and end + lifecycle.CLOSE_GRACE) if moment]
+    if not due:
+        return None
+    return max(0.0, (min(due) - now).total_seconds())
+
+
+def tick(now: datetime, *, notices: bool = True, settle: int = BATCH) -> TickReport:
     """One pass of the clock at `now` (the database's time).
 
     With `notices=False` the pass only opens, closes and compensates: the caller
     delivers notices on its own (`notify`), so that a flood of them (every bid on
-    a hot lot outbids someone) never holds up a close.
+    a hot lot outbids someone) never holds up a close. `settle` bounds the
+    settlements of this pass (a looping caller settles a few between closes).
     """
     report = TickReport()
     beat(now)
     report.extended = compensate_outages(now)
     report.opened = _run("open", _due(Lot.Status.SCHEDULED, "starts_at", now, timedelta(0)), now)
-    grace = lifecycle.CLOSE_GRACE + timedelta(microseconds=1)
-    report.closed = _run("close", _due(Lot.Status.OPEN, "ends_at", now, grace), now)
+    report.closed = close_due(now)
+    report.settled = settle_due(now, settle)
     if notices:
         report.notified = notify(now)
     audit_chain.link_pending()

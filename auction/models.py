@@ -241,6 +241,10 @@ class Lot(models.Model):
     outcome = models.CharField(_("outcome"), max_length=24, choices=Outcome.choices, blank=True)
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # A close is decided at the end (status, winner, lot_closed to watchers) and settled just
+    # after (deposits, the asset, the buyer's balance), in a transaction of its own; this is
+    # when the settlement committed. A closed lot without it is settled by the next clock.
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
     previous_lot = models.ForeignKey(
         "self",
@@ -291,6 +295,11 @@ class Lot(models.Model):
         indexes = [
             models.Index(fields=["status", "ends_at"]),
             models.Index(fields=["status", "starts_at"]),
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(settled_at__isnull=True, status__in=["SOLD", "UNSOLD"]),
+                name="auction_lot_to_settle",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -541,12 +541,12 @@ def verify(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def storm_result(spec: dict[str, Any]) -> dict[str, Any]:
-    """Each storm lot's final end and close time, as the database has them."""
+    """Each storm lot's final end, close and settlement times, as the database has them."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, status, ends_at, closed_at FROM auction_lot WHERE id = ANY(%s)",
+            "SELECT id, status, ends_at, closed_at, settled_at FROM auction_lot WHERE id = ANY(%s)",
             [spec["lots"]],
         )
         rows = cursor.fetchall()
@@ -556,8 +556,9 @@ def storm_result(spec: dict[str, Any]) -> dict[str, Any]:
                 "status": status,
                 "ends_at": ends_at.isoformat(),
                 "closed_at": closed_at.isoformat() if closed_at else None,
+                "settled_at": settled_at.isoformat() if settled_at else None,
             }
-            for lot_id, status, ends_at, closed_at in rows
+            for lot_id, status, ends_at, closed_at, settled_at in rows
         }
     }
 

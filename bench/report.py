@@ -390,7 +390,15 @@ def _server_tables(results: dict[str, Any]) -> list[str]:
                 f"`lot_closed` at a watcher p50 {_fmt(lag['p50'])} / p99 {_fmt(lag['p99'])} / max "
                 f"{_fmt(lag['max'])} ms; {storm['within_1s']} of {storm['lots']} within 1 s; "
                 f"{storm['unclosed']} left open; close recorded in the database p99 "
-                f"{_fmt(storm['close_lag_in_database_ms']['p99'])} ms after the end.",
+                f"{_fmt(storm['close_lag_in_database_ms']['p99'])} ms after the end"
+                + (
+                    f"; settled (deposits, assets, balances) p50 "
+                    f"{_fmt(storm['settled_after_end_ms']['p50'])} / max "
+                    f"{_fmt(storm['settled_after_end_ms']['max'])} ms after the end, "
+                    f"{storm['unsettled']} not settled within a minute."
+                    if "settled_after_end_ms" in storm
+                    else "."
+                ),
             ]
         catalog = runs.get("catalog")
         if catalog:

@@ -741,8 +741,15 @@ class Runner:
         )
         seen = results[0]
         lot_ids = [int(lot) for lot, _end in data["lots"]]
-        final = self.django("storm_result", {"lots": lot_ids})["lots"]
-        lags, db_lags, unclosed = [], [], 0
+        # The settlements (deposits, assets, balances) follow the closes: wait for them, bounded.
+        settle_deadline = time.monotonic() + (60.0 if not plan.quick else 10.0)
+        while True:
+            final = self.django("storm_result", {"lots": lot_ids})["lots"]
+            waiting = [r for r in final.values() if r["closed_at"] and not r["settled_at"]]
+            if not waiting or time.monotonic() > settle_deadline:
+                break
+            time.sleep(1.0)
+        lags, db_lags, settle_lags, unclosed = [], [], [], 0
         for lot_id in lot_ids:
             row = final[str(lot_id)]
             end = datetime.fromisoformat(row["ends_at"]).timestamp()
@@ -750,6 +757,9 @@ class Runner:
                 unclosed += 1
                 continue
             db_lags.append((datetime.fromisoformat(row["closed_at"]).timestamp() - end) * 1000)
+            if row["settled_at"]:
+                settled = datetime.fromisoformat(row["settled_at"]).timestamp()
+                settle_lags.append((settled - end) * 1000)
             if str(lot_id) in seen["closed_seen"]:
                 lags.append((seen["closed_seen"][str(lot_id)] - end) * 1000)
         extended = sum(
@@ -767,6 +777,8 @@ class Runner:
             "socket_errors": seen["errors"],
             "lag_ms": _percentiles(lags),
             "close_lag_in_database_ms": _percentiles(db_lags),
+            "settled_after_end_ms": _percentiles(settle_lags),
+            "unsettled": count - unclosed - len(settle_lags),
             "within_1s": sum(1 for lag in lags if lag <= 1000),
             "usage": usages[0],
             "histogram": _histogram(lags),

@@ -273,35 +273,36 @@ def open_lot(*, lot_id: int, now: datetime) -> Lot | None:
     return lot
 
 
-@transaction.atomic
 def close_lot(*, lot_id: int, now: datetime) -> Lot | None:
     """Open → sold or unsold once its (possibly extended) end has passed; exactly once.
 
-    The end is re-read under the lot's lock, so a bid that extended it is
-    honoured. Deposits: the winner's is applied; the others are refunded unless
-    the bidder chose to keep theirs reserved (refunded once the winner pays).
+    Both steps at once: `decide_close`, then `settle_lot`. The clock runs them
+    apart, deciding every due lot before settling any, so that a thousand lots
+    ending together are each closed (and their watchers told) within a second.
     Returns None when the lot is not due (or was closed already).
+    """
+    if decide_close(lot_id=lot_id, now=now) is None:
+        return None
+    return settle_lot(lot_id=lot_id)
+
+
+@transaction.atomic
+def decide_close(*, lot_id: int, now: datetime) -> Lot | None:
+    """The close itself: outcome, winner and `lot_closed`, in one short transaction.
+
+    The end is re-read under the lot's lock, so a bid that extended it is
+    honoured; from this commit no bid is accepted. What follows from it
+    (deposits, the asset, the buyer's balance) is `settle_lot`'s. Returns None
+    when the lot is not due (or was closed already).
     """
     lot = locks.lot(lot_id)
     if lot.status != Lot.Status.OPEN or now <= lot.ends_at + CLOSE_GRACE:
         return None
-    state = state_of(lot, [])
-    outcome = engine.close_result(state, lot.reserve_minor)
+    outcome = engine.close_result(state_of(lot, []), lot.reserve_minor)
     lot.status = Lot.Status.SOLD if outcome == engine.Outcome.SOLD else Lot.Status.UNSOLD
     lot.outcome, lot.closed_at = outcome.value, now
     lot.save(update_fields=["status", "outcome", "closed_at"])
     winner: Registration | None = lot.leader if lot.status == Lot.Status.SOLD else None
-    for registration in lot.registrations.select_for_update().order_by("pk"):
-        if winner is not None and registration.pk == winner.pk:
-            registrations.apply_deposit(registration)
-        elif not registration.keep_deposit_reserved or winner is None:
-            registrations.refund_deposit(registration, reason="outbid at the close")
-    if lot.status == Lot.Status.SOLD:
-        enforcement.mark_sold(actor=None, asset_id=lot.asset_id, note=lot.reference)
-        assert winner is not None
-        listeners.lot_sold(lot, winner)
-    else:
-        enforcement.mark_unsold(actor=None, asset_id=lot.asset_id, note=lot.reference)
     audit.record(
         actor=None,
         action="lot.closed",
@@ -322,8 +323,43 @@ def close_lot(*, lot_id: int, now: datetime) -> Lot | None:
             events.personal(lot, winner.bidder_id, "you_won", price_minor=lot.price_minor)
         )
     events.publish_after_commit(frames)
-    _close_auction_if_done(lot.auction_id)
     return lot
+
+
+@transaction.atomic
+def settle_lot(*, lot_id: int) -> Lot | None:
+    """What a decided close entails, once: deposits, the asset, the buyer's balance.
+
+    The winner's deposit is applied; the others are refunded unless the bidder
+    chose to keep theirs reserved (refunded once the winner pays). Idempotent:
+    a lot settled already (or not closed) is returned as it is, or None if it
+    is not closed.
+    """
+    lot = locks.lot(lot_id)
+    if lot.status not in (Lot.Status.SOLD, Lot.Status.UNSOLD):
+        return None
+    if lot.settled_at is None:
+        _settle(lot)
+    return lot
+
+
+def _settle(lot: Lot) -> None:
+    """Settle a decided close (the lot is locked)."""
+    winner: Registration | None = lot.leader if lot.status == Lot.Status.SOLD else None
+    for registration in lot.registrations.select_for_update().order_by("pk"):
+        if winner is not None and registration.pk == winner.pk:
+            registrations.apply_deposit(registration)
+        elif not registration.keep_deposit_reserved or winner is None:
+            registrations.refund_deposit(registration, reason="outbid at the close")
+    if lot.status == Lot.Status.SOLD:
+        enforcement.mark_sold(actor=None, asset_id=lot.asset_id, note=lot.reference)
+        assert winner is not None
+        listeners.lot_sold(lot, winner)
+    else:
+        enforcement.mark_unsold(actor=None, asset_id=lot.asset_id, note=lot.reference)
+    lot.settled_at = timezone.now()
+    lot.save(update_fields=["settled_at"])
+    _close_auction_if_done(lot.auction_id)
 
 
 def _close_auction_if_done(auction_id: int) -> None:
@@ -350,7 +386,8 @@ def withdraw_lot(*, actor: User | None, lot_id: int, reason: str) -> Lot:
     before = lot.status
     lot.status, lot.outcome = Lot.Status.WITHDRAWN, Lot.Outcome.WITHDRAWN
     lot.withdrawn_reason, lot.closed_at = reason.strip(), timezone.now()
-    lot.save(update_fields=["status", "outcome", "withdrawn_reason", "closed_at"])
+    lot.settled_at = lot.closed_at  # refunds and the asset are settled in this transaction
+    lot.save(update_fields=["status", "outcome", "withdrawn_reason", "closed_at", "settled_at"])
     for registration in lot.registrations.select_for_update().order_by("pk"):
         registrations.refund_deposit(registration, reason="lot withdrawn")
     if lot.auction.status != Auction.Status.DRAFT:  # a draft's asset was never listed
@@ -377,6 +414,8 @@ def start_next_round(*, actor: User, lot_id: int, auction_id: int) -> Lot:
         raise NotFound(_("No such lot."))
     if lot.status != Lot.Status.UNSOLD:
         raise InvalidTransition(_("Only an unsold lot goes to a further round."))
+    if lot.settled_at is None:  # closed a moment ago: its asset is released here, not later
+        _settle(lot)
     rules = lot.auction.rules or {}
     next_round = lot.round + 1
     if next_round > int(rules.get("max_rounds", 1)):

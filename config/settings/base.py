@@ -166,6 +166,8 @@ CLOCK_IN_PROCESS: bool = env.bool(
 BACKGROUND_TASKS = ["auction.background.platform_heartbeat"]
 if CLOCK_IN_PROCESS:
     BACKGROUND_TASKS.append("auction.background.embedded_clock")
+# Processes of `run_auction_clock` that close lots (its main one included).
+CLOCK_CLOSERS: int = env.int("CLOCK_CLOSERS", default=2)
 
 AUTH_USER_MODEL = "accounts.User"
 # django-axes first: it refuses a locked-out login before the password is even checked.

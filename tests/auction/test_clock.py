@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from auction import clock
 from auction.models import Bid, Heartbeat, Lot, Outage
-from auction.services import bidding
+from auction.services import bidding, lifecycle
 from core.models import AuditRecord
 from tests.auction import factories
 
@@ -129,6 +129,10 @@ def test_three_clocks_over_200_lots_ending_together_close_each_once_and_on_time(
         bids = list(Bid.objects.filter(lot=lot))
         assert all(b.received_at <= lot.ends_at for b in bids)
         assert (lot.status == Lot.Status.SOLD) == bool(bids)
+        assert lot.settled_at is not None, "every close settled"
+    assert AuditRecord.objects.filter(action__endswith="mark_sold").count() == len(
+        [lot for lot in lots if Lot.objects.get(pk=lot.pk).status == Lot.Status.SOLD]
+    ), "each sold asset marked once"
     for answer in race_answers:
         assert answer.accepted or answer.code in ("lot_not_open", "lot_closed")
 
@@ -176,3 +180,77 @@ def test_when_only_the_clock_was_down_a_lot_past_its_end_closes_with_its_bids(co
     lot.refresh_from_db()
     assert lot.status == Lot.Status.SOLD
     assert not Outage.objects.exists()
+
+
+def test_a_close_is_decided_first_and_settled_after_exactly_once(court):
+    from aftersale.models import Sale
+
+    lot = factories.lot(court)
+    winner = factories.registered_bidder(lot)
+    other = factories.registered_bidder(lot)
+    bidding.place_bid(lot_id=lot.pk, user_id=winner.bidder_id, amount_minor=1_000)
+    now = lot.ends_at + timedelta(seconds=1)
+
+    decided = lifecycle.decide_close(lot_id=lot.pk, now=now)
+
+    assert decided is not None
+    assert decided.status == Lot.Status.SOLD
+    assert decided.settled_at is None
+    winner.refresh_from_db()
+    other.refresh_from_db()
+    assert (winner.deposit_status, other.deposit_status) == ("HELD", "HELD"), "not yet settled"
+    assert not Sale.objects.filter(lot=lot).exists()
+    assert clock.seconds_to_next(now) == 0, "a decided close waits for its settlement"
+    assert lifecycle.decide_close(lot_id=lot.pk, now=now) is None, "decided once"
+
+    report = tick(now)  # the next pass (a clock killed between the steps leaves this to it)
+
+    lot.refresh_from_db()
+    winner.refresh_from_db()
+    other.refresh_from_db()
+    assert (report.closed, report.settled) == (0, 1)
+    assert lot.settled_at is not None
+    assert (winner.deposit_status, other.deposit_status) == ("APPLIED", "REFUNDED")
+    assert Sale.objects.filter(lot=lot).count() == 1
+    changes = AuditRecord.objects.count()
+
+    again = lifecycle.settle_lot(lot_id=lot.pk)
+
+    assert again is not None
+    assert again.settled_at == lot.settled_at
+    assert tick(now + timedelta(seconds=1)).settled == 0
+    assert Sale.objects.filter(lot=lot).count() == 1, "settled once"
+    assert AuditRecord.objects.count() == changes, "a second settlement changes nothing"
+
+
+def test_a_pass_decides_every_due_lot_before_it_settles_any(court):
+    end = timezone.now() - timedelta(seconds=5)
+    the_auction = factories.auction(court, ends_at=end + timedelta(minutes=1))
+    lots = [factories.lot(court, the_auction=the_auction, ends_at=end) for _ in range(3)]
+    for lot in lots:
+        factories.registered_bidder(lot)
+
+    report = clock.tick(timezone.now(), settle=0)
+
+    assert (report.closed, report.settled) == (3, 0)
+    for lot in Lot.objects.filter(pk__in=[lot.pk for lot in lots]):
+        assert lot.status == Lot.Status.UNSOLD
+        assert lot.settled_at is None
+    assert clock.tick(timezone.now()).settled == 3
+    assert not Lot.objects.filter(settled_at__isnull=True).exists()
+
+
+def test_the_clock_sleeps_until_the_next_lot_is_due_and_no_longer(court):
+    now = timezone.now()
+    assert clock.seconds_to_next(now) is None, "nothing to open or close"
+    lot = factories.lot(court, ends_at=now + timedelta(seconds=10))
+
+    wait = clock.seconds_to_next(now)
+
+    grace = lifecycle.CLOSE_GRACE.total_seconds()
+    assert wait == pytest.approx(10 + grace)
+    Lot.objects.filter(pk=lot.pk).update(
+        status=Lot.Status.SCHEDULED, starts_at=now + timedelta(seconds=3)
+    )
+    assert clock.seconds_to_next(now) == pytest.approx(3), "or until the next opens"
+    assert clock.seconds_to_next(now + timedelta(seconds=5)) == 0, "overdue: at once"

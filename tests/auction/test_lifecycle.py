@@ -116,6 +116,20 @@ def test_an_unsold_asset_goes_to_the_next_round_at_the_reduced_price(court, staf
     assert next_lot.previous_lot_id == lot.pk
 
 
+def test_a_lot_decided_a_moment_ago_goes_to_the_next_round_without_waiting_for_the_clock(
+    court, staff
+):
+    lot = factories.lot(court, opening_minor=10_000)
+    lifecycle.decide_close(lot_id=lot.pk, now=lot.ends_at + timedelta(seconds=1))
+    later = draft(court, staff, days=60)
+
+    next_lot = lifecycle.start_next_round(actor=staff, lot_id=lot.pk, auction_id=later.pk)
+
+    lot.refresh_from_db()
+    assert next_lot.round == 2
+    assert lot.settled_at is not None, "settled on the way: its asset was released"
+
+
 def test_the_rounds_run_out(court, staff):
     lot = factories.lot(court, rules={"max_rounds": 1})
     lifecycle.close_lot(lot_id=lot.pk, now=lot.ends_at + timedelta(seconds=1))

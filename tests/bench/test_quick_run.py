@@ -55,7 +55,10 @@ def test_the_quick_run_writes_results_with_the_machine_facts_and_every_scenario(
     for fanout in (*uvicorn["fanout"].values(), uvicorn["ramp"], *uvicorn["reference"].values()):
         assert fanout["connected"] == fanout["watchers"]
         assert all(is_number(phase["delivered_per_second"]) for phase in fanout["phases"])
-    assert uvicorn["storm"]["lots"] == results["plan"]["storm_lots"]
+    storm = uvicorn["storm"]
+    assert storm["lots"] == results["plan"]["storm_lots"]
+    closed = storm["lots"] - storm["unclosed"]
+    assert storm["settled_after_end_ms"]["count"] + storm["unsettled"] == closed
     assert is_number(uvicorn["catalog"]["page_ms"]["p50"])
     assert results["runs"]["daphne"]["hot_next"]["runs"][0]["decided"] > 0
 

@@ -298,6 +298,12 @@ class Soak:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if all(c.state.get("status") in CLOSED for c in clients):
+                # Then the settlements (deposits, assets, the buyers' balances) that follow.
+                while not await retrying(_settled, [lot.pk for lot in sale.lots]):
+                    if time.monotonic() > deadline:
+                        self.errors.append(f"sale {sale.court}: closes not settled within 60 s")
+                        return
+                    await asyncio.sleep(0.5)
                 return
             await asyncio.sleep(0.5)
         lots = sorted({c.lot_id for c in clients if c.state.get("status") not in CLOSED})
@@ -396,6 +402,12 @@ def _pay_out(lot_id: int) -> bool:
     return True
 
 
+def _settled(lot_ids: list[int]) -> bool:
+    from auction.models import Lot
+
+    return not Lot.objects.filter(pk__in=lot_ids, settled_at__isnull=True).exists()
+
+
 def _unfinished() -> dict[str, int]:
     from auction.models import Lot
     from payments.models import Payment, PaymentJob
@@ -409,6 +421,11 @@ def _unfinished() -> dict[str, int]:
         ).count(),
         "lots_past_their_end": Lot.objects.filter(
             status="OPEN", ends_at__lt=db_now() - timedelta(seconds=5)
+        ).count(),
+        "closes_not_settled": Lot.objects.filter(
+            status__in=CLOSED,
+            settled_at__isnull=True,
+            closed_at__lt=db_now() - timedelta(seconds=30),
         ).count(),
     }
     return {name: count for name, count in left.items() if count}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -40,7 +42,11 @@ def test_a_lot_whose_end_passed_while_the_clock_was_down_closes_when_a_clock_run
             client.start(bid=True)
         await joined(clients)
         await asyncio.sleep(chance.uniform(0.5, 2.0))
+        pid = stack.clock.pid
+        assert len(clock_helpers(pid)) == 2, "a closer and the notifier beside the clock"
         await asyncio.to_thread(stack.clock.kill)  # some time before the end
+        # Its closers and its notifier stop with it (they are told when it dies).
+        await wait_for(lambda: not clock_helpers(pid), timeout=10, what="the clock's helpers")
         ends_at = lot.ends_at
         await wait_for_database_time(ends_at + timedelta(seconds=3))
         await asyncio.gather(*(client.settle() for client in clients))
@@ -67,6 +73,23 @@ def test_a_lot_whose_end_passed_while_the_clock_was_down_closes_when_a_clock_run
     assert lot.leader_id == bids[-1].registration_id
     assert sum(b.record.refusals["lot_closed"] for b in bidders) >= 1, "bids after the end"
     assert Outage.objects.count() == outages, "the web processes kept the platform's heartbeat"
+
+
+def clock_helpers(pid: int) -> list[int]:
+    """The processes a clock started (`--parent <pid>`) that are still running."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        ours = (b"--parent", str(pid).encode()) in itertools.pairwise(command)
+        if ours and b"run_auction_clock" in command and state != "Z":
+            found.append(int(entry.name))
+    return found
 
 
 async def wait_for_database_time(moment) -> None:

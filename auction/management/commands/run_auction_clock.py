@@ -1,9 +1,26 @@
-"""Run the auction clock: open and close lots on time, compensate outages. Stops on SIGTERM."""
+"""Run the auction clock: open and close lots on time, compensate outages. Stops on SIGTERM.
+
+The clock is a small family of processes, so that a thousand lots ending in the
+same minute close on time:
+
+- the main process beats, compensates outages, opens and closes lots, links the
+  audit chain and writes its checkpoints;
+- `--closers N` (default `CLOCK_CLOSERS`, 2) processes close lots, the main one
+  included: each close is a transaction of its own under the lot's lock, taken
+  with SKIP LOCKED, so they share the due lots without closing one twice;
+- one process delivers notices: thousands of them (every bid on a hot lot
+  outbids someone) must not take the closers' time.
+
+The helpers are started by the main process, restarted if they die, stopped with
+it, and stop on their own if it is killed (they watch their parent).
+"""
 
 from __future__ import annotations
 
+import os
 import signal
-import threading
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -13,8 +30,13 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from auction import clock
+from auction.clock import SETTLE_BATCH
 from core import audit_chain
 from core.clock import db_now
+
+ROLES = ("main", "closer", "notifier")
+# Notices can wait a moment; a close must not.
+NOTIFIER_NICENESS = 10
 
 
 class Command(BaseCommand):
@@ -22,60 +44,119 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
-            "--interval", type=float, default=0.25, help="seconds between passes (default 0.25)"
+            "--interval", type=float, default=0.25, help="longest wait between passes (0.25 s)"
         )
         parser.add_argument("--once", action="store_true", help="run one pass and exit")
+        parser.add_argument(
+            "--closers",
+            type=int,
+            default=None,
+            help="processes that close lots, this one included (default CLOCK_CLOSERS)",
+        )
+        parser.add_argument("--role", choices=ROLES, default="main", help="(started by the clock)")
+        parser.add_argument("--parent", type=int, default=0, help="(started by the clock)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        running = True
+        self.running = True
+        self.parent = options["parent"]
 
         def stop(*_: Any) -> None:
-            nonlocal running
-            running = False
+            self.running = False
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        notifier = None
-        if not options["once"]:
-            # Notices on a thread of their own: thousands of them (a hot lot outbids someone
-            # with every bid) must not delay the closes of this loop.
-            notifier = threading.Thread(
-                target=self.notify, args=(lambda: running, options["interval"]), daemon=True
-            )
-            notifier.start()
+        interval = options["interval"]
+        if options["role"] == "closer":
+            self.loop(lambda: clock.close_and_settle(db_now()), interval)
+        elif options["role"] == "notifier":
+            os.nice(NOTIFIER_NICENESS)  # on a busy machine, closes and bids come first
+            self.loop(self.notify, interval, paced=False)
+        elif options["once"]:
+            clock.tick(db_now())
+        else:
+            closers = options["closers"] or settings.CLOCK_CLOSERS
+            self.main(interval, max(1, closers))
+
+    def main(self, interval: float, closers: int) -> None:
+        roles = ["notifier"] + ["closer"] * (closers - 1)
+        helpers = [self.start(role, interval) for role in roles]
         next_checkpoint = time.monotonic()
-        self.stdout.write("auction clock started")
+        self.stdout.write(f"auction clock started ({closers} closing, notices apart)")
         self.stdout.flush()
-        while running:
-            started = time.monotonic()
-            try:
-                report = clock.tick(db_now(), notices=notifier is None)
-                if report.opened or report.closed or report.extended:
-                    self.stdout.write(
-                        f"opened {report.opened} closed {report.closed} extended {report.extended}"
-                    )
-            except Exception as error:  # the clock survives a bad pass
-                self.stderr.write(f"clock pass failed: {error}")
-                close_old_connections()
+
+        def pass_() -> int:
+            nonlocal next_checkpoint
+            report = clock.tick(db_now(), notices=False, settle=SETTLE_BATCH)
+            if report.opened or report.closed or report.settled or report.extended:
+                self.stdout.write(
+                    f"opened {report.opened} closed {report.closed} settled {report.settled}"
+                    f" extended {report.extended}"
+                )
+                self.stdout.flush()
             if time.monotonic() >= next_checkpoint:
                 next_checkpoint = time.monotonic() + settings.AUDIT_CHECKPOINT_MINUTES * 60
                 try:
                     audit_chain.checkpoint()
                 except Exception as error:  # retried at the next interval
                     self.stderr.write(f"audit checkpoint failed: {error}")
-            if options["once"]:
-                return
-            time.sleep(max(0.0, options["interval"] - (time.monotonic() - started)))
-        if notifier is not None:
-            notifier.join(timeout=10)
+            for index, (role, process) in enumerate(zip(roles, helpers, strict=True)):
+                if process.poll() is not None and self.running:
+                    self.stderr.write(f"clock {role} exited ({process.returncode}); restarting it")
+                    helpers[index] = self.start(role, interval)
+            return report.opened + report.closed + report.settled
 
-    def notify(self, running: Callable[[], bool], interval: float) -> None:
-        while running():
+        try:
+            self.loop(pass_, interval)
+        finally:
+            for process in helpers:
+                process.terminate()
+            for process in helpers:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+    def start(self, role: str, interval: float) -> subprocess.Popen[bytes]:
+        manage = str(settings.BASE_DIR / "manage.py")
+        command = [sys.executable, manage, "run_auction_clock", "--role", role]
+        command += ["--interval", str(interval), "--parent", str(os.getpid())]
+        return subprocess.Popen(command, preexec_fn=_die_with_parent)  # noqa: S603
+
+    def loop(self, work: Callable[[], int], interval: float, *, paced: bool = True) -> None:
+        """Run `work` until stopped; between passes, sleep until the next lot is due.
+
+        A pass that made progress while more is already due is followed at once;
+        one that made none waits the whole interval (a locked or failing lot is
+        retried without spinning).
+        """
+        while self.running and (not self.parent or os.getppid() == self.parent):
             started = time.monotonic()
+            done = 0
+            wait: float | None = interval
             try:
-                clock.notify(db_now())
-            except Exception as error:
-                self.stderr.write(f"notice pass failed: {error}")
-            finally:
-                close_old_connections()
-            time.sleep(max(0.0, interval - (time.monotonic() - started)))
+                done = work()
+                if paced:
+                    wait = clock.seconds_to_next(db_now())
+            except Exception as error:  # the clock survives a bad pass
+                self.stderr.write(f"clock pass failed: {error}")
+            if not paced:
+                pause = interval - (time.monotonic() - started)
+            elif wait is None or (wait == 0 and not done):
+                pause = interval
+            else:
+                pause = min(interval, wait + 0.002)
+            close_old_connections()
+            time.sleep(max(0.0, pause))
+
+    def notify(self) -> int:
+        clock.notify(db_now())
+        return 0
+
+
+def _die_with_parent() -> None:
+    """In the helper, before it runs: ask Linux to stop it when the clock dies (kill -9)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
