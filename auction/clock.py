@@ -33,7 +33,7 @@ PLATFORM = "platform"
 # No beat for this long means the platform was down.
 OUTAGE_THRESHOLD = timedelta(seconds=15)
 BATCH = 500
-# Lots settled between two looks for due closes: a settlement must not hold up a close.
+# Lots a settling process settles per transaction round before it looks again.
 SETTLE_BATCH = 10
 LOCK_WAIT_MS = 300
 
@@ -185,9 +185,9 @@ def settle_due(now: datetime, limit: int = BATCH) -> int:
     return _run("settle", lot_ids, now)
 
 
-def close_and_settle(now: datetime) -> int:
-    """A closer's pass: every due close decided, then a few settlements (the loop comes back)."""
-    return close_due(now) + settle_due(now, SETTLE_BATCH)
+def to_settle() -> bool:
+    """Whether a decided close waits for its settlement."""
+    return _waiting("settle").exists()
 
 
 def seconds_to_next(now: datetime) -> float | None:
@@ -208,21 +208,22 @@ def seconds_to_next(now: datetime) -> float | None:
         .values_list("ends_at", flat=True)
         .first()
     )
-    if _waiting("settle").exists():
-        return 0.0
     due = [moment for moment in (start, end and end + lifecycle.CLOSE_GRACE) if moment]
     if not due:
         return None
     return max(0.0, (min(due) - now).total_seconds())
 
 
-def tick(now: datetime, *, notices: bool = True, settle: int = BATCH) -> TickReport:
+def tick(
+    now: datetime, *, notices: bool = True, settle: int = BATCH, link_audit: bool = True
+) -> TickReport:
     """One pass of the clock at `now` (the database's time).
 
     With `notices=False` the pass only opens, closes and compensates: the caller
     delivers notices on its own (`notify`), so that a flood of them (every bid on
     a hot lot outbids someone) never holds up a close. `settle` bounds the
-    settlements of this pass (a looping caller settles a few between closes).
+    settlements of this pass, and `link_audit=False` leaves the audit chain: a
+    caller with a settling process of its own leaves both to it.
     """
     report = TickReport()
     beat(now)
@@ -232,7 +233,8 @@ def tick(now: datetime, *, notices: bool = True, settle: int = BATCH) -> TickRep
     report.settled = settle_due(now, settle)
     if notices:
         report.notified = notify(now)
-    audit_chain.link_pending()
+    if link_audit:
+        audit_chain.link_pending()
     return report
 
 

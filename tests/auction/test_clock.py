@@ -200,7 +200,7 @@ def test_a_close_is_decided_first_and_settled_after_exactly_once(court):
     other.refresh_from_db()
     assert (winner.deposit_status, other.deposit_status) == ("HELD", "HELD"), "not yet settled"
     assert not Sale.objects.filter(lot=lot).exists()
-    assert clock.seconds_to_next(now) == 0, "a decided close waits for its settlement"
+    assert clock.to_settle(), "a decided close waits for its settlement"
     assert lifecycle.decide_close(lot_id=lot.pk, now=now) is None, "decided once"
 
     report = tick(now)  # the next pass (a clock killed between the steps leaves this to it)
@@ -212,6 +212,7 @@ def test_a_close_is_decided_first_and_settled_after_exactly_once(court):
     assert lot.settled_at is not None
     assert (winner.deposit_status, other.deposit_status) == ("APPLIED", "REFUNDED")
     assert Sale.objects.filter(lot=lot).count() == 1
+    assert not clock.to_settle()
     changes = AuditRecord.objects.count()
 
     again = lifecycle.settle_lot(lot_id=lot.pk)

@@ -43,9 +43,9 @@ def test_a_lot_whose_end_passed_while_the_clock_was_down_closes_when_a_clock_run
         await joined(clients)
         await asyncio.sleep(chance.uniform(0.5, 2.0))
         pid = stack.clock.pid
-        assert len(clock_helpers(pid)) == 2, "a closer and the notifier beside the clock"
+        assert len(clock_helpers(pid)) == 3, "a closer, the settler and the notifier beside it"
         await asyncio.to_thread(stack.clock.kill)  # some time before the end
-        # Its closers and its notifier stop with it (they are told when it dies).
+        # Its helpers stop with it (they are told when it dies).
         await wait_for(lambda: not clock_helpers(pid), timeout=10, what="the clock's helpers")
         ends_at = lot.ends_at
         await wait_for_database_time(ends_at + timedelta(seconds=3))

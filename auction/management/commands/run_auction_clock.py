@@ -1,18 +1,21 @@
 """Run the auction clock: open and close lots on time, compensate outages. Stops on SIGTERM.
 
 The clock is a small family of processes, so that a thousand lots ending in the
-same minute close on time:
+same minute are each closed within a second of their end:
 
-- the main process beats, compensates outages, opens and closes lots, links the
-  audit chain and writes its checkpoints;
-- `--closers N` (default `CLOCK_CLOSERS`, 2) processes close lots, the main one
-  included: each close is a transaction of its own under the lot's lock, taken
-  with SKIP LOCKED, so they share the due lots without closing one twice;
-- one process delivers notices: thousands of them (every bid on a hot lot
-  outbids someone) must not take the closers' time.
+- the main process beats, compensates outages, opens lots, decides closes and
+  writes the audit checkpoints;
+- `--closers N` (default `CLOCK_CLOSERS`, 2) processes decide closes, the main
+  one included: each is a short transaction under the lot's lock, taken with
+  SKIP LOCKED, so they share the due lots without closing one twice;
+- one process settles the decided closes (deposits, assets, balances) and links
+  the audit chain, at a lower priority: it must keep up, not be first;
+- one process delivers notices, lower still: thousands of them (every bid on a
+  hot lot outbids someone) must not take the closers' time.
 
 The helpers are started by the main process, restarted if they die, stopped with
-it, and stop on their own if it is killed (they watch their parent).
+it, and stop on their own if it is killed (Linux tells them; they also watch
+their parent).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -30,13 +34,12 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from auction import clock
-from auction.clock import SETTLE_BATCH
 from core import audit_chain
 from core.clock import db_now
 
-ROLES = ("main", "closer", "notifier")
-# Notices can wait a moment; a close must not.
-NOTIFIER_NICENESS = 10
+ROLES = ("main", "closer", "settler", "notifier")
+# On a busy machine bids and closes come first, settlements next, notices last.
+NICENESS = {"settler": 10, "notifier": 15}
 
 
 class Command(BaseCommand):
@@ -66,11 +69,14 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         interval = options["interval"]
-        if options["role"] == "closer":
-            self.loop(lambda: clock.close_and_settle(db_now()), interval)
-        elif options["role"] == "notifier":
-            os.nice(NOTIFIER_NICENESS)  # on a busy machine, closes and bids come first
-            self.loop(self.notify, interval, paced=False)
+        role = options["role"]
+        os.nice(NICENESS.get(role, 0))
+        if role == "closer":
+            self.loop(lambda: clock.close_due(db_now()), interval, clock.seconds_to_next)
+        elif role == "settler":
+            self.loop(self.settle, interval, lambda _now: 0.0 if clock.to_settle() else None)
+        elif role == "notifier":
+            self.loop(self.notify, interval, None)
         elif options["once"]:
             clock.tick(db_now())
         else:
@@ -78,15 +84,15 @@ class Command(BaseCommand):
             self.main(interval, max(1, closers))
 
     def main(self, interval: float, closers: int) -> None:
-        roles = ["notifier"] + ["closer"] * (closers - 1)
+        roles = ["settler", "notifier"] + ["closer"] * (closers - 1)
         helpers = [self.start(role, interval) for role in roles]
         next_checkpoint = time.monotonic()
-        self.stdout.write(f"auction clock started ({closers} closing, notices apart)")
+        self.stdout.write(f"auction clock started ({closers} closing; settlements, notices apart)")
         self.stdout.flush()
 
         def pass_() -> int:
             nonlocal next_checkpoint
-            report = clock.tick(db_now(), notices=False, settle=SETTLE_BATCH)
+            report = clock.tick(db_now(), notices=False, settle=0, link_audit=False)
             if report.opened or report.closed or report.settled or report.extended:
                 self.stdout.write(
                     f"opened {report.opened} closed {report.closed} settled {report.settled}"
@@ -103,10 +109,10 @@ class Command(BaseCommand):
                 if process.poll() is not None and self.running:
                     self.stderr.write(f"clock {role} exited ({process.returncode}); restarting it")
                     helpers[index] = self.start(role, interval)
-            return report.opened + report.closed + report.settled
+            return report.opened + report.closed
 
         try:
-            self.loop(pass_, interval)
+            self.loop(pass_, interval, clock.seconds_to_next)
         finally:
             for process in helpers:
                 process.terminate()
@@ -122,24 +128,29 @@ class Command(BaseCommand):
         command += ["--interval", str(interval), "--parent", str(os.getpid())]
         return subprocess.Popen(command, preexec_fn=_die_with_parent)  # noqa: S603
 
-    def loop(self, work: Callable[[], int], interval: float, *, paced: bool = True) -> None:
-        """Run `work` until stopped; between passes, sleep until the next lot is due.
+    def loop(
+        self,
+        work: Callable[[], int],
+        interval: float,
+        next_due: Callable[[datetime], float | None] | None,
+    ) -> None:
+        """Run `work` until stopped (or orphaned); between passes, sleep until more is due.
 
-        A pass that made progress while more is already due is followed at once;
-        one that made none waits the whole interval (a locked or failing lot is
-        retried without spinning).
+        `next_due(now)` gives the seconds until the next piece of work (None: nothing
+        waits); without it the passes come every `interval`. A pass that made
+        progress while more is due is followed at once; one that made none waits the
+        whole interval, so a locked or failing lot is retried without spinning.
         """
         while self.running and (not self.parent or os.getppid() == self.parent):
             started = time.monotonic()
-            done = 0
-            wait: float | None = interval
+            done, wait = 0, None
             try:
                 done = work()
-                if paced:
-                    wait = clock.seconds_to_next(db_now())
+                if next_due is not None:
+                    wait = next_due(db_now())
             except Exception as error:  # the clock survives a bad pass
                 self.stderr.write(f"clock pass failed: {error}")
-            if not paced:
+            if next_due is None:
                 pause = interval - (time.monotonic() - started)
             elif wait is None or (wait == 0 and not done):
                 pause = interval
@@ -147,6 +158,11 @@ class Command(BaseCommand):
                 pause = min(interval, wait + 0.002)
             close_old_connections()
             time.sleep(max(0.0, pause))
+
+    def settle(self) -> int:
+        settled = clock.settle_due(db_now(), clock.SETTLE_BATCH)
+        audit_chain.link_pending()
+        return settled
 
     def notify(self) -> int:
         clock.notify(db_now())
