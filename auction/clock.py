@@ -173,6 +173,11 @@ def _waiting(action: str) -> QuerySet[Lot]:
     )
 
 
+def open_due(now: datetime) -> int:
+    """Open every scheduled lot whose start has come."""
+    return _run("open", _due(Lot.Status.SCHEDULED, "starts_at", now, timedelta(0)), now)
+
+
 def close_due(now: datetime) -> int:
     """Decide every lot whose end (and grace) has passed; several processes may run this at once."""
     grace = lifecycle.CLOSE_GRACE + timedelta(microseconds=1)
@@ -214,27 +219,21 @@ def seconds_to_next(now: datetime) -> float | None:
     return max(0.0, (min(due) - now).total_seconds())
 
 
-def tick(
-    now: datetime, *, notices: bool = True, settle: int = BATCH, link_audit: bool = True
-) -> TickReport:
-    """One pass of the clock at `now` (the database's time).
+def tick(now: datetime, *, settle: int = BATCH) -> TickReport:
+    """One whole pass of the clock at `now` (the database's time), everything in turn.
 
-    With `notices=False` the pass only opens, closes and compensates: the caller
-    delivers notices on its own (`notify`), so that a flood of them (every bid on
-    a hot lot outbids someone) never holds up a close. `settle` bounds the
-    settlements of this pass, and `link_audit=False` leaves the audit chain: a
-    caller with a settling process of its own leaves both to it.
+    The embedded clock and `run_auction_clock --once` run this; the clock's
+    processes share its parts (`run_auction_clock`). `settle` bounds the
+    settlements of this pass.
     """
     report = TickReport()
     beat(now)
     report.extended = compensate_outages(now)
-    report.opened = _run("open", _due(Lot.Status.SCHEDULED, "starts_at", now, timedelta(0)), now)
+    report.opened = open_due(now)
     report.closed = close_due(now)
     report.settled = settle_due(now, settle)
-    if notices:
-        report.notified = notify(now)
-    if link_audit:
-        audit_chain.link_pending()
+    report.notified = notify(now)
+    audit_chain.link_pending()
     return report
 
 
