@@ -54,7 +54,7 @@ class Command(BaseCommand):
             "--closers",
             type=int,
             default=None,
-            help="processes that close lots, this one included (default CLOCK_CLOSERS)",
+            help="processes that decide closes, this one included (default CLOCK_CLOSERS)",
         )
         parser.add_argument("--role", choices=ROLES, default="main", help="(started by the clock)")
         parser.add_argument("--parent", type=int, default=0, help="(started by the clock)")
