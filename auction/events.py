@@ -184,8 +184,7 @@ def personal_frames(
 
 def publish(frames: Iterable[Frame]) -> None:
     """Publish now (call after commit). Never raises: watchers recover through `seq`."""
-    for frame in frames:
-        hub.publish(frame.topic, frame.text)
+    hub.publish_many([(frame.topic, frame.text) for frame in frames])
 
 
 def publish_after_commit(frames: list[Frame]) -> None:

@@ -96,6 +96,27 @@ def test_a_burst_is_conflated_into_one_frame_in_order():
     assert [e["seq"] for e in socket.events()] == [1, 2, 3, 4, 5]
 
 
+def test_a_batch_of_frames_is_published_in_one_call_and_arrives_in_order_on_each_topic():
+    async def scenario():
+        hub = Hub(REDIS_URL, conflate_seconds=0, queue_limit=64)
+        watcher, bidder = Socket(), Socket()
+        await hub.join("lot:3", watcher.send, watcher.close)
+        await hub.join("lot:3:user:9", bidder.send, bidder.close)
+        frames = [("lot:3", json.dumps({"seq": seq})) for seq in range(1, 21)]
+        frames.insert(5, ("lot:3:user:9", json.dumps({"type": "outbid", "seq": 5})))
+
+        sent = await asyncio.to_thread(hub_module.publish_many, frames)
+
+        await until(lambda: len(watcher.events()) == 20 and bidder.events())
+        return sent, watcher, bidder
+
+    sent, watcher, bidder = run(scenario)
+
+    assert sent is True
+    assert [e["seq"] for e in watcher.events()] == list(range(1, 21))
+    assert bidder.events() == [{"type": "outbid", "seq": 5}]
+
+
 def test_a_stalled_socket_gets_a_resync_and_is_closed_when_it_stalls_again_without_holding_others():
     async def scenario():
         hub = Hub(REDIS_URL, conflate_seconds=0, queue_limit=3)
@@ -163,6 +184,7 @@ def test_publishing_without_redis_reports_failure_instead_of_raising(settings):
     hub_module._publisher = None
 
     assert hub_module.publish("lot:6", '{"seq":1}') is False
+    assert hub_module.publish_many([("lot:6", '{"seq":1}'), ("lot:6", '{"seq":2}')]) is False
 
 
 def test_after_redis_restarts_the_hub_resubscribes_and_tells_sockets_to_resync(tmp_path, settings):
