@@ -188,54 +188,31 @@ def test_publishing_without_redis_reports_failure_instead_of_raising(settings):
 
 
 def test_after_redis_restarts_the_hub_resubscribes_and_tells_sockets_to_resync(tmp_path, settings):
-    import subprocess
+    from tests.harness.stack import Redis
 
-    from tests.harness.servers import free_port, wait_for_port
+    server = Redis.on_free_port(tmp_path)
+    settings.REDIS_URL = server.url
 
-    port = free_port()
-    url = f"redis://127.0.0.1:{port}/0"
-    settings.REDIS_URL = url
-    command = [
-        "redis-server",
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-        "--dir",
-        str(tmp_path),
-    ]
-
-    def start():
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        wait_for_port(port, process=process)
-        return process
-
-    async def scenario(process):
-        hub = Hub(url, conflate_seconds=0, queue_limit=16)
+    async def scenario():
+        hub = Hub(server.url, conflate_seconds=0, queue_limit=16)
         socket = Socket()
         await hub.join("lot:7", socket.send, socket.close)
-        process.kill()
-        process.wait()
+        await asyncio.to_thread(server.kill)
         await asyncio.sleep(0.3)
-        restarted = start()
+        await asyncio.to_thread(server.start)
         await until(lambda: RESYNC_FRAME in socket.frames, timeout=10)
         hub_module._publisher = None
         await until(lambda: hub._pubsub is not None and hub._pubsub.subscribed, timeout=10)
         await asyncio.sleep(0.1)
         await asyncio.to_thread(hub_module.publish, "lot:7", '{"seq":9}')
         await until(lambda: {"seq": 9} in socket.events(), timeout=10)
-        return socket, hub, restarted
+        return socket, hub
 
-    first = start()
+    server.start()
     try:
-        socket, hub, restarted = run(lambda: scenario(first))
+        socket, hub = run(scenario)
     finally:
-        first.kill()
-    restarted.kill()
+        server.kill()
 
     assert hub.reconnects >= 1
     assert socket.frames[0] == RESYNC_FRAME

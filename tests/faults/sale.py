@@ -147,6 +147,20 @@ def accepted_count(clients: list[LiveClient]) -> int:
     return sum(len(c.record.accepted) for c in clients)
 
 
+async def bidding_under_way(
+    clients: list[LiveClient], bidders: list[LiveClient], chance: Any, *, bids: int
+) -> None:
+    """Start every client (bidders bid), wait until `bids` are accepted, then a random moment.
+
+    Where a fault test strikes: somewhere in the middle of a sale's bidding.
+    """
+    for client in clients:
+        client.start(bid=True)
+    await joined(clients)
+    await wait_for(lambda: accepted_count(bidders) >= bids, timeout=30, what="bids before")
+    await asyncio.sleep(chance.uniform(0, 0.4))
+
+
 class Chaos:
     """Kills a process (SIGKILL) at random points of its work, `kills` times, in a thread.
 

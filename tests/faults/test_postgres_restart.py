@@ -10,8 +10,8 @@ import pytest
 from tests.faults import invariants
 from tests.faults.sale import (
     accepted_count,
+    bidding_under_way,
     clients_for,
-    joined,
     live_sale,
     reconnect_database,
     wait_for,
@@ -36,11 +36,7 @@ def test_bids_during_a_database_outage_get_a_retryable_refusal_and_the_sale_reco
     times: dict[str, float] = {}
 
     async def scenario():
-        for client in clients:
-            client.start(bid=True)
-        await joined(clients)
-        await wait_for(lambda: accepted_count(bidders) >= 6, timeout=30, what="bids before")
-        await asyncio.sleep(chance.uniform(0, 0.4))
+        await bidding_under_way(clients, bidders, chance, bids=6)
         await asyncio.to_thread(stack.postgres.stop, "immediate")
         times["down"] = time.monotonic()
         await wait_for(

@@ -8,7 +8,13 @@ import time
 import pytest
 
 from tests.faults import invariants
-from tests.faults.sale import accepted_count, clients_for, joined, live_sale, wait_for
+from tests.faults.sale import (
+    accepted_count,
+    bidding_under_way,
+    clients_for,
+    live_sale,
+    wait_for,
+)
 from tests.harness.aio import run
 
 pytestmark = [pytest.mark.faults, pytest.mark.servers]
@@ -26,11 +32,7 @@ def test_bids_are_accepted_while_redis_is_down_and_live_events_resume_within_5_s
     times: dict[str, float] = {}
 
     async def scenario():
-        for client in clients:
-            client.start(bid=True)
-        await joined(clients)
-        await wait_for(lambda: accepted_count(bidders) >= 6, timeout=30, what="bids before")
-        await asyncio.sleep(chance.uniform(0, 0.4))
+        await bidding_under_way(clients, bidders, chance, bids=6)
         await asyncio.to_thread(stack.redis.kill)
         times["down"] = time.monotonic()
         await asyncio.sleep(DOWN_SECONDS)

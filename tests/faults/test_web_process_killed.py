@@ -7,7 +7,13 @@ import asyncio
 import pytest
 
 from tests.faults import invariants
-from tests.faults.sale import accepted_count, clients_for, joined, live_sale, wait_for
+from tests.faults.sale import (
+    accepted_count,
+    bidding_under_way,
+    clients_for,
+    live_sale,
+    wait_for,
+)
 from tests.harness.aio import run
 
 pytestmark = [pytest.mark.faults, pytest.mark.servers]
@@ -24,11 +30,7 @@ def test_a_web_process_killed_mid_sale_loses_no_bid_and_its_clients_resume_witho
     on_victim = [c for c in clients if c.urls[0][0].endswith(f":{stack.web[victim].port}")]
 
     async def scenario():
-        for client in clients:
-            client.start(bid=True)
-        await joined(clients)
-        await wait_for(lambda: accepted_count(bidders) >= 8, timeout=30, what="bids before")
-        await asyncio.sleep(chance.uniform(0, 0.4))  # somewhere in the middle of the bidding
+        await bidding_under_way(clients, bidders, chance, bids=8)
         await asyncio.to_thread(stack.web[victim].kill)
         before = accepted_count(bidders)
         await wait_for(
