@@ -15,15 +15,5 @@ def lot(lot_id: int) -> Lot:
     return Lot.objects.select_related("auction").select_for_update(of=("self",)).get(pk=lot_id)
 
 
-def lots(lot_ids: list[int]) -> list[Lot]:
-    """Lock several lots (their rows only) in primary-key order; absent ones are left out."""
-    return list(
-        Lot.objects.select_related("auction")
-        .select_for_update(of=("self",))
-        .filter(pk__in=lot_ids)
-        .order_by("pk")
-    )
-
-
 def auction(auction_id: int) -> Auction:
     return lock_one(Auction.objects.filter(pk=auction_id))

@@ -346,8 +346,14 @@ def pgbench_scripts(maker: Maker, rows: int, ends_at: datetime, directory: Path)
     if len(roles) != 8:
         raise RuntimeError("two captured values coincide; the script would be ambiguous")
     with connection.cursor() as cursor:
+        # Statements the code sends in one round trip stay one compound command (`\;`).
         body = [
-            _template(cursor.cursor, sql, params, roles, received_at) for sql, params in statements
+            " \\; ".join(
+                _template(cursor.cursor, piece, piece_params, roles, received_at).rstrip(";")
+                for piece, piece_params in _pieces(sql, params)
+            )
+            + ";"
+            for sql, params in statements
         ]
     body = [_add_gset(line) for line in body]
     shared = [
@@ -374,10 +380,23 @@ def pgbench_scripts(maker: Maker, rows: int, ends_at: datetime, directory: Path)
         scripts[name] = str(path)
     return {
         "scripts": scripts,
-        "statements": len(statements),
+        "statements": sum(len(_pieces(sql, params)) for sql, params in statements),
         "rows": rows,
         "captured": [sql for sql, _params in statements],
     }
+
+
+def _pieces(sql: str, params: tuple[Any, ...]) -> list[tuple[str, tuple[Any, ...]]]:
+    """The statements of one `execute` that sends several (`batch_sql.execute` joins them with
+    ";\\n"), each with its own parameters."""
+    pieces, start = [], 0
+    for piece in sql.split(";\n"):
+        count = piece.count("%s")
+        pieces.append((piece, params[start : start + count]))
+        start += count
+    if start != len(params):
+        raise RuntimeError(f"could not split the parameters of {sql}")
+    return pieces
 
 
 def _template(

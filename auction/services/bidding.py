@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from auction import engine, events, locks, notifications
+from auction import engine, events, notifications
 from auction.engine import Refusal
 from auction.errors import message_for
 from auction.models import Bid, Lot, Notification, Registration
+from auction.services import batch_sql
 from core.models import AuditRecord
 
 _arrivals = itertools.count()
@@ -204,7 +204,8 @@ class _Writes:
 def _decide_in_transaction(
     groups: Mapping[int, Sequence[Instruction]],
 ) -> tuple[dict[int, list[Answer]], list[events.Frame]]:
-    lots = locks.lots(list(groups))
+    """Three reads, the decisions in memory, one write: the same round trips for any batch."""
+    lots = batch_sql.lock_lots(sorted(groups))
     registrations = _registrations(lots, groups)
     existing = _earlier_bids(registrations, groups)
     writes = _Writes()
@@ -223,13 +224,10 @@ def _registrations(
 ) -> dict[int, dict[int, Registration]]:
     """Per lot and registration id: the instructions' bidders, every automatic maximum, and the
     current leader (who may lose the lead). One query for all the lots."""
-    condition = Q(pk__in=[lot.leader_id for lot in lots if lot.leader_id is not None])
-    for lot in lots:
-        condition |= Q(lot_id=lot.pk, bidder_id__in={i.user_id for i in groups[lot.pk]})
-        condition |= Q(lot_id=lot.pk, auto_max_minor__isnull=False)
     found: dict[int, dict[int, Registration]] = {}
-    for registration in (
-        Registration.objects.select_related("bidder").filter(condition).order_by("pk")
+    for registration in batch_sql.registrations(
+        [lot.leader_id for lot in lots if lot.leader_id is not None],
+        {lot.pk: {i.user_id for i in groups[lot.pk]} for lot in lots},
     ):
         found.setdefault(registration.lot_id, {})[registration.pk] = registration
     return found
@@ -240,15 +238,11 @@ def _earlier_bids(
     groups: Mapping[int, Sequence[Instruction]],
 ) -> dict[tuple[int, str], Bid]:
     """Bids already recorded under these instructions' client ids (retries), in one query."""
-    client_ids = {i.client_id for group in groups.values() for i in group if i.client_id}
-    if not client_ids:
-        return {}
+    client_ids = sorted({i.client_id for group in groups.values() for i in group if i.client_id})
     registration_ids = [pk for by_id in registrations.values() for pk in by_id]
     return {
         (bid.registration_id, bid.client_id): bid
-        for bid in Bid.objects.filter(
-            registration_id__in=registration_ids, client_id__in=client_ids
-        ).order_by()
+        for bid in batch_sql.earlier_bids(registration_ids, client_ids)
         if bid.client_id
     }
 
@@ -485,21 +479,20 @@ def _audit_records(
 
 
 def _write(writes: _Writes) -> None:
-    """Everything the decided lots changed, with one statement a table."""
-    if writes.bids:
-        Bid.objects.bulk_create(writes.bids)
-    if len(writes.lots) == 1:
-        writes.lots[0].save(update_fields=LOT_FIELDS)
-    elif writes.lots:
-        Lot.objects.bulk_update(writes.lots, LOT_FIELDS)
-    if writes.registrations:
-        Registration.objects.bulk_update(
-            writes.registrations, ["auto_max_minor", "auto_order", "keep_deposit_reserved"]
-        )
-    if writes.audits:
-        AuditRecord.objects.bulk_create(writes.audits)
-    if writes.notices:
-        Notification.objects.bulk_create(writes.notices)
+    """Everything the decided lots changed: one statement a table, all sent in one round trip."""
+    batch_sql.execute(
+        [
+            *batch_sql.insert(Bid, writes.bids),
+            *batch_sql.update(Lot, writes.lots, LOT_FIELDS),
+            *batch_sql.update(
+                Registration,
+                writes.registrations,
+                ["auto_max_minor", "auto_order", "keep_deposit_reserved"],
+            ),
+            *batch_sql.insert(AuditRecord, writes.audits),
+            *batch_sql.insert(Notification, writes.notices),
+        ]
+    )
 
 
 def place_bid(

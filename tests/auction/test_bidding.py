@@ -9,11 +9,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connections
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from auction import batcher
-from auction.models import Bid, Lot, Registration
+from auction.models import Bid, Lot, Notification, Registration
 from auction.services import bidding
 from core.models import AuditRecord
 from tests.auction import factories
@@ -303,6 +304,67 @@ def test_bids_on_several_lots_decided_in_one_transaction_are_decided_as_each_lot
     assert [x.seq for x in assert_lot_record_is_consistent(second.pk)] == [1]
     assert {f.topic for f in frames} >= {f"lot:{first.pk}", f"lot:{second.pk}"}
     assert AuditRecord.objects.filter(action="lot.bid_accepted").count() == 3
+
+
+def test_a_batch_takes_the_same_round_trips_whatever_it_holds(court):
+    """Three reads and one write per batch: one bid, or twelve over three lots with automatic
+    maxima, outbids, a changed registration and refusals."""
+    auction = factories.auction(court)
+    lots = [factories.lot(court, the_auction=auction) for _ in range(3)]
+    bidders = {lot.pk: [factories.registered_bidder(lot) for _ in range(3)] for lot in lots}
+    now = timezone.now()
+
+    def bid(registration, amount, client_id, **extra):
+        return bidding.Instruction(
+            user_id=registration.bidder_id,
+            received_at=now,
+            amount_minor=amount,
+            client_id=client_id,
+            **extra,
+        )
+
+    def round_trips(groups):
+        with CaptureQueriesContext(connection) as queries:
+            answers, _frames = bidding.decide_lots_unpublished(groups)
+        return len(queries), answers
+
+    alone = factories.lot(court, the_auction=auction)
+    single, _ = round_trips({alone.pk: [bid(factories.registered_bidder(alone), 1_000, "s1")]})
+    groups = {}
+    for lot in lots:
+        a, b, c = bidders[lot.pk]
+        groups[lot.pk] = [
+            bid(a, 1_000, f"{lot.pk}-1", keep_deposit_reserved=True),
+            bidding.Instruction(
+                user_id=b.bidder_id, received_at=now, kind="auto", maximum_minor=1_500
+            ),
+            bid(c, 1_000, f"{lot.pk}-3"),  # below the minimum once the robot has answered
+            bid(c, 2_000, f"{lot.pk}-4"),
+        ]
+    many, answers = round_trips(groups)
+
+    assert many == single
+    for lot in lots:
+        a, b, c = bidders[lot.pk]
+        assert [x.accepted for x in answers[lot.pk]] == [True, True, False, True]
+        record = assert_lot_record_is_consistent(lot.pk)
+        assert [(x.registration_id, x.amount_minor, x.source) for x in record] == [
+            (a.pk, 1_000, "MANUAL"),
+            (b.pk, 1_100, "AUTOMATIC"),
+            (c.pk, 2_000, "MANUAL"),
+        ]
+        a.refresh_from_db()
+        b.refresh_from_db()
+        assert a.keep_deposit_reserved is True
+        assert b.auto_max_minor == 1_500
+        outbid = Notification.objects.filter(lot=lot, kind=Notification.Kind.OUTBID)
+        assert sorted(outbid.values_list("user_id", flat=True)) == sorted(
+            [a.bidder_id, b.bidder_id]
+        )
+        assert (
+            AuditRecord.objects.filter(object_id=str(lot.pk), action="lot.bid_accepted").count()
+            == 3
+        )
 
 
 @pytest.mark.django_db(transaction=True)
