@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ _executor = ThreadPoolExecutor(max_workers=IN_FLIGHT + 2, thread_name_prefix="bi
 # One publishing thread, so a lot's frames leave in the order they were committed.
 _publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
 
+# A worker thread's connection idle for longer than this (seconds) is checked before use.
+IDLE_CHECK = 1.0
+_used = threading.local()
+
 Queued = tuple[int, bidding.Instruction, "asyncio.Future[bidding.Answer]"]
 Results = dict[int, list[bidding.Answer] | BaseException]
 
@@ -45,8 +50,13 @@ def _decide(groups: dict[int, list[bidding.Instruction]]) -> tuple[Results, list
     A lot that fails on its own gets its exception; the others their answers.
     """
     # The worker threads keep their database connection between batches (a reconnect per
-    # batch would cost more than the batch); a broken one is replaced.
-    if connection.connection is not None and not connection.is_usable():
+    # batch would cost more than the batch). One that has been idle is checked first and
+    # replaced if broken; while bids flow the check (a round trip) is skipped, and a batch
+    # that fails closes the connection below.
+    now = time.monotonic()
+    idle = now - getattr(_used, "at", now)
+    _used.at = now
+    if connection.connection is not None and idle > IDLE_CHECK and not connection.is_usable():
         connection.close()
     try:
         answers, frames = bidding.decide_lots_unpublished(groups)
