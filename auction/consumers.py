@@ -127,8 +127,10 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await self.channel_layer.group_add(group, self.channel_name)
             self.refresher = GroupRefresher(self.channel_layer, self.channel_name, [group])
             self.refresher.start()
+        # Live frames go to the server's send, past the session middleware (config/asgi.py).
+        send = self.scope.get("server_send", self.base_send)
         for topic in topics:
-            self.subscriptions.append(await hub.join(topic, self.base_send, self.close, held=True))
+            self.subscriptions.append(await hub.join(topic, send, self.close, held=True))
         try:
             snapshot = await sync_to_async(_snapshot, thread_sensitive=False)(
                 self.lot_id, self.user_id

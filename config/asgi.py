@@ -4,6 +4,7 @@ Served by uvicorn (`--ws websockets-sansio`) in production and by daphne in deve
 """
 
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -17,13 +18,32 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.background import BackgroundTasks  # noqa: E402
 
+
+class ServerSend:
+    """Keeps the server's own ASGI `send` in a WebSocket's scope (`server_send`).
+
+    The hub writes every live frame to every watching socket; through the
+    middleware's `send` each write would also pass Channels' session wrapper,
+    which only acts on HTTP responses. The lot sockets give the hub this one.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # Set on the server's own scope, made for this connection alone: a copy would cost
+        # every socket one more dict, and the middleware below copies it anyway.
+        scope["server_send"] = send
+        await self.app(scope, receive, send)
+
+
 # A page on another origin cannot open a socket as the user: the Origin header
 # must name one of ALLOWED_HOSTS (and a missing Origin is refused).
 router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": ServerSend(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )
