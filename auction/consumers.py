@@ -23,7 +23,7 @@ from django.utils import translation
 
 from accounts.events import user_group
 from auction import batcher, events, protocol, selectors
-from auction.hub import Subscription, get_hub
+from auction.hub import Subscription, get_hub, server_send
 from auction.services.bidding import Instruction
 from core.clock import stamp
 from core.consumers import GroupRefresher
@@ -128,7 +128,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             self.refresher = GroupRefresher(self.channel_layer, self.channel_name, [group])
             self.refresher.start()
         # Live frames go to the server's send, past the session middleware (config/asgi.py).
-        send = self.scope.get("server_send", self.base_send)
+        send = server_send(self.scope, self.base_send)
         for topic in topics:
             self.subscriptions.append(await hub.join(topic, send, self.close, held=True))
         try:

@@ -10,11 +10,12 @@ socket's ASGI `send`. Events that arrive within the conflation window leave as
 one frame carrying all of them in order, so the frame rate stays bounded
 while the page stays exact.
 
-Slow sockets never stall a topic: each socket has a bounded queue drained by
-its own writer task, both made with the first frame offered to it (an idle
-watcher costs neither). When the queue overflows, the socket's backlog is
-replaced by one `resync` frame (the page then resumes from its last sequence
-number); a socket that overflows again soon after is closed. After a Redis
+Slow sockets never stall a topic: a frame is written to an idle socket at
+once, and only a socket whose send has to wait gets a writer task and a
+bounded queue behind it (an idle watcher costs neither). When the queue
+overflows, the socket's backlog is replaced by one `resync` frame (the page
+then resumes from its last sequence number); a socket that overflows again
+soon after is closed. After a Redis
 error the hub reconnects with backoff, resubscribes, and tells every socket to
 resync, because events may have been missed meanwhile. The broadcast is a
 notification: PostgreSQL and the per-lot sequence numbers are the record.
@@ -31,8 +32,8 @@ import json
 import logging
 import random
 import threading
-from collections import defaultdict
-from collections.abc import Awaitable, Callable, Coroutine
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 import redis
@@ -50,6 +51,14 @@ RESYNC_FRAME = '{"type":"resync"}'
 RECONNECT_MAX_SECONDS = 2.0
 CLOSE_TOO_SLOW = 4008
 CONTROL_TOPIC = "hub"
+# Where config.asgi.ServerSend keeps the server's own send in a WebSocket's scope["extensions"].
+SERVER_SEND = "mazad.server_send"
+
+
+def server_send(scope: dict[str, Any], fallback: Send) -> Send:
+    """The server's own ASGI send for this socket (config.asgi.ServerSend), else `fallback`."""
+    send: Send = (scope.get("extensions") or {}).get(SERVER_SEND, fallback)
+    return send
 
 
 def channel_name(topic: str) -> str:
@@ -63,8 +72,43 @@ def combine(frames: list[str]) -> str:
     return '{"type":"batch","events":[' + ",".join(frames) + "]}"
 
 
+class _Resume:
+    """Awaits the rest of an awaitable that was stepped by hand and suspended on `waiting`."""
+
+    __slots__ = ("steps", "waiting")
+
+    def __init__(self, steps: Generator[Any, Any, None], waiting: Any) -> None:
+        self.steps = steps
+        self.waiting = waiting
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        waiting = self.waiting
+        while True:
+            try:
+                value = yield waiting
+            except BaseException as error:  # cancellation and the like go on into the send
+                try:
+                    waiting = self.steps.throw(error)
+                except StopIteration:
+                    return
+                continue
+            try:
+                waiting = self.steps.send(value)
+            except StopIteration:
+                return
+
+
 class Subscription:
-    """One socket's place on one topic, with its bounded queue and writer task."""
+    """One socket's place on one topic: frames written at once, or queued behind a slow send.
+
+    A frame offered to an idle socket is written there and then: the send
+    coroutine is stepped by hand, and with uvicorn it finishes without
+    suspending, so a delivery costs no task switch. If the send suspends
+    (the socket's buffer is full) a writer task finishes it, and frames that
+    come meanwhile wait in a bounded queue that the writer drains; the writer
+    ends when the queue is empty. While the subscription is held (the consumer
+    is sending its snapshot) frames queue too.
+    """
 
     __slots__ = (
         "_close",
@@ -85,12 +129,12 @@ class Subscription:
         self._send = send
         self._close = close
         self._limit = limit
-        self.queue: asyncio.Queue[str]  # made with the writer task, by the first frame
+        self.queue: deque[str] | None = None  # made when a frame has to wait
         self.overflows = 0
         self._open = asyncio.Event()
         if not held:
             self._open.set()
-        self._task: asyncio.Task[None] | None = None  # started by the first frame
+        self._task: asyncio.Task[None] | None = None  # a writer, while one is needed
         self._stopped = False
 
     def hold(self) -> None:
@@ -101,38 +145,63 @@ class Subscription:
         self._open.set()
 
     def offer(self, frame: str) -> None:
-        """Queue a frame without waiting; a full queue becomes one resync frame."""
+        """Write or queue a frame without waiting; a full queue becomes one resync frame."""
         if self._stopped:
             return
-        if self._task is None:
-            self.queue = asyncio.Queue(maxsize=self._limit)
-            self._task = asyncio.get_running_loop().create_task(self._write())
-        try:
-            self.queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            self._overflow()
+        if self._task is None and not self.queue and self._open.is_set():
+            self._write_now(frame)
+            return
+        if self.queue is None:
+            self.queue = deque()
+        if len(self.queue) >= self._limit:
+            self._overflow(self.queue)
+        else:
+            self.queue.append(frame)
+        if self._task is None and not self._stopped:
+            self._task = asyncio.get_running_loop().create_task(self._drain(None))
 
-    def _overflow(self) -> None:
+    def _write_now(self, frame: str) -> None:
+        # The ASGI send may return a coroutine or a plain future: step its awaiter.
+        steps = self._send({"type": "websocket.send", "text": frame}).__await__()
+        try:
+            waiting = steps.send(None)
+        except StopIteration:
+            return
+        except Exception:
+            logger.debug("a socket on %s stopped", self.topic, exc_info=True)
+            self._stopped = True
+            return
+        self._task = asyncio.get_running_loop().create_task(self._drain(_Resume(steps, waiting)))
+
+    def _overflow(self, queue: deque[str]) -> None:
         self.overflows += 1
-        while not self.queue.empty():
-            self.queue.get_nowait()
+        queue.clear()
         if self.overflows > settings.LIVE_MAX_OVERFLOWS:
             self.stop()
             asyncio.get_running_loop().create_task(self._close(CLOSE_TOO_SLOW))
             return
-        self.queue.put_nowait(RESYNC_FRAME)
+        queue.append(RESYNC_FRAME)
 
-    async def _write(self) -> None:
+    async def _drain(self, unfinished: _Resume | None) -> None:
         try:
-            while True:
-                frame = await self.queue.get()
+            if unfinished is not None:
+                await unfinished
+            while self.queue:
                 if not self._open.is_set():
                     await self._open.wait()
+                    continue
+                frame = self.queue.popleft()
+                if not self.queue:
+                    self.queue = None  # an idle socket keeps no queue
                 await self._send({"type": "websocket.send", "text": frame})
         except asyncio.CancelledError:
             raise
         except Exception:
             logger.debug("writer of a socket on %s stopped", self.topic, exc_info=True)
+            self._stopped = True
+        finally:
+            if self._task is asyncio.current_task():
+                self._task = None
 
     def stop(self) -> None:
         self._stopped = True

@@ -15,25 +15,28 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from auction.hub import SERVER_SEND  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core.background import BackgroundTasks  # noqa: E402
 
 
 class ServerSend:
-    """Keeps the server's own ASGI `send` in a WebSocket's scope (`server_send`).
+    """Keeps the server's own ASGI `send` in a WebSocket's scope, in `extensions`.
 
     The hub writes every live frame to every watching socket; through the
     middleware's `send` each write would also pass Channels' session wrapper,
-    which only acts on HTTP responses. The lot sockets give the hub this one.
+    which only acts on HTTP responses. The lot sockets give the hub this one
+    (`auction.hub.server_send`).
     """
 
     def __init__(self, app: Any) -> None:
         self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        # Set on the server's own scope, made for this connection alone: a copy would cost
-        # every socket one more dict, and the middleware below copies it anyway.
-        scope["server_send"] = send
+        # A new `extensions` dict in the server's own scope, made for this connection alone:
+        # a new top-level key would grow the scope and each of the middleware's copies of it
+        # past a dict size step, and the server's dict may be shared.
+        scope["extensions"] = {**(scope.get("extensions") or {}), SERVER_SEND: send}
         await self.app(scope, receive, send)
 
 

@@ -144,7 +144,7 @@ def test_an_overflowing_socket_is_told_to_resync():
         for seq in range(1, 5):
             hub.deliver("lot:4", json.dumps({"seq": seq}))
             await asyncio.sleep(0)
-        queued = list(subscription.queue._queue)
+        queued = list(subscription.queue or ())
         slow.stalled = False
         slow.release.set()
         return queued
@@ -246,10 +246,10 @@ def test_a_slow_reader_resumes_in_order_after_its_bounded_queue_became_one_resyn
         for seq in range(1, 11):  # the first send waits; the rest overflow the queue of 3
             hub.deliver("lot:9", json.dumps({"seq": seq}))
             await asyncio.sleep(0)
-        assert len(subscription.queue._queue) <= 3
+        assert len(subscription.queue or ()) <= 3
         slow.stalled = False
         slow.release.set()  # the reader catches up
-        await until(lambda: subscription.queue.empty() and len(slow.frames) >= 2)
+        await until(lambda: not subscription.queue and len(slow.frames) >= 2)
         for seq in range(11, 14):
             hub.deliver("lot:9", json.dumps({"seq": seq}))
             await asyncio.sleep(0)
@@ -344,22 +344,53 @@ def test_a_send_that_returns_a_plain_future_is_awaited_one_frame_at_a_time():
     assert most == 1
 
 
-def test_an_idle_watcher_costs_no_writer_task_until_its_first_frame():
+def test_a_frame_is_written_to_idle_sockets_without_a_writer_task_and_a_stalled_one_gets_one():
     def writers() -> list[asyncio.Task]:
-        return [t for t in asyncio.all_tasks() if "Subscription._write" in repr(t)]
+        return [t for t in asyncio.all_tasks() if "Subscription._drain" in repr(t)]
 
     async def scenario():
         hub = Hub(REDIS_URL, conflate_seconds=0, queue_limit=3)
         sockets = [Socket() for _ in range(20)]
-        for socket in sockets:
+        stalled = Socket(stalled=True)
+        for socket in [*sockets, stalled]:
             await hub.join("lot:12", socket.send, socket.close)
         idle = len(writers())
         hub.deliver("lot:12", '{"seq":1}')
         await until(lambda: all(socket.frames for socket in sockets))
-        return idle, len(writers()), sockets
+        busy = len(writers())
+        hub.deliver("lot:12", '{"seq":2}')
+        await until(lambda: all(len(socket.frames) == 2 for socket in sockets))
+        stalled.release.set()
+        await until(lambda: len(stalled.frames) == 2)
+        await asyncio.sleep(0)
+        return idle, busy, len(writers()), sockets, stalled
 
-    idle, busy, sockets = run(scenario)
+    idle, busy, after, sockets, stalled = run(scenario)
 
-    assert idle == 0
-    assert busy == 20
-    assert all(socket.frames == ['{"seq":1}'] for socket in sockets)
+    assert (idle, busy, after) == (0, 1, 0), "only the stalled socket had a writer, until drained"
+    assert all(socket.frames == ['{"seq":1}', '{"seq":2}'] for socket in sockets)
+    assert stalled.frames == ['{"seq":1}', '{"seq":2}']
+
+
+def test_the_lot_sockets_write_through_the_servers_own_send():
+    from config.asgi import ServerSend
+
+    seen = {}
+
+    async def inner(scope, receive, send):
+        seen["send"] = hub_module.server_send(scope, "the middleware's send")
+
+    async def servers_send(message):
+        return None
+
+    original = {"websocket.http.response": {}}
+    scope = {"type": "websocket", "extensions": original}
+
+    async def scenario():
+        await ServerSend(inner)(scope, None, servers_send)
+
+    run(scenario)
+
+    assert seen["send"] is servers_send
+    assert original == {"websocket.http.response": {}}, "the server's own dict is left as it was"
+    assert hub_module.server_send({"type": "websocket"}, "fallback") == "fallback"
