@@ -155,9 +155,11 @@ def test_production_settings_refuse_the_development_secret_key():
 def test_the_websocket_router_checks_the_origin_in_production():
     from channels.security.websocket import OriginValidator
 
-    from config.asgi import application
+    from config.asgi import ServerSend, application
 
-    assert isinstance(application.app.application_mapping["websocket"], OriginValidator)
+    websocket = application.app.application_mapping["websocket"]
+    assert isinstance(websocket, ServerSend)  # it only keeps the server's send for the hub
+    assert isinstance(websocket.app, OriginValidator)
 
 
 def test_production_settings_refuse_to_start_without_the_audit_signing_key():
