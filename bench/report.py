@@ -32,9 +32,11 @@ def dig(node: Any, *path: Any) -> Any:
 
 
 def ratio(value: float | None, ceiling: float | None) -> float | None:
+    """value / ceiling, kept to four decimals: a target is judged on this, not on the two
+    decimals the tables show (2.001x is over a 2x target)."""
     if value is None or not ceiling:
         return None
-    return round(value / ceiling, 2)
+    return round(value / ceiling, 4)
 
 
 def median_phase(fanout: dict[str, Any] | None, key: str) -> float | None:
