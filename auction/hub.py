@@ -112,8 +112,9 @@ class Subscription:
 
     __slots__ = (
         "_close",
+        "_held",
         "_limit",
-        "_open",
+        "_released",
         "_send",
         "_stopped",
         "_task",
@@ -131,24 +132,28 @@ class Subscription:
         self._limit = limit
         self.queue: deque[str] | None = None  # made when a frame has to wait
         self.overflows = 0
-        self._open = asyncio.Event()
-        if not held:
-            self._open.set()
+        self._held = held
+        # What a writer waits on while held: made only then (an asyncio.Event per socket
+        # would cost each idle watcher its deque of waiters).
+        self._released: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None  # a writer, while one is needed
         self._stopped = False
 
     def hold(self) -> None:
         """Stop writing (frames keep queueing) while the consumer sends a snapshot or replay."""
-        self._open.clear()
+        self._held = True
 
     def release(self) -> None:
-        self._open.set()
+        self._held = False
+        if self._released is not None and not self._released.done():
+            self._released.set_result(None)
+        self._released = None
 
     def offer(self, frame: str) -> None:
         """Write or queue a frame without waiting; a full queue becomes one resync frame."""
         if self._stopped:
             return
-        if self._task is None and not self.queue and self._open.is_set():
+        if self._task is None and not self.queue and not self._held:
             self._write_now(frame)
             return
         if self.queue is None:
@@ -187,8 +192,10 @@ class Subscription:
             if unfinished is not None:
                 await unfinished
             while self.queue:
-                if not self._open.is_set():
-                    await self._open.wait()
+                if self._held:
+                    if self._released is None:
+                        self._released = asyncio.get_running_loop().create_future()
+                    await self._released
                     continue
                 frame = self.queue.popleft()
                 if not self.queue:
