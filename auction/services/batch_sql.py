@@ -21,7 +21,7 @@ its variables in place.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Field, Model
@@ -52,6 +52,29 @@ def _instance(model: type[Model], fields: Sequence[Field[Any, Any]], values: Seq
     return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], converted)
 
 
+def _with_related(
+    sql: str,
+    params: list[Any],
+    main: tuple[type[Model], Sequence[Field[Any, Any]]],
+    relation: str,
+    related_fields: Sequence[Field[Any, Any]],
+) -> list[Any]:
+    """Rows of `main`'s fields then the related model's, as instances with the related one
+    cached under `relation`, as `select_related` leaves them."""
+    model, fields = main
+    related = cast(type[Model], model._meta.get_field(relation).related_model)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    split = len(fields)
+    found = []
+    for row in rows:
+        instance = _instance(model, fields, row[:split])
+        instance._state.fields_cache[relation] = _instance(related, related_fields, row[split:])
+        found.append(instance)
+    return found
+
+
 def _marks(count: int) -> str:
     return ", ".join(["%s"] * count)
 
@@ -76,15 +99,9 @@ def lock_lots(lot_ids: Sequence[int]) -> list[Lot]:
         f'JOIN "{Auction._meta.db_table}" a ON a."id" = l."auction_id" '
         f'WHERE l."id" IN ({_marks(len(lot_ids))}) ORDER BY l."id" FOR UPDATE OF l'
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(lot_ids))
-        rows = cursor.fetchall()
-    split = len(LOT_FIELDS)
-    lots = []
-    for row in rows:
-        lot = _instance(Lot, LOT_FIELDS, row[:split])
-        lot._state.fields_cache["auction"] = _instance(Auction, AUCTION_FIELDS, row[split:])
-        lots.append(lot)
+    lots: list[Lot] = _with_related(
+        sql, list(lot_ids), (Lot, LOT_FIELDS), "auction", AUCTION_FIELDS
+    )
     return lots
 
 
@@ -116,15 +133,9 @@ def registrations(leader_ids: Sequence[int], bidders: dict[int, set[int]]) -> li
         f'JOIN "{User._meta.db_table}" u ON u."id" = r."bidder_id" '
         f'WHERE {" OR ".join(conditions)} ORDER BY r."id"'
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    split = len(REGISTRATION_FIELDS)
-    found = []
-    for row in rows:
-        registration = _instance(Registration, REGISTRATION_FIELDS, row[:split])
-        registration._state.fields_cache["bidder"] = _instance(User, BIDDER_FIELDS, row[split:])
-        found.append(registration)
+    found: list[Registration] = _with_related(
+        sql, params, (Registration, REGISTRATION_FIELDS), "bidder", BIDDER_FIELDS
+    )
     return found
 
 
