@@ -21,6 +21,7 @@ its variables in place.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection
@@ -43,12 +44,22 @@ def _select(alias: str, fields: Sequence[Field[Any, Any]]) -> str:
     return ", ".join(f'{alias}."{f.column}"' for f in fields)
 
 
+@cache
+def _converters(field: Field[Any, Any]) -> tuple[Any, list[Any]]:
+    """The conversions the ORM applies to the field's column: the backend's (SQLite's dates,
+    for instance) and the field's own (JSON)."""
+    column = field.get_col(field.model._meta.db_table)
+    return column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+
+
 def _instance(model: type[Model], fields: Sequence[Field[Any, Any]], values: Sequence[Any]) -> Any:
-    """A model instance from a row, with the fields' own conversions (JSON, for instance)."""
-    converted = [
-        f.from_db_value(value, None, connection) if hasattr(f, "from_db_value") else value
-        for f, value in zip(fields, values, strict=True)
-    ]
+    """A model instance from a row, converted as the ORM would convert it."""
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column, converters = _converters(field)
+        for converter in converters:
+            value = converter(value, column, connection)
+        converted.append(value)
     return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], converted)
 
 
@@ -97,8 +108,10 @@ def lock_lots(lot_ids: Sequence[int]) -> list[Lot]:
         f"SELECT {_select('l', LOT_FIELDS)}, {_select('a', AUCTION_FIELDS)} "
         f'FROM "{Lot._meta.db_table}" l '
         f'JOIN "{Auction._meta.db_table}" a ON a."id" = l."auction_id" '
-        f'WHERE l."id" IN ({_marks(len(lot_ids))}) ORDER BY l."id" FOR UPDATE OF l'
+        f'WHERE l."id" IN ({_marks(len(lot_ids))}) ORDER BY l."id"'
     )
+    if connection.features.has_select_for_update_of:  # SQLite (embedded) locks the database
+        sql += " FOR UPDATE OF l"
     lots: list[Lot] = _with_related(
         sql, list(lot_ids), (Lot, LOT_FIELDS), "auction", AUCTION_FIELDS
     )
@@ -165,13 +178,21 @@ def insert(model: type[Model], objects: Sequence[Model]) -> list[Statement]:
     if not objects:
         return []
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    query = InsertQuery(model)
-    query.insert_values(fields, list(objects))
-    compiled = query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql()
+    size = connection.ops.bulk_batch_size(fields, objects) or len(objects)
+    statements: list[Statement] = []
+    for start in range(0, len(objects), size):
+        query = InsertQuery(model)
+        query.insert_values(fields, list(objects[start : start + size]))
+        compiled = query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql()
+        statements += [(sql, list(params)) for sql, params in compiled]
     for obj in objects:
         obj._state.adding = False
         obj._state.db = DEFAULT_DB_ALIAS
-    return [(sql, list(params)) for sql, params in compiled]
+    return statements
+
+
+def _prepared(field: Field[Any, Any], obj: Model) -> Any:
+    return field.get_db_prep_save(getattr(obj, field.attname), connection)
 
 
 def update(model: type[Model], objects: Sequence[Model], names: Sequence[str]) -> list[Statement]:
@@ -180,11 +201,18 @@ def update(model: type[Model], objects: Sequence[Model], names: Sequence[str]) -
         return []
     fields = _fields(model, names)
     table = model._meta.db_table
-    if len(objects) == 1:
-        (obj,) = objects
+    if len(objects) == 1 or connection.vendor != "postgresql":  # one statement a row
         assignments = ", ".join(f'"{f.column}" = %s' for f in fields)
-        values = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
-        return [(f'UPDATE "{table}" SET {assignments} WHERE "id" = %s', [*values, obj.pk])]
+        return [
+            (
+                f'UPDATE "{table}" SET {assignments} WHERE "id" = %s',
+                [
+                    *(_prepared(f, obj) for f in fields),
+                    obj.pk,
+                ],
+            )
+            for obj in objects
+        ]
     casts = ["bigint", *(f.db_type(connection) for f in fields)]
     row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
     columns = ", ".join(['"id"', *(f'"{f.column}"' for f in fields)])
@@ -192,7 +220,7 @@ def update(model: type[Model], objects: Sequence[Model], names: Sequence[str]) -
     params: list[Any] = []
     for obj in objects:
         params.append(obj.pk)
-        params += [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+        params += [_prepared(f, obj) for f in fields]
     sql = (
         f'UPDATE "{table}" AS t SET {assignments} '
         f"FROM (VALUES {', '.join([row] * len(objects))}) AS v({columns}) "
@@ -202,10 +230,16 @@ def update(model: type[Model], objects: Sequence[Model], names: Sequence[str]) -
 
 
 def execute(statements: Sequence[Statement]) -> None:
-    """Send the statements in one round trip (one `execute`, several statements)."""
+    """Send the statements in one round trip (one `execute`, several statements).
+
+    SQLite (the embedded mode) runs one statement an `execute`, in process: no round trip.
+    """
     if not statements:
         return
-    sql = ";\n".join(text for text, _params in statements)
-    params = [value for _text, values in statements for value in values]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if connection.vendor != "postgresql":
+            for text, values in statements:
+                cursor.execute(text, values)
+            return
+        sql = ";\n".join(text for text, _params in statements)
+        cursor.execute(sql, [value for _text, values in statements for value in values])

@@ -400,3 +400,97 @@ def test_a_bid_does_not_wait_for_a_lock_held_on_its_auction(court):
 
     assert decided_while_held, "the bid waited for the auction's row lock"
     assert answers[0].accepted
+
+
+SQLITE_BATCH = r"""
+import json
+
+import django
+
+django.setup()
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.utils import timezone
+
+call_command("migrate", verbosity=0)
+from auction.models import Lot, Registration
+from auction.services import bidding
+from bench import data
+
+maker = data.Maker()
+now = timezone.now()
+a, b, c = maker.users(3)
+lots = maker.lots(maker.auction(now - timedelta(hours=1), now + timedelta(days=1)), 2)
+maker.register([(lot, user) for lot in lots for user in (a, b, c)])
+
+
+def bid(user, amount, client_id, **extra):
+    return bidding.Instruction(
+        user_id=user.pk, received_at=timezone.now(), amount_minor=amount, client_id=client_id,
+        **extra,
+    )
+
+
+opening = data.OPENING
+answers, frames = bidding.decide_lots_unpublished({
+    lot.pk: [
+        bid(a, opening, f"{lot.pk}-1", keep_deposit_reserved=True),
+        bidding.Instruction(
+            user_id=b.pk, received_at=timezone.now(), kind="auto", maximum_minor=opening + 500
+        ),
+        bid(c, opening + 1000, f"{lot.pk}-3"),
+    ]
+    for lot in lots
+})
+again, _ = bidding.decide_lots_unpublished({lots[0].pk: [bid(a, opening, f"{lots[0].pk}-1")]})
+print(json.dumps({
+    "accepted": [[x.accepted for x in answers[lot.pk]] for lot in lots],
+    "duplicate": again[lots[0].pk][0].duplicate,
+    "bids": [
+        [[x.seq, x.amount_minor - opening, x.source] for x in lot.bids.order_by("seq")]
+        for lot in lots
+    ],
+    "prices": [Lot.objects.get(pk=lot.pk).price_minor - opening for lot in lots],
+    "kept": Registration.objects.get(lot=lots[0], bidder=a).keep_deposit_reserved,
+    "frames": len(frames),
+}))
+"""
+
+
+def test_a_batch_is_decided_the_same_on_the_embedded_sqlite(tmp_path):
+    """`make run` keeps its data in SQLite: the batch SQL runs there too (statement by statement,
+    no row locks: SQLite locks the database)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    keep = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    result = subprocess.run(
+        [sys.executable, "-c", SQLITE_BATCH],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        env={
+            **keep,
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "SQLITE_PATH": str(tmp_path / "embedded.sqlite3"),
+        },
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert found["accepted"] == [[True, True, True], [True, True, True]]
+    assert found["bids"] == [
+        [[1, 0, "MANUAL"], [2, 100, "AUTOMATIC"], [3, 1000, "MANUAL"]],
+        [[1, 0, "MANUAL"], [2, 100, "AUTOMATIC"], [3, 1000, "MANUAL"]],
+    ]
+    assert found["prices"] == [1000, 1000]
+    assert found["kept"] is True
+    assert found["duplicate"] is True
+    assert found["frames"] > 0
