@@ -19,6 +19,7 @@ from auction.services import bidding
 from core.models import AuditRecord
 from tests.auction import factories
 from tests.harness.aio import run
+from tests.harness.snippets import run_json
 
 pytestmark = pytest.mark.django_db
 
@@ -461,29 +462,7 @@ print(json.dumps({
 def test_a_batch_is_decided_the_same_on_the_embedded_sqlite(tmp_path):
     """`make run` keeps its data in SQLite: the batch SQL runs there too (statement by statement,
     no row locks: SQLite locks the database)."""
-    import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
-    keep = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    result = subprocess.run(
-        [sys.executable, "-c", SQLITE_BATCH],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-        env={
-            **keep,
-            "DJANGO_SETTINGS_MODULE": "config.settings.base",
-            "SQLITE_PATH": str(tmp_path / "embedded.sqlite3"),
-        },
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    found = json.loads(result.stdout.strip().splitlines()[-1])
+    found = run_json(SQLITE_BATCH, {"SQLITE_PATH": str(tmp_path / "embedded.sqlite3")}, timeout=300)
 
     assert found["accepted"] == [[True, True, True], [True, True, True]]
     assert found["bids"] == [

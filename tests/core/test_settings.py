@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import sys
 import pytest
 
 from tests.harness.servers import ROOT
+from tests.harness.snippets import SETTINGS_VARIABLES, run_json
 
 PROBE = """
 import json, django
@@ -34,35 +34,10 @@ print(json.dumps({
 }))
 """
 
-SETTINGS_VARIABLES = (
-    "DATABASE_URL",
-    "REDIS_URL",
-    "STRIPE_API_BASE",
-    "STRIPE_SECRET_KEY",
-    "STRIPE_WEBHOOK_SECRET",
-    "ALLOWED_HOSTS",
-    "SECRET_KEY",
-    "DEBUG",
-    "TIME_ZONE",
-)
-
 
 def probe(env: dict[str, str], module: str = "config.settings.base") -> dict[str, object]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in SETTINGS_VARIABLES and not k.startswith("DJANGO")
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**clean, "DJANGO_SETTINGS_MODULE": module, **env},
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    found: dict[str, object] = run_json(PROBE, env, module=module)
+    return found
 
 
 def test_without_environment_the_embedded_default_is_sqlite_in_wal_mode_with_memory_layer(tmp_path):
