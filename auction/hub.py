@@ -15,9 +15,9 @@ once, and only a socket whose send has to wait gets a writer task and a
 bounded queue behind it (an idle watcher costs neither). When the queue
 overflows, the socket's backlog is replaced by one `resync` frame (the page
 then resumes from its last sequence number); a socket that overflows again
-soon after is closed. After a Redis
-error the hub reconnects with backoff, resubscribes, and tells every socket to
-resync, because events may have been missed meanwhile. The broadcast is a
+soon after is closed. After a Redis error the hub reconnects with backoff,
+resubscribes, and tells every socket to resync, because events may have been
+missed meanwhile. The broadcast is a
 notification: PostgreSQL and the per-lot sequence numbers are the record.
 
 Without REDIS_URL (the embedded mode of `make run`) publishing goes straight
