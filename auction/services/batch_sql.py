@@ -9,9 +9,8 @@ and one write, however many bids and lots the batch holds:
 
 * the select lists are made once from the models' fields, and the rows are
   turned into model instances with `Model.from_db`, as the ORM does;
-* the inserts are compiled by Django's own insert compiler (defaults,
-  `auto_now_add`, JSON adaptation), and every write of the batch is sent in
-  one `execute` of several statements.
+* the writes are made by `core.bulk_writes` (Django's own insert compiler, one
+  UPDATE a table) and sent in one `execute` of several statements.
 
 Ids go into the SQL as scalar parameters (`IN (%s, ...)`), not arrays, so the
 benchmark can capture one bid's statements and replay them in pgbench with
@@ -20,24 +19,16 @@ its variables in place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import Field, Model
-from django.db.models.sql import InsertQuery
 
 from accounts.models import User
 from auction.models import Auction, Bid, Lot, Registration
-
-
-def _fields(model: type[Model], names: Iterable[str] | None = None) -> list[Field[Any, Any]]:
-    fields = list(model._meta.concrete_fields)
-    if names is None:
-        return fields
-    wanted = set(names)
-    return [f for f in fields if f.attname in wanted or f.name in wanted]
+from core import bulk_writes
 
 
 def _select(alias: str, fields: Sequence[Field[Any, Any]]) -> str:
@@ -90,12 +81,12 @@ def _marks(count: int) -> str:
     return ", ".join(["%s"] * count)
 
 
-LOT_FIELDS = _fields(Lot)
-AUCTION_FIELDS = _fields(Auction)
-REGISTRATION_FIELDS = _fields(Registration)
+LOT_FIELDS = bulk_writes.fields(Lot)
+AUCTION_FIELDS = bulk_writes.fields(Auction)
+REGISTRATION_FIELDS = bulk_writes.fields(Registration)
 # The bidder's fields that decide whether they may bid; the rest are never read here.
-BIDDER_FIELDS = _fields(User, ["id", "is_active", "role", "identity_status"])
-EARLIER_BID_FIELDS = _fields(
+BIDDER_FIELDS = bulk_writes.fields(User, ["id", "is_active", "role", "identity_status"])
+EARLIER_BID_FIELDS = bulk_writes.fields(
     Bid, ["id", "registration", "client_id", "seq", "amount_minor", "received_at"]
 )
 
@@ -165,81 +156,3 @@ def earlier_bids(registration_ids: Sequence[int], client_ids: Sequence[str]) -> 
         cursor.execute(sql, [*registration_ids, *client_ids])
         rows = cursor.fetchall()
     return [_instance(Bid, EARLIER_BID_FIELDS, row) for row in rows]
-
-
-# --- writes --------------------------------------------------------------------------------------
-
-
-Statement = tuple[str, list[Any]]
-
-
-def insert(model: type[Model], objects: Sequence[Model]) -> list[Statement]:
-    """One INSERT of every object, compiled as `bulk_create` would (without RETURNING)."""
-    if not objects:
-        return []
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    size = connection.ops.bulk_batch_size(fields, objects) or len(objects)
-    statements: list[Statement] = []
-    for start in range(0, len(objects), size):
-        query = InsertQuery(model)
-        query.insert_values(fields, list(objects[start : start + size]))
-        compiled = query.get_compiler(using=DEFAULT_DB_ALIAS).as_sql()
-        statements += [(sql, list(params)) for sql, params in compiled]
-    for obj in objects:
-        obj._state.adding = False
-        obj._state.db = DEFAULT_DB_ALIAS
-    return statements
-
-
-def _prepared(field: Field[Any, Any], obj: Model) -> Any:
-    return field.get_db_prep_save(getattr(obj, field.attname), connection)
-
-
-def update(model: type[Model], objects: Sequence[Model], names: Sequence[str]) -> list[Statement]:
-    """One UPDATE setting `names` on every object from its in-memory values."""
-    if not objects:
-        return []
-    fields = _fields(model, names)
-    table = model._meta.db_table
-    if len(objects) == 1 or connection.vendor != "postgresql":  # one statement a row
-        assignments = ", ".join(f'"{f.column}" = %s' for f in fields)
-        return [
-            (
-                f'UPDATE "{table}" SET {assignments} WHERE "id" = %s',
-                [
-                    *(_prepared(f, obj) for f in fields),
-                    obj.pk,
-                ],
-            )
-            for obj in objects
-        ]
-    casts = ["bigint", *(f.db_type(connection) for f in fields)]
-    row = "(" + ", ".join(f"%s::{cast}" for cast in casts) + ")"
-    columns = ", ".join(['"id"', *(f'"{f.column}"' for f in fields)])
-    assignments = ", ".join(f'"{f.column}" = v."{f.column}"' for f in fields)
-    params: list[Any] = []
-    for obj in objects:
-        params.append(obj.pk)
-        params += [_prepared(f, obj) for f in fields]
-    sql = (
-        f'UPDATE "{table}" AS t SET {assignments} '
-        f"FROM (VALUES {', '.join([row] * len(objects))}) AS v({columns}) "
-        f'WHERE t."id" = v."id"'
-    )
-    return [(sql, params)]
-
-
-def execute(statements: Sequence[Statement]) -> None:
-    """Send the statements in one round trip (one `execute`, several statements).
-
-    SQLite (the embedded mode) runs one statement an `execute`, in process: no round trip.
-    """
-    if not statements:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            for text, values in statements:
-                cursor.execute(text, values)
-            return
-        sql = ";\n".join(text for text, _params in statements)
-        cursor.execute(sql, [value for _text, values in statements for value in values])

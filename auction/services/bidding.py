@@ -28,6 +28,7 @@ from auction.engine import Refusal
 from auction.errors import message_for
 from auction.models import Bid, Lot, Notification, Registration
 from auction.services import batch_sql
+from core import bulk_writes
 from core.models import AuditRecord
 
 _arrivals = itertools.count()
@@ -480,17 +481,17 @@ def _audit_records(
 
 def _write(writes: _Writes) -> None:
     """Everything the decided lots changed: one statement a table, all sent in one round trip."""
-    batch_sql.execute(
+    bulk_writes.execute(
         [
-            *batch_sql.insert(Bid, writes.bids),
-            *batch_sql.update(Lot, writes.lots, LOT_FIELDS),
-            *batch_sql.update(
+            *bulk_writes.insert(Bid, writes.bids),
+            *bulk_writes.update(Lot, writes.lots, LOT_FIELDS),
+            *bulk_writes.update(
                 Registration,
                 writes.registrations,
                 ["auto_max_minor", "auto_order", "keep_deposit_reserved"],
             ),
-            *batch_sql.insert(AuditRecord, writes.audits),
-            *batch_sql.insert(Notification, writes.notices),
+            *bulk_writes.insert(AuditRecord, writes.audits),
+            *bulk_writes.insert(Notification, writes.notices),
         ]
     )
 
