@@ -2,21 +2,24 @@
 
 Outbid, won, deposit received and closing soon (for watched lots) are rows
 written in the transaction of the event, so none is lost; the clock's pass
-then pushes each one to the user's open pages (a toast through their socket)
-and e-mails the won and outbid ones, in the user's language. The lot page
-itself learns of outbids at once through its own socket.
+then pushes them to the user's open pages (a toast through their socket) and
+e-mails the won and outbid ones, in the user's language, once for the notices
+of a pass that say the same thing about the same lot. The lot page itself
+learns of outbids at once through its own socket.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
@@ -95,7 +98,14 @@ def lot_url(notification: Notification) -> str:
 
 
 def deliver_pending(now: datetime) -> int:
-    """Push new notices to open pages and e-mail the won and outbid ones; returns how many."""
+    """Push new notices to open pages and e-mail the won and outbid ones; returns how many.
+
+    The notices of a pass that say the same thing to the same user about the same lot (a
+    bidder outbid again and again on a hot lot, where every bid outbids someone) are told
+    once, with the latest: one toast and at most one e-mail, and every notice it covers is
+    marked delivered. A pass pushes through one entry into the channel layer's event loop,
+    sends its e-mails over one mail connection, and records them with one UPDATE.
+    """
     with transaction.atomic():
         pending = list(
             Notification.objects.select_for_update(skip_locked=True)
@@ -106,40 +116,71 @@ def deliver_pending(now: datetime) -> int:
         if not pending:
             return 0
         Notification.objects.filter(pk__in=[n.pk for n in pending]).update(pushed_at=now)
-    layer = get_channel_layer()
+    told: dict[tuple[int, int, str], list[Notification]] = {}
     for notification in pending:
-        with translation.override(notification.user.preferred_language or "ar"):
-            message = text(notification)
-            if layer is not None:
-                try:
-                    async_to_sync(layer.group_send)(
-                        user_group(notification.user_id),
-                        {
-                            "type": "user.notification",
-                            "payload": {
-                                "text": message,
-                                "kind": notification.kind,
-                                "lot": notification.lot_id,
-                                "url": lot_url(notification),
-                            },
-                        },
+        told.setdefault((notification.user_id, notification.lot_id, notification.kind), []).append(
+            notification
+        )
+    pushes: list[tuple[str, dict[str, Any]]] = []
+    emails: list[_Email] = []
+    for covered in told.values():
+        latest = covered[-1]
+        with translation.override(latest.user.preferred_language or "ar"):
+            message, url = text(latest), lot_url(latest)
+            event = {"text": message, "kind": latest.kind, "lot": latest.lot_id, "url": url}
+            pushes.append(
+                (user_group(latest.user_id), {"type": "user.notification", "payload": event})
+            )
+            if latest.kind in EMAILED and latest.user.email:
+                emails.append(
+                    _Email(
+                        subject=_("Mazad: %(title)s") % {"title": latest.lot.asset.title},
+                        body=f"{message}\n\n{url}",
+                        to=latest.user.email,
+                        covers=[n.pk for n in covered],
                     )
-                except Exception:
-                    logger.warning("notice %s not pushed", notification.pk, exc_info=True)
-            if notification.kind in EMAILED and notification.user.email:
-                _email(notification, message)
+                )
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(_push)(layer, pushes)
+    _send(emails, now)
     return len(pending)
 
 
-def _email(notification: Notification, message: str) -> None:
-    try:
-        send_mail(
-            subject=_("Mazad: %(title)s") % {"title": notification.lot.asset.title},
-            message=f"{message}\n\n{lot_url(notification)}",
-            from_email=None,
-            recipient_list=[notification.user.email],
-        )
-    except Exception:
-        logger.warning("notice %s not e-mailed", notification.pk, exc_info=True)
+@dataclass
+class _Email:
+    subject: str
+    body: str
+    to: str
+    covers: list[int]  # the notices this e-mail tells of
+
+
+async def _push(layer: Any, pushes: list[tuple[str, dict[str, Any]]]) -> None:
+    for group, event in pushes:
+        try:
+            await layer.group_send(group, event)
+        except Exception:
+            logger.warning("notice to %s not pushed", group, exc_info=True)
+
+
+def _send(emails: list[_Email], now: datetime) -> None:
+    """Send the e-mails over one connection; record those sent. One that fails is logged (its
+    notices stay un-e-mailed) and the rest still go."""
+    if not emails:
         return
-    Notification.objects.filter(pk=notification.pk).update(emailed_at=notification.pushed_at)
+    sent: list[int] = []
+    try:
+        with get_connection() as connection:
+            for email in emails:
+                try:
+                    EmailMessage(
+                        email.subject, email.body, None, [email.to], connection=connection
+                    ).send()
+                except Exception:
+                    logger.warning("notices %s not e-mailed", email.covers, exc_info=True)
+                else:
+                    sent += email.covers
+    except Exception:  # the mail server could not be reached at all
+        logger.warning("no e-mail sent: the mail connection failed", exc_info=True)
+    if sent:
+        Notification.objects.filter(pk__in=sent).update(emailed_at=now)

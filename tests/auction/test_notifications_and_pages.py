@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
 
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.core import mail
+from django.core.mail.backends import locmem
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.events import user_group
 from auction import notifications
 from auction.models import Notification, Watch
 from auction.services import bidding, lifecycle
@@ -33,6 +40,80 @@ def test_losing_the_lead_writes_an_outbid_notice_that_is_e_mailed_in_the_bidders
     assert mail.outbox[0].to == [first.bidder.email]
     assert "تجاوزك" in mail.outbox[0].body
     assert notifications.deliver_pending(timezone.now()) == 0, "each notice is delivered once"
+
+
+def test_a_bidder_outbid_again_and_again_in_one_pass_gets_one_e_mail_with_the_latest_price(
+    court,
+):
+    lot = factories.lot(court)
+    first = factories.registered_bidder(lot, preferred_language="en")
+    second = factories.registered_bidder(lot)
+    for amount, bidder in [(1_000, first), (1_100, second), (1_200, first), (1_300, second)]:
+        bidding.place_bid(lot_id=lot.pk, user_id=bidder.bidder_id, amount_minor=amount)
+
+    delivered = notifications.deliver_pending(timezone.now())
+
+    assert delivered == 3, "two outbid notices for the first bidder, one for the second"
+    to_first = [m for m in mail.outbox if m.to == [first.bidder.email]]
+    assert len(to_first) == 1, "one e-mail for the notices of one lot in one pass"
+    assert "13.00" in to_first[0].body
+    assert "12.00" not in to_first[0].body
+    assert len(mail.outbox) == 2
+    notices = Notification.objects.all()
+    assert all(n.pushed_at is not None and n.emailed_at is not None for n in notices)
+
+
+def test_the_notices_of_one_pass_about_one_lot_are_pushed_to_the_bidder_once(court):
+    lot = factories.lot(court)
+    first = factories.registered_bidder(lot, preferred_language="en")
+    second = factories.registered_bidder(lot)
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(user_group(first.bidder_id), channel)
+    for amount, bidder in [(1_000, first), (1_100, second), (1_200, first), (1_300, second)]:
+        bidding.place_bid(lot_id=lot.pk, user_id=bidder.bidder_id, amount_minor=amount)
+
+    notifications.deliver_pending(timezone.now())
+
+    async def pushed() -> list[dict]:
+        events = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                events.append(await asyncio.wait_for(layer.receive(channel), 1))
+        return events
+
+    events = async_to_sync(pushed)()
+    assert [e["payload"]["kind"] for e in events] == ["OUTBID"], "one toast, not one a notice"
+    assert "13.00" in events[0]["payload"]["text"]
+    async_to_sync(layer.group_discard)(user_group(first.bidder_id), channel)
+
+
+class RefusingBackend(locmem.EmailBackend):
+    """A mail server that refuses one domain (the only part of this test that is not ours)."""
+
+    def send_messages(self, messages):
+        if any(address.endswith("@refused.example") for m in messages for address in m.to):
+            raise ConnectionRefusedError("the mail server refused the message")
+        return super().send_messages(messages)
+
+
+@override_settings(EMAIL_BACKEND="tests.auction.test_notifications_and_pages.RefusingBackend")
+def test_an_e_mail_that_fails_leaves_its_notice_un_e_mailed_and_the_others_still_go(court):
+    lot = factories.lot(court)
+    refused = factories.registered_bidder(lot, email="bidder@refused.example")
+    other_lot = factories.lot(court)
+    accepted = factories.registered_bidder(other_lot)
+    for the_lot, outbid in [(lot, refused), (other_lot, accepted)]:
+        overbidder = factories.registered_bidder(the_lot)
+        bidding.place_bid(lot_id=the_lot.pk, user_id=outbid.bidder_id, amount_minor=1_000)
+        bidding.place_bid(lot_id=the_lot.pk, user_id=overbidder.bidder_id, amount_minor=1_100)
+
+    assert notifications.deliver_pending(timezone.now()) == 2
+
+    assert [m.to for m in mail.outbox] == [[accepted.bidder.email]]
+    assert Notification.objects.get(user=refused.bidder).emailed_at is None
+    assert Notification.objects.get(user=accepted.bidder).emailed_at is not None
+    assert notifications.deliver_pending(timezone.now()) == 0, "pushed once all the same"
 
 
 def test_the_winner_gets_a_won_notice_at_the_close(court):
