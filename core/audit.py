@@ -44,8 +44,32 @@ def record(
     note: str = "",
 ) -> AuditRecord:
     """Append one audit record; call inside the service's transaction."""
+    record = build(
+        actor=actor,
+        action=action,
+        obj=obj,
+        before=before,
+        after=after,
+        court_id=court_id,
+        note=note,
+    )
+    record.save(force_insert=True)
+    return record
+
+
+def build(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    court_id: int | None = None,
+    note: str = "",
+) -> AuditRecord:
+    """The record `record` appends, unsaved: for a service that writes many in one statement."""
     actor_user = actor if actor is not None and actor.pk else None
-    return AuditRecord.objects.create(
+    return AuditRecord(
         actor=actor_user,
         actor_label=actor_user.email if actor_user else SYSTEM,
         court_id=court_id,

@@ -241,6 +241,36 @@ def test_a_pass_decides_every_due_lot_before_it_settles_any(court):
     assert not Lot.objects.filter(settled_at__isnull=True).exists()
 
 
+def test_due_lots_are_decided_in_claims_and_one_that_fails_is_left_for_the_next_pass(court):
+    end = timezone.now() - timedelta(seconds=5)
+    the_auction = factories.auction(court, ends_at=end + timedelta(minutes=1))
+    count = clock.CLOSE_BATCH * 2 + 3  # more than one claim
+    lots = [factories.lot(court, the_auction=the_auction, ends_at=end) for _ in range(count)]
+    broken = lots[clock.CLOSE_BATCH // 2]  # in the middle of the first claim
+    # The database refuses this one lot's close (as a failing disk or constraint would).
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_close() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_close BEFORE UPDATE OF status ON auction_lot FOR EACH ROW "
+            f"WHEN (NEW.id = {int(broken.pk)} AND NEW.status <> 'OPEN') "
+            "EXECUTE FUNCTION refuse_close()"
+        )
+
+    closed = clock.close_due(timezone.now())
+
+    assert closed == count - 1
+    statuses = dict(Lot.objects.filter(pk__in=[lot.pk for lot in lots]).values_list("pk", "status"))
+    assert statuses.pop(broken.pk) == Lot.Status.OPEN, "left open for the next pass"
+    assert set(statuses.values()) == {Lot.Status.UNSOLD}
+    assert AuditRecord.objects.filter(action="lot.closed").count() == count - 1
+    with connections["default"].cursor() as cursor:
+        cursor.execute("DROP TRIGGER refuse_close ON auction_lot")
+    assert clock.close_due(timezone.now()) == 1, "the next pass closes it"
+
+
 def test_the_clock_sleeps_until_the_next_lot_is_due_and_no_longer(court):
     now = timezone.now()
     assert clock.seconds_to_next(now) is None, "nothing to open or close"
