@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, close_old_connections
 from django.utils import translation
 
-from accounts.events import user_group
+from accounts.events import session_group
 from auction import batcher, events, protocol, selectors
 from auction.hub import Subscription, get_hub, server_send
 from auction.services.bidding import Instruction
@@ -104,8 +104,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if handler is None:
             if message["type"].startswith("websocket."):
                 raise ValueError(f"no handler for {message['type']}")
-            # The user's group also carries messages for their other sockets (notices for
-            # /ws/me/); one meant for another socket must never close this one.
+            # A message meant for another kind of socket must never close this one.
             logger.debug("lot socket ignores %s", message["type"])
             return
         await handler(message)
@@ -123,7 +122,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         topics = [events.lot_topic(self.lot_id)]
         if self.user_id is not None:
             topics.append(events.bidder_topic(self.lot_id, self.user_id))
-            group = user_group(self.user_id)
+            group = session_group(self.user_id)  # to close when the session ends
             await self.channel_layer.group_add(group, self.channel_name)
             self.refresher = GroupRefresher(self.channel_layer, self.channel_name, [group])
             self.refresher.start()
@@ -154,7 +153,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             self.refresher.stop()
         user_id = getattr(self, "user_id", None)
         if user_id is not None:
-            await self.channel_layer.group_discard(user_group(user_id), self.channel_name)
+            await self.channel_layer.group_discard(session_group(user_id), self.channel_name)
 
     async def _send_json(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=events.encode(payload))

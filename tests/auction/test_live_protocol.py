@@ -446,7 +446,7 @@ def test_a_notice_for_the_users_other_sockets_leaves_their_lot_socket_open(
             additional_headers={"Cookie": cookie_header(client)},
         ) as socket:
             await receive(socket)
-            # Outbid: the clock pushes the notice to every socket in the bidder's group.
+            # Outbid: the clock pushes the notice to the bidder's page sockets, not to this one.
             await in_thread(
                 bidding.place_bid, lot_id=lot.pk, user_id=first.bidder_id, amount_minor=1_000
             )

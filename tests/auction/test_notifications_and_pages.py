@@ -15,7 +15,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.events import user_group
+from accounts.events import session_group, user_group
 from auction import notifications
 from auction.models import Notification, Watch
 from auction.services import bidding, lifecycle
@@ -63,29 +63,33 @@ def test_a_bidder_outbid_again_and_again_in_one_pass_gets_one_e_mail_with_the_la
     assert all(n.pushed_at is not None and n.emailed_at is not None for n in notices)
 
 
-def test_the_notices_of_one_pass_about_one_lot_are_pushed_to_the_bidder_once(court):
+def test_the_notices_of_one_pass_about_one_lot_are_pushed_to_the_bidders_pages_once(court):
     lot = factories.lot(court)
     first = factories.registered_bidder(lot, preferred_language="en")
     second = factories.registered_bidder(lot)
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(user_group(first.bidder_id), channel)
+    lot_socket = async_to_sync(layer.new_channel)()  # lot sockets hear only a session's end
+    async_to_sync(layer.group_add)(session_group(first.bidder_id), lot_socket)
     for amount, bidder in [(1_000, first), (1_100, second), (1_200, first), (1_300, second)]:
         bidding.place_bid(lot_id=lot.pk, user_id=bidder.bidder_id, amount_minor=amount)
 
     notifications.deliver_pending(timezone.now())
 
-    async def pushed() -> list[dict]:
+    async def pushed(to: str) -> list[dict]:
         events = []
         with contextlib.suppress(TimeoutError):
             while True:
-                events.append(await asyncio.wait_for(layer.receive(channel), 1))
+                events.append(await asyncio.wait_for(layer.receive(to), 1))
         return events
 
-    events = async_to_sync(pushed)()
+    events = async_to_sync(pushed)(channel)
     assert [e["payload"]["kind"] for e in events] == ["OUTBID"], "one toast, not one a notice"
     assert "13.00" in events[0]["payload"]["text"]
+    assert async_to_sync(pushed)(lot_socket) == []
     async_to_sync(layer.group_discard)(user_group(first.bidder_id), channel)
+    async_to_sync(layer.group_discard)(session_group(first.bidder_id), lot_socket)
 
 
 class RefusingBackend(locmem.EmailBackend):
