@@ -10,8 +10,10 @@ learns of outbids at once through its own socket.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -142,7 +144,7 @@ def deliver_pending(now: datetime) -> int:
                 )
     layer = get_channel_layer()
     if layer is not None:
-        async_to_sync(_push)(layer, pushes)
+        _push_all(layer, pushes)
     _send(emails, now)
     return len(pending)
 
@@ -153,6 +155,22 @@ class _Email:
     body: str
     to: str
     covers: list[int]  # the notices this e-mail tells of
+
+
+def _push_all(layer: Any, pushes: list[tuple[str, dict[str, Any]]]) -> None:
+    """Push from this thread, or from a helper thread when this one runs an event loop (a
+    caller driving a browser, say): the channel layer's calls cannot wait on a running loop.
+    Pushes are best effort; a pass that cannot push still e-mails."""
+    try:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            async_to_sync(_push)(layer, pushes)
+            return
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(async_to_sync(_push), layer, pushes).result()
+    except Exception:
+        logger.warning("%s notices not pushed", len(pushes), exc_info=True)
 
 
 async def _push(layer: Any, pushes: list[tuple[str, dict[str, Any]]]) -> None:
