@@ -10,10 +10,8 @@ learns of outbids at once through its own socket.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -158,17 +156,10 @@ class _Email:
 
 
 def _push_all(layer: Any, pushes: list[tuple[str, dict[str, Any]]]) -> None:
-    """Push from this thread, or from a helper thread when this one runs an event loop (a
-    caller driving a browser, say): the channel layer's calls cannot wait on a running loop.
-    Pushes are best effort; a pass that cannot push still e-mails."""
+    """Push the pass's notices; best effort: a pass that cannot push (called from a thread
+    that runs an event loop, say) logs it and still e-mails."""
     try:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            async_to_sync(_push)(layer, pushes)
-            return
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(async_to_sync(_push), layer, pushes).result()
+        async_to_sync(_push)(layer, pushes)
     except Exception:
         logger.warning("%s notices not pushed", len(pushes), exc_info=True)
 
