@@ -296,12 +296,7 @@ def decide_close(*, lot_id: int, now: datetime) -> Lot | None:
     (deposits, the asset, the buyer's balance) is `settle_lot`'s. Returns None
     when the lot is not due (or was closed already).
     """
-    return decide_locked_close(locks.lot(lot_id), now)
-
-
-def decide_locked_close(lot: Lot, now: datetime) -> Lot | None:
-    """`decide_close` for a lot already locked (with its auction) by the caller's transaction."""
-    decided = decide_locked_closes([lot], now)
+    decided = decide_locked_closes([locks.lot(lot_id)], now)
     return decided[0] if decided else None
 
 
