@@ -18,11 +18,12 @@ def _stat(pid: int) -> list[str] | None:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of one live process so far (0 when it is gone)."""
+    """User + system CPU time of one live process so far, with that of the children it has
+    reaped (waited for); 0 when it is gone."""
     fields = _stat(pid)
     if fields is None:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    return sum(int(value) for value in fields[11:15]) / TICKS  # utime stime cutime cstime
 
 
 def children_map() -> dict[int, list[int]]:
@@ -50,19 +51,11 @@ def tree(pids: Iterable[int]) -> set[int]:
     return found
 
 
-def cpu_seconds_with_reaped(pid: int) -> float:
-    """`cpu_seconds` plus the CPU of the children it has reaped (waited for)."""
-    fields = _stat(pid)
-    if fields is None:
-        return 0.0
-    return sum(int(value) for value in fields[11:15]) / TICKS
-
-
 def tree_cpu(pids: Iterable[int]) -> float:
     """CPU seconds of the processes and their live descendants, and of the descendants they
     have reaped: a PostgreSQL backend that exits between two readings moves into its parent's
     count instead of vanishing from the sum (which made a difference negative)."""
-    return sum(cpu_seconds_with_reaped(pid) for pid in tree(pids))
+    return sum(cpu_seconds(pid) for pid in tree(pids))
 
 
 def rss_bytes(pid: int) -> int:
