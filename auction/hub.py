@@ -7,8 +7,11 @@ process holds one pub/sub connection to Redis, multiplexing every topic its
 sockets watch ("lot:42", "user:7"). An event is published once, already
 encoded as a JSON frame; the hub writes that same string to each local
 socket's ASGI `send`. Events that arrive within the conflation window leave as
-one frame carrying all of them in order, so the frame rate stays bounded
-while the page stays exact.
+one frame carrying all of them in order, and a topic sends at most one frame
+per frame interval: the first event after a quiet spell leaves after the
+short window, while a busy lot's events gather until the interval has passed
+since its last frame. So each socket's frame rate stays bounded however fast
+the bids come, while the page stays exact.
 
 Slow sockets never stall a topic: a frame is written to an idle socket at
 once, and only a socket whose send has to wait gets a writer task and a
@@ -219,12 +222,21 @@ class Subscription:
 class Hub:
     """The fan-out of one web process. Use `get_hub()`; it starts on first use."""
 
-    def __init__(self, redis_url: str, *, conflate_seconds: float, queue_limit: int) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        *,
+        conflate_seconds: float,
+        queue_limit: int,
+        frame_interval: float = 0.0,
+    ) -> None:
         self.redis_url = redis_url
         self.conflate_seconds = conflate_seconds
+        self.frame_interval = frame_interval
         self.queue_limit = queue_limit
         self.topics: dict[str, set[Subscription]] = defaultdict(set)
         self.pending: dict[str, list[str]] = {}
+        self.last_frame: dict[str, float] = {}  # loop time of each busy topic's last frame
         self.loop: asyncio.AbstractEventLoop | None = None
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
@@ -277,8 +289,12 @@ class Hub:
             return
         self.pending[topic] = [frame]
         assert self.loop is not None
-        if self.conflate_seconds > 0:
-            self.loop.call_later(self.conflate_seconds, self._flush, topic)
+        delay = self.conflate_seconds
+        last = self.last_frame.get(topic)
+        if last is not None:
+            delay = max(delay, last + self.frame_interval - self.loop.time())
+        if delay > 0:
+            self.loop.call_later(delay, self._flush, topic)
         else:
             self.loop.call_soon(self._flush, topic)
 
@@ -286,7 +302,16 @@ class Hub:
         frames = self.pending.pop(topic, None)
         members = self.topics.get(topic)
         if not frames or not members:
+            self.last_frame.pop(topic, None)
             return
+        assert self.loop is not None
+        now = self.loop.time()
+        if self.frame_interval > 0:
+            self.last_frame[topic] = now
+            # Forget topics quiet for a while, so the map holds only busy ones.
+            if len(self.last_frame) > 2 * len(self.topics) + 64:
+                horizon = now - self.frame_interval
+                self.last_frame = {t: at for t, at in self.last_frame.items() if at > horizon}
         frame = combine(frames)
         for subscription in list(members):
             subscription.offer(frame)
@@ -370,6 +395,7 @@ def get_hub() -> Hub:
             _hub = Hub(
                 settings.REDIS_URL,
                 conflate_seconds=settings.LIVE_CONFLATE_MS / 1000,
+                frame_interval=settings.LIVE_FRAME_INTERVAL_MS / 1000,
                 queue_limit=settings.LIVE_SOCKET_QUEUE,
             )
         return _hub

@@ -148,7 +148,8 @@ else:
 # Live events: published once per event to Redis pub/sub (or in process without Redis) and
 # fanned out by each web process's hub (auction/hub.py).
 LIVE_PREFIX: str = env.str("CHANNEL_PREFIX", default="mazad") + ":live"
-LIVE_CONFLATE_MS: int = env.int("LIVE_CONFLATE_MS", default=10)
+LIVE_CONFLATE_MS: int = env.int("LIVE_CONFLATE_MS", default=0)
+LIVE_FRAME_INTERVAL_MS: int = env.int("LIVE_FRAME_INTERVAL_MS", default=50)
 LIVE_SOCKET_QUEUE: int = env.int("LIVE_SOCKET_QUEUE", default=64)
 LIVE_MAX_OVERFLOWS = 3
 # Flood limits: messages per socket and bids per user (per process), as a burst refilled at a

@@ -96,6 +96,31 @@ def test_a_burst_is_conflated_into_one_frame_in_order():
     assert [e["seq"] for e in socket.events()] == [1, 2, 3, 4, 5]
 
 
+def test_a_busy_topic_sends_one_frame_per_interval_and_a_quiet_one_at_once():
+    async def scenario():
+        hub = Hub("", conflate_seconds=0, queue_limit=16, frame_interval=0.5)
+        socket = Socket()
+        await hub.join("lot:4", socket.send, socket.close)
+        hub.deliver("lot:4", json.dumps({"seq": 1}))
+        await asyncio.sleep(0)
+        first = len(socket.frames)  # a quiet topic's event leaves on the next turn
+        for seq in range(2, 6):
+            hub.deliver("lot:4", json.dumps({"seq": seq}))
+        await asyncio.sleep(0.05)
+        held = len(socket.frames)  # the rest wait for the interval since that frame
+        await until(lambda: len(socket.events()) == 5)
+        await asyncio.sleep(0.6)
+        hub.deliver("lot:4", json.dumps({"seq": 6}))
+        await asyncio.sleep(0)
+        return first, held, socket
+
+    first, held, socket = run(scenario)
+
+    assert (first, held) == (1, 1)
+    assert len(socket.frames) == 3
+    assert [e["seq"] for e in socket.events()] == [1, 2, 3, 4, 5, 6]
+
+
 def test_a_batch_of_frames_is_published_in_one_call_and_arrives_in_order_on_each_topic():
     async def scenario():
         hub = Hub(REDIS_URL, conflate_seconds=0, queue_limit=64)
