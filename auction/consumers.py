@@ -44,6 +44,8 @@ DATABASE_AWAY = (OperationalError, InterfaceError, IntegrityError)
 # per second) are settings: LIVE_SOCKET_BURST/RATE and LIVE_BID_BURST/RATE.
 FLOOD_STRIKES = 20
 RESUME_LIMIT = 500
+# An alias that names no configured channel layer: Channels then gives the consumer none.
+WITHOUT_CHANNEL_LAYER = "mazad.without-channel-layer"
 
 
 class TokenBucket:
@@ -96,6 +98,14 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     user_id: int | None
     subscriptions: list[Subscription]
     refresher: GroupRefresher | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # An anonymous watcher has no session to end, so it needs no channel-layer channel,
+        # nor the tasks that wait on one: most of what an idle watcher would cost.
+        user = scope.get("user")
+        if user is None or not user.is_authenticated:
+            self.channel_layer_alias = WITHOUT_CHANNEL_LAYER
+        await super().__call__(scope, receive, send)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # Skip Channels' per-message close-old-connections hop: no handler here touches the
