@@ -29,7 +29,7 @@ class AuditRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    action = models.CharField(_("action"), max_length=100, db_index=True)
+    action = models.CharField(_("action"), max_length=100)
     object_type = models.CharField(_("object type"), max_length=100)
     object_id = models.CharField(_("object id"), max_length=64)
     before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
@@ -42,13 +42,22 @@ class AuditRecord(models.Model):
         _("position in the chain"), null=True, blank=True
     )
     previous_hash = models.CharField(_("previous record's hash"), max_length=64, blank=True)
-    record_hash = models.CharField(_("record hash"), max_length=64, blank=True, db_index=True)
+    record_hash = models.CharField(_("record hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id", "at"])]
+        # Plain indexes only: Django's `db_index` on a CharField adds a second, LIKE-pattern
+        # index on PostgreSQL, and a hot lot writes a record per bid. The linker finds the
+        # unlinked records through a partial index that holds only them.
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"]),
+            models.Index(fields=["action"], name="core_auditrecord_action"),
+            models.Index(
+                fields=["id"], condition=models.Q(record_hash=""), name="core_auditrecord_unlinked"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["chain", "chain_sequence"],
