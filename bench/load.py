@@ -72,7 +72,7 @@ async def open_socket(url: str, origin: str, cookie: str | None) -> ClientConnec
         url,
         origin=origin,
         additional_headers=headers,
-        compression=None,
+        compression="deflate",
         max_size=2**22,
         ping_interval=None,
         open_timeout=CONNECT_TIMEOUT,

@@ -390,6 +390,8 @@ def web_command(kind: str, port: int, app: str) -> list[str]:
             str(port),
             "--ws",
             "websockets-sansio",
+            "--ws-per-message-deflate",
+            "false",
             "--no-access-log",
             "--lifespan",
             "off",

@@ -55,6 +55,9 @@ def test_compose_runs_postgres_redis_stripe_mock_and_uvicorn_with_health_checks(
         assert "healthcheck" in services[name], name
     assert "uvicorn" in " ".join(services["web"]["command"])
     assert "websockets-sansio" in " ".join(services["web"]["command"])
+    # Browsers offer per-message deflate; a compressor per watcher doubled the CPU of each
+    # delivered frame and the memory of each idle watcher (bench/README.md).
+    assert "--ws-per-message-deflate false" in " ".join(services["web"]["command"])
     assert services["stripe-mock"]["image"].startswith("stripe/stripe-mock")
     assert services["web"]["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
 

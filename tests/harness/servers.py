@@ -89,6 +89,8 @@ def server_command(kind: str, port: int) -> list[str]:
             str(port),
             "--ws",
             "websockets-sansio",
+            "--ws-per-message-deflate",
+            "false",
             "--no-access-log",
             "--lifespan",
             "off",
