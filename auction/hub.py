@@ -304,9 +304,9 @@ class Hub:
         if not frames or not members:
             self.last_frame.pop(topic, None)
             return
-        assert self.loop is not None
-        now = self.loop.time()
         if self.frame_interval > 0:
+            assert self.loop is not None
+            now = self.loop.time()
             self.last_frame[topic] = now
             # Forget topics quiet for a while, so the map holds only busy ones.
             if len(self.last_frame) > 2 * len(self.topics) + 64:
