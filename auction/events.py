@@ -35,6 +35,11 @@ def bidder_topic(lot_id: int, user_id: int) -> str:
     return f"lot:{lot_id}:user:{user_id}"
 
 
+def is_lot_topic(topic: str) -> bool:
+    """A lot's public topic (every watcher), as opposed to one bidder's own."""
+    return topic.startswith("lot:") and topic.count(":") == 1
+
+
 def encode(payload: dict[str, Any]) -> str:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=_default)
 

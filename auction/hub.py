@@ -229,10 +229,14 @@ class Hub:
         conflate_seconds: float,
         queue_limit: int,
         frame_interval: float = 0.0,
+        paced: Callable[[str], bool] | None = None,
     ) -> None:
         self.redis_url = redis_url
         self.conflate_seconds = conflate_seconds
         self.frame_interval = frame_interval
+        # Which topics the frame interval applies to (all without a rule): one person's topic
+        # carries only their own events, and its frames must not wait behind the lot's.
+        self.paced = paced
         self.queue_limit = queue_limit
         self.topics: dict[str, set[Subscription]] = defaultdict(set)
         self.pending: dict[str, list[str]] = {}
@@ -304,7 +308,7 @@ class Hub:
         if not frames or not members:
             self.last_frame.pop(topic, None)
             return
-        if self.frame_interval > 0:
+        if self.frame_interval > 0 and (self.paced is None or self.paced(topic)):
             assert self.loop is not None
             now = self.loop.time()
             self.last_frame[topic] = now
@@ -390,12 +394,15 @@ _hub_lock = threading.Lock()
 
 def get_hub() -> Hub:
     global _hub
+    from auction.events import is_lot_topic  # events publishes through this module
+
     with _hub_lock:
         if _hub is None:
             _hub = Hub(
                 settings.REDIS_URL,
                 conflate_seconds=settings.LIVE_CONFLATE_MS / 1000,
                 frame_interval=settings.LIVE_FRAME_INTERVAL_MS / 1000,
+                paced=is_lot_topic,
                 queue_limit=settings.LIVE_SOCKET_QUEUE,
             )
         return _hub

@@ -10,6 +10,7 @@ import uuid
 import pytest
 
 from auction import hub as hub_module
+from auction.events import is_lot_topic
 from auction.hub import RESYNC_FRAME, Hub, combine
 from tests.harness.aio import run
 
@@ -119,6 +120,24 @@ def test_a_busy_topic_sends_one_frame_per_interval_and_a_quiet_one_at_once():
     assert (first, held) == (1, 1)
     assert len(socket.frames) == 3
     assert [e["seq"] for e in socket.events()] == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_bidders_own_topic_is_not_held_back_by_the_lots_frame_interval():
+    async def scenario():
+        hub = Hub("", conflate_seconds=0, queue_limit=16, frame_interval=0.5, paced=is_lot_topic)
+        watcher, bidder = Socket(), Socket()
+        await hub.join("lot:4", watcher.send, watcher.close)
+        await hub.join("lot:4:user:7", bidder.send, bidder.close)
+        for seq in (1, 2):
+            hub.deliver("lot:4", json.dumps({"seq": seq}))
+            hub.deliver("lot:4:user:7", json.dumps({"type": "outbid", "seq": seq}))
+            await asyncio.sleep(0.02)
+        return len(watcher.frames), [e["seq"] for e in bidder.events()]
+
+    watched, outbids = run(scenario)
+
+    assert watched == 1, "the lot's second event waits for its interval"
+    assert outbids == [1, 2], "the bidder's own events leave at once"
 
 
 def test_a_batch_of_frames_is_published_in_one_call_and_arrives_in_order_on_each_topic():
