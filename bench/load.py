@@ -127,6 +127,10 @@ class Bidder:
         self.sockets: dict[int, ClientConnection] = {}
         self.pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.outbid: dict[int, asyncio.Event] = {}
+        # The highest sequence number at which the bidder was outbid, per lot: an `outbid`
+        # frame and the acknowledgement it follows travel separately and may arrive in either
+        # order, so an acknowledgement says "leading" only if no later outbid has come.
+        self.outbid_seq: dict[int, int] = {}
         self.counter = itertools.count()
 
 
@@ -201,6 +205,13 @@ class BidRun:
                     if future is not None and not future.done():
                         future.set_result(message)
                 elif '"type":"outbid"' in frame:
+                    message = json.loads(frame)
+                    seqs = [
+                        int(event.get("seq") or 0)
+                        for event in message.get("events", [message])
+                        if event.get("type") == "outbid"
+                    ]
+                    bidder.outbid_seq[lot_id] = max([bidder.outbid_seq.get(lot_id, 0), *seqs])
                     bidder.outbid[lot_id].set()
         except ConnectionClosed:
             pass
@@ -247,7 +258,7 @@ class BidRun:
             view.minimum = max(view.minimum, accepted_amount + self.increment)
             self.acks.append(f"{lot_id},{seq},{accepted_amount}")
             self.accepted_at.append(sent_wall)
-            if result.get("is_leading"):
+            if result.get("is_leading") and bidder.outbid_seq.get(lot_id, 0) <= seq:
                 outbid.clear()
             if phase is not None:
                 phase.accepted += 1
