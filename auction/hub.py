@@ -68,11 +68,33 @@ def channel_name(topic: str) -> str:
     return f"{settings.LIVE_PREFIX}:{topic}"
 
 
+BATCH_START = '{"type":"batch","events":['
+BATCH_END = "]}"
+
+
 def combine(frames: list[str]) -> str:
-    """One frame for several events, without decoding them: {"type":"batch","events":[...]}."""
+    """One frame for several events, without decoding them: {"type":"batch","events":[...]}.
+
+    A frame that is itself a batch gives its events, so batches never nest.
+    """
     if len(frames) == 1:
         return frames[0]
-    return '{"type":"batch","events":[' + ",".join(frames) + "]}"
+    return (
+        BATCH_START
+        + ",".join(
+            frame[len(BATCH_START) : -len(BATCH_END)] if frame.startswith(BATCH_START) else frame
+            for frame in frames
+        )
+        + BATCH_END
+    )
+
+
+def by_topic(frames: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """One message a topic, its events in their order (a batch frame when there are several)."""
+    grouped: dict[str, list[str]] = {}
+    for topic, frame in frames:
+        grouped.setdefault(topic, []).append(frame)
+    return [(topic, combine(texts)) for topic, texts in grouped.items()]
 
 
 class _Resume:
@@ -329,8 +351,9 @@ class Hub:
 
     def _control(self, frame: str) -> None:
         message = json.loads(frame)
-        if message.get("type") == "resync_all":
-            self.resync_all()
+        for event in message["events"] if message.get("type") == "batch" else [message]:
+            if event.get("type") == "resync_all":
+                self.resync_all()
 
     # --- Redis -----------------------------------------------------------------------------
 
@@ -435,11 +458,15 @@ def publish(topic: str, frame: str) -> bool:
 def publish_many(frames: list[tuple[str, str]]) -> bool:
     """Publish (topic, frame) pairs in order, in one round trip to Redis. Never raises.
 
-    A decided batch of bids has a frame per bid and per outbid bidder: one
-    pipelined call instead of a round trip each. False when they could not be sent.
+    A decided batch of bids has a frame per bid and per outbid bidder: the
+    frames of one topic go as one message (a `batch` frame), and the messages
+    in one pipelined call. Every process watching the lot then reads and
+    parses one message a batch rather than one a bid. False when they could
+    not be sent.
     """
     if not frames:
         return True
+    frames = by_topic(frames)
     if settings.REDIS_URL:
         try:
             if len(frames) == 1:

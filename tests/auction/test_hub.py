@@ -158,7 +158,16 @@ def test_a_batch_of_frames_is_published_in_one_call_and_arrives_in_order_on_each
 
     assert sent is True
     assert [e["seq"] for e in watcher.events()] == list(range(1, 21))
+    assert len(watcher.frames) == 1, "a topic's frames of one call travel as one message"
     assert bidder.events() == [{"type": "outbid", "seq": 5}]
+
+
+def test_combining_a_batch_with_more_events_gives_one_flat_batch():
+    first = combine(['{"seq":1}', '{"seq":2}'])
+    both = combine([first, '{"seq":3}'])
+
+    assert json.loads(both) == {"type": "batch", "events": [{"seq": 1}, {"seq": 2}, {"seq": 3}]}
+    assert combine([first]) == first
 
 
 def test_a_stalled_socket_gets_a_resync_and_is_closed_when_it_stalls_again_without_holding_others():
