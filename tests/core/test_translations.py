@@ -47,6 +47,28 @@ def test_placeholders_are_kept_in_translation():
     assert not wrong, wrong
 
 
+# Placeholders that hold an amount of money. Arabic amounts end with the currency's
+# abbreviation, and most end with its full stop ("1,234.00 ر.س."): a sentence's own full stop
+# straight after one shows as "ر.س..".
+MONEY = {
+    "amount", "balance", "claim", "costs", "deposit", "held", "maximum", "minimum", "premium",
+    "price", "total", "vat", "vat_base",
+}  # fmt: skip
+
+
+def test_no_arabic_sentence_puts_its_full_stop_straight_after_an_amount():
+    doubled = []
+    for message in messages():
+        targets = message.string if message.pluralizable else [message.string]
+        for target in targets:
+            for match in PLACEHOLDER.finditer(target):
+                name = match.group(1) or match.group(2)
+                if name in MONEY and target[match.end() : match.end() + 1] == ".":
+                    doubled.append(target)
+
+    assert not doubled, f"end these sentences other than on the amount: {doubled}"
+
+
 EXTRACT = """
 import django
 django.setup()
