@@ -51,8 +51,8 @@ def test_placeholders_are_kept_in_translation():
 # abbreviation, and most end with its full stop ("1,234.00 ر.س."): a sentence's own full stop
 # straight after one shows as "ر.س..".
 MONEY = {
-    "amount", "balance", "claim", "costs", "deposit", "held", "maximum", "minimum", "premium",
-    "price", "total", "vat", "vat_base",
+    "amount", "balance", "claim", "costs", "deposit", "held", "maximum", "minimum",
+    "premium", "price", "recorded", "total", "vat", "vat_base",
 }  # fmt: skip
 
 
