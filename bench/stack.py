@@ -282,6 +282,8 @@ class Stack:
             # temporary directory with the checkpoints.
             AUDIT_SIGNING_KEY=self.audit_key,
             AUDIT_CHECKPOINT_DIR=str(self.work_dir / "audit-checkpoints"),
+            # No mail server here: the notices' e-mails go to the worker's log.
+            EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
             PYTHONUNBUFFERED="1",
         )
         env.update(extra)

@@ -18,6 +18,18 @@ if not env.str("AUDIT_SIGNING_KEY", default=""):
     # one the court can check against.
     raise ImproperlyConfigured("AUDIT_SIGNING_KEY must hold the base64 Ed25519 key.")
 
+# E-mail carries the notices a bidder must not miss (won, outbid, the payment deadline): the
+# mail server comes from EMAIL_URL (smtp+tls://user:password@host:587), and without it
+# production refuses to start rather than write every e-mail to the console. A backend named
+# outright in EMAIL_BACKEND (a demonstration's console, a provider's package) is taken as chosen.
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+elif not env.str("EMAIL_BACKEND", default=""):
+    raise ImproperlyConfigured(
+        "EMAIL_URL must name the mail server, e.g. smtp+tls://user:password@host:587 "
+        "(or EMAIL_BACKEND a backend chosen on purpose)."
+    )
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT: bool = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = 31536000

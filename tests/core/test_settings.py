@@ -84,7 +84,18 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://mazad:mazad@127.0.0.1:5432/mazad",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "AUDIT_SIGNING_KEY": "2Tq8vS1mW0yJm0Uo3b8mK4n7aXQ6yR1sZp9cVb2dE5k=",
+    "EMAIL_URL": "smtp+tls://notices:p%40ss@mail.court.example:587",
 }
+
+MAIL_PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({name: getattr(settings, name) for name in (
+    "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD",
+    "EMAIL_USE_TLS",
+)}))
+"""
 
 
 def run_manage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -144,3 +155,34 @@ def test_production_settings_refuse_to_start_without_the_audit_signing_key():
 
     assert result.returncode != 0
     assert "AUDIT_SIGNING_KEY" in result.stderr
+
+
+def test_production_settings_take_the_mail_server_from_email_url():
+    found = run_json(MAIL_PROBE, PRODUCTION_ENV, module="config.settings.production")
+
+    assert found == {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "mail.court.example",
+        "EMAIL_PORT": 587,
+        "EMAIL_HOST_USER": "notices",
+        "EMAIL_HOST_PASSWORD": "p@ss",
+        "EMAIL_USE_TLS": True,
+    }
+
+
+def test_production_settings_refuse_to_start_without_a_mail_server():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "EMAIL_URL"}
+
+    result = run_manage(["check"], env)
+
+    assert result.returncode != 0
+    assert "EMAIL_URL must name the mail server" in result.stderr
+
+
+def test_production_settings_keep_a_backend_named_on_purpose():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "EMAIL_URL"}
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.console.EmailBackend"
+
+    found = run_json(MAIL_PROBE, env, module="config.settings.production")
+
+    assert found["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"

@@ -25,6 +25,8 @@ SETTINGS_VARIABLES = (
     "SECRET_KEY",
     "DEBUG",
     "TIME_ZONE",
+    "EMAIL_URL",
+    "EMAIL_BACKEND",
 )
 
 
