@@ -16,6 +16,7 @@ the next pass.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -121,7 +122,9 @@ def _due(status: str, field: str, now: datetime, grace: timedelta) -> list[int]:
     )
 
 
-def _try(action: str, lot_id: int, now: datetime, *, wait: bool) -> bool | None:
+def _try(
+    action: str, lot_id: int, now: datetime, *, wait: bool, failed: set[int] | None = None
+) -> bool | None:
     """Open or close one lot; None when its row is locked (by another clock or a bid batch).
 
     Without `wait` a locked lot is skipped at once (SKIP LOCKED), so several
@@ -143,6 +146,8 @@ def _try(action: str, lot_id: int, now: datetime, *, wait: bool) -> bool | None:
         return None  # still locked: the next pass tries again
     except Exception:  # one lot's failure must not hold up the others
         logger.exception("could not %s lot %s; the next pass retries", action, lot_id)
+        if failed is not None:
+            failed.add(lot_id)
         return False
 
 
@@ -152,17 +157,18 @@ def _lock_timeout(milliseconds: int) -> None:
             cursor.execute(f"SET LOCAL lock_timeout = '{int(milliseconds)}ms'")
 
 
-def _run(action: str, lot_ids: list[int], now: datetime) -> int:
+def _run(action: str, lot_ids: list[int], now: datetime, failed: set[int] | None = None) -> int:
+    """Act on each lot; the ids of those that failed go into `failed`."""
     done, skipped = 0, []
     for lot_id in lot_ids:
-        result = _try(action, lot_id, now, wait=False)
+        result = _try(action, lot_id, now, wait=False, failed=failed)
         if result is None:
             skipped.append(lot_id)
         done += bool(result)
     if skipped:  # locked a moment ago, by another clock or a bid batch: most are decided by now
         waiting = _waiting(action).filter(pk__in=skipped).order_by("pk")
         for lot_id in waiting.values_list("pk", flat=True):
-            done += bool(_try(action, lot_id, now, wait=True))
+            done += bool(_try(action, lot_id, now, wait=True, failed=failed))
     return done
 
 
@@ -221,15 +227,38 @@ def close_due(now: datetime) -> int:
     return done + _run("close", still_due, now)
 
 
+# Settlements that failed in this process: lot -> (when to try it again, on the monotonic
+# clock; failures so far). A lot whose settlement keeps failing waits twice as long each time,
+# up to SETTLE_RETRY_MAX seconds, so it never holds up the lots decided after it.
+_settle_retry: dict[int, tuple[float, int]] = {}
+SETTLE_RETRY_MAX = 300.0
+
+
+def _settle_waiting() -> QuerySet[Lot]:
+    """Decided closes to settle, less those waiting to be tried again after a failure."""
+    moment = time.monotonic()
+    backing_off = [lot_id for lot_id, (at, _count) in _settle_retry.items() if at > moment]
+    return _waiting("settle").exclude(pk__in=backing_off)
+
+
 def settle_due(now: datetime, limit: int = BATCH) -> int:
-    """Settle up to `limit` decided closes, the earliest first."""
-    lot_ids = list(_waiting("settle").order_by("closed_at").values_list("pk", flat=True)[:limit])
-    return _run("settle", lot_ids, now)
+    """Settle up to `limit` decided closes, the earliest first; a failed one is tried again
+    later, after the others."""
+    lot_ids = list(_settle_waiting().order_by("closed_at").values_list("pk", flat=True)[:limit])
+    failed: set[int] = set()
+    done = _run("settle", lot_ids, now, failed)
+    for lot_id in lot_ids:
+        if lot_id in failed:
+            count = _settle_retry.get(lot_id, (0.0, 0))[1] + 1
+            _settle_retry[lot_id] = (time.monotonic() + min(2.0**count, SETTLE_RETRY_MAX), count)
+        else:
+            _settle_retry.pop(lot_id, None)
+    return done
 
 
 def to_settle() -> bool:
-    """Whether a decided close waits for its settlement."""
-    return _waiting("settle").exists()
+    """Whether a decided close waits for its settlement (and is not waiting to be retried)."""
+    return _settle_waiting().exists()
 
 
 def seconds_to_next(now: datetime) -> float | None:

@@ -271,6 +271,49 @@ def test_due_lots_are_decided_in_claims_and_one_that_fails_is_left_for_the_next_
     assert clock.close_due(timezone.now()) == 1, "the next pass closes it"
 
 
+def test_settlements_that_keep_failing_wait_and_never_hold_up_the_lots_after_them(court):
+    end = timezone.now() - timedelta(seconds=5)
+    the_auction = factories.auction(court, ends_at=end + timedelta(minutes=1))
+    lots = [
+        factories.lot(court, the_auction=the_auction, ends_at=end)
+        for _ in range(clock.SETTLE_BATCH + 2)
+    ]
+    for lot in lots:  # decided in order, so the first SETTLE_BATCH are the earliest to settle
+        lifecycle.decide_close(lot_id=lot.pk, now=timezone.now())
+    broken = [lot.pk for lot in lots[: clock.SETTLE_BATCH]]
+    # The database refuses these lots' settlements (as a failing disk or constraint would).
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_settle() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_settle BEFORE UPDATE OF settled_at ON auction_lot "
+            f"FOR EACH ROW WHEN (NEW.id IN ({', '.join(map(str, broken))}) "
+            "AND NEW.settled_at IS NOT NULL) EXECUTE FUNCTION refuse_settle()"
+        )
+    clock._settle_retry.clear()
+    try:
+        first = clock.settle_due(timezone.now(), clock.SETTLE_BATCH)
+        second = clock.settle_due(timezone.now(), clock.SETTLE_BATCH)
+        waiting = clock.to_settle()
+        with connections["default"].cursor() as cursor:
+            cursor.execute("DROP TRIGGER refuse_settle ON auction_lot")
+        retries = sorted(count for _at, count in clock._settle_retry.values())
+        for lot_id, (_at, count) in list(clock._settle_retry.items()):  # their wait is over
+            clock._settle_retry[lot_id] = (0.0, count)
+        third = clock.settle_due(timezone.now(), clock.SETTLE_BATCH)
+    finally:
+        clock._settle_retry.clear()
+
+    assert first == 0, "the earliest ten all failed"
+    assert second == 2, "the lots after them were settled on the next pass"
+    assert not waiting, "the failed ones wait for their retry, not the settler's next pass"
+    assert retries == [1] * clock.SETTLE_BATCH
+    assert third == clock.SETTLE_BATCH, "tried again once their wait is over"
+    assert not Lot.objects.filter(pk__in=[lot.pk for lot in lots], settled_at=None).exists()
+
+
 def test_the_clock_sleeps_until_the_next_lot_is_due_and_no_longer(court):
     now = timezone.now()
     assert clock.seconds_to_next(now) is None, "nothing to open or close"
