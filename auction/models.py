@@ -165,6 +165,10 @@ class Auction(models.Model):
         ordering = ["-starts_at", "-pk"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(status__in=["DRAFT", "PUBLISHED", "LIVE", "CLOSED", "CANCELLED"]),
+                name="auction_auction_status_known",
+            ),
+            models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")), name="auction_auction_ends_after_start"
             ),
             models.CheckConstraint(
@@ -265,6 +269,23 @@ class Lot(models.Model):
         verbose_name_plural = _("lots")
         ordering = ["auction", "number"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["SCHEDULED", "OPEN", "SOLD", "UNSOLD", "WITHDRAWN"]),
+                name="auction_lot_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    outcome__in=[
+                        "",
+                        "SOLD",
+                        "UNSOLD_NO_BIDS",
+                        "UNSOLD_RESERVE_NOT_MET",
+                        "WITHDRAWN",
+                        "BUYER_DEFAULTED",
+                    ]
+                ),
+                name="auction_lot_outcome_known",
+            ),
             models.UniqueConstraint(fields=["auction", "number"], name="auction_lot_number_unique"),
             models.UniqueConstraint(
                 fields=["asset"],
@@ -352,6 +373,12 @@ class Registration(models.Model):
         verbose_name_plural = _("registrations")
         ordering = ["lot", "paddle"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    deposit_status__in=["PENDING", "HELD", "APPLIED", "REFUNDED", "FORFEITED"]
+                ),
+                name="auction_registration_deposit_known",
+            ),
             models.UniqueConstraint(fields=["lot", "bidder"], name="auction_registration_once"),
             models.UniqueConstraint(fields=["lot", "paddle"], name="auction_paddle_unique_in_lot"),
             models.CheckConstraint(
@@ -404,6 +431,10 @@ class Bid(models.Model):
         verbose_name_plural = _("bids")
         ordering = ["lot", "seq"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=["MANUAL", "AUTOMATIC"]),
+                name="auction_bid_source_known",
+            ),
             models.UniqueConstraint(fields=["lot", "seq"], name="auction_bid_seq_unique"),
             models.UniqueConstraint(
                 fields=["lot", "amount_minor"],

@@ -147,6 +147,10 @@ class Distribution(models.Model):
         verbose_name_plural = _("distributions")
         ordering = ["-proposed_at", "-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["PROPOSED", "FINAL", "CANCELLED"]),
+                name="aftersale_distribution_status_known",
+            ),
             models.UniqueConstraint(
                 fields=["file"],
                 condition=Q(status="PROPOSED"),
@@ -269,6 +273,20 @@ class Disbursement(models.Model):
         verbose_name_plural = _("disbursements")
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "TO_PREPARE",
+                        "PREPARED",
+                        "APPROVED",
+                        "SENDING",
+                        "SENT",
+                        "PAID",
+                        "RETURNED",
+                    ]
+                ),
+                name="aftersale_disbursement_status_known",
+            ),
             models.CheckConstraint(
                 condition=Q(amount_minor__gt=0), name="aftersale_disbursement_amount_positive"
             ),

@@ -149,6 +149,19 @@ class Sale(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
+                    status__in=[
+                        "OFFERED",
+                        "AWAITING_PAYMENT",
+                        "PAID",
+                        "DEFAULTED",
+                        "DECLINED",
+                        "EXPIRED",
+                    ]
+                ),
+                name="aftersale_sale_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(
                     balance_minor=F("price_minor")
                     + F("premium_minor")
                     + F("vat_minor")

@@ -74,6 +74,14 @@ class LedgerAccount(models.Model):
         verbose_name_plural = _("ledger accounts")
         ordering = ["court", "purpose", "file_number", "currency"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(purpose__in=AccountPurpose.values),
+                name="payments_account_purpose_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=AccountKind.values),
+                name="payments_account_kind_known",
+            ),
             models.UniqueConstraint(
                 fields=["court", "purpose", "file_number", "currency"],
                 name="payments_ledgeraccount_unique",

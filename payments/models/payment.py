@@ -118,6 +118,18 @@ class Payment(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(status__in=PaymentStatus.values),
+                name="payments_payment_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(purpose__in=Purpose.values),
+                name="payments_payment_purpose_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=Method.values),
+                name="payments_payment_method_known",
+            ),
+            models.CheckConstraint(
                 condition=Q(amount_minor__gt=0), name="payments_payment_amount_positive"
             ),
             models.CheckConstraint(
@@ -199,6 +211,10 @@ class Refund(models.Model):
         verbose_name_plural = _("refunds")
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RefundStatus.values),
+                name="payments_refund_status_known",
+            ),
             models.CheckConstraint(
                 condition=Q(amount_minor__gt=0), name="payments_refund_amount_positive"
             ),

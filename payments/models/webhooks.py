@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,6 +36,10 @@ class WebhookEvent(models.Model):
         verbose_name_plural = _("payment provider events")
         ordering = ["received_at", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=EventStatus.values),
+                name="payments_webhook_status_known",
+            ),
             models.UniqueConstraint(
                 fields=["type", "object_id"], name="payments_webhookevent_one_per_object_and_type"
             ),
