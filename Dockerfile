@@ -18,4 +18,4 @@ RUN DJANGO_SETTINGS_MODULE=config.settings.base python manage.py compilemessages
 RUN useradd --create-home mazad && mkdir -p /data && chown mazad /data
 USER mazad
 EXPOSE 8000
-CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", "--ws-per-message-deflate", "false"]
+CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--loop", "uvloop", "--http", "httptools"]

@@ -2,7 +2,8 @@
 
 The ceiling our broadcast is compared with: no Django, no channel layer. A
 publisher connects to /publish and sends frames; every client connected to
-/watch receives each frame as is. Run: python bench/relay.py --port 9100
+/watch receives each frame as is. It runs on uvloop, as our web processes
+do, so the two are compared on the same event loop. Run: python bench/relay.py --port 9100
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+import uvloop
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 
 watchers: set[ServerConnection] = set()
@@ -36,4 +38,4 @@ async def main(port: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=9100)
-    asyncio.run(main(parser.parse_args().port))
+    uvloop.run(main(parser.parse_args().port))
