@@ -13,6 +13,12 @@ short window, while a busy lot's events gather until the interval has passed
 since its last frame. So each socket's frame rate stays bounded however fast
 the bids come, while the page stays exact.
 
+Under uvicorn's sans-I/O WebSocket protocol (production's `--ws
+websockets-sansio`), a frame is framed for the wire once per flush, and the
+same bytes are written to each idle socket's transport: the ASGI send would
+build the same frame again for every socket. A socket not open, not
+writable, or with an extension negotiated takes the ASGI send as usual.
+
 Slow sockets never stall a topic: a frame is written to an idle socket at
 once, and only a socket whose send has to wait gets a writer task and a
 bounded queue behind it (an idle watcher costs neither). When the queue
@@ -42,6 +48,9 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +71,22 @@ def server_send(scope: dict[str, Any], fallback: Send) -> Send:
     """The server's own ASGI send for this socket (config.asgi.ServerSend), else `fallback`."""
     send: Send = (scope.get("extensions") or {}).get(SERVER_SEND, fallback)
     return send
+
+
+def wire_protocol(send: Send) -> Any | None:
+    """uvicorn's sans-I/O protocol behind `send` (its bound method), when frames can go straight
+    to its transport: the handshake done and no extension (such as compression) negotiated."""
+    protocol = getattr(send, "__self__", None)
+    if not isinstance(protocol, WebSocketsSansIOProtocol):
+        return None
+    if not protocol.handshake_complete or protocol.conn.extensions:
+        return None
+    return protocol
+
+
+def wire_frame(frame: str) -> bytes:
+    """A text message as a server writes it on the wire: one final, unmasked frame."""
+    return Frame(Opcode.TEXT, frame.encode()).serialize(mask=False)
 
 
 def channel_name(topic: str) -> str:
@@ -139,6 +164,7 @@ class Subscription:
         "_close",
         "_held",
         "_limit",
+        "_protocol",
         "_released",
         "_send",
         "_stopped",
@@ -153,6 +179,7 @@ class Subscription:
     ) -> None:
         self.topic = topic
         self._send = send
+        self._protocol = wire_protocol(send)
         self._close = close
         self._limit = limit
         self.queue: deque[str] | None = None  # made when a frame has to wait
@@ -174,11 +201,25 @@ class Subscription:
             self._released.set_result(None)
         self._released = None
 
-    def offer(self, frame: str) -> None:
-        """Write or queue a frame without waiting; a full queue becomes one resync frame."""
+    def offer(self, frame: str, wire: bytes | None = None) -> None:
+        """Write or queue a frame without waiting; a full queue becomes one resync frame.
+
+        `wire` is the frame already framed (`wire_frame`), for sockets whose transport takes it.
+        """
         if self._stopped:
             return
         if self._task is None and not self.queue and not self._held:
+            protocol = self._protocol
+            if (
+                wire is not None
+                and protocol is not None
+                and protocol.writable.is_set()
+                and not protocol.close_sent
+                and not protocol.disconnected
+                and protocol.conn.state is State.OPEN
+            ):
+                protocol.transport.write(wire)
+                return
             self._write_now(frame)
             return
         if self.queue is None:
@@ -339,8 +380,9 @@ class Hub:
                 horizon = now - self.frame_interval
                 self.last_frame = {t: at for t, at in self.last_frame.items() if at > horizon}
         frame = combine(frames)
+        wire = wire_frame(frame)
         for subscription in list(members):
-            subscription.offer(frame)
+            subscription.offer(frame, wire)
         self.delivered += len(members)
 
     def resync_all(self) -> None:

@@ -447,3 +447,83 @@ def test_the_lot_sockets_write_through_the_servers_own_send():
     assert seen["send"] is servers_send
     assert original == {"websocket.http.response": {}}, "the server's own dict is left as it was"
     assert hub_module.server_send({"type": "websocket"}, "fallback") == "fallback"
+
+
+def test_under_uvicorn_a_frame_framed_once_reaches_each_socket_as_the_servers_send_would_write_it():
+    """The wire path: the hub frames a flush once and writes those bytes to each open socket."""
+    import uvicorn
+    from websockets.asyncio.client import connect
+
+    from tests.harness.servers import free_port
+
+    texts = [
+        '{"seq":1}',
+        json.dumps({"type": "batch", "events": [{"seq": n, "pad": "x" * 90} for n in range(2)]}),
+        json.dumps({"seq": 3, "pad": "é" * 40_000}),  # over 65,535 bytes: the 8-byte length
+    ]
+    hub = Hub("", conflate_seconds=0, queue_limit=16)
+    subscriptions = []
+
+    async def app(scope, receive, send):
+        assert scope["type"] == "websocket"
+        await receive()  # websocket.connect
+        await send({"type": "websocket.accept"})
+        subscription = await hub.join("lot:70", send, lambda code: send({"type": "x"}))
+        subscriptions.append(subscription)
+        while (await receive())["type"] != "websocket.disconnect":
+            pass
+        # Left in the topic: a socket gone but not yet left must not take the framed bytes.
+
+    async def scenario():
+        port = free_port()
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            ws="websockets-sansio",
+            lifespan="off",
+            ws_per_message_deflate=False,
+            log_level="warning",
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.get_running_loop().create_task(server.serve())
+        while not server.started:
+            await asyncio.sleep(0.01)
+        received: list[list[str]] = [[], []]
+        sockets = [await connect(f"ws://127.0.0.1:{port}/", max_size=None) for _ in range(2)]
+        await until(lambda: len(subscriptions) == 2)
+        wired = [s._protocol is not None for s in subscriptions]
+        for text in texts:
+            hub.deliver("lot:70", text)
+            for index, socket in enumerate(sockets):
+                received[index].append(await asyncio.wait_for(socket.recv(), 5))
+        await sockets[1].close()
+        await until(lambda: subscriptions[1]._protocol.disconnected)
+        hub.deliver("lot:70", '{"seq":4}')
+        last = await asyncio.wait_for(sockets[0].recv(), 5)
+        await until(lambda: subscriptions[1]._stopped)
+        await sockets[0].close()
+        server.should_exit = True
+        await serving
+        return wired, received, last
+
+    wired, received, last = run(scenario)
+
+    assert wired == [True, True], "uvicorn's sockets take the framed bytes"
+    assert received == [texts, texts]
+    assert last == '{"seq":4}', "the open socket goes on; the closed one's send stopped it"
+
+
+def test_a_socket_that_is_not_uvicorns_or_not_open_takes_the_asgi_send():
+    async def scenario():
+        hub = Hub("", conflate_seconds=0, queue_limit=16)
+        socket = Socket()
+        subscription = await hub.join("lot:71", socket.send, socket.close)
+        hub.deliver("lot:71", '{"seq":1}')
+        await until(lambda: socket.frames == ['{"seq":1}'])
+        return subscription
+
+    subscription = run(scenario)
+
+    assert subscription._protocol is None
+    assert hub_module.wire_protocol(print) is None
