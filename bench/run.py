@@ -1081,6 +1081,8 @@ def machine_facts() -> dict[str, Any]:
         "channels-redis",
         "daphne",
         "uvicorn",
+        "uvloop",
+        "httptools",
         "websockets",
         "redis",
         "psycopg2-binary",
