@@ -121,6 +121,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
         ordering = ["email"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    role__in=["BIDDER", "EXECUTION_STAFF", "FINANCE_STAFF", "SUPERVISOR", "AGENCY"]
+                ),
+                name="accounts_user_role_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(identity_status__in=["UNVERIFIED", "PENDING", "VERIFIED", "REJECTED"]),
+                name="accounts_user_identity_status_known",
+            ),
             models.UniqueConstraint(
                 fields=["id_kind", "id_country", "id_number"],
                 name="accounts_user_one_account_per_id",

@@ -533,6 +533,12 @@ class Notification(models.Model):
     emailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["OUTBID", "WON", "CLOSING_SOON", "DEPOSIT_HELD"]),
+                name="auction_notification_kind_known",
+            ),
+        ]
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["user", "read_at"]),

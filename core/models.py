@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -124,6 +125,21 @@ class Receipt(models.Model):
     content_hash = models.CharField(_("content hash"), max_length=64)
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "ENFORCEMENT_REQUEST",
+                        "PAYMENT",
+                        "REFUND",
+                        "TRANSFER",
+                        "BID",
+                        "SALE_CERTIFICATE",
+                    ]
+                ),
+                name="core_receipt_kind_known",
+            ),
+        ]
         verbose_name = _("receipt")
         verbose_name_plural = _("receipts")
         ordering = ["-issued_at", "-id"]

@@ -274,6 +274,10 @@ class Disbursement(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(payee_kind__in=["COURT", "APPLICANT", "CREDITOR", "DEBTOR"]),
+                name="aftersale_disbursement_payee_kind_known",
+            ),
+            models.CheckConstraint(
                 condition=Q(
                     status__in=[
                         "TO_PREPARE",
@@ -373,6 +377,14 @@ class DistributionLine(models.Model):
         verbose_name_plural = _("distribution steps")
         ordering = ["distribution", "position"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(step__in=["FEES", "VAT", "COSTS", "SECURED", "CLAIM", "SURPLUS"]),
+                name="aftersale_distributionline_step_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(payee_kind__in=["COURT", "APPLICANT", "CREDITOR", "DEBTOR"]),
+                name="aftersale_distributionline_payee_kind_known",
+            ),
             models.CheckConstraint(
                 condition=Q(amount_minor__gt=0), name="aftersale_line_amount_positive"
             ),

@@ -45,6 +45,10 @@ class Statement(models.Model):
         verbose_name_plural = _("statements")
         ordering = ["-to_on", "-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(source__in=["CAMT053", "CSV", "PROVIDER"]),
+                name="aftersale_statement_source_known",
+            ),
             models.UniqueConstraint(
                 fields=["court", "source", "content_hash"], name="aftersale_statement_once"
             ),
@@ -146,6 +150,14 @@ class Match(models.Model):
         verbose_name_plural = _("reconciliation matches")
         ordering = ["statement", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["MATCHED", "DIFFERENCE", "STATEMENT_ONLY", "LEDGER_ONLY"]),
+                name="aftersale_match_kind_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=["REFERENCE", "AMOUNT_DATE", "NONE"]),
+                name="aftersale_match_method_known",
+            ),
             models.UniqueConstraint(
                 fields=["statement", "entry"],
                 condition=Q(entry__isnull=False),

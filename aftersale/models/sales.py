@@ -46,6 +46,10 @@ class FinanceRules(models.Model):
         verbose_name_plural = _("finance rules")
         constraints = [
             models.CheckConstraint(
+                condition=Q(disbursement_method__in=["TRANSFER", "PAYOUT"]),
+                name="aftersale_financerules_disbursement_method_known",
+            ),
+            models.CheckConstraint(
                 condition=Q(approval_threshold_minor__gte=0), name="aftersale_rules_threshold"
             ),
             models.CheckConstraint(
@@ -147,6 +151,9 @@ class Sale(models.Model):
         verbose_name_plural = _("sales")
         ordering = ["-created_at", "-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["AWARD", "SECOND_CHANCE"]), name="aftersale_sale_kind_known"
+            ),
             models.CheckConstraint(
                 condition=Q(
                     status__in=[

@@ -134,6 +134,20 @@ class SeizedAsset(models.Model):
         ordering = ["-registered_at", "-pk"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "SEIZED",
+                        "APPRAISED",
+                        "APPROVED_FOR_SALE",
+                        "LISTED",
+                        "SOLD",
+                        "UNSOLD",
+                        "RELEASED",
+                    ]
+                ),
+                name="enforcement_seizedasset_status_known",
+            ),
+            models.CheckConstraint(
                 condition=~Q(kind="VEHICLE") | ~Q(vin="") | ~Q(plate=""),
                 name="enforcement_asset_vehicle_has_vin_or_plate",
             ),
@@ -332,6 +346,10 @@ class AssetImport(models.Model):
         verbose_name_plural = _("asset imports")
         ordering = ["-uploaded_at", "-pk"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["PENDING", "RUNNING", "DONE", "FAILED"]),
+                name="enforcement_assetimport_status_known",
+            ),
             models.CheckConstraint(
                 condition=Q(processed_rows__lte=F("total_rows")),
                 name="enforcement_import_progress_within_total",

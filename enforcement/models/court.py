@@ -7,6 +7,7 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,12 @@ class Court(models.Model):
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="SAR")
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(currency__in=["SAR", "KWD", "BHD", "AED", "OMR", "JOD", "VND", "USD"]),
+                name="enforcement_court_currency_known",
+            ),
+        ]
         verbose_name = _("court")
         verbose_name_plural = _("courts")
         ordering = ["code"]

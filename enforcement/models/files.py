@@ -283,6 +283,10 @@ class EnforcementRequest(models.Model):
         ordering = ["-submitted_at", "-pk"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(status__in=["SUBMITTED", "ACCEPTED", "REJECTED"]),
+                name="enforcement_enforcementrequest_status_known",
+            ),
+            models.CheckConstraint(
                 condition=Q(claim_minor__gt=0), name="enforcement_request_claim_positive"
             ),
             models.CheckConstraint(

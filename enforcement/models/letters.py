@@ -94,6 +94,10 @@ class AgencyLetter(models.Model):
         ordering = ["due_on", "pk"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(status__in=["SENT", "ACKNOWLEDGED", "ANSWERED"]),
+                name="enforcement_agencyletter_status_known",
+            ),
+            models.CheckConstraint(
                 condition=Q(status="SENT")
                 | Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
                 name="enforcement_letter_acknowledged_has_who_and_when",

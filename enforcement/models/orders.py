@@ -74,6 +74,10 @@ class SeizureOrder(models.Model):
         ordering = ["requested_at", "pk"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(status__in=["REQUESTED", "ISSUED", "EXECUTED", "LIFTED"]),
+                name="enforcement_seizureorder_status_known",
+            ),
+            models.CheckConstraint(
                 condition=~Q(kind="BANK_FUNDS") | ~Q(target_iban=""),
                 name="enforcement_order_bank_funds_name_an_account",
             ),

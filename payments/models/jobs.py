@@ -49,6 +49,12 @@ class PaymentJob(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["PENDING", "RUNNING", "DONE", "NEEDS_ATTENTION"]),
+                name="payments_paymentjob_status_known",
+            ),
+        ]
         verbose_name = _("payment job")
         verbose_name_plural = _("payment jobs")
         ordering = ["-created_at", "-id"]

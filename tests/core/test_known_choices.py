@@ -28,6 +28,26 @@ GUARDED = {
     ("payments", "WebhookEvent", "status"),
     ("enforcement", "EnforcementFile", "status"),
     ("support", "Ticket", "status"),
+    # The other states and the kinds that steer money, seizures and access.
+    ("enforcement", "SeizedAsset", "status"),
+    ("enforcement", "AssetImport", "status"),
+    ("enforcement", "EnforcementRequest", "status"),
+    ("enforcement", "AgencyLetter", "status"),
+    ("enforcement", "SeizureOrder", "status"),
+    ("enforcement", "Court", "currency"),
+    ("payments", "PaymentJob", "status"),
+    ("accounts", "User", "role"),
+    ("accounts", "User", "identity_status"),
+    ("aftersale", "DistributionLine", "step"),
+    ("aftersale", "DistributionLine", "payee_kind"),
+    ("aftersale", "Disbursement", "payee_kind"),
+    ("aftersale", "Match", "kind"),
+    ("aftersale", "Match", "method"),
+    ("aftersale", "Sale", "kind"),
+    ("aftersale", "Statement", "source"),
+    ("aftersale", "FinanceRules", "disbursement_method"),
+    ("core", "Receipt", "kind"),
+    ("auction", "Notification", "kind"),
 }
 
 
