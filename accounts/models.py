@@ -122,13 +122,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["email"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(
-                    role__in=["BIDDER", "EXECUTION_STAFF", "FINANCE_STAFF", "SUPERVISOR", "AGENCY"]
-                ),
+                condition=Q(role__in=Role.values),
                 name="accounts_user_role_known",
             ),
             models.CheckConstraint(
-                condition=Q(identity_status__in=["UNVERIFIED", "PENDING", "VERIFIED", "REJECTED"]),
+                condition=Q(identity_status__in=IdentityStatus.values),
                 name="accounts_user_identity_status_known",
             ),
             models.UniqueConstraint(

@@ -274,21 +274,11 @@ class Disbursement(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(payee_kind__in=["COURT", "APPLICANT", "CREDITOR", "DEBTOR"]),
+                condition=Q(payee_kind__in=PayeeKind.values),
                 name="aftersale_disbursement_payee_kind_known",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    status__in=[
-                        "TO_PREPARE",
-                        "PREPARED",
-                        "APPROVED",
-                        "SENDING",
-                        "SENT",
-                        "PAID",
-                        "RETURNED",
-                    ]
-                ),
+                condition=Q(status__in=DisbursementStatus.values),
                 name="aftersale_disbursement_status_known",
             ),
             models.CheckConstraint(
@@ -382,7 +372,7 @@ class DistributionLine(models.Model):
                 name="aftersale_distributionline_step_known",
             ),
             models.CheckConstraint(
-                condition=Q(payee_kind__in=["COURT", "APPLICANT", "CREDITOR", "DEBTOR"]),
+                condition=Q(payee_kind__in=PayeeKind.values),
                 name="aftersale_distributionline_payee_kind_known",
             ),
             models.CheckConstraint(

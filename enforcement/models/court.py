@@ -50,7 +50,7 @@ class Court(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(currency__in=["SAR", "KWD", "BHD", "AED", "OMR", "JOD", "VND", "USD"]),
+                condition=Q(currency__in=[code for code, _name in CURRENCIES]),
                 name="enforcement_court_currency_known",
             ),
         ]

@@ -51,7 +51,7 @@ class PaymentJob(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["PENDING", "RUNNING", "DONE", "NEEDS_ATTENTION"]),
+                condition=Q(status__in=JobStatus.values),
                 name="payments_paymentjob_status_known",
             ),
         ]
