@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.stack import stripe_mock_binary, web_command
+
 ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
 ARTIFACTS_LOGS = ROOT / "tests" / "artifacts" / "logs"
 
 
@@ -70,36 +69,8 @@ class Server:
 
 
 def server_command(kind: str, port: int) -> list[str]:
-    if kind == "daphne":
-        return [
-            str(VENV_BIN / "daphne"),
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "config.asgi:application",
-        ]
-    if kind == "uvicorn":
-        return [
-            str(VENV_BIN / "uvicorn"),
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--ws",
-            "websockets-sansio",
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--ws-per-message-deflate",
-            "false",
-            "--no-access-log",
-            "--lifespan",
-            "off",
-        ]
-    raise ValueError(kind)
+    """The web server as the benchmark and production run it (bench/stack.py keeps the flags)."""
+    return web_command(kind, port, "config.asgi:application")
 
 
 def server_environment(env: Mapping[str, str]) -> dict[str, str]:
@@ -127,14 +98,6 @@ def start_web(kind: str, env: Mapping[str, str], log_dir: Path) -> Server:
             f"{kind} did not start:\n{log_path.read_text(errors='replace')}"
         ) from None
     return Server(kind, port, process, log_path)
-
-
-def stripe_mock_binary() -> str:
-    found = shutil.which("stripe-mock")
-    if found:
-        return found
-    gopath = subprocess.run(["go", "env", "GOPATH"], capture_output=True, text=True, check=False)
-    return str(Path(gopath.stdout.strip() or Path.home() / "go") / "bin" / "stripe-mock")
 
 
 @contextmanager
