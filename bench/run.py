@@ -30,6 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from websockets.sync.client import connect
+from websockets.typing import Origin
+
 from bench import procfs
 from bench.report import dig
 from bench.stack import PG_BIN, ROOT, Process, Stack, free_port, tool_version, web_command
@@ -304,6 +307,22 @@ class Runner:
     def _load_log(self, load: Load) -> str:
         path = self.stack.log_dir / f"load-{load.name}.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def restart_web(self, kind: str) -> None:
+        """Fresh web processes, each warmed with one watching socket (the WebSocket path's
+        imports and the hub), so what they grow by next is the watchers' memory."""
+        self.stack.stop_web()
+        self.start_web(kind)
+        lot = self.fanout_lots[0]
+        for server in self.servers():
+            with connect(
+                f"{server['ws']}/ws/lots/{lot}/",
+                origin=Origin(server["origin"]),
+                compression="deflate",
+                open_timeout=10,
+                close_timeout=2,
+            ) as socket:
+                socket.recv(timeout=10)
 
     def servers(self) -> list[dict[str, str]]:
         return [
@@ -940,6 +959,9 @@ class Runner:
                     repeats if watchers <= 1000 else 1
                 )
                 self.log(f"{kind}: fan-out to {watchers} watchers at {rate:g} bids/s")
+                # On fresh processes, as the relay is started fresh for each run: their
+                # growth is then the watchers' own, not offset by memory earlier runs freed.
+                self.restart_web(kind)
                 runs["fanout"][str(watchers)] = self.our_fanout(kind, watchers, phases)
             if full and self.wants("ramp"):
                 ramp = [
