@@ -450,7 +450,8 @@ def test_the_lot_sockets_write_through_the_servers_own_send():
 
 
 def test_under_uvicorn_a_frame_framed_once_reaches_each_socket_as_the_servers_send_would_write_it():
-    """The wire path: the hub frames a flush once and writes those bytes to each open socket."""
+    """The wire path: the hub frames a flush once and writes those bytes to each open socket
+    (whose protocol has let go of its handshake)."""
     import uvicorn
     from websockets.asyncio.client import connect
 
@@ -464,10 +465,16 @@ def test_under_uvicorn_a_frame_framed_once_reaches_each_socket_as_the_servers_se
     hub = Hub("", conflate_seconds=0, queue_limit=16)
     subscriptions = []
 
+    handshakes = []
+
     async def app(scope, receive, send):
         assert scope["type"] == "websocket"
         await receive()  # websocket.connect
+        hub_module.release_handshake(send)  # not yet accepted: kept, the accept needs it
         await send({"type": "websocket.accept"})
+        kept = send.__self__.request is not None and send.__self__.response is not None
+        hub_module.release_handshake(send)
+        handshakes.append((kept, send.__self__.request, send.__self__.response))
         subscription = await hub.join("lot:70", send, lambda code: send({"type": "x"}))
         subscriptions.append(subscription)
         while (await receive())["type"] != "websocket.disconnect":
@@ -510,6 +517,7 @@ def test_under_uvicorn_a_frame_framed_once_reaches_each_socket_as_the_servers_se
     wired, received, last = run(scenario)
 
     assert wired == [True, True], "uvicorn's sockets take the framed bytes"
+    assert handshakes == [(True, None, None)] * 2, "the handshake is let go once accepted"
     assert received == [texts, texts]
     assert last == '{"seq":4}', "the open socket goes on; the closed one's send stopped it"
 
