@@ -535,3 +535,11 @@ def test_a_socket_that_is_not_uvicorns_or_not_open_takes_the_asgi_send():
 
     assert subscription._protocol is None
     assert hub_module.wire_protocol(print) is None
+
+
+def test_the_web_processes_start_up_heap_is_kept_out_of_the_collectors_full_passes():
+    import gc
+
+    import config.asgi  # noqa: F401
+
+    assert gc.get_freeze_count() > 10_000, "Django's start-up objects are frozen"
