@@ -344,7 +344,7 @@ def _server_tables(results: dict[str, Any]) -> list[str]:
             "",
             f"**{kind}** — fan-out (one lot; latency from the server's accept stamp to the watcher; "
             "median over repeated phases; CPU of the web processes per delivered event; memory per "
-            "watcher from the growth of the processes' resident memory)",
+            "watcher from the growth of fresh processes' resident memory)",
             "",
             "| watchers | bids/s | delivered events/s | share | p50 / p95 / p99 ms | relay p99 ms | ratio | "
             "CPU µs/delivery | relay µs | memory/watcher | relay | errors |",
