@@ -73,13 +73,19 @@ def server_send(scope: dict[str, Any], fallback: Send) -> Send:
     return send
 
 
-def wire_protocol(send: Send) -> Any | None:
-    """uvicorn's sans-I/O protocol behind `send` (its bound method), when frames can go straight
-    to its transport: the handshake done and no extension (such as compression) negotiated."""
+def _accepted_protocol(send: Send) -> WebSocketsSansIOProtocol | None:
+    """uvicorn's sans-I/O protocol behind `send` (its bound method), once it has accepted."""
     protocol = getattr(send, "__self__", None)
-    if not isinstance(protocol, WebSocketsSansIOProtocol):
-        return None
-    if not protocol.handshake_complete or protocol.conn.extensions:
+    if isinstance(protocol, WebSocketsSansIOProtocol) and protocol.handshake_complete:
+        return protocol
+    return None
+
+
+def wire_protocol(send: Send) -> Any | None:
+    """uvicorn's sans-I/O protocol behind `send`, when frames can go straight to its transport:
+    the handshake done and no extension (such as compression) negotiated."""
+    protocol = _accepted_protocol(send)
+    if protocol is None or protocol.conn.extensions:
         return None
     return protocol
 
@@ -90,8 +96,8 @@ def release_handshake(send: Send) -> None:
     The protocol holds the parsed request and the response it accepted with for the
     connection's life, though it reads neither after the handshake: about 2 KB a watcher.
     """
-    protocol = getattr(send, "__self__", None)
-    if isinstance(protocol, WebSocketsSansIOProtocol) and protocol.handshake_complete:
+    protocol = _accepted_protocol(send)
+    if protocol is not None:
         protocol.request = None  # type: ignore[assignment]
         protocol.response = None  # type: ignore[assignment]
 
@@ -392,8 +398,12 @@ class Hub:
                 horizon = now - self.frame_interval
                 self.last_frame = {t: at for t, at in self.last_frame.items() if at > horizon}
         frame = combine(frames)
-        wire = wire_frame(frame)
+        # Framed for the wire once, when the first socket that takes it comes (none under
+        # daphne or in the embedded mode).
+        wire: bytes | None = None
         for subscription in list(members):
+            if wire is None and subscription._protocol is not None:
+                wire = wire_frame(frame)
             subscription.offer(frame, wire)
         self.delivered += len(members)
 
