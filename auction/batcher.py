@@ -7,8 +7,11 @@ they ran is decided next, in arrival order within each lot, in one
 transaction and one commit for all the lots in it. A lot is in at most one
 transaction of a process at a time, so its bids are decided in the order they
 arrived and at most one transaction per process waits for its lock (no lock
-convoys). Every bidder still hears only after the commit; the events go out,
-in commit order, from one publishing thread.
+convoys). A transaction that had to wait for its locks (a hot lot, taken in
+turn by every web process) takes, once it holds them, what queued for its
+lots meanwhile, so the wait fills the batch instead of leaving the late
+arrivals for a batch of their own. Every bidder still hears only after the
+commit; the events go out, in commit order, from one publishing thread.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -44,8 +48,16 @@ Queued = tuple[int, bidding.Instruction, "asyncio.Future[bidding.Answer]"]
 Results = dict[int, list[bidding.Answer] | BaseException]
 
 
-def _decide(groups: dict[int, list[bidding.Instruction]]) -> tuple[Results, list[events.Frame]]:
-    """Decide the groups in one transaction; if that fails, each lot on its own (in this thread).
+def _groups(batch: list[Queued]) -> dict[int, list[bidding.Instruction]]:
+    groups: dict[int, list[bidding.Instruction]] = defaultdict(list)
+    for lot_id, instruction, _future in batch:
+        groups[lot_id].append(instruction)
+    return dict(groups)
+
+
+def _decide(batch: list[Queued], late: bidding.Late) -> tuple[Results, list[events.Frame]]:
+    """Decide the batch in one transaction (`late` adds to it once the locks are held); if that
+    fails, each lot on its own (in this thread), with what `late` had added.
 
     A lot that fails on its own gets its exception; the others their answers.
     """
@@ -58,8 +70,9 @@ def _decide(groups: dict[int, list[bidding.Instruction]]) -> tuple[Results, list
     _used.at = now
     if connection.connection is not None and idle > IDLE_CHECK and not connection.is_usable():
         connection.close()
+    groups = _groups(batch)
     try:
-        answers, frames = bidding.decide_lots_unpublished(groups)
+        answers, frames = bidding.decide_lots_unpublished(groups, late)
         results: Results = {lot_id: answers[lot_id] for lot_id in answers}
         for lot_id in groups.keys() - answers.keys():
             results[lot_id] = Lot.DoesNotExist(f"no lot {lot_id}")
@@ -69,7 +82,7 @@ def _decide(groups: dict[int, list[bidding.Instruction]]) -> tuple[Results, list
         if len(groups) == 1:
             return dict.fromkeys(groups, error), []
     results, frames = {}, []
-    for lot_id, instructions in groups.items():
+    for lot_id, instructions in _groups(batch).items():
         try:
             answers, more = bidding.decide_lots_unpublished({lot_id: instructions})
             results[lot_id] = answers.get(lot_id) or Lot.DoesNotExist(f"no lot {lot_id}")
@@ -95,13 +108,16 @@ class Batcher:
 
     def __init__(self) -> None:
         self.queue: list[Queued] = []
+        # The queue is read and changed by the event loop and by a bid worker (`_late`).
+        self.lock = threading.Lock()
         self.busy: set[int] = set()
         self.in_flight = 0
         self.stats: dict[int, LotStats] = defaultdict(LotStats)
 
     async def submit(self, lot_id: int, instruction: bidding.Instruction) -> bidding.Answer:
         future: asyncio.Future[bidding.Answer] = asyncio.get_running_loop().create_future()
-        self.queue.append((lot_id, instruction, future))
+        with self.lock:
+            self.queue.append((lot_id, instruction, future))
         self._start()
         return await future
 
@@ -109,13 +125,36 @@ class Batcher:
         """The queued instructions of the lots not in flight, oldest first, up to MAX_BATCH."""
         batch: list[Queued] = []
         rest: list[Queued] = []
-        for item in self.queue:
-            if item[0] in self.busy or len(batch) >= MAX_BATCH:
-                rest.append(item)
-            else:
-                batch.append(item)
-        self.queue = rest
+        with self.lock:
+            for item in self.queue:
+                if item[0] in self.busy or len(batch) >= MAX_BATCH:
+                    rest.append(item)
+                else:
+                    batch.append(item)
+            self.queue = rest
         return batch
+
+    def _late(
+        self, batch: list[Queued], lot_ids: Sequence[int]
+    ) -> dict[int, list[bidding.Instruction]]:
+        """In a bid worker, once `batch` holds its lots' locks: move what queued for them since
+        into the batch (oldest first, up to MAX_BATCH) and return it by lot.
+
+        Only this batch takes its lots' instructions while it runs (they are busy), so the
+        order within each lot is the order of arrival.
+        """
+        wanted = set(lot_ids)
+        arrived: dict[int, list[bidding.Instruction]] = defaultdict(list)
+        rest: list[Queued] = []
+        with self.lock:
+            for item in self.queue:
+                if item[0] in wanted and len(batch) < MAX_BATCH:
+                    batch.append(item)
+                    arrived[item[0]].append(item[1])
+                else:
+                    rest.append(item)
+            self.queue = rest
+        return arrived
 
     def _start(self) -> None:
         while self.in_flight < IN_FLIGHT and self.queue:
@@ -129,26 +168,28 @@ class Batcher:
 
     async def _run(self, batch: list[Queued], lots: set[int]) -> None:
         loop = asyncio.get_running_loop()
-        groups: dict[int, list[bidding.Instruction]] = defaultdict(list)
-        for lot_id, instruction, _future in batch:
-            groups[lot_id].append(instruction)
+
+        def late(lot_ids: Sequence[int]) -> dict[int, list[bidding.Instruction]]:
+            return self._late(batch, lot_ids)
+
         try:
-            results, frames = await loop.run_in_executor(_executor, _decide, dict(groups))
+            results, frames = await loop.run_in_executor(_executor, _decide, batch, late)
         except Exception as error:  # the executor itself failed
-            results, frames = dict.fromkeys(groups, error), []
+            results, frames = dict.fromkeys(lots, error), []
         finally:
             self.in_flight -= 1
             self.busy -= lots
         positions: dict[int, int] = defaultdict(int)
         for lot_id, _instruction, future in batch:
             result = results[lot_id]
-            if future.done():
-                continue
             if isinstance(result, BaseException):
-                future.set_exception(result)
-            else:
-                future.set_result(result[positions[lot_id]])
-                positions[lot_id] += 1
+                if not future.done():
+                    future.set_exception(result)
+                continue
+            answer = result[positions[lot_id]]
+            positions[lot_id] += 1  # a caller gone (its future cancelled) still had its answer
+            if not future.done():
+                future.set_result(answer)
         for lot_id, count in positions.items():
             self.stats[lot_id].batches += 1
             self.stats[lot_id].decided += count

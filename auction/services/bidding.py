@@ -16,7 +16,7 @@ even if it waited in a queue.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -176,8 +176,13 @@ def decide_unpublished(
     return answers[lot_id], frames
 
 
+# Given the ids of the locked lots, the instructions for them that arrived since the batch was
+# made, in arrival order.
+Late = Callable[[Sequence[int]], Mapping[int, Sequence[Instruction]]]
+
+
 def decide_lots_unpublished(
-    groups: Mapping[int, Sequence[Instruction]],
+    groups: Mapping[int, Sequence[Instruction]], late: Late | None = None
 ) -> tuple[dict[int, list[Answer]], list[events.Frame]]:
     """Decide the instructions of several lots in one transaction and one commit.
 
@@ -186,8 +191,14 @@ def decide_lots_unpublished(
     commits and round trips. The lots are locked in primary-key order, so two
     batches never deadlock. An unknown lot is left out of the answers. Publish
     the returned frames once this returns (it has committed).
+
+    `late`, when given, is asked once the locks are held for the instructions
+    that arrived while the batch waited for them; they are decided after their
+    lot's own, in the same transaction, and answered after them. A hot lot's
+    batch thus holds what queued during the wait rather than leaving it for a
+    batch of its own.
     """
-    return _decide_in_transaction(groups)
+    return _decide_in_transaction(groups, late)
 
 
 @dataclass
@@ -203,10 +214,13 @@ class _Writes:
 
 @transaction.atomic
 def _decide_in_transaction(
-    groups: Mapping[int, Sequence[Instruction]],
+    groups: Mapping[int, Sequence[Instruction]], late: Late | None
 ) -> tuple[dict[int, list[Answer]], list[events.Frame]]:
     """Three reads, the decisions in memory, one write: the same round trips for any batch."""
     lots = batch_sql.lock_lots(sorted(groups))
+    if late is not None:
+        arrived = late([lot.pk for lot in lots])
+        groups = {lot_id: [*group, *arrived.get(lot_id, ())] for lot_id, group in groups.items()}
     registrations = _registrations(lots, groups)
     existing = _earlier_bids(registrations, groups)
     writes = _Writes()

@@ -275,6 +275,89 @@ def test_fifty_bidders_through_the_batcher_are_decided_in_batches_with_every_inv
     assert batcher.batcher_for(lot.pk).batches < 250, "queued bids were decided together"
 
 
+def _hold_lot_lock(lot_id: int, locked: threading.Event, release: threading.Event) -> None:
+    """Another web process's batch, as PostgreSQL sees it: the lot's row lock, held until told."""
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            Lot.objects.select_for_update().get(pk=lot_id)
+            locked.set()
+            release.wait(20)
+    finally:
+        connections.close_all()
+
+
+def _lock_waiters() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bids_queued_while_a_batch_waits_for_the_lots_lock_join_it_in_arrival_order(court):
+    """A hot lot is locked in turn by every web process. The batch that waits for the lock takes
+    what queued meanwhile once it holds it: one transaction, the order of arrival kept, and an
+    answer for each caller even when another caller gave up waiting."""
+    lot = factories.lot(court, opening_minor=1_000)
+    registrations = [factories.registered_bidder(lot) for _ in range(8)]
+    locked, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_lot_lock, args=(lot.pk, locked, release))
+    holder.start()
+    assert locked.wait(10)
+
+    def instruction(registration: Registration, amount: int) -> bidding.Instruction:
+        return bidding.Instruction(
+            user_id=registration.bidder_id,
+            received_at=timezone.now(),
+            amount_minor=amount,
+            client_id=uuid.uuid4().hex,
+        )
+
+    async def scenario() -> list[bidding.Answer | None]:
+        first = asyncio.ensure_future(batcher.submit(lot.pk, instruction(registrations[0], 1_000)))
+        for _ in range(200):  # the first batch is waiting for the lot's lock
+            if await asyncio.to_thread(_lock_waiters):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the first batch never waited for the lock")
+        rest = [
+            asyncio.ensure_future(batcher.submit(lot.pk, instruction(r, 1_000 + 100 * i)))
+            for i, r in enumerate(registrations[1:], start=1)
+        ]
+        await asyncio.sleep(0.05)
+        rest[2].cancel()  # its bidder went away; it is still decided, and nobody else's answer
+        release.set()
+        answers: list[bidding.Answer | None] = [await first]
+        for task in rest:
+            answers.append(None if task.cancelled() else await task)
+        return answers
+
+    try:
+        answers = run(scenario)
+    finally:
+        release.set()
+        holder.join()
+
+    bids = assert_lot_record_is_consistent(lot.pk)
+    assert [b.amount_minor for b in bids] == [1_000 + 100 * i for i in range(8)]
+    assert [b.registration_id for b in bids] == [r.pk for r in registrations]
+    for i, answer in enumerate(answers):
+        if i == 3:
+            assert answer is None
+            continue
+        assert answer is not None
+        assert answer.accepted
+        assert (answer.seq, answer.amount_minor) == (i + 1, 1_000 + 100 * i)
+        assert answer.paddle == registrations[i].paddle
+    stats = batcher.batcher_for(lot.pk)
+    assert (stats.batches, stats.decided) == (1, 8), "the late arrivals joined the waiting batch"
+
+
 def test_bids_on_several_lots_decided_in_one_transaction_are_decided_as_each_lot_alone(court):
     auction = factories.auction(court)
     first, second = (factories.lot(court, the_auction=auction) for _ in range(2))
