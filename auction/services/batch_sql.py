@@ -143,16 +143,25 @@ def registrations(leader_ids: Sequence[int], bidders: dict[int, set[int]]) -> li
     return found
 
 
-def earlier_bids(registration_ids: Sequence[int], client_ids: Sequence[str]) -> list[Bid]:
-    """Bids already recorded by these registrations under these client ids (retries)."""
-    if not registration_ids or not client_ids:
+def earlier_bids(keys: Sequence[tuple[int, str]]) -> list[Bid]:
+    """Bids already recorded under these (registration, client id) pairs (retries).
+
+    Joined to the pairs, so each is one probe of the unique (registration, client id)
+    index; matching the two columns against two lists instead makes PostgreSQL try every
+    combination of them, or read the whole table.
+    """
+    if not keys:
         return []
+    # A UNION of one-row SELECTs rather than VALUES: SQLite (embedded) cannot name the
+    # columns of a VALUES list.
+    first = "SELECT CAST(%s AS bigint) AS registration_id, CAST(%s AS text) AS client_id"
+    pairs = " UNION ALL ".join([first, *["SELECT %s, %s"] * (len(keys) - 1)])
     sql = (
         f'SELECT {_select("b", EARLIER_BID_FIELDS)} FROM "{Bid._meta.db_table}" b '
-        f'WHERE b."registration_id" IN ({_marks(len(registration_ids))}) '
-        f'AND b."client_id" IN ({_marks(len(client_ids))})'
+        f"JOIN ({pairs}) k "
+        f'ON b."registration_id" = k.registration_id AND b."client_id" = k.client_id'
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*registration_ids, *client_ids])
+        cursor.execute(sql, [value for key in keys for value in key])
         rows = cursor.fetchall()
     return [_instance(Bid, EARLIER_BID_FIELDS, row) for row in rows]

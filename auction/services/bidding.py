@@ -252,12 +252,17 @@ def _earlier_bids(
     registrations: dict[int, dict[int, Registration]],
     groups: Mapping[int, Sequence[Instruction]],
 ) -> dict[tuple[int, str], Bid]:
-    """Bids already recorded under these instructions' client ids (retries), in one query."""
-    client_ids = sorted({i.client_id for group in groups.values() for i in group if i.client_id})
-    registration_ids = [pk for by_id in registrations.values() for pk in by_id]
+    """Bids already recorded under these bids' client ids (retries), in one query."""
+    keys: set[tuple[int, str]] = set()
+    for lot_id, instructions in groups.items():
+        by_bidder = {r.bidder_id: r.pk for r in registrations.get(lot_id, {}).values()}
+        for instruction in instructions:
+            registration_id = by_bidder.get(instruction.user_id)
+            if registration_id is not None and instruction.client_id and instruction.kind == "bid":
+                keys.add((registration_id, instruction.client_id))
     return {
         (bid.registration_id, bid.client_id): bid
-        for bid in batch_sql.earlier_bids(registration_ids, client_ids)
+        for bid in batch_sql.earlier_bids(sorted(keys))
         if bid.client_id
     }
 
