@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from datetime import timedelta
 
 import pytest
@@ -11,13 +12,14 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core import mail
 from django.core.mail.backends import locmem
+from django.db import connections, transaction
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.events import session_group, user_group
 from auction import notifications
-from auction.models import Notification, Watch
+from auction.models import Lot, Notification, Registration, Watch
 from auction.services import bidding, lifecycle
 from tests.auction import factories
 from tests.conftest import make_user
@@ -130,6 +132,70 @@ def test_the_winner_gets_a_won_notice_at_the_close(court):
 
     assert Notification.objects.filter(user=winner.bidder, kind="WON").count() == 1
     assert "You won" in mail.outbox[-1].body
+
+
+def test_a_bidder_outbid_on_one_lot_again_and_again_is_e_mailed_once_in_five_minutes(court):
+    """A hot lot outbids its bidders many times a minute: each pass still pushes a toast, but
+    the e-mail about that lot goes once in OUTBID_EMAIL_EVERY; another lot's is not held back."""
+    lot, other_lot = factories.lot(court), factories.lot(court)
+    bidder = factories.registered_bidder(lot, preferred_language="en")
+    rival = factories.registered_bidder(lot)
+    elsewhere = Registration.objects.create(
+        lot=other_lot, bidder=bidder.bidder, paddle=200, deposit_status=Registration.Deposit.HELD
+    )
+    other_rival = factories.registered_bidder(other_lot)
+    start = timezone.now()
+
+    def outbid(at: int) -> None:
+        bidding.place_bid(lot_id=lot.pk, user_id=bidder.bidder_id, amount_minor=at)
+        bidding.place_bid(lot_id=lot.pk, user_id=rival.bidder_id, amount_minor=at + 100)
+
+    outbid(1_000)
+    assert notifications.deliver_pending(start) == 1
+    outbid(1_200)  # the rival is outbid once, then the bidder
+    bidding.place_bid(lot_id=other_lot.pk, user_id=elsewhere.bidder_id, amount_minor=1_000)
+    bidding.place_bid(lot_id=other_lot.pk, user_id=other_rival.bidder_id, amount_minor=1_100)
+    assert notifications.deliver_pending(start + timedelta(minutes=4)) == 3
+    outbid(1_400)
+    assert notifications.deliver_pending(start + timedelta(minutes=5, seconds=1)) == 2
+
+    to_bidder = [m.body for m in mail.outbox if m.to == [bidder.bidder.email]]
+    assert len(to_bidder) == 3, "the first, the other lot's, and the first after five minutes"
+    assert "11.00" in to_bidder[0]
+    assert "15.00" in to_bidder[2]
+    not_mailed = Notification.objects.get(user=bidder.bidder, lot=lot, price_minor=1_300)
+    assert not_mailed.pushed_at is not None
+    assert not_mailed.emailed_at is None, "held back, and recorded as not e-mailed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_notices_of_a_lot_whose_row_bids_hold_are_delivered_without_waiting_for_it(court):
+    """The pass locks only its notices: a hot lot's row, held by a bid batch, neither holds
+    up its notices nor is held by the pass."""
+    lot = factories.lot(court)
+    first, second = factories.registered_bidder(lot), factories.registered_bidder(lot)
+    bidding.place_bid(lot_id=lot.pk, user_id=first.bidder_id, amount_minor=1_000)
+    bidding.place_bid(lot_id=lot.pk, user_id=second.bidder_id, amount_minor=1_100)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                Lot.objects.select_for_update().get(pk=lot.pk)
+                locked.set()
+                release.wait(20)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        assert notifications.deliver_pending(timezone.now()) == 1
+    finally:
+        release.set()
+        holder.join()
+    assert Notification.objects.get(user=first.bidder).pushed_at is not None
 
 
 def test_watchers_hear_once_that_a_lot_is_closing_soon(court):
