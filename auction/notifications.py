@@ -133,7 +133,9 @@ def deliver_pending(now: datetime) -> int:
     pushes: list[tuple[str, dict[str, Any]]] = []
     emails: list[_Email] = []
     for (user_id, lot_id, kind), covered in told.items():
-        notification = latest[covered[-1]]
+        notification = latest.get(covered[-1])
+        if notification is None:  # deleted since, with its user or its lot
+            continue
         with translation.override(notification.user.preferred_language or "ar"):
             message, url = text(notification), lot_url(notification)
             event = {"text": message, "kind": kind, "lot": lot_id, "url": url}
