@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -121,17 +121,25 @@ class Batcher:
         self._start()
         return await future
 
-    def _take(self) -> list[Queued]:
-        """The queued instructions of the lots not in flight, oldest first, up to MAX_BATCH."""
-        batch: list[Queued] = []
+    def _move(self, batch: list[Queued], wanted: Callable[[int], bool]) -> list[Queued]:
+        """Move the queued instructions of the lots `wanted` accepts into `batch`, oldest
+        first, until it holds MAX_BATCH; returns those moved."""
+        moved: list[Queued] = []
         rest: list[Queued] = []
         with self.lock:
             for item in self.queue:
-                if item[0] in self.busy or len(batch) >= MAX_BATCH:
-                    rest.append(item)
-                else:
+                if len(batch) < MAX_BATCH and wanted(item[0]):
                     batch.append(item)
+                    moved.append(item)
+                else:
+                    rest.append(item)
             self.queue = rest
+        return moved
+
+    def _take(self) -> list[Queued]:
+        """The queued instructions of the lots not in flight, oldest first, up to MAX_BATCH."""
+        batch: list[Queued] = []
+        self._move(batch, lambda lot_id: lot_id not in self.busy)
         return batch
 
     def _late(
@@ -144,17 +152,7 @@ class Batcher:
         order within each lot is the order of arrival.
         """
         wanted = set(lot_ids)
-        arrived: dict[int, list[bidding.Instruction]] = defaultdict(list)
-        rest: list[Queued] = []
-        with self.lock:
-            for item in self.queue:
-                if item[0] in wanted and len(batch) < MAX_BATCH:
-                    batch.append(item)
-                    arrived[item[0]].append(item[1])
-                else:
-                    rest.append(item)
-            self.queue = rest
-        return arrived
+        return _groups(self._move(batch, wanted.__contains__))
 
     def _start(self) -> None:
         while self.in_flight < IN_FLIGHT and self.queue:
