@@ -19,7 +19,14 @@ from core.errors import DomainError
 from enforcement import access, engine, selectors, services
 from enforcement.models import Appraisal, AssetDocument, AssetPhoto, Encumbrance, SeizedAsset
 from enforcement.services.assets import EDITABLE
-from frontend.workspace.common import act, attempt, form_status, raise_for_status, serve_private
+from frontend.workspace.common import (
+    act,
+    attempt,
+    form_status,
+    posted_text,
+    raise_for_status,
+    serve_private,
+)
 from frontend.workspace.files import file_or_404, plain_amount
 from frontend.workspace.forms import (
     AppraisalForm,
@@ -269,7 +276,7 @@ def asset_release(request: HttpRequest, asset_id: int) -> HttpResponse:
         lambda: services.release_asset(
             actor=request.user,  # type: ignore[arg-type]
             asset_id=asset_id,
-            reason=request.POST.get("reason", ""),
+            reason=posted_text(request, "reason"),
         ),
         _("The asset was released from seizure."),
         _back(asset_id),

@@ -37,6 +37,16 @@ def attempt(form: forms.Form, call: Callable[[], T]) -> T | None:
         return None
 
 
+def posted_text(request: HttpRequest, name: str) -> str:
+    """A free-text value posted without a form (a button's reason), checked as a form's text
+    field would check it: a value the database cannot store (a NUL character) is refused,
+    naming the field, instead of failing the write."""
+    try:
+        return str(forms.CharField(required=False, strip=False).clean(request.POST.get(name, "")))
+    except forms.ValidationError as error:
+        raise DomainError(error.messages[0], code="invalid", field=name) from error
+
+
 def act(request: HttpRequest, call: Callable[[], Any], success: str, back: str) -> HttpResponse:
     """A button's POST: run the call, then go back with a message saying what happened."""
     try:

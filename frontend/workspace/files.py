@@ -21,7 +21,14 @@ from core.errors import DomainError
 from enforcement import access, engine, selectors, services
 from enforcement.forms import parse_amount
 from enforcement.models import Court, EnforcementFile
-from frontend.workspace.common import act, attempt, form_status, raise_for_status, serve_private
+from frontend.workspace.common import (
+    act,
+    attempt,
+    form_status,
+    posted_text,
+    raise_for_status,
+    serve_private,
+)
 from frontend.workspace.forms import (
     AmountSeizedForm,
     FileForm,
@@ -261,7 +268,7 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
         "issue": lambda: services.issue_order(actor=user, order_id=order_id),
         "execute": lambda: _execute(request, user, order_id, order.file.currency),
         "lift": lambda: services.lift_order(
-            actor=user, order_id=order_id, reason=request.POST.get("reason", "")
+            actor=user, order_id=order_id, reason=posted_text(request, "reason")
         ),
     }
     return act(request, calls[action], _("The seizure order was updated."), back)

@@ -18,7 +18,7 @@ from accounts.access import capability_required, has_capability
 from accounts.roles import Capability
 from enforcement import access, services
 from enforcement.models import EnforcementRequest
-from frontend.workspace.common import act, attempt, form_status, serve_private
+from frontend.workspace.common import act, attempt, form_status, posted_text, serve_private
 from frontend.workspace.forms import ReasonForm, RequestForm
 
 
@@ -132,7 +132,7 @@ def request_reject(request: HttpRequest, request_id: int) -> HttpResponse:
         lambda: services.reject_request(
             actor=request.user,  # type: ignore[arg-type]
             request_id=request_id,
-            reason=request.POST.get("reason", ""),
+            reason=posted_text(request, "reason"),
         ),
         _("The request was rejected; the applicant will see why."),
         back,

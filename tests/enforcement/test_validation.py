@@ -208,3 +208,33 @@ def test_the_file_form_names_the_field_and_rule(client, staff):
     assert "at most 2 decimals" in page
     assert 'aria-invalid="true"' in page
     assert not EnforcementFile.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "rule"),
+    [("en", "Null characters are not allowed"), ("ar", "الأحرف الخالية غير مسموح بها")],
+)
+def test_a_reason_with_a_nul_character_is_refused_naming_the_rule_and_changes_nothing(
+    client, supervisor, asset, language, rule
+):
+    """A button's reason is posted without a form; a NUL the database cannot store is refused
+    like a form's text field would refuse it, instead of failing the audit record's write."""
+    from core.models import AuditRecord
+
+    supervisor.preferred_language = language
+    supervisor.save(update_fields=["preferred_language"])
+    client.force_login(supervisor)
+    records = AuditRecord.objects.count()
+
+    response = client.post(
+        reverse("enforcement:asset_release", args=[asset.pk]),
+        {"reason": "Paid\x00 in full"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(rule in m for m in shown), shown
+    asset.refresh_from_db()
+    assert asset.status != SeizedAsset.Status.RELEASED
+    assert AuditRecord.objects.count() == records
