@@ -94,3 +94,27 @@ def test_a_worker_killed_mid_job_is_finished_by_the_next_without_a_second_object
     assert set(proxy.keys()) == {job.idempotency_key}
     assert len(proxy.keys()) == calls_in_all
     assert "payment worker stopped" in (tmp_path / "worker-2.log").read_text()
+
+
+def test_a_stop_signal_during_the_workers_wait_ends_the_wait_without_taking_a_lock():
+    """The worker's stop is asked for from a signal handler, in the thread that may be
+    waiting: it must only set a flag (an Event's set there can deadlock on the lock its own
+    wait holds), and the wait must end soon after."""
+    import threading
+    import time
+
+    from payments.management.commands.run_payment_worker import Stop
+
+    stop = Stop()
+    previous = signal.signal(signal.SIGALRM, stop.request)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        started = time.monotonic()
+        stop.wait(30)
+        waited = time.monotonic() - started
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert stop.requested
+    assert waited < 10, "the wait ended once the stop was asked for"
+    assert not any(isinstance(v, threading.Event) for v in vars(stop).values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -15,6 +16,29 @@ from payments.client import StripeClient
 from payments.models import PaymentJob
 
 DATABASE_RETRY_SECONDS = 1.0
+
+
+class Stop:
+    """Asked for by SIGTERM or SIGINT; waits end early once it is.
+
+    A signal handler runs in the main thread between two bytecodes, possibly while that thread
+    holds the lock inside `threading.Event.wait`; `Event.set` in the handler would then wait for
+    that lock forever (a worker that never stops). So the handler only sets a flag, and the
+    waits sleep in short slices.
+    """
+
+    SLICE = 0.05
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def request(self, *_: Any) -> None:
+        self.requested = True
+
+    def wait(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.requested and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, self.SLICE))
 
 
 class Command(BaseCommand):
@@ -33,14 +57,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        stopping = threading.Event()
+        stopping = Stop()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stopping.set())
+            signal.signal(sig, stopping.request)
         pause = self._pauser(options["pause_at"]) if options["pause_at"] else None
         self.stdout.write("payment worker started", ending="\n")
         self.stdout.flush()
         with StripeClient.from_settings() as client:
-            while not stopping.is_set():
+            while not stopping.requested:
                 close_old_connections()
                 try:
                     worked = self._pass(client, options["lease"], pause)
