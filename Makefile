@@ -5,7 +5,7 @@ export DATABASE_URL ?= postgres://mazad:mazad@127.0.0.1:5432/mazad
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 export STRIPE_API_BASE ?= http://127.0.0.1:12111
 
-.PHONY: run test check lint typecheck pytest messages services clean soak bench
+.PHONY: run test check lint typecheck pytest messages services clean soak bench upgrade
 
 run:
 	@env -u DATABASE_URL -u REDIS_URL scripts/run.sh
@@ -52,3 +52,8 @@ SOAK_MINUTES ?= 30
 soak:
 	scripts/bootstrap.sh test-deps
 	$(PY) -m tests.faults.soak --minutes $(SOAK_MINUTES) --report var/soak-report.json
+
+# Python packages come from uv.lock only. `make upgrade` moves the lock to the newest versions the
+# ranges in pyproject.toml allow, prints what changed and runs `make test`: commit it when green.
+upgrade:
+	scripts/upgrade.sh

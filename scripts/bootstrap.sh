@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Everything `make run` and `make test` need on a fresh Debian machine (as root), in one place.
 #
-#   scripts/bootstrap.sh run-deps     virtualenv, Python and npm packages, stripe-mock, messages
+#   scripts/bootstrap.sh run-deps     uv, the locked Python packages (uv.lock), npm packages, stripe-mock, messages
 #   scripts/bootstrap.sh test-deps    the above plus PostgreSQL, Redis, Chromium, fonts (apt-get)
 #   scripts/bootstrap.sh services     start PostgreSQL, Redis and stripe-mock on loopback (idempotent)
 #   scripts/bootstrap.sh stripe-mock  start stripe-mock only (idempotent)
+#   scripts/bootstrap.sh uv           install uv only (var/tools/uv)
 #
 # Every step checks before it acts, so running it twice is quick and harmless.
 set -euo pipefail
@@ -48,24 +49,57 @@ wait_port() {
 
 stamp_ok() { [ -f "$1" ] && [ "$(cat "$1")" = "$2" ]; }
 
+# uv, pinned with its hashes in scripts/uv-requirements.txt, in a virtualenv of its own.
+UV_HOME="$ROOT/var/tools/uv"
+UV="$UV_HOME/bin/uv"
+export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1 UV_PROJECT_ENVIRONMENT="$VENV"
+
+find_python() {
+  # The first Python 3.11-3.13 on PATH (requires-python in pyproject.toml).
+  local candidate
+  for candidate in python3 python3.13 python3.12 python3.11; do
+    command -v "$candidate" >/dev/null || continue
+    if "$candidate" -c 'import sys; sys.exit(not ((3, 11) <= sys.version_info[:2] <= (3, 13)))' 2>/dev/null; then
+      command -v "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+install_uv() {
+  local want python
+  want="$(sha256sum scripts/uv-requirements.txt | cut -d' ' -f1)"
+  if [ -x "$UV" ] && stamp_ok "$UV_HOME/.mazad-stamp" "$want"; then return 0; fi
+  python="$(find_python)" || die "Python 3.11, 3.12 or 3.13 is needed (python3 on PATH is $(python3 --version 2>&1))"
+  log "installing uv from scripts/uv-requirements.txt (hash-checked)"
+  rm -rf "$UV_HOME"
+  "$python" -m venv "$UV_HOME" 2>/dev/null || { apt_install python3-venv; rm -rf "$UV_HOME"; "$python" -m venv "$UV_HOME"; }
+  "$UV_HOME/bin/python" -m pip install -q --disable-pip-version-check --no-deps --require-hashes \
+    -r scripts/uv-requirements.txt
+  echo "$want" > "$UV_HOME/.mazad-stamp"
+}
+
 python_packages() {
-  # $1 is "" (what the platform needs to run) or "[dev]" (plus the test tools);
-  # an install with the test tools also serves `make run`.
-  local extras=$1
-  local hash
-  hash="$(sha256sum pyproject.toml | cut -d' ' -f1)"
-  if [ ! -x "$PY" ]; then
-    log "creating the virtualenv in .venv"
-    python3 -m venv "$VENV" || { apt_install python3-venv; rm -rf "$VENV"; python3 -m venv "$VENV"; }
+  # $1 is "run" (what the platform needs) or "test" (plus the test tools, `--extra dev`).
+  # Everything comes from uv.lock, never from pyproject.toml's ranges. For the tests the lock
+  # must also agree with pyproject.toml (--locked), so a range changed without `make upgrade`
+  # or `uv lock` stops the run.
+  local python
+  install_uv
+  python="$(find_python)" || die "Python 3.11, 3.12 or 3.13 is needed"
+  if [ "$1" = "test" ]; then
+    log "checking uv.lock against pyproject.toml and installing the locked Python packages"
+    "$UV" sync --locked --extra dev --python "$python" -q || die "uv.lock and pyproject.toml disagree, or the locked packages did not install (make upgrade refreshes the lock)"
+  else
+    # `make run` after `make test` keeps the test tools rather than removing them.
+    if "$VENV/bin/python" -c "import pytest" 2>/dev/null; then
+      "$UV" sync --frozen --extra dev --python "$python" -q
+    else
+      "$UV" sync --frozen --python "$python" -q
+    fi
   fi
-  if stamp_ok "$VENV/.mazad-stamp" "$hash-[dev]" || stamp_ok "$VENV/.mazad-stamp" "$hash-$extras"; then
-    return 0
-  fi
-  log "installing Python packages${extras:+ with $extras}"
-  "$PY" -m pip install -q --disable-pip-version-check --upgrade pip
-  "$PY" -m pip install -q --disable-pip-version-check ".$extras" 2>&1 | grep -v -e "Warning" -e "^ *!!" -e "^ *\*\*\*" -e "^ *$" >&2 || true
   "$PY" -c "import django, channels" || die "the Python packages did not install"
-  echo "$hash-$extras" > "$VENV/.mazad-stamp"
 }
 
 npm_packages() {
@@ -79,22 +113,69 @@ npm_packages() {
   fi
 }
 
+# stripe-mock is built from its Go module into var/tools/bin. It needs Go >= $GO_MIN; a machine with
+# none or an older one (Debian 12's golang-go is 1.19) gets Debian's own newer Go: golang-go where
+# the release has a new enough one (Debian 13), else golang-$GO_BACKPORT-go from bookworm-backports.
+GO_MIN="1.22"
+GO_BACKPORT="1.23"
+TOOLS_BIN="$ROOT/var/tools/bin"
+
 stripe_mock_bin() {
-  local gobin
+  if [ -x "$TOOLS_BIN/stripe-mock" ]; then echo "$TOOLS_BIN/stripe-mock"; return; fi
   if command -v stripe-mock >/dev/null; then command -v stripe-mock; return; fi
-  gobin="$(go env GOBIN 2>/dev/null || true)"
-  [ -n "$gobin" ] || gobin="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin"
-  echo "$gobin/stripe-mock"
+  echo "$TOOLS_BIN/stripe-mock"
+}
+
+go_ok() {
+  # $1: a go binary; true when it runs and is at least $GO_MIN.
+  local version
+  version="$("$1" env GOVERSION 2>/dev/null)" || return 1
+  version="${version#go}"
+  [ "$(printf '%s\n%s\n' "$GO_MIN" "$version" | sort -V | head -1)" = "$GO_MIN" ]
+}
+
+find_go() {
+  local candidate
+  for candidate in "$(command -v go 2>/dev/null)" /usr/lib/go-1.*/bin/go; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] && go_ok "$candidate" && { echo "$candidate"; return 0; }
+  done
+  return 1
+}
+
+install_go() {
+  local candidate
+  candidate="$(apt-cache policy golang-go 2>/dev/null | sed -n 's/^ *Candidate: *\([0-9]*:\)\{0,1\}\([0-9.]*\).*/\2/p')"
+  if [ -z "$candidate" ] && [ "$APT_UPDATED" -eq 0 ]; then
+    as_root apt-get update -qq; APT_UPDATED=1
+    candidate="$(apt-cache policy golang-go 2>/dev/null | sed -n 's/^ *Candidate: *\([0-9]*:\)\{0,1\}\([0-9.]*\).*/\2/p')"
+  fi
+  if [ -n "$candidate" ] && [ "$(printf '%s\n%s\n' "$GO_MIN" "$candidate" | sort -V | head -1)" = "$GO_MIN" ]; then
+    log "installing Go $candidate from Debian (golang-go)"
+    apt_install golang-go
+    return
+  fi
+  . /etc/os-release
+  [ "${VERSION_CODENAME:-}" = "bookworm" ] || die "Go >= $GO_MIN is needed to build stripe-mock; this machine's Debian offers golang-go ${candidate:-none}"
+  log "Go >= $GO_MIN is missing (Debian 12 has ${candidate:-none}): installing golang-$GO_BACKPORT-go from bookworm-backports"
+  if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      | as_root tee /etc/apt/sources.list.d/mazad-bookworm-backports.sources >/dev/null
+  fi
+  as_root apt-get update -qq; APT_UPDATED=1
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    -t bookworm-backports "golang-$GO_BACKPORT-go" >/dev/null
 }
 
 install_stripe_mock() {
-  local bin
-  bin="$(stripe_mock_bin)"
-  if [ ! -x "$bin" ]; then
-    command -v go >/dev/null || die "Go is needed to install stripe-mock (go install github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION)"
-    log "installing stripe-mock $STRIPE_MOCK_VERSION with go install"
-    go install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
-  fi
+  local go
+  [ -x "$TOOLS_BIN/stripe-mock" ] && stamp_ok "$TOOLS_BIN/.stripe-mock-version" "$STRIPE_MOCK_VERSION" && return 0
+  go="$(find_go)" || { install_go; go="$(find_go)" || die "no Go >= $GO_MIN after installing it"; }
+  log "building stripe-mock $STRIPE_MOCK_VERSION with $("$go" version | cut -d' ' -f3) ($go)"
+  mkdir -p "$TOOLS_BIN"
+  # GOTOOLCHAIN=local: build with the Go found here, never fetch another toolchain.
+  GOBIN="$TOOLS_BIN" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false \
+    "$go" install "github.com/stripe/stripe-mock@$STRIPE_MOCK_VERSION"
+  echo "$STRIPE_MOCK_VERSION" > "$TOOLS_BIN/.stripe-mock-version"
 }
 
 start_stripe_mock() {
@@ -122,7 +203,7 @@ messages() {
 run_deps() {
   # PDF receipts are drawn by WeasyPrint, which needs Pango; Noto covers Arabic.
   apt_install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-core gettext
-  python_packages ""
+  python_packages run
   npm_packages
   install_stripe_mock
   messages
@@ -131,7 +212,7 @@ run_deps() {
 test_deps() {
   apt_install postgresql redis-server chromium fonts-noto-core fonts-noto-ui-core gettext \
     libpango-1.0-0 libpangoft2-1.0-0 ca-certificates
-  python_packages "[dev]"
+  python_packages test
   npm_packages
   install_stripe_mock
   messages
@@ -184,5 +265,6 @@ case "${1:-}" in
   test-deps) test_deps ;;
   services) services ;;
   stripe-mock) start_stripe_mock ;;
-  *) die "usage: $0 run-deps|test-deps|services|stripe-mock" ;;
+  uv) install_uv ;;
+  *) die "usage: $0 run-deps|test-deps|services|stripe-mock|uv" ;;
 esac
