@@ -48,7 +48,6 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 from django.conf import settings
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
@@ -67,16 +66,47 @@ CONTROL_TOPIC = "hub"
 SERVER_SEND = "mazad.server_send"
 
 
+# The wire path leans on uvicorn's sans-I/O protocol class, which is not public API: uv.lock
+# pins uvicorn, and tests/auction/test_pinned_private_apis.py fails, naming what moved, when
+# the pinned version no longer has it. Without it the web process still starts and serves
+# every frame through the ASGI send (slower), and says so in its log.
+SANSIO_MODULE = "uvicorn.protocols.websockets.websockets_sansio_impl"
+SANSIO_ATTRIBUTES = (
+    "handshake_complete",
+    "conn",
+    "transport",
+    "writable",
+    "close_sent",
+    "disconnected",
+    "request",
+    "response",
+)
+try:
+    from uvicorn.protocols.websockets.websockets_sansio_impl import (
+        WebSocketsSansIOProtocol as _SansIOProtocol,
+    )
+
+    SANSIO_PROTOCOL: type[Any] | None = _SansIOProtocol
+    SANSIO_MISSING = ""
+except ImportError as error:  # pragma: no cover - only with an unpinned uvicorn
+    SANSIO_PROTOCOL = None
+    SANSIO_MISSING = f"{SANSIO_MODULE}.WebSocketsSansIOProtocol cannot be imported ({error})"
+
+
 def server_send(scope: dict[str, Any], fallback: Send) -> Send:
     """The server's own ASGI send for this socket (config.asgi.ServerSend), else `fallback`."""
     send: Send = (scope.get("extensions") or {}).get(SERVER_SEND, fallback)
     return send
 
 
-def _accepted_protocol(send: Send) -> WebSocketsSansIOProtocol | None:
+def _accepted_protocol(send: Send) -> Any | None:
     """uvicorn's sans-I/O protocol behind `send` (its bound method), once it has accepted."""
     protocol = getattr(send, "__self__", None)
-    if isinstance(protocol, WebSocketsSansIOProtocol) and protocol.handshake_complete:
+    if (
+        SANSIO_PROTOCOL is not None
+        and isinstance(protocol, SANSIO_PROTOCOL)
+        and protocol.handshake_complete
+    ):
         return protocol
     return None
 
@@ -98,8 +128,8 @@ def release_handshake(send: Send) -> None:
     """
     protocol = _accepted_protocol(send)
     if protocol is not None:
-        protocol.request = None  # type: ignore[assignment]
-        protocol.response = None  # type: ignore[assignment]
+        protocol.request = None
+        protocol.response = None
 
 
 def wire_frame(frame: str) -> bytes:
@@ -485,6 +515,10 @@ def get_hub() -> Hub:
 
     with _hub_lock:
         if _hub is None:
+            if SANSIO_MISSING:
+                logger.warning(
+                    "live frames go through the ASGI send, not the wire path: %s", SANSIO_MISSING
+                )
             _hub = Hub(
                 settings.REDIS_URL,
                 conflate_seconds=settings.LIVE_CONFLATE_MS / 1000,

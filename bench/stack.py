@@ -410,8 +410,8 @@ def web_command(kind: str, port: int, app: str) -> list[str]:
 
 
 def stripe_mock_binary() -> str:
-    found = shutil.which("stripe-mock")
-    if found:
-        return found
-    gopath = subprocess.run(["go", "env", "GOPATH"], capture_output=True, text=True, check=False)
-    return str(Path(gopath.stdout.strip() or Path.home() / "go") / "bin" / "stripe-mock")
+    """The stripe-mock that scripts/bootstrap.sh built into var/tools/bin, else one on PATH."""
+    built = ROOT / "var" / "tools" / "bin" / "stripe-mock"
+    if built.exists():
+        return str(built)
+    return shutil.which("stripe-mock") or str(built)

@@ -16,6 +16,16 @@ from core.models import Receipt
 
 
 @never_cache
+async def livez(request: HttpRequest) -> HttpResponse:
+    """200 while the process answers requests; checks nothing else (the image's HEALTHCHECK).
+
+    A dependency that is down is /healthz's to report: a liveness probe that failed with it
+    would restart every web process at once for a fault none of them can mend.
+    """
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
 async def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database, channel layer and payment API are all up; 503 naming the one down."""
     checks = await run_checks()

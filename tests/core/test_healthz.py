@@ -26,3 +26,13 @@ def test_healthz_is_200_when_everything_is_up_and_503_naming_stripe_mock_once_it
     assert down.status_code == 503
     assert down.json()["down"] == ["payment_api"]
     assert down.json()["checks"]["database"] == "up"
+
+
+def test_livez_is_200_without_asking_any_service(client, settings):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens: /healthz would say down
+
+    response = client.get("/livez")
+
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+    assert "no-cache" in response["Cache-Control"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import yaml
@@ -108,3 +109,48 @@ def test_compose_runs_the_auction_clock_outside_the_web_processes():
     assert services["clock"]["command"] == ["python", "manage.py", "run_auction_clock"]
     assert services["clock"]["environment"] == services["web"]["environment"]
     assert services["web"]["environment"]["CLOCK_IN_PROCESS"] == "false"
+
+
+UV = ROOT / "var" / "tools" / "uv" / "bin" / "uv"
+
+
+def test_uv_lock_agrees_with_the_ranges_in_pyproject():
+    import subprocess
+
+    result = subprocess.run(
+        [str(UV), "lock", "--check", "--offline"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"},
+    )
+
+    assert result.returncode == 0, (
+        "uv.lock does not satisfy pyproject.toml: run `make upgrade` (or `uv lock`) and commit "
+        f"the lock with the suite green\n{result.stderr}"
+    )
+
+
+def test_every_install_takes_the_python_packages_from_the_lock():
+    sources = {
+        name: (ROOT / name).read_text()
+        for name in ("Makefile", "Dockerfile", "scripts/bootstrap.sh", "scripts/run.sh")
+    }
+
+    for name, text in sources.items():
+        assert not re.search(r"pip install[^\n]*(\s\.|\.\[)", text), f"{name} installs from ranges"
+    assert 'UV" sync --locked' in sources["scripts/bootstrap.sh"]  # make test, bench, soak
+    assert 'UV" sync --frozen' in sources["scripts/bootstrap.sh"]  # make run
+    assert "uv sync --frozen" in sources["Dockerfile"]
+    assert "--require-hashes -r scripts/uv-requirements.txt" in sources["Dockerfile"]
+    assert "test-deps" in (ROOT / "Makefile").read_text().split("\nsoak:")[1]
+    assert "test-deps" in (ROOT / "Makefile").read_text().split("\nbench:")[1]
+
+
+def test_the_image_leaves_local_state_out_and_checks_its_own_health():
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    dockerfile = (ROOT / "Dockerfile").read_text()
+
+    assert {".git", ".venv", "var", "node_modules", ".env", "tests/artifacts"} <= ignored
+    assert re.search(r"^HEALTHCHECK .*\n?.*/livez", dockerfile, re.M)
