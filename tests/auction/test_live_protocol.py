@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import uuid
 
 import pytest
@@ -156,7 +157,13 @@ BAD_MESSAGES = [
     ),
     ('{"type": "resume", "seq": -1}', "invalid_message", "seq"),
     ('{"type": "auto_bid", "maximum_minor": true}', "invalid_message", "maximum_minor"),
-    ("[" * 1000 + "]" * 1000, "invalid_json", None),
+    # Python 3.11 and 3.12's decoder gives up on nesting this deep (invalid JSON); 3.13's
+    # reads it, and a list is then not a message. Either way: refused, naming no field.
+    (
+        "[" * 1000 + "]" * 1000,
+        "invalid_json" if sys.version_info < (3, 13) else "invalid_message",
+        None,
+    ),
 ]
 
 
