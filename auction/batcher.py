@@ -1,7 +1,7 @@
 """Batching of bids inside one web process: queued bids are decided together, lots and all.
 
 When bids queue, one transaction per bid is far below what the database can
-do (DESIGN.md, Known traps). So each process keeps one queue of instructions
+do (docs/concurrency.md, "The hot lot"). So each process keeps one queue of instructions
 for every lot and at most a few transactions in flight: whatever arrived while
 they ran is decided next, in arrival order within each lot, in one
 transaction and one commit for all the lots in it. A lot is in at most one

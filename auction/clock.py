@@ -93,8 +93,11 @@ def compensate_outages(now: datetime) -> int:
 def _compensate(outage: Outage) -> int:
     length = outage.ended_at - outage.started_at
     count = 0
+    # The lots only (OF): their auctions are read for the window. Holding an auction's row while
+    # waiting for its next lot could deadlock against a withdrawal, which holds that lot and then
+    # locks the auction (docs/concurrency.md, "The global order").
     candidates = (
-        Lot.objects.select_for_update()
+        Lot.objects.select_for_update(of=("self",))
         .select_related("auction")
         .filter(status=Lot.Status.OPEN, ends_at__gte=outage.started_at)
         .order_by("pk")

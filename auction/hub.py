@@ -1,7 +1,8 @@
 """The process-local fan-out of live events: one Redis subscription per topic per process.
 
 Why not one channel-layer message per watcher: that costs hundreds of
-microseconds of server CPU per delivered message (DESIGN.md, Known traps), so
+microseconds of server CPU per delivered message (docs/architecture.md, "The
+flow of a bid"; measured in bench/README.md, "Ceilings and references"), so
 a hot lot with thousands watching saturates a web process. Instead each
 process holds one pub/sub connection to Redis, multiplexing every topic its
 sockets watch ("lot:42", "user:7"). An event is published once, already

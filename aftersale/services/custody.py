@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Capability
 from aftersale import access, notices
 from aftersale.models import CustodyItem
+from auction import locks as auction_locks
 from auction.models import Lot
 from auction.services import lifecycle as auctions
 from core import audit
@@ -40,7 +41,7 @@ def receive_seized_funds(*, actor: Any, order_id: int, note: str) -> CustodyItem
     CustodyRefused (note_required).
     """
     order = (
-        SeizureOrder.objects.select_for_update()
+        SeizureOrder.objects.select_for_update(of=("self",))  # not its file's court row
         .select_related("file__court")
         .filter(pk=order_id)
         .first()
@@ -188,9 +189,16 @@ def on_payment_received(payment: Payment) -> None:
     file = EnforcementFile.objects.select_related("court").get(
         pk=int(payment.reference.removeprefix(prefix))
     )
-    for lot_id in Lot.objects.filter(asset__file=file, status__in=OPEN_LOTS).values_list(
-        "pk", flat=True
-    ):
+    # Every lot first, in id order, and only then their auctions (withdraw_lot locks its auction
+    # last): a lot path holds its lot before the auction (docs/concurrency.md, "The global order").
+    lot_ids = list(
+        Lot.objects.filter(asset__file=file, status__in=OPEN_LOTS)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for lot_id in lot_ids:
+        auction_locks.lot(lot_id)
+    for lot_id in lot_ids:
         auctions.withdraw_lot(actor=None, lot_id=lot_id, reason="The debtor paid the balance owed")
     CustodyItem.objects.create(
         court=file.court,

@@ -50,7 +50,14 @@ def propose_distribution(*, actor: Any, file_id: int) -> Distribution | None:
     for the next one. Raises DistributionRefused (custody_mismatch) when the
     ledger does not hold what the custody records say.
     """
-    file = EnforcementFile.objects.select_for_update().select_related("court").get(pk=file_id)
+    # The file's own row (OF): its court is read, not locked, or every row written for the court
+    # meanwhile (each bid's audit record) would wait for this transaction (docs/concurrency.md,
+    # "The rules").
+    file = (
+        EnforcementFile.objects.select_for_update(of=("self",))
+        .select_related("court")
+        .get(pk=file_id)
+    )
     if actor is not None:
         access.require(actor, Capability.PREPARE_DISBURSEMENTS, file.court_id)
     if Distribution.objects.filter(file=file, status=Distribution.Status.PROPOSED).exists():

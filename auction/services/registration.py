@@ -10,11 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from auction import access, events, notifications
+from auction import access, events, locks, notifications
 from auction.errors import RegistrationRefused
 from auction.models import Auction, Lot, Notification, Registration
 from core import audit
-from core.transactions import lock_one
 from payments import engine as payment_engine
 from payments import services as payments
 from payments.models import Payment, Purpose
@@ -133,8 +132,16 @@ def deposit_received(*, reference: str) -> Registration | None:
     prefix = "deposit:registration:"
     if not reference.startswith(prefix):
         return None
-    registration = lock_one(
-        Registration.objects.select_related("lot__auction").filter(pk=int(reference[len(prefix) :]))
+    registration_id = int(reference[len(prefix) :])
+    lot_id = Registration.objects.filter(pk=registration_id).values_list("lot_id", flat=True).get()
+    # The lot first, then its registration, as every path does (docs/concurrency.md, "The global
+    # order"): a settlement holds the lot and then locks its registrations, so locking the
+    # registration first (or with the lot, in one statement) could deadlock against it.
+    locks.lot(lot_id)
+    registration = (
+        Registration.objects.select_related("lot__auction")
+        .select_for_update(of=("self",))
+        .get(pk=registration_id)
     )
     if registration.deposit_status != Registration.Deposit.PENDING:
         return registration

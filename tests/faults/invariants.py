@@ -1,8 +1,8 @@
-"""The invariants of DESIGN.md, read from the database after a fault (and by `make soak`).
+"""The invariants (docs/architecture.md, "Invariants"), read from the database after a fault.
 
-`check()` looks at every lot, bid, journal entry, payment job and audit
-record of the database the process is pointed at, and returns the
-violations with the counts it looked at. `check_clients()` compares what
+`make soak` checks them too. `check()` looks at every lot, bid, journal
+entry, payment job and audit record of the database the process is pointed
+at, and returns the violations with the counts it looked at. `check_clients()` compares what
 real WebSocket clients were told with the database. Neither relies on a
 process having behaved: they read the record.
 

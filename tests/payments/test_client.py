@@ -270,7 +270,7 @@ def test_a_declined_card_is_a_card_error_with_its_decline_code(proxy, sleeps):
     assert len(proxy.log) == 1
 
 
-# -- the retry matrix (TESTS.md S2) ----------------------------------------------------------
+# -- the retry matrix -------------------------------------------------------------------------
 
 JSON = {"Content-Type": "application/json"}
 RETRY_TRUE = {**JSON, "Stripe-Should-Retry": "true"}
