@@ -341,6 +341,7 @@ def kwargs_for(name: str, world: World) -> dict[str, Any]:
 GET_POLICY: dict[str, Expected] = {
     "frontend:home": public,
     "healthz": public,
+    "livez": public,
     "auction:catalog": public,
     "auction:lot": public,
     "auction:open_data": public,
