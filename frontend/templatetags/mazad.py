@@ -153,3 +153,9 @@ def status_badge(obj: object) -> SafeString:
 def percent_bp(basis_points: int | str | None) -> str:
     """Basis points shown as a percentage in the active language: 250 → "2.5 %"."""
     return formatting.format_percent_bp(basis_points)
+
+
+@register.filter
+def zone_label(where: Any) -> str:
+    """The court's time zone as people say it: "Saudi Arabia Time"."""
+    return formatting.zone_name(where)
