@@ -153,7 +153,7 @@ def live_text() -> dict[str, Any]:
             "ended": _("Session ended"),
         },
         "status": {
-            "SCHEDULED": _("Opens soon"),
+            "SCHEDULED": _("Upcoming"),
             "OPEN": _("Open for bidding"),
             "SOLD": _("Sold"),
             "UNSOLD": _("Unsold"),

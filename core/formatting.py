@@ -138,7 +138,7 @@ def format_money(amount_minor: int | None, currency: str, *, lang: str | None = 
     return Money(int(amount_minor), currency).format(language(lang))
 
 
-LOT_REFERENCE = r"(?P<auction>[A-Z]{2,8}-A-\d{4}-\d+)/L(?P<lot>\d+)"
+LOT_REFERENCE = r"(?P<auction>[A-Z]{2,8}-A-\d+(?:-\d+)?)/L(?P<lot>\d+)"
 _REFERENCES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^Deposit {LOT_REFERENCE} paddle (?P<paddle>\d+)$"), "deposit"),
     (re.compile(rf"^Balance {LOT_REFERENCE}$"), "balance"),

@@ -19,7 +19,7 @@ if (source && canvas && window.Chart) {
   new window.Chart(canvas, {
     type: "bar",
     data: {
-      labels: data.labels.map((day) => days.format(`${day}T12:00:00Z`)),
+      labels: data.labels.map((day) => days.format(new Date(`${day}T12:00:00Z`))),
       datasets: [
         { label: canvas.dataset.inflow, data: data.inflow.map((v) => v / scale), backgroundColor: "#0b5c4b" },
         { label: canvas.dataset.outflow, data: data.outflow.map((v) => v / scale), backgroundColor: "#c49a3a" },

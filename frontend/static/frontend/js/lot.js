@@ -255,6 +255,7 @@ function start(root) {
     const now = Date.now() + state.offsetMs;
     const left = Date.parse(lot.ends_at) - now;
     const el = $("countdown");
+    el.dataset.kind = lot.status === "SCHEDULED" ? "date" : "time";
     if (lot.status === "SCHEDULED") { el.textContent = root.dataset.opensText || text.opensAt; return; }
     if (lot.status !== "OPEN") { el.textContent = text.ended; return; }
     if (left <= 0) { el.textContent = text.closing; return; }
