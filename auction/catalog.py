@@ -228,7 +228,7 @@ def _standing(registration: Registration, lot: Lot) -> str:
 def my_rows(user: User) -> list[MyRow]:
     registrations = (
         Registration.objects.filter(bidder=user)
-        .select_related("lot", "lot__auction", "lot__asset")
+        .select_related("lot", "lot__auction", "lot__auction__court", "lot__asset")
         .order_by("-created_at")
     )
     return [MyRow(r, r.lot, _standing(r, r.lot)) for r in registrations]
@@ -237,7 +237,7 @@ def my_rows(user: User) -> list[MyRow]:
 def watched(user: User) -> QuerySet[Lot]:
     return (
         Lot.objects.filter(Exists(Watch.objects.filter(user=user, lot=OuterRef("pk"))))
-        .select_related("auction", "asset")
+        .select_related("auction", "auction__court", "asset")
         .order_by("ends_at")
     )
 

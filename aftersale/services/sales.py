@@ -328,7 +328,7 @@ def default_sale(*, sale_id: int, now: datetime) -> Sale | None:
         _("Lot %(lot)s: the balance was not paid in time"),
         _("The deadline passed; your deposit of %(deposit)s is forfeited under the sale rules."),
         lot=sale.lot.reference,
-        deposit=sale.money("deposit").format("en"),
+        deposit=lambda: sale.money("deposit").format(),
     )
     offer_next(lot_id=sale.lot_id, now=now)
     return sale

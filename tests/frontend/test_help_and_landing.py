@@ -191,3 +191,18 @@ def test_the_finance_chart_has_every_one_of_30_days_with_zero_on_days_without_mo
     assert flows["inflow"][0] == 9_000
     assert sum(1 for value in flows["inflow"] if value) == 3
     assert flows["outflow"] == [0] * 30
+
+
+def test_the_live_board_never_says_zero_minutes_for_an_open_lot(client, court):
+    from tests.auction import factories
+
+    staff = make_user("EXECUTION_STAFF", court=court)
+    lot = factories.lot(court, ends_at=timezone.now() + timedelta(seconds=20))
+    client.force_login(staff)
+
+    html = client.get(
+        reverse("auction:live_board", args=[lot.auction_id]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+    assert "less than a minute" in html
+    assert "0 minutes" not in html
