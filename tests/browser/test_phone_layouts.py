@@ -184,3 +184,25 @@ def test_the_pending_review_screen_fits_a_phone_and_says_what_next(
     on_screen(page, ".next-steps a[href='/auctions/']")
     shoot(page, screenshot_dir, "pending-review", language)
     context.close()
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_on_a_desktop_the_catalog_filters_and_the_help_topics_stay_in_view(
+    browser, web_servers, screenshot_dir, court, language
+):
+    server = web_servers["daphne"]
+    factories.lot(court)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=language)
+    context.add_cookies([{"name": "mazad_language", "value": language, "url": server.base_url}])
+    page = context.new_page()
+
+    page.goto(server.base_url + "/auctions/")
+
+    assert page.locator("#kind").is_visible()
+    assert page.locator("#price_min").is_visible()
+    assert not page.locator(".filters-toggle").is_visible()
+    page.screenshot(path=screenshot_dir / f"desktop-catalog-{language}.png", full_page=True)
+    page.goto(server.base_url + "/help/rules/")
+    assert page.locator(".help-nav").is_visible()
+    page.screenshot(path=screenshot_dir / f"desktop-help-rules-{language}.png", full_page=True)
+    context.close()
