@@ -1,11 +1,12 @@
-"""Signed-in users see the site in their preferred language, whatever the browser asks for."""
+"""Signed-in users see the site in their preferred language and staff in their court's zone."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 
 
 class PreferredLanguageMiddleware:
@@ -20,3 +21,26 @@ class PreferredLanguageMiddleware:
                 translation.activate(language)
                 request.LANGUAGE_CODE = language
         return self.get_response(request)
+
+
+class CourtTimeZoneMiddleware:
+    """Court staff see times in their court's zone; everyone else in the zone of each record.
+
+    Pages for the public pass the record's court to the date filters (core.formatting), so a
+    bidder sees a Kuwaiti lot's end in Kuwait time whatever the default zone is.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        court_id = getattr(user, "court_id", None) if user is not None else None
+        if court_id is None or not user.is_authenticated:  # type: ignore[union-attr]
+            timezone.deactivate()
+            return self.get_response(request)
+        timezone.activate(ZoneInfo(user.court.time_zone))  # type: ignore[union-attr]
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

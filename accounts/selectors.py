@@ -7,6 +7,9 @@ from django.db.models import Q, QuerySet
 from accounts.models import IdentityStatus, User
 from accounts.roles import Role
 
+# How long identity review takes, as the pending-review screen and the help promise it.
+IDENTITY_REVIEW_WORKING_DAYS = 2
+
 
 def identity_queue(*, status: str, search: str = "") -> QuerySet[User]:
     """Bidders by identity status, oldest submission first."""

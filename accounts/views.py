@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,7 +26,7 @@ from accounts.forms import (
     SignUpForm,
 )
 from accounts.models import User
-from accounts.roles import Capability
+from accounts.roles import Capability, Role
 from core.errors import DomainError
 from frontend.forms import add_domain_error
 from frontend.language import set_language_cookie
@@ -69,6 +70,13 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         set_language_cookie(response, form.get_user().preferred_language)
         return response
+
+    def get_default_redirect_url(self) -> str:
+        """Without a `next`, bidders land on their own page and everyone else on the workspace."""
+        user = self.request.user
+        if getattr(user, "role", None) == Role.BIDDER:
+            return reverse("auction:mine")
+        return super().get_default_redirect_url()
 
 
 class LogoutView(auth_views.LogoutView):
@@ -114,7 +122,8 @@ def identity(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your document was sent. Staff will review it shortly."))
             return redirect("accounts:identity")
-    return render(request, "accounts/identity.html", {"form": form}, status=_status(request, form))
+    context = {"form": form, "review_days": selectors.IDENTITY_REVIEW_WORKING_DAYS}
+    return render(request, "accounts/identity.html", context, status=_status(request, form))
 
 
 @login_required

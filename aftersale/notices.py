@@ -13,11 +13,16 @@ from core.transactions import after_commit
 
 
 def tell(user: Any, subject: str | Promise, body: str | Promise, **params: Any) -> None:
-    """E-mail `user` once the transaction commits; a failed e-mail never undoes the change."""
+    """E-mail `user` once the transaction commits; a failed e-mail never undoes the change.
+
+    A parameter may be a callable: it is called in the user's language, so amounts and dates
+    are written as that language writes them (core.formatting).
+    """
     if user is None or not getattr(user, "email", ""):
         return
     language = getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
     with translation.override(language):
+        params = {name: value() if callable(value) else value for name, value in params.items()}
         subject_text = str(subject) % params if params else str(subject)
         body_text = str(body) % params if params else str(body)
     recipient = user.email

@@ -31,7 +31,7 @@ FILE_PURPOSES = (
 
 def purchases_of(user: Any) -> QuerySet[Sale]:
     return Sale.objects.filter(buyer=user).select_related(
-        "lot__auction", "lot__asset", "payment", "certificate"
+        "lot__auction", "lot__asset", "payment", "certificate", "court"
     )
 
 

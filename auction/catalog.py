@@ -19,7 +19,7 @@ from django.http import HttpRequest, QueryDict
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
-from auction.models import Auction, Lot, Registration, Watch
+from auction.models import Auction, Lot, Registration, SaleRules, Watch
 from enforcement.models import CURRENCIES
 from payments.money import Money, exponent, parse
 
@@ -228,7 +228,7 @@ def _standing(registration: Registration, lot: Lot) -> str:
 def my_rows(user: User) -> list[MyRow]:
     registrations = (
         Registration.objects.filter(bidder=user)
-        .select_related("lot", "lot__auction", "lot__asset")
+        .select_related("lot", "lot__auction", "lot__auction__court", "lot__asset")
         .order_by("-created_at")
     )
     return [MyRow(r, r.lot, _standing(r, r.lot)) for r in registrations]
@@ -237,7 +237,7 @@ def my_rows(user: User) -> list[MyRow]:
 def watched(user: User) -> QuerySet[Lot]:
     return (
         Lot.objects.filter(Exists(Watch.objects.filter(user=user, lot=OuterRef("pk"))))
-        .select_related("auction", "asset")
+        .select_related("auction", "auction__court", "asset")
         .order_by("ends_at")
     )
 
@@ -249,3 +249,32 @@ def safe_next(request: HttpRequest) -> str:
     ):
         return target
     return ""
+
+
+@dataclass(frozen=True)
+class CourtRules:
+    """A court's current rules of sale as the public help pages show them."""
+
+    court: Any
+    rules: SaleRules
+    increments: list[tuple[Money, Money]]
+
+
+def public_rules() -> list[CourtRules]:
+    """Every court's rules of sale now (a running auction keeps the snapshot it was published with).
+
+    A court that never edited its rules sells under the defaults, shown without being saved.
+    """
+    from enforcement.models import Court
+
+    saved = {rules.court_id: rules for rules in SaleRules.objects.all()}
+    found = []
+    for court in Court.objects.order_by("code"):
+        rules = saved.get(court.pk) or SaleRules(court=court)
+        currency = court.currency
+        bands = [
+            (Money(int(b["from_minor"]), currency), Money(int(b["increment_minor"]), currency))
+            for b in rules.snapshot()["increments"]
+        ]
+        found.append(CourtRules(court, rules, bands))
+    return found

@@ -129,7 +129,9 @@ def my_auctions(request: HttpRequest) -> HttpResponse:
         "rows": catalog.my_rows(user),
         "watched": catalog.watched(user),
         "notifications": list(
-            Notification.objects.filter(user=user).select_related("lot__asset")[:30]
+            Notification.objects.filter(user=user).select_related(
+                "lot__asset", "lot__auction__court"
+            )[:30]
         ),
     }
     Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
@@ -153,7 +155,7 @@ def live_text() -> dict[str, Any]:
             "ended": _("Session ended"),
         },
         "status": {
-            "SCHEDULED": _("Opens soon"),
+            "SCHEDULED": _("Upcoming"),
             "OPEN": _("Open for bidding"),
             "SOLD": _("Sold"),
             "UNSOLD": _("Unsold"),

@@ -25,10 +25,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
+from core import formatting
 from core.models import Receipt
 from core.numbering import next_number
 
@@ -59,7 +60,7 @@ def _render_value(value: Any, language: str, zone: ZoneInfo) -> str:
     if hasattr(value, "format") and hasattr(value, "amount_minor"):
         return str(value.format(language))
     if isinstance(value, datetime):
-        return str(formats.date_format(timezone.localtime(value, zone), "DATETIME_FORMAT"))
+        return formatting.format_moment(value, zone, lang=language)
     return str(value)
 
 

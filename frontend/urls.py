@@ -1,11 +1,13 @@
 from django.urls import path
 
-from frontend import views
+from frontend import help_pages, views
 
 app_name = "frontend"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("help/", help_pages.index, name="help"),
+    path("help/<slug:slug>/", help_pages.topic, name="help_topic"),
     path("workspace/", views.workspace, name="workspace"),
     path("workspace/announce/", views.announce, name="announce"),
 ]

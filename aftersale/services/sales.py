@@ -21,7 +21,7 @@ from aftersale.services import closing
 from auction.models import Lot, Registration
 from auction.services import lifecycle as auctions
 from auction.services import registration as registrations
-from core import audit
+from core import audit, formatting
 from core.errors import DomainError, InvalidTransition, NotFound
 from payments import engine as payment_engine
 from payments import ledger
@@ -133,8 +133,8 @@ def on_lot_sold(lot: Lot, winner: Registration) -> None:
         _("You won lot %(lot)s"),
         _("Pay the balance of %(balance)s by %(due)s from your purchases page: %(url)s"),
         lot=lot.reference,
-        balance=sale.money("balance").format("en"),
-        due=timezone.localtime(sale.due_at).strftime("%Y-%m-%d %H:%M"),
+        balance=lambda: sale.money("balance").format(),
+        due=lambda: formatting.format_moment(sale.due_at, sale.court),
         url=closing.absolute_url("aftersale:purchase", sale.public_id),
     )
 
@@ -294,8 +294,8 @@ def remind(*, sale_id: int, now: datetime) -> bool:
         _("Reminder: the balance of lot %(lot)s is due"),
         _("Pay %(balance)s by %(due)s or the deposit is forfeited: %(url)s"),
         lot=sale.lot.reference,
-        balance=sale.money("balance").format("en"),
-        due=timezone.localtime(sale.due_at).strftime("%Y-%m-%d %H:%M"),
+        balance=lambda: sale.money("balance").format(),
+        due=lambda: formatting.format_moment(sale.due_at, sale.court),
         url=closing.absolute_url("aftersale:purchase", sale.public_id),
     )
     return True
@@ -328,7 +328,7 @@ def default_sale(*, sale_id: int, now: datetime) -> Sale | None:
         _("Lot %(lot)s: the balance was not paid in time"),
         _("The deadline passed; your deposit of %(deposit)s is forfeited under the sale rules."),
         lot=sale.lot.reference,
-        deposit=sale.money("deposit").format("en"),
+        deposit=lambda: sale.money("deposit").format(),
     )
     offer_next(lot_id=sale.lot_id, now=now)
     return sale
@@ -390,8 +390,8 @@ def offer_next(*, lot_id: int, now: datetime) -> Sale | None:
             "accept and pay by %(expires)s: %(url)s"
         ),
         lot=lot.reference,
-        price=sale.money("price").format("en"),
-        expires=timezone.localtime(sale.offer_expires_at).strftime("%Y-%m-%d %H:%M"),
+        price=lambda: sale.money("price").format(),
+        expires=lambda: formatting.format_moment(sale.offer_expires_at, sale.court),
         url=closing.absolute_url("aftersale:purchase", sale.public_id),
     )
     return sale

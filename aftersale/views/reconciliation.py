@@ -19,6 +19,7 @@ from aftersale import services as aftersale
 from aftersale.forms import CamtForm, CsvForm, NoteForm, ProviderForm, ReportForm
 from aftersale.models import Match
 from aftersale.views.finance import court_of, refuse
+from core import formatting
 from core.errors import DomainError
 from frontend.forms import add_domain_error
 from payments import services as payment_services
@@ -163,8 +164,12 @@ def resolve(request: HttpRequest, match_id: int) -> HttpResponse:
 @capability_required(Capability.RECONCILE)
 @require_GET
 def report(request: HttpRequest) -> HttpResponse:
+    """A day's report; opened without a day (a bookmark, the menu), today's in the court's zone."""
     court = court_of(request)
-    form = ReportForm(request.GET)
+    if "on" in request.GET:
+        form = ReportForm(request.GET)
+    else:
+        form = ReportForm({"on": formatting.local_day(timezone.now(), court).isoformat()})
     if not form.is_valid():
         return render(request, "aftersale/report.html", {"form": form, "report": None}, status=400)
     daily = reports.daily(court, form.cleaned_data["on"])

@@ -16,7 +16,7 @@ from auction.errors import AuctionRuleError
 from auction.models import Auction, Bid, Lot, Notification, Registration, SaleRules
 from auction.services import registration as registrations
 from auction.services.bidding import state_of
-from core import audit, bulk_writes
+from core import audit, bulk_writes, formatting
 from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from core.models import AuditRecord
 from core.numbering import next_number
@@ -233,7 +233,7 @@ def publish_auction(*, actor: User, auction_id: int, now: datetime | None = None
             _("The notice period requires the auction to open no earlier than %(earliest)s."),
             code="notice_period",
             field="starts_at",
-            params={"earliest": timezone.localtime(earliest).strftime("%Y-%m-%d %H:%M")},
+            params={"earliest": formatting.format_moment(earliest, auction.court)},
         )
     for lot in lots:
         enforcement.mark_listed(actor=actor, asset_id=lot.asset_id, note=auction.number)

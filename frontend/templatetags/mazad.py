@@ -1,10 +1,17 @@
-"""Template helpers: form fields in the site's style."""
+"""Template helpers: form fields in the site's style; dates, money, references (core.formatting)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Any
+
 from django import forms, template
 from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
+
+from core import formatting
 
 register = template.Library()
 
@@ -46,11 +53,47 @@ def field(bound: forms.BoundField, **attrs: str) -> SafeString:
 @register.simple_tag
 def money(amount_minor: int | None, currency: str) -> str:
     """An amount in minor units shown in the active language: {% money lot.price_minor "KWD" %}."""
-    from payments.money import Money
+    return formatting.format_money(amount_minor, currency)
 
-    if amount_minor is None:
+
+def _time_element(value: date | datetime, where: Any, text: str) -> SafeString:
+    day = formatting.local_day(value, where)
+    moment = value.isoformat() if isinstance(value, datetime) else day.isoformat()
+    hijri = format_html(' data-hijri="{}"', day) if formatting.shows_hijri(where) else ""
+    return format_html('<time datetime="{}"{}>{}</time>', moment, hijri, text)
+
+
+@register.filter
+def day(value: date | datetime | None, where: Any = None) -> SafeString | str:
+    """A day with its month's name, in the court's zone: {{ letter.due_on|day:court }}.
+
+    Saudi courts' days carry `data-hijri`, to which the page adds the Umm al-Qura date.
+    """
+    if value is None or value == "":
         return "—"
-    return Money(int(amount_minor), currency).format()
+    return _time_element(value, where, formatting.format_day(value, where))
+
+
+@register.filter
+def when(value: datetime | None, where: Any = None) -> SafeString | str:
+    """Day, time and the court's zone named: {{ sale.due_at|when:sale.court }}."""
+    if value is None or value == "":
+        return "—"
+    return _time_element(value, where, formatting.format_moment(value, where))
+
+
+@register.filter
+def remaining(value: datetime | None, now: datetime | None = None) -> str:
+    """Time left until `value` in words ("3 hours and 4 minutes", "less than a minute")."""
+    if value is None:
+        return "—"
+    return formatting.format_remaining(value - (now or timezone.now()))
+
+
+@register.filter
+def reference(value: str | None) -> str:
+    """A machine reference in words: "D00000002" → "Transfer no. 2"."""
+    return formatting.describe_reference(value)
 
 
 STATUS_TONES = {
@@ -100,8 +143,6 @@ STATUS_TONES = {
 @register.simple_tag
 def status_badge(obj: object) -> SafeString:
     """A coloured badge with the record's status label: {% status_badge asset %}."""
-    from django.utils.html import format_html
-
     status = str(getattr(obj, "status", ""))
     label = getattr(obj, "get_status_display", lambda: status)()
     tone = STATUS_TONES.get(status, "secondary")
@@ -111,11 +152,10 @@ def status_badge(obj: object) -> SafeString:
 @register.filter
 def percent_bp(basis_points: int | str | None) -> str:
     """Basis points shown as a percentage in the active language: 250 → "2.5 %"."""
-    from decimal import Decimal
+    return formatting.format_percent_bp(basis_points)
 
-    from babel.numbers import format_percent
-    from django.utils.translation import get_language
 
-    value = Decimal(int(basis_points or 0)) / Decimal(10_000)
-    locale = "ar" if (get_language() or "ar").startswith("ar") else "en"
-    return str(format_percent(value, format="#,##0.##%", locale=locale))
+@register.filter
+def zone_label(where: Any) -> str:
+    """The court's time zone as people say it: "Saudi Arabia Time"."""
+    return formatting.zone_name(where)

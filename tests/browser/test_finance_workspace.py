@@ -69,6 +69,12 @@ def test_a_finance_officer_approves_and_reconciles(
     log_in(page, server, checker, language)
     page.goto(server.base_url + "/finance/")
     page.wait_for_function("document.querySelector('#flows-chart').width > 0")
+    # Every day of the 30 is on the axis, the days without money as zero bars.
+    chart = page.evaluate(
+        "(() => { const c = Chart.getChart('flows-chart');"
+        " return [c.data.labels.length, c.data.datasets[0].data.length]; })()"
+    )
+    assert chart == [30, 30]
     page.screenshot(path=screenshot_dir / f"finance-dashboard-{language}.png", full_page=True)
     page.goto(server.base_url + f"/finance/distributions/{item.distribution_id}/")
     page.screenshot(path=screenshot_dir / f"finance-distribution-{language}.png", full_page=True)

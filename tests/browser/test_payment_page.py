@@ -73,7 +73,7 @@ def test_a_bidder_pays_a_test_deposit_and_sees_the_receipt(
     page.fill("input[name=username]", bidder.email)
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name=TEXT[language]["login"], exact=True).last.click()
-    page.wait_for_url(server.base_url + "/workspace/")
+    page.wait_for_url(server.base_url + "/my-auctions/")
 
     page.goto(server.base_url + f"/payments/{payment.public_id}/")
     pay = page.get_by_role("button", name=TEXT[language]["pay"])

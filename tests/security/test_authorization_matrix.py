@@ -334,12 +334,15 @@ def kwargs_for(name: str, world: World) -> dict[str, Any]:
         "support:rate": {"number": o["ticket"].number},
         "support:holiday_remove": {"holiday_id": o["holiday"].pk},
         "aftersale:statement": {"statement_id": o["statement"].pk},
+        "frontend:help_topic": {"slug": "rules"},
     }
     return table.get(name, {})
 
 
 GET_POLICY: dict[str, Expected] = {
     "frontend:home": public,
+    "frontend:help": public,
+    "frontend:help_topic": public,
     "healthz": public,
     "livez": public,
     "auction:catalog": public,

@@ -38,7 +38,8 @@ def signed_in(browser, server, user, language, width=1280):
     page.fill("input[name=username]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(server.base_url + "/workspace/")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    page.goto(server.base_url + "/workspace/")
     return context, page
 
 
@@ -88,7 +89,8 @@ def test_a_deposit_complaint_is_answered_resolved_and_rated(
     width = PHONE if language == "ar" else 1280
     bidder_context, page = signed_in(browser, server, bidder, language, width=width)
     assert page.locator("html").get_attribute("dir") == TEXT[language]["dir"]
-    assert page.locator("header a[href='/support/']").count() == 1  # "Help" in the menu
+    assert page.locator("header a[href='/help/']").count() == 1  # "Help" in the menu
+    assert page.locator("footer a[href='/support/']").count() == 1  # "My tickets"
     page.locator("main a[href='/support/']").click()  # the workspace card
     page.wait_for_url(server.base_url + "/support/")
     page.locator("main a[href='/support/new/']").first.click()

@@ -6,6 +6,8 @@
 // hold later frames until the replay arrives. The page reconnects by itself
 // with backoff and jitter, and always shows its connection state.
 
+import { moneyFormatter } from "./format.js";
+
 const root = document.getElementById("lot-live");
 if (root) start(root);
 
@@ -28,17 +30,8 @@ function start(root) {
   let pendingBid = null;
   const RETRY_UNAVAILABLE = 5;
 
-  // --- money: integers in minor units, formatted per locale -------------------------------
-  const formatter = new Intl.NumberFormat(locale === "ar" ? "ar-SA-u-nu-latn" : "en", {
-    style: "currency", currency, minimumFractionDigits: exponent, maximumFractionDigits: exponent,
-  });
-  // Formatted from the decimal string, so no float ever touches an amount.
-  const money = (minor) => {
-    if (minor === null || minor === undefined) return "—";
-    if (!exponent) return formatter.format(String(minor));
-    const digits = String(minor).padStart(exponent + 1, "0");
-    return formatter.format(`${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`);
-  };
+  // --- money: integers in minor units, written as the server writes them (format.js) ----
+  const money = moneyFormatter(currency, exponent, locale);
   const toMinor = (typed) => {
     const cleaned = String(typed).trim().replace(/[٠-٩]/g, (d) => "٠١٢٣٤٥٦٧٨٩".indexOf(d))
       .replace(/٫/g, ".").replace(/[,\s٬]/g, "");
@@ -262,7 +255,8 @@ function start(root) {
     const now = Date.now() + state.offsetMs;
     const left = Date.parse(lot.ends_at) - now;
     const el = $("countdown");
-    if (lot.status === "SCHEDULED") { el.textContent = text.opensAt; return; }
+    el.dataset.kind = lot.status === "SCHEDULED" ? "date" : "time";
+    if (lot.status === "SCHEDULED") { el.textContent = root.dataset.opensText || text.opensAt; return; }
     if (lot.status !== "OPEN") { el.textContent = text.ended; return; }
     if (left <= 0) { el.textContent = text.closing; return; }
     const seconds = Math.floor(left / 1000);

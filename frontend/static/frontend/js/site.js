@@ -1,4 +1,8 @@
 // The page's own socket: site announcements, personal notifications, and the end of a session.
+import { addHijriDates } from "./format.js";
+
+addHijriDates();
+document.addEventListener("htmx:afterSwap", (event) => addHijriDates(event.target));
 const RETRY_MAX_MS = 30000;
 
 function toast(text) {
