@@ -11,11 +11,13 @@ in a deadlock; the second shows where the money goes when the cancel comes first
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
 from django.db import transaction
 
+from aftersale import locks
 from aftersale import services as aftersale
 from aftersale.models import CustodyItem, Sale
 from auction.models import Registration
@@ -292,6 +294,27 @@ def test_a_payment_replaced_while_the_buyer_waited_for_it_is_looked_up_again(cou
         ]
     )
     assert transfer.pk != sale.payment_id
+
+
+def test_a_record_whose_payment_keeps_changing_is_refused_and_keeps_no_lock(court):
+    _finance, sale, transfer = a_sale_owing_by_transfer(court)
+    card = aftersale.start_balance_payment(buyer=sale.buyer, sale_id=sale.pk, method=Method.CARD)
+    named = itertools.cycle([transfer.pk, card.pk])  # each reading names the other payment
+    outcomes: dict[str, str] = {}
+
+    def everything() -> None:
+        lock_payment(transfer.pk)
+        lock_payment(card.pk)
+        locks.sale(sale.pk)
+
+    with transaction.atomic():
+        outcomes["locking"] = outcome_of(
+            lambda: locks.payment_first(lambda: next(named), lambda: locks.sale(sale.pk))
+        )
+        # Still in the same transaction: every lock an attempt took went with its savepoint.
+        elsewhere(with_lock_timeout(everything), outcomes, "other connection").join(timeout=60)
+
+    assert outcomes == {"locking": "invalid_transition", "other connection": "ok"}
 
 
 # -- the debtor starts another redemption -------------------------------------------------------
