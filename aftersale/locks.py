@@ -1,10 +1,32 @@
-"""Row locks after the sale, always in one order: sale, distribution, then its disbursements."""
+"""Row locks after the sale, always in one order: sale, distribution, then its disbursements.
+
+A payment comes before all of them: a path that may cancel a sale's (or a
+file's) unpaid payment locks that payment first (`payment_first`), as the
+transaction recording it paid does (docs/concurrency.md, "The global order").
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
 from aftersale.models import Disbursement, Distribution, Match, Sale
-from core.errors import NotFound
+from core.errors import InvalidTransition, NotFound
 from core.transactions import lock_one
+from payments.locks import lock_payment
+from payments.models import Payment
+
+T = TypeVar("T")
+# How many times a payment that changed between reading and locking is looked up again; it
+# changes only when another request starts a payment for the same record at the same moment.
+ATTEMPTS = 3
+
+
+class _Moved(Exception):
+    """The record names another payment than the one locked: roll the savepoint back."""
 
 
 def sale(pk: int) -> Sale:
@@ -12,6 +34,43 @@ def sale(pk: int) -> Sale:
         return lock_one(Sale.objects.select_related("lot__auction", "registration").filter(pk=pk))
     except Sale.DoesNotExist:
         raise NotFound() from None
+
+
+def payment_first(
+    payment_id: Callable[[], int | None], record: Callable[[], T]
+) -> tuple[T, Payment | None]:
+    """Lock the payment `payment_id()` names, then `record()`; the payment may then be cancelled.
+
+    The transaction recording a payment holds the payment and then locks the
+    sale or the file it pays (its listener), so a path that locks its record
+    first and then cancels that payment could deadlock with it. Here the
+    payment is found without a lock, locked, then the record locked, and
+    `payment_id()` read again under the record's lock (whoever changes it holds
+    the record): if it names another payment now, both locks are released (a
+    savepoint rolled back) and it starts again. Returns the locked record and
+    payment (None when the record names none).
+    """
+    for _attempt in range(ATTEMPTS):
+        seen = payment_id()
+        try:
+            with transaction.atomic():
+                payment = lock_payment(seen) if seen is not None else None
+                locked = record()
+                if payment_id() != seen:
+                    raise _Moved()
+                return locked, payment
+        except _Moved:
+            continue
+    raise InvalidTransition(_("The payment changed while this was being done; try again."))
+
+
+def sale_and_payment(pk: int) -> tuple[Sale, Payment | None]:
+    """Lock the sale's payment, then [the sale, its lot, its auction, the buyer's registration]."""
+    current = Sale.objects.filter(pk=pk).values_list("payment_id", flat=True)
+    locked, payment = payment_first(lambda: current.first(), lambda: sale(pk))
+    if payment is not None:
+        locked.payment = payment  # the row locked, not a second read of it
+    return locked, payment
 
 
 def distribution(pk: int) -> Distribution:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Capability
-from aftersale import access, notices
+from aftersale import access, locks, notices
 from aftersale.models import CustodyItem
 from auction import locks as auction_locks
 from auction.models import Lot
@@ -115,8 +115,11 @@ def receive_seized_funds(*, actor: Any, order_id: int, note: str) -> CustodyItem
     return item
 
 
+REDEMPTION_PREFIX = "redemption:file:"
+
+
 def redemption_reference(file: EnforcementFile) -> str:
-    return f"redemption:file:{file.pk}"
+    return f"{REDEMPTION_PREFIX}{file.pk}"
 
 
 def redeemable(file: EnforcementFile) -> bool:
@@ -137,20 +140,25 @@ def start_redemption(*, debtor: Any, file_id: int, method: str) -> Payment:
     Raises NotFound (not the user's file), InvalidTransition (nothing owed,
     or a lot of the file is already sold), PaymentRefused (a method that
     cannot carry the amount).
+
+    The live payment is locked before the file, as the transaction recording
+    it paid does (`aftersale.locks.payment_first`): one confirmed at the same
+    moment is either seen paid here (the file is redeemed) or cancelled first
+    (docs/concurrency.md, "Cancelling a payment that is being confirmed").
     """
-    file = access.files_as_debtor(debtor).select_for_update(of=("self",)).filter(pk=file_id).first()
+    mine = access.files_as_debtor(debtor).filter(pk=file_id)
+    live_ids = Payment.objects.filter(
+        payer=debtor, purpose=Purpose.BALANCE, reference=f"{REDEMPTION_PREFIX}{file_id}"
+    ).exclude(status="CANCELED")
+    file, live = locks.payment_first(
+        lambda: live_ids.values_list("pk", flat=True).first(),
+        lambda: mine.select_for_update(of=("self",)).first(),
+    )
     if file is None:
         raise NotFound()
     if not redeemable(file):
         raise InvalidTransition(_("This file can no longer be paid off here."))
     owed = enforcement_selectors.balance_owed(file)
-    live = (
-        Payment.objects.filter(
-            payer=debtor, purpose=Purpose.BALANCE, reference=redemption_reference(file)
-        )
-        .exclude(status="CANCELED")
-        .first()
-    )
     if (
         live is not None
         and (live.money != owed or live.method != method)
@@ -183,11 +191,10 @@ def start_redemption(*, debtor: Any, file_id: int, method: str) -> Payment:
 
 def on_payment_received(payment: Payment) -> None:
     """Payments core's listener: the debtor paid. Lots withdrawn, custody, distribution."""
-    prefix = "redemption:file:"
-    if payment.purpose != Purpose.BALANCE or not payment.reference.startswith(prefix):
+    if payment.purpose != Purpose.BALANCE or not payment.reference.startswith(REDEMPTION_PREFIX):
         return
     file = EnforcementFile.objects.select_related("court").get(
-        pk=int(payment.reference.removeprefix(prefix))
+        pk=int(payment.reference.removeprefix(REDEMPTION_PREFIX))
     )
     # Every lot first, in id order, and only then their auctions (withdraw_lot locks its auction
     # last): a lot path holds its lot before the auction (docs/concurrency.md, "The global order").

@@ -151,21 +151,26 @@ def start_balance_payment(*, buyer: Any, sale_id: int, method: str) -> Payment:
     cancels the unpaid one first. Raises NotFound (not the buyer's sale),
     InvalidTransition (nothing due), PaymentRefused (a method that cannot
     carry the amount, e.g. a card above its maximum).
+
+    The unpaid payment is locked before the sale, as the transaction recording
+    it paid does (`locks.sale_and_payment`): a payment confirmed at the same
+    moment is either seen paid here (nothing is due any more) or cancelled
+    first (docs/concurrency.md, "Cancelling a payment that is being confirmed").
     """
-    sale = locks.sale(sale_id)
+    sale, payment = locks.sale_and_payment(sale_id)
     if sale.buyer_id != buyer.pk:
         raise NotFound()
     if sale.status != Sale.Status.AWAITING_PAYMENT:
         raise InvalidTransition(_("Nothing is due on this purchase."))
-    if sale.payment is not None and sale.payment.status in (
+    if payment is not None and payment.status in (
         PaymentStatus.PROCESSING,
         PaymentStatus.SUCCEEDED,
     ):
-        return sale.payment
-    if sale.payment is not None and sale.payment.status != PaymentStatus.CANCELED:
-        if sale.payment.method == method:
-            return sale.payment
-        payments.cancel_payment(actor=buyer, payment=sale.payment)
+        return payment
+    if payment is not None and payment.status != PaymentStatus.CANCELED:
+        if payment.method == method:
+            return payment
+        payments.cancel_payment(actor=buyer, payment=payment)
     before = audit.snapshot(sale, SALE_FIELDS)
     sale.payment = payments.collect_payment(
         payer=buyer,
@@ -306,18 +311,21 @@ def default_sale(*, sale_id: int, now: datetime) -> Sale | None:
     """The deadline passed unpaid: forfeit the deposit, offer the lot to the next bidder.
 
     Returns None when nothing is due yet, or a card payment is still being
-    confirmed (it is decided on a later pass). Idempotent.
+    confirmed (it is decided on a later pass). Idempotent. The unpaid payment
+    is locked before the sale (`locks.sale_and_payment`), so a payment
+    recorded at the same moment is either seen paid (the sale is paid, not
+    defaulted) or cancelled first (card money that still arrives is refunded).
     """
-    sale = locks.sale(sale_id)
+    sale, payment = locks.sale_and_payment(sale_id)
     if sale.status != Sale.Status.AWAITING_PAYMENT or sale.due_at is None or now < sale.due_at:
         return None
-    if sale.payment is not None and sale.payment.status == PaymentStatus.PROCESSING:
+    if payment is not None and payment.status == PaymentStatus.PROCESSING:
         return None
-    if sale.payment is not None and sale.payment.status in (
+    if payment is not None and payment.status in (
         PaymentStatus.PREPARING,
         PaymentStatus.AWAITING_PAYMENT,
     ):
-        payments.cancel_payment(actor=None, payment=sale.payment)
+        payments.cancel_payment(actor=None, payment=payment)
     before = audit.snapshot(sale, SALE_FIELDS)
     sale.status, sale.ended_at = Sale.Status.DEFAULTED, now
     sale.save(update_fields=["status", "ended_at"])

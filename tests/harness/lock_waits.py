@@ -15,16 +15,20 @@ from typing import Any
 
 from django.db import OperationalError, connection, transaction
 
+from core.errors import DomainError
+
 POLL_SECONDS = 0.02
 PATIENCE_SECONDS = 20.0
 
 
 def outcome_of(action: Callable[[], Any]) -> str:
-    """'ok', or the name of the database error (LockNotAvailable, DeadlockDetected...)."""
+    """'ok', a refusal's code (invalid_transition), or the database error (DeadlockDetected...)."""
     try:
         action()
     except OperationalError as error:
         return type(error.__cause__ or error).__name__
+    except DomainError as error:
+        return error.code
     return "ok"
 
 
