@@ -368,7 +368,10 @@ class Restore:
 
 
 def _restore_payload(document: dict[str, Any]) -> bytes:
-    unsigned = {k: v for k, v in document.items() if k not in ("signature", "public_key")}
+    # What was signed: the record without its signature and key, or where it was read from.
+    unsigned = {
+        k: v for k, v in document.items() if k not in ("signature", "public_key", "name", "path")
+    }
     return json.dumps(unsigned, sort_keys=True, separators=(",", ":")).encode()
 
 

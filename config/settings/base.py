@@ -262,17 +262,27 @@ S3_SIGNED_URL_SECONDS: int = env.int("S3_SIGNED_URL_SECONDS", default=60)
 S3_AUDIT_RETENTION_DAYS: int = env.int("S3_AUDIT_RETENTION_DAYS", default=3650)
 
 
-def s3_store(bucket: str, backend: str = "core.storage.S3Store", **options: object) -> dict:  # type: ignore[type-arg]
-    """The STORAGES entry of one bucket of the S3-compatible store."""
+def s3_store(
+    bucket: str,
+    backend: str = "core.storage.S3Store",
+    *,
+    endpoint_url: str = S3_ENDPOINT_URL,
+    public_endpoint_url: str = S3_PUBLIC_ENDPOINT_URL,
+    region: str = S3_REGION,
+    access_key: str = S3_ACCESS_KEY_ID,
+    secret_key: str = S3_SECRET_ACCESS_KEY,
+    **options: object,
+) -> dict[str, object]:
+    """The STORAGES entry of one bucket of the S3-compatible store (core/storage.py)."""
     return {
         "BACKEND": backend,
         "OPTIONS": {
             "bucket_name": bucket,
-            "endpoint_url": S3_ENDPOINT_URL or None,
-            "public_endpoint_url": S3_PUBLIC_ENDPOINT_URL or None,
-            "region_name": S3_REGION,
-            "access_key": S3_ACCESS_KEY_ID or None,
-            "secret_key": S3_SECRET_ACCESS_KEY or None,
+            "endpoint_url": endpoint_url or None,
+            "public_endpoint_url": public_endpoint_url or None,
+            "region_name": region,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
             "addressing_style": "path",
             "signature_version": "s3v4",
             "file_overwrite": False,
