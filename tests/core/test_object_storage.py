@@ -251,3 +251,16 @@ def test_a_restore_sets_aside_newer_checkpoints_the_write_once_bucket_keeps(
     assert Path(settings.AUDIT_CHECKPOINT_DIR).exists() is False or not any(
         Path(settings.AUDIT_CHECKPOINT_DIR).rglob("*.json")
     )
+
+
+@pytest.mark.django_db
+def test_backup_files_copies_the_buckets(on_store, tmp_path):
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    from core.storage import private_storage
+
+    name = private_storage().save("support/2026/12/letter.pdf", ContentFile(b"%PDF-1.4 x"))
+    call_command("backup_files", str(tmp_path / "backup"))
+
+    assert (tmp_path / "backup" / "private" / name).read_bytes() == b"%PDF-1.4 x"
