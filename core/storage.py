@@ -120,6 +120,8 @@ class WriteOnceS3Store(S3Store):
     def get_object_parameters(self, name: str) -> dict[str, Any]:
         params: dict[str, Any] = super().get_object_parameters(name)
         if self.retention_days:
+            # A locked put must carry a checksum of its body (AWS refuses it otherwise).
+            params["ChecksumAlgorithm"] = "SHA256"
             params["ObjectLockMode"] = "COMPLIANCE"
             params["ObjectLockRetainUntilDate"] = timezone.now() + timedelta(
                 days=self.retention_days
