@@ -264,3 +264,34 @@ def test_backup_files_copies_the_buckets(on_store, tmp_path):
     call_command("backup_files", str(tmp_path / "backup"))
 
     assert (tmp_path / "backup" / "private" / name).read_bytes() == b"%PDF-1.4 x"
+
+
+@pytest.mark.django_db
+def test_signed_urls_name_the_address_browsers_use(store, settings):
+    """S3_PUBLIC_ENDPOINT_URL: the platform reaches the store at one address, browsers at
+    another; the URL is signed for the browsers' host, and the store accepts it there."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    from config.settings.base import s3_store
+
+    store.fresh_buckets()
+    public = f"http://localhost:{store.port}"
+    settings.STORAGES = {
+        **store.storages(),
+        "private": s3_store(
+            store.private,
+            endpoint_url=store.endpoint,
+            public_endpoint_url=public,
+            access_key=store.access_key,
+            secret_key=store.secret_key,
+        ),
+    }
+    private = storages["private"]
+    name = private.save("identity/2026/12/id.pdf", ContentFile(b"%PDF-1.4 id"))
+
+    url = private.url(name, expire=60)
+
+    assert url.startswith(f"{public}/{store.private}/{name}?")
+    status, body, _headers = fetch(url)
+    assert (status, body) == (200, b"%PDF-1.4 id")
