@@ -134,6 +134,7 @@ backup() {
 
 restore_point() {
   local name="${1:?restore-point needs a name}"
+  [[ "$name" =~ ^[A-Za-z0-9._-]{1,60}$ ]] || die "restore-point: a name of letters, digits, '.', '_' and '-'"
   # now() is the start of this statement's transaction: at or before the point it marks, so
   # `audit_chain restored --to` with it never claims more than the restore brought back.
   local at
