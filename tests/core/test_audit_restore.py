@@ -10,6 +10,7 @@ trail, and then the chain verifies. What a restore does not explain is still ref
 from __future__ import annotations
 
 import base64
+import io
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -77,7 +78,20 @@ def test_newer_checkpoints_are_set_aside_with_a_signed_record_and_an_audit_recor
     [problem] = audit_chain.verify_all()
     assert "are missing" in problem.reason  # what verify says before the procedure
 
-    call_command("audit_chain", "restored", "--to", restored_to.isoformat(), "--reason", "disk")
+    output = io.StringIO()
+    call_command(
+        "audit_chain",
+        "restored",
+        "--to",
+        restored_to.isoformat(),
+        "--reason",
+        "disk",
+        stdout=output,
+    )
+
+    assert f"set aside {stale}" in output.getvalue()
+    assert f"restored to {restored_to.isoformat()}" in output.getvalue()
+    assert "every chain verifies" in output.getvalue()
 
     root = Path(settings.AUDIT_CHECKPOINT_DIR)
     assert Path(kept).exists()

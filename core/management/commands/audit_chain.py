@@ -89,6 +89,11 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{len(problems)} chain(s) broken; the first bad record of each is named above"
             )
+        for record in audit_chain.restore_records():
+            self.stdout.write(
+                f"restored to {record['restored_to']} (recorded {record['recorded_at']}: "
+                f"{record['reason']}); {len(record['set_aside'])} checkpoint(s) set aside"
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 f"every chain verifies ({', '.join(audit_chain.chains()) or 'none yet'})"
