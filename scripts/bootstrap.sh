@@ -131,17 +131,18 @@ stripe_mock_bin() {
 }
 
 go_ok() {
-  # $1: a go binary; true when it runs and is at least $GO_MIN.
-  local version
+  # $1: a go binary; true when it runs and is at least $2 (default $GO_MIN).
+  local version want="${2:-$GO_MIN}"
   version="$("$1" env GOVERSION 2>/dev/null)" || return 1
   version="${version#go}"
-  [ "$(printf '%s\n%s\n' "$GO_MIN" "$version" | sort -V | head -1)" = "$GO_MIN" ]
+  [ "$(printf '%s\n%s\n' "$want" "$version" | sort -V | head -1)" = "$want" ]
 }
 
 find_go() {
+  # The first Go of at least $1 (default $GO_MIN): the one on PATH, else one of Debian's.
   local candidate
   for candidate in "$(command -v go 2>/dev/null)" /usr/lib/go-1.*/bin/go; do
-    [ -n "$candidate" ] && [ -x "$candidate" ] && go_ok "$candidate" && { echo "$candidate"; return 0; }
+    [ -n "$candidate" ] && [ -x "$candidate" ] && go_ok "$candidate" "${1:-$GO_MIN}" && { echo "$candidate"; return 0; }
   done
   return 1
 }
@@ -185,7 +186,8 @@ install_stripe_mock() {
 install_versitygw() {
   local go
   [ -x "$TOOLS_BIN/versitygw" ] && stamp_ok "$TOOLS_BIN/.versitygw-version" "$VERSITYGW_VERSION" && return 0
-  go="$(find_go)" || { install_go; go="$(find_go)" || die "no Go >= $GO_MIN after installing it"; }
+  # Its go.mod asks for Go 1.23 (bookworm-backports' golang-1.23-go where Debian's is older).
+  go="$(find_go 1.23)" || { install_go; go="$(find_go 1.23)" || die "no Go >= 1.23 after installing it"; }
   log "building versitygw $VERSITYGW_VERSION with $("$go" version | cut -d' ' -f3) ($go)"
   mkdir -p "$TOOLS_BIN"
   GOBIN="$TOOLS_BIN" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false \
