@@ -29,6 +29,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
 from storages.backends.s3 import S3Storage  # type: ignore[import-untyped]
+from storages.utils import clean_name  # type: ignore[import-untyped]
 
 PRIVATE = "private"
 AUDIT = "audit"
@@ -93,7 +94,7 @@ class S3Store(S3Storage):  # type: ignore[misc]
         params = {
             **(parameters or {}),
             "Bucket": self.bucket_name,
-            "Key": self._normalize_name(name),
+            "Key": self._normalize_name(clean_name(name)),
         }
         return str(
             self._public_client.generate_presigned_url(
