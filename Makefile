@@ -5,7 +5,7 @@ export DATABASE_URL ?= postgres://mazad:mazad@127.0.0.1:5432/mazad
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 export STRIPE_API_BASE ?= http://127.0.0.1:12111
 
-.PHONY: run test check lint typecheck pytest messages services clean soak bench upgrade
+.PHONY: run test check lint typecheck pytest messages services clean soak bench upgrade backup
 
 run:
 	@env -u DATABASE_URL -u REDIS_URL scripts/run.sh
@@ -57,3 +57,8 @@ soak:
 # ranges in pyproject.toml allow, prints what changed and runs `make test`: commit it when green.
 upgrade:
 	scripts/upgrade.sh
+
+# A pgBackRest backup of the cluster (full the first time, then incremental) and a copy of the
+# stored files: scripts/backup.sh and docs/operations.md (PGDATA, PGPORT, BACKUP_DIR, ...).
+backup:
+	scripts/backup.sh backup

@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import Storage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,12 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import AGENCY_ROLES, COURT_ROLES, Role, capabilities_of
 
 
-def _private_storage() -> FileSystemStorage:
+def _private_storage() -> Storage:
     # Identity documents never live under MEDIA_ROOT: a view that checks the
-    # reader's permission serves them.
-    from django.conf import settings
+    # reader's permission serves them (core/storage.py).
+    from core.storage import private_storage
 
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+    return private_storage()
 
 
 class UserManager(BaseUserManager["User"]):

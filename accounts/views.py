@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 
 from django.contrib import messages
@@ -10,7 +9,8 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,6 +30,7 @@ from accounts.roles import Capability, Role
 from core.errors import DomainError
 from frontend.forms import add_domain_error
 from frontend.language import set_language_cookie
+from frontend.workspace.common import serve_private
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,20 +128,11 @@ def identity(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def identity_document(request: HttpRequest, user_id: int) -> FileResponse:
+def identity_document(request: HttpRequest, user_id: int) -> HttpResponseBase:
     subject = get_object_or_404(User, pk=user_id)
     if not access.may_read_identity_document(request.user, subject):  # type: ignore[arg-type]
         raise Http404
-    if not subject.identity_document:
-        raise Http404
-    content_type, _encoding = mimetypes.guess_type(subject.identity_document.name)
-    response = FileResponse(
-        subject.identity_document.open("rb"),
-        content_type=content_type or "application/octet-stream",
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_private(subject.identity_document, cache="private, no-store")
 
 
 @access.capability_required(Capability.VERIFY_IDENTITY)

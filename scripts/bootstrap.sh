@@ -2,7 +2,8 @@
 # Everything `make run` and `make test` need on a fresh Debian machine (as root), in one place.
 #
 #   scripts/bootstrap.sh run-deps     uv, the locked Python packages (uv.lock), npm packages, stripe-mock, messages
-#   scripts/bootstrap.sh test-deps    the above plus PostgreSQL, Redis, Chromium, fonts (apt-get)
+#   scripts/bootstrap.sh test-deps    the above plus PostgreSQL, pgBackRest, Redis, Chromium, fonts
+#                                     (apt-get) and versitygw, an S3-compatible server (Go)
 #   scripts/bootstrap.sh services     start PostgreSQL, Redis and stripe-mock on loopback (idempotent)
 #   scripts/bootstrap.sh stripe-mock  start stripe-mock only (idempotent)
 #   scripts/bootstrap.sh uv           install uv only (var/tools/uv)
@@ -15,6 +16,9 @@ cd "$ROOT"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
 STRIPE_MOCK_VERSION="v0.197.0"
+# The S3-compatible server of the object-storage tests. v1.0.14 is the last release whose go.mod
+# asks for no newer Go than bookworm-backports' 1.23 (later ones need 1.24).
+VERSITYGW_VERSION="v1.0.14"
 STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-12111}"
 PG_VERSION=15
 PG_PORT=5432
@@ -127,17 +131,18 @@ stripe_mock_bin() {
 }
 
 go_ok() {
-  # $1: a go binary; true when it runs and is at least $GO_MIN.
-  local version
+  # $1: a go binary; true when it runs and is at least $2 (default $GO_MIN).
+  local version want="${2:-$GO_MIN}"
   version="$("$1" env GOVERSION 2>/dev/null)" || return 1
   version="${version#go}"
-  [ "$(printf '%s\n%s\n' "$GO_MIN" "$version" | sort -V | head -1)" = "$GO_MIN" ]
+  [ "$(printf '%s\n%s\n' "$want" "$version" | sort -V | head -1)" = "$want" ]
 }
 
 find_go() {
+  # The first Go of at least $1 (default $GO_MIN): the one on PATH, else one of Debian's.
   local candidate
   for candidate in "$(command -v go 2>/dev/null)" /usr/lib/go-1.*/bin/go; do
-    [ -n "$candidate" ] && [ -x "$candidate" ] && go_ok "$candidate" && { echo "$candidate"; return 0; }
+    [ -n "$candidate" ] && [ -x "$candidate" ] && go_ok "$candidate" "${1:-$GO_MIN}" && { echo "$candidate"; return 0; }
   done
   return 1
 }
@@ -178,6 +183,18 @@ install_stripe_mock() {
   echo "$STRIPE_MOCK_VERSION" > "$TOOLS_BIN/.stripe-mock-version"
 }
 
+install_versitygw() {
+  local go
+  [ -x "$TOOLS_BIN/versitygw" ] && stamp_ok "$TOOLS_BIN/.versitygw-version" "$VERSITYGW_VERSION" && return 0
+  # Its go.mod asks for Go 1.23 (bookworm-backports' golang-1.23-go where Debian's is older).
+  go="$(find_go 1.23)" || { install_go; go="$(find_go 1.23)" || die "no Go >= 1.23 after installing it"; }
+  log "building versitygw $VERSITYGW_VERSION with $("$go" version | cut -d' ' -f3) ($go)"
+  mkdir -p "$TOOLS_BIN"
+  GOBIN="$TOOLS_BIN" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false \
+    "$go" install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+  echo "$VERSITYGW_VERSION" > "$TOOLS_BIN/.versitygw-version"
+}
+
 start_stripe_mock() {
   install_stripe_mock
   if port_open "$STRIPE_MOCK_PORT"; then return 0; fi
@@ -210,11 +227,12 @@ run_deps() {
 }
 
 test_deps() {
-  apt_install postgresql redis-server chromium fonts-noto-core fonts-noto-ui-core gettext \
-    libpango-1.0-0 libpangoft2-1.0-0 ca-certificates
+  apt_install postgresql pgbackrest redis-server chromium fonts-noto-core fonts-noto-ui-core \
+    gettext libpango-1.0-0 libpangoft2-1.0-0 ca-certificates
   python_packages test
   npm_packages
   install_stripe_mock
+  install_versitygw
   messages
 }
 
@@ -266,5 +284,6 @@ case "${1:-}" in
   services) services ;;
   stripe-mock) start_stripe_mock ;;
   uv) install_uv ;;
-  *) die "usage: $0 run-deps|test-deps|services|stripe-mock|uv" ;;
+  versitygw) install_versitygw ;;
+  *) die "usage: $0 run-deps|test-deps|services|stripe-mock|versitygw|uv" ;;
 esac

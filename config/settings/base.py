@@ -1,6 +1,7 @@
 """Settings read from the environment; the defaults serve `make run` on one machine."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import django_stubs_ext
 import environ
@@ -233,10 +234,6 @@ STATICFILES_DIRS = [
     ("vendor/plex", NODE_MODULES / "@fontsource" / "ibm-plex-sans"),
     ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
 ]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT: str = env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
@@ -249,6 +246,79 @@ AUDIT_CHECKPOINT_MINUTES: int = env.int("AUDIT_CHECKPOINT_MINUTES", default=10)
 # Identity documents and other personal files: never under MEDIA_ROOT, only served by views
 # that check the reader's rights.
 PRIVATE_MEDIA_ROOT: str = env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private"))
+
+# Object storage (core/storage.py): each store whose bucket is named lives in an S3-compatible
+# store; the others stay on the local disk above. Private files are served by signed URLs that
+# expire after S3_SIGNED_URL_SECONDS; audit checkpoints are put under object lock for
+# S3_AUDIT_RETENTION_DAYS (0: no lock, for a store without it).
+S3_ENDPOINT_URL: str = env.str("S3_ENDPOINT_URL", default="")
+S3_PUBLIC_ENDPOINT_URL: str = env.str("S3_PUBLIC_ENDPOINT_URL", default="")
+S3_REGION: str = env.str("S3_REGION", default="us-east-1")
+S3_ACCESS_KEY_ID: str = env.str("S3_ACCESS_KEY_ID", default="")
+S3_SECRET_ACCESS_KEY: str = env.str("S3_SECRET_ACCESS_KEY", default="")
+S3_BUCKET_MEDIA: str = env.str("S3_BUCKET_MEDIA", default="")
+S3_BUCKET_PRIVATE: str = env.str("S3_BUCKET_PRIVATE", default="")
+S3_BUCKET_AUDIT: str = env.str("S3_BUCKET_AUDIT", default="")
+S3_SIGNED_URL_SECONDS: int = env.int("S3_SIGNED_URL_SECONDS", default=60)
+S3_AUDIT_RETENTION_DAYS: int = env.int("S3_AUDIT_RETENTION_DAYS", default=3650)
+
+
+def s3_store(
+    bucket: str,
+    backend: str = "core.storage.S3Store",
+    *,
+    endpoint_url: str = S3_ENDPOINT_URL,
+    public_endpoint_url: str = S3_PUBLIC_ENDPOINT_URL,
+    region: str = S3_REGION,
+    access_key: str = S3_ACCESS_KEY_ID,
+    secret_key: str = S3_SECRET_ACCESS_KEY,
+    **options: object,
+) -> dict[str, object]:
+    """The STORAGES entry of one bucket of the S3-compatible store (core/storage.py)."""
+    return {
+        "BACKEND": backend,
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url or None,
+            "public_endpoint_url": public_endpoint_url or None,
+            "region_name": region,
+            "access_key": access_key or None,
+            "secret_key": secret_key or None,
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": S3_SIGNED_URL_SECONDS,
+            **options,
+        },
+    }
+
+
+STORAGES = {
+    "default": s3_store(S3_BUCKET_MEDIA)
+    if S3_BUCKET_MEDIA
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": s3_store(S3_BUCKET_PRIVATE)
+    if S3_BUCKET_PRIVATE
+    else {"BACKEND": "core.storage.PrivateFileSystemStorage"},
+    "audit": s3_store(
+        S3_BUCKET_AUDIT,
+        "core.storage.WriteOnceS3Store",
+        retention_days=S3_AUDIT_RETENTION_DAYS,
+    )
+    if S3_BUCKET_AUDIT
+    else {"BACKEND": "core.storage.AuditFileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+if S3_BUCKET_PRIVATE:
+    # Private photos come from the store, by a redirect to a signed URL of it.
+    _store_url = urlsplit(
+        S3_PUBLIC_ENDPOINT_URL or S3_ENDPOINT_URL or f"https://s3.{S3_REGION}.amazonaws.com"
+    )
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(
+        f"{_store_url.scheme}://{_store_url.netloc}"
+    )
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

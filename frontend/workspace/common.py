@@ -10,10 +10,12 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from core.errors import DomainError
+from core.storage import signed_url
 from frontend.forms import add_domain_error
 
 T = TypeVar("T")
@@ -59,17 +61,31 @@ def act(request: HttpRequest, call: Callable[[], Any], success: str, back: str) 
     return redirect(back)
 
 
-def serve_private(field: FieldFile, *, download_name: str | None = None) -> FileResponse:
-    """A private file, never cached by shared caches and never sniffed into another type."""
+def serve_private(
+    field: FieldFile, *, download_name: str | None = None, cache: str = "private, max-age=300"
+) -> HttpResponseBase:
+    """A private file, never cached by shared caches and never sniffed into another type.
+
+    Called once the reader's rights are checked. From the local disk the file is streamed; from
+    the object store the answer is a redirect to a signed URL that expires within a minute
+    (S3_SIGNED_URL_SECONDS), and the store answers with the same type and disposition.
+    """
     if not field:
         raise Http404
     content_type, _encoding = mimetypes.guess_type(field.name or "")
-    response = FileResponse(
-        field.open("rb"), content_type=content_type or "application/octet-stream"
-    )
-    if download_name:
-        response["Content-Disposition"] = f'inline; filename="{download_name}"'
-    response["Cache-Control"] = "private, max-age=300"
+    content_type = content_type or "application/octet-stream"
+    disposition = f'inline; filename="{download_name}"' if download_name else None
+    url = signed_url(field, content_type=content_type, disposition=disposition)
+    response: HttpResponseBase
+    if url is not None:
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"  # the signature expires
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+    response = FileResponse(field.open("rb"), content_type=content_type)
+    if disposition:
+        response["Content-Disposition"] = disposition
+    response["Cache-Control"] = cache
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -154,3 +154,25 @@ def test_the_image_leaves_local_state_out_and_checks_its_own_health():
 
     assert {".git", ".venv", "var", "node_modules", ".env", "tests/artifacts"} <= ignored
     assert re.search(r"^HEALTHCHECK .*\n?.*/livez", dockerfile, re.M)
+
+
+def test_make_backup_and_the_test_dependencies_of_backups_and_object_storage():
+    makefile = (ROOT / "Makefile").read_text()
+    bootstrap = (ROOT / "scripts" / "bootstrap.sh").read_text()
+    test_deps = bootstrap.split("\ntest_deps() {")[1].split("\n}")[0]
+
+    assert "scripts/backup.sh backup" in makefile.split("\nbackup:")[1]
+    assert "pgbackrest" in test_deps
+    assert "install_versitygw" in test_deps
+    assert re.search(r'^VERSITYGW_VERSION="v\d+\.\d+\.\d+"$', bootstrap, re.M)
+
+
+def test_compose_keeps_the_clocks_checkpoints_and_the_files_on_a_volume():
+    services = compose()["services"]
+    environment = services["web"]["environment"]
+
+    for name in ("web", "worker", "clock"):
+        assert "media:/data" in services[name]["volumes"], name
+    assert environment["AUDIT_CHECKPOINT_DIR"].startswith("/data/")
+    assert environment["PRIVATE_MEDIA_ROOT"].startswith("/data/")
+    assert services["s3"]["profiles"] == ["object-store"]

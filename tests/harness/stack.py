@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -318,8 +318,13 @@ class Stack:
 
     @classmethod
     @contextlib.contextmanager
-    def started(cls, log_dir: Path) -> Iterator[Stack]:
-        """Start everything; stop everything and remove the temporary files, even on failure."""
+    def started(
+        cls, log_dir: Path, prepare: Callable[[Postgres], None] | None = None
+    ) -> Iterator[Stack]:
+        """Start everything; stop everything and remove the temporary files, even on failure.
+
+        `prepare` is given the new cluster before the migrations (to set up archiving, say).
+        """
         root = Path(tempfile.mkdtemp(prefix="mazad-faults-"))
         root.chmod(0o755)  # the postgres user reaches its cluster inside
         shutil.rmtree(log_dir, ignore_errors=True)  # the logs of this run only
@@ -331,6 +336,8 @@ class Stack:
         stripe = cls._stripe_mock(root, log_dir)
         try:
             postgres.create()
+            if prepare is not None:
+                prepare(postgres)
             redis.start()
             stripe.start()
             proxy = FaultProxy(f"http://127.0.0.1:{stripe.port}", idempotent=True)
