@@ -23,7 +23,7 @@ from frontend.management import demo_auctions
 from payments import services as payments
 from payments.models import Method, Payment
 
-CLOSED_TITLE = ("مزاد تجريبي مغلق — مركبة مباعة", "Closed demo auction — a sold vehicle")
+CLOSED_TITLE = ("مزاد مركبات — جلسة مسائية", "Vehicle auction — evening session")
 # Riyadh pays out to IBANs from its bank account; Kuwait transfers to provider accounts.
 METHOD = {"RYC": FinanceRules.Method.PAYOUT, "KWC": FinanceRules.Method.TRANSFER}
 

@@ -22,8 +22,8 @@ from frontend.management import demo_enforcement
 from payments import services as payments
 from payments.models import Method, Payment
 
-LIVE_TITLE = ("مزاد مباشر تجريبي — مركبات", "Live demo auction — vehicles")
-UPCOMING_TITLE = ("مزاد عقارات قادم", "Upcoming real estate auction")
+LIVE_TITLE = ("مزاد المركبات الأسبوعي", "Weekly vehicle auction")
+UPCOMING_TITLE = ("مزاد العقارات الشهري", "Monthly real estate auction")
 LIVE_MINUTES = (5, 7, 9)
 
 

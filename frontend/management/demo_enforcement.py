@@ -40,6 +40,7 @@ from payments.money import exponent
 COUNTRY_OF_COURT = {"RYC": "SA", "KWC": "KW"}
 DEMO_REFERENCE = "DEMO-"
 SALE_REFERENCE = "SALE-"
+PAST_REFERENCE = "PAST-"
 FILES_PER_COURT = 12
 INSTRUMENTS = ["JUDGMENT", "CHEQUE", "PROMISSORY_NOTE", "NOTARISED_CONTRACT", "ARBITRAL_AWARD"]
 
@@ -452,10 +453,11 @@ def open_sale_file(
     kind: str,
     number: int,
     property_kind: str = "",
+    reference: str = SALE_REFERENCE,
 ) -> SeizedAsset:
     """A file of its own for an asset sold in a demo auction: approved for sale, debt to match.
 
-    `number` tells the files apart (and makes the asset); the debt is 75-115 % of
+    `number` tells the files apart (and makes the asset); the debt is 85-115 % of
     the asset's value, so a sale pays the creditor most or all of it and any surplus
     returned to the debtor stays small.
     """
@@ -469,11 +471,11 @@ def open_sale_file(
     file = open_file(
         court,
         staff,
-        reference=f"{SALE_REFERENCE}{court.code}-{number}",
+        reference=f"{reference}{court.code}-{number}",
         debtor=20 + number,
         applicant=number + 2,
         company=number % 2 == 0,
-        claim=claim_for([plan], rng, low=75, high=115),
+        claim=claim_for([plan], rng, low=85, high=115),
         rng=rng,
         issued_on=timezone.localdate() - timedelta(days=200 + number % 90),
         instrument=INSTRUMENTS[number % len(INSTRUMENTS)],

@@ -17,21 +17,25 @@ from datetime import datetime, timedelta
 from typing import Any
 from unittest import mock
 
+from babel.dates import format_date
 from django.utils import timezone
 
 from aftersale import services as aftersale
 from aftersale.models import Disbursement, Distribution, Sale
 from aftersale.services import disbursements
 from auction.events import next_minimum_after
-from auction.models import Auction, Lot, SaleRules
+from auction.models import Lot, SaleRules
 from auction.services import bidding, lifecycle
 from auction.services import registration as registrations
-from enforcement.models import Court
+from enforcement.models import Court, EnforcementFile
 from frontend.management import demo_enforcement
 from payments import services as payments
 from payments.models import JobStatus, Method, Payment, PaymentJob, Refund, RefundStatus
 
-HISTORY_TITLE = ("مزاد منتهٍ", "Past auction")
+TITLES = {
+    "VEHICLE": ("مزاد مركبات", "Vehicle auction"),
+    "REAL_ESTATE": ("مزاد عقارات", "Real estate auction"),
+}
 # Days before today that each past sale closed, and what was sold (kind, kind of property).
 PAST_SALES = [
     (150, "REAL_ESTATE", "APARTMENT"),
@@ -60,7 +64,9 @@ def at(moment: datetime) -> Iterator[None]:
 
 def seed_court(court: Court, staff: Any, supervisor: Any, finance: Any, bidders: list[Any]) -> int:
     """Replay the court's past sales once; returns how many were made."""
-    if Auction.objects.filter(court=court, title_en__startswith=HISTORY_TITLE[1]).exists():
+    if EnforcementFile.objects.filter(
+        court=court, instrument_reference__startswith=demo_enforcement.PAST_REFERENCE
+    ).exists():
         return 0
     if len(bidders) < 2:
         return 0
@@ -105,13 +111,14 @@ def _past_sale(
             kind=kind,
             number=100 + _count(court),
             property_kind=property_kind,
+            reference=demo_enforcement.PAST_REFERENCE,
         )
     with at(published_at):
-        number = _count_history(court) + 1
+        title_ar, title_en = TITLES[kind]
         auction = lifecycle.create_auction(
             actor=staff,
-            title_ar=f"{HISTORY_TITLE[0]} {number}",
-            title_en=f"{HISTORY_TITLE[1]} {number}",
+            title_ar=f"{title_ar} — {_month(closed_at, 'ar')}",
+            title_en=f"{title_en} — {_month(closed_at, 'en')}",
             starts_at=opens_at,
             ends_at=closed_at,
         )
@@ -139,28 +146,34 @@ def _past_sale(
 
 
 def _count(court: Court) -> int:
-    from enforcement.models import EnforcementFile
-
     return EnforcementFile.objects.filter(
-        court=court, instrument_reference__startswith=demo_enforcement.SALE_REFERENCE
+        court=court, instrument_reference__startswith=demo_enforcement.PAST_REFERENCE
     ).count()
 
 
-def _count_history(court: Court) -> int:
-    return Auction.objects.filter(court=court, title_en__startswith=HISTORY_TITLE[1]).count()
+def _month(moment: datetime, language: str) -> str:
+    return format_date(moment, "LLLL y", locale=language)
 
 
 def _bids(
     lot: Lot, bidders: list[Any], first: datetime, last: datetime, rng: random.Random
 ) -> None:
-    """Bids that climb by one to three increments, the bidders taking turns, until the end."""
-    count = rng.randrange(3, 9)
+    """Bids that climb from the opening price to 90-105 % of the appraisal, the bidders taking
+    turns, until the end."""
+    appraisal = lifecycle.appraised_value(lot.asset)
+    ceiling = appraisal.amount_minor * rng.randrange(90, 106) // 100 if appraisal else 0
+    count = rng.randrange(4, 10)
     step = (last - first - timedelta(hours=1)) / count
     for number in range(count):
         lot.refresh_from_db()
-        amount = lot.opening_minor if lot.price_minor is None else lot.price_minor
-        for _ in range(rng.randrange(1, 4) if lot.price_minor is not None else 1):
-            amount = next_minimum_after(lot, amount) if lot.price_minor is not None else amount
+        wanted = lot.opening_minor + (ceiling - lot.opening_minor) * (number + 1) // count
+        amount = (
+            lot.opening_minor
+            if lot.price_minor is None
+            else next_minimum_after(lot, lot.price_minor)
+        )
+        while amount < wanted:
+            amount = next_minimum_after(lot, amount)
         with at(first + step * number):
             bidding.place_bid(
                 lot_id=lot.pk,

@@ -96,10 +96,15 @@ def _vehicle(
     draw.rounded_rectangle(body, radius=36, fill=colour, outline=edge, width=4)
     if drawing == "SEDAN":
         cabin = [left + 150, floor - 60 - tall - 80, left + 470, floor - 60 - tall + 10]
-    elif drawing == "PICKUP":
-        cabin = [left + 110, floor - 60 - tall - 90, left + 360, floor - 60 - tall + 10]
+    elif drawing == "PICKUP":  # the cab at the front (right), the open bed behind it
+        cabin = [
+            left + length - 370,
+            floor - 60 - tall - 90,
+            left + length - 120,
+            floor - 60 - tall + 10,
+        ]
         draw.rectangle(
-            [left + 380, floor - 60 - tall - 10, left + length - 10, floor - 60 - tall + 6],
+            [left + 10, floor - 60 - tall - 24, left + length - 390, floor - 60 - tall + 6],
             fill=edge,
         )
     else:

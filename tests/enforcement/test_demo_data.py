@@ -31,7 +31,8 @@ def test_seed_demo_loads_enforcement_data_once():
         # lots, two upcoming, one sold today and ten sold over the past months.
         files = EnforcementFile.objects.filter(court__code=code)
         assert files.filter(instrument_reference__startswith="DEMO-").count() == 12
-        assert files.filter(instrument_reference__startswith="SALE-").count() == 16
+        assert files.filter(instrument_reference__startswith="SALE-").count() == 6
+        assert files.filter(instrument_reference__startswith="PAST-").count() == 10
         assets = SeizedAsset.objects.filter(court__code=code, lots__isnull=True)
         assert 18 <= assets.count() <= 22
         on_sale = SeizedAsset.objects.filter(court__code=code, lots__isnull=False).distinct()

@@ -198,6 +198,14 @@ def test_every_asset_has_pictures_of_its_own_and_sold_lots_show_them(demo, clien
         assert f"/workspace/photos/{photo.pk}/full.jpg" in page
         answer = client.get(f"/workspace/photos/{photo.pk}/full.jpg")
         assert (answer.status_code, answer["Content-Type"]) == (200, "image/jpeg")
+    buyer = Client()
+    buyer.force_login(User.objects.get(email="bidder1@mazad.example"))
+    purchases = buyer.get("/purchases/").content.decode()
+    for sale in Sale.objects.filter(buyer__email="bidder1@mazad.example").select_related("lot"):
+        photo = sale.lot.asset.photos.first()
+        assert f"/workspace/photos/{photo.pk}/thumb.jpg" in purchases
+        page = buyer.get(f"/purchases/{sale.public_id}/").content.decode()
+        assert f"/workspace/photos/{photo.pk}/full.jpg" in page
 
 
 def test_the_courts_have_months_of_sales_paid_and_distributed(demo):
@@ -308,6 +316,11 @@ def demo_pages() -> list[tuple[str | None, str]]:
 
 
 def test_arabic_pages_of_the_demo_show_no_english_words(demo):
+    from auction.services import registration as registrations
+
+    bidder = User.objects.get(email="bidder1@mazad.example")
+    for lot in Lot.objects.filter(status="SCHEDULED"):  # transfer instructions are shown too
+        registrations.register_for_lot(user=bidder, lot_id=lot.pk, method="BANK_TRANSFER")
     allowed = allowed_words()
     clients: dict[str | None, Client] = {}
     found: dict[str, str] = {}
@@ -323,3 +336,47 @@ def test_arabic_pages_of_the_demo_show_no_english_words(demo):
                 found.setdefault(word, url)
 
     assert found == {}
+
+
+def test_known_colours_and_cities_are_shown_in_the_readers_language(demo):
+    vehicle = Lot.objects.filter(asset__kind="VEHICLE", asset__colour="أبيض").first()
+    vehicle = vehicle or Lot.objects.filter(asset__kind="VEHICLE").first()
+    building = Lot.objects.filter(asset__kind="REAL_ESTATE", asset__city="الرياض").first()
+    english = Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    vehicle_page = visible_text(english.get(f"/lots/{vehicle.pk}/").content)
+    building_page = visible_text(english.get(f"/lots/{building.pk}/").content)
+    arabic_page = visible_text(arabic_client(None).get(f"/lots/{building.pk}/").content)
+
+    english_colour = next(en for ar, en, _rgb in catalogue.COLOURS if ar == vehicle.asset.colour)
+    assert f"Colour {english_colour}" in vehicle_page
+    assert "City and district Riyadh ·" in building_page
+    assert "الرياض ·" in arabic_page
+
+
+def test_a_declined_card_is_explained_in_the_readers_language(demo):
+    from auction.services import registration as registrations
+    from payments import locks, outcomes
+
+    lot = Lot.objects.filter(status="SCHEDULED").first()
+    bidder = User.objects.get(email="lama.alotaibi@mazad.example")
+    registration = registrations.register_for_lot(user=bidder, lot_id=lot.pk, method="CARD")
+    payment = Payment.objects.get(public_id=registration.deposit_reference)
+    # The provider created the payment intent; the card the bidder entered was then declined.
+    Payment.objects.filter(pk=payment.pk).update(intent_id="pi_declined", status="AWAITING_PAYMENT")
+    with transaction.atomic():
+        outcomes.payment_failed(
+            locks.lock_payment(payment.pk),
+            code="card_declined",
+            message="Your card was declined (test card).",
+        )
+    page = f"/payments/{payment.public_id}/"
+
+    arabic_page = visible_text(arabic_client(bidder.email).get(page).content)
+    User.objects.filter(pk=bidder.pk).update(preferred_language="en")
+    english_page = visible_text(arabic_client(bidder.email).get(page).content)
+
+    assert "رفض البنك المُصدر للبطاقة عملية الدفع." in arabic_page
+    assert "declined" not in arabic_page
+    assert "The bank that issued the card refused the payment." in english_page
