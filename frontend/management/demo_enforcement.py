@@ -464,8 +464,10 @@ def open_sale_file(
     country = country_of(court)
     rng = random.Random(f"{court.code}-sale-{number}")
     if kind == "VEHICLE":
-        # Spread over the catalogue: the first live lots are a family car, an SUV, a 4x4.
-        plan = plan_vehicle(country, rng, number * 3 + 4)
+        # Spread over the catalogue, each country its own mix (Riyadh: a family car, an SUV, a 4x4).
+        plan = plan_vehicle(
+            country, rng, number * 3 + 4 + 5 * list(catalogue.COUNTRIES).index(country.code)
+        )
     else:
         plan = plan_property(country, rng, number, property_kind)
     file = open_file(
