@@ -87,10 +87,17 @@ def demo_logins() -> list[tuple[str, str]]:
         for kind, (_ar, name_en, _short) in country.agencies.items()
     }
     rows += [
-        (email, f"Agency · {agencies[(country, kind)]}{'' if country == 'SA' else ' (Kuwait)'}")
+        (
+            email,
+            f"Agency · {_agency_label(agencies[(country, kind)], country)}",
+        )
         for email, country, kind, _officer in demo_enforcement.agency_logins()
     ]
     return rows
+
+
+def _agency_label(name: str, country: str) -> str:
+    return name if country == "SA" or "Kuwait" in name else f"{name} (Kuwait)"
 
 
 class Command(BaseCommand):
