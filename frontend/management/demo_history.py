@@ -51,6 +51,7 @@ PAST_SALES = [
 ]
 # (The provider's answer, the last step of a sale, comes 8 days after its close: all are past.)
 NOTE_RECEIVED = "وصل المبلغ إلى حساب المحكمة بحوالة بنكية"
+TRANSFERRED = "نُقلت ملكية المال المبيع إلى المشتري وسُجّل ذلك في سجلاتنا."
 NOTE_REFUNDED = "رُد مبلغ التأمين إلى حساب المزايد بحوالة بنكية"
 NOTE_CHECKED = "رُوجعت البيانات البنكية للمستفيد ومبلغ الاستحقاق"
 
@@ -192,6 +193,7 @@ def _paid_and_distributed(sale: Sale, finance: Any, supervisor: Any, closed_at: 
     with at(closed_at + timedelta(days=4, hours=2)):
         payments.confirm_bank_transfer(actor=finance, payment=payment, note=NOTE_RECEIVED)
     _refunds_confirmed(sale.lot, finance, closed_at + timedelta(days=3, hours=5))
+    _ownership_transferred(sale, closed_at)
     distribution = Distribution.objects.filter(file=sale.file).order_by("-pk").first()
     if distribution is None:
         return
@@ -216,6 +218,24 @@ def _refunds_confirmed(lot: Lot, finance: Any, confirmed_at: datetime) -> None:
     with at(confirmed_at):
         for refund in waiting:
             payments.confirm_bank_refund(actor=finance, refund=refund, note=NOTE_REFUNDED)
+
+
+def _ownership_transferred(sale: Sale, closed_at: datetime) -> None:
+    """The registry acknowledges the letter asking it to transfer the asset, then answers it;
+    the letter of the latest sale is still being handled."""
+    from accounts.models import User
+    from enforcement import services as enforcement
+
+    sale.refresh_from_db()
+    letter = sale.ownership_letter
+    agent = User.objects.filter(agency=letter.agency).first() if letter is not None else None
+    if letter is None or agent is None:
+        return
+    with at(closed_at + timedelta(days=5, hours=3)):
+        enforcement.acknowledge_letter(actor=agent, letter_id=letter.pk)
+    if closed_at + timedelta(days=12) < timezone.now():
+        with at(closed_at + timedelta(days=9, hours=2)):
+            enforcement.answer_letter(actor=agent, letter_id=letter.pk, answer=TRANSFERRED)
 
 
 def _provider_answers(items: list[Disbursement], answered_at: datetime) -> None:
