@@ -30,8 +30,10 @@ FILE_PURPOSES = (
 
 
 def purchases_of(user: Any) -> QuerySet[Sale]:
-    return Sale.objects.filter(buyer=user).select_related(
-        "lot__auction", "lot__asset", "payment", "certificate", "court"
+    return (
+        Sale.objects.filter(buyer=user)
+        .select_related("lot__auction", "lot__asset", "payment", "certificate", "court")
+        .prefetch_related("lot__asset__photos")
     )
 
 

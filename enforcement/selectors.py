@@ -12,6 +12,7 @@ from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import audit
 from core.errors import NotFound
 from core.models import AuditRecord
 from enforcement import access, engine
@@ -147,7 +148,9 @@ def history(obj: Any) -> list[HistoryEntry]:
         HistoryEntry(
             at=record.at,
             action=record.action,
-            actor=record.actor_label,
+            actor=str(_("the platform"))
+            if record.actor_label == audit.SYSTEM
+            else record.actor_label,
             status_before=(record.before or {}).get("status"),
             status_after=(record.after or {}).get("status"),
             note=record.note,

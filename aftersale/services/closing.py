@@ -6,9 +6,10 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from babel import Locale
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import has_capability
@@ -116,17 +117,27 @@ def send_ownership_letter(sale: Any) -> AgencyLetter | None:
     if agency is None or officer is None:
         _letter_skipped(sale, "no agency or officer for the letter")
         return None
-    note = (
-        f"Buyer: {sale.buyer.full_name}, identity {sale.buyer.id_country} {sale.buyer.id_number}. "
-        f"Sale certificate {sale.certificate.number if sale.certificate else ''}."
-    )
+    language = "ar" if agency.country in ("SA", "KW", "AE", "BH", "OM", "QA") else "en"
+    with translation.override(language):
+        # In the letter's own language, like the rest of its body.
+        note = str(
+            _("Buyer: %(name)s, identity %(country)s %(number)s. Sale certificate %(certificate)s.")
+            % {
+                "name": sale.buyer.full_name,
+                "country": Locale.parse(language).territories.get(
+                    sale.buyer.id_country, sale.buyer.id_country
+                ),
+                "number": sale.buyer.id_number,
+                "certificate": sale.certificate.number if sale.certificate else "",
+            }
+        )
     try:
         return enforcement.send_letter(
             actor=officer,
             file_id=file.pk,
             agency_id=agency.pk,
             subject_kind=AgencyLetter.Subject.TRANSFER_OWNERSHIP,
-            language="ar" if agency.country in ("SA", "KW", "AE", "BH", "OM", "QA") else "en",
+            language=language,
             due_on=timezone.localdate() + timedelta(days=LETTER_DUE_DAYS),
             asset_id=asset.pk,
             note=note,
@@ -158,9 +169,10 @@ def satisfy_if_paid(file: EnforcementFile) -> bool:
     if enforcement_selectors.balance_owed(file).amount_minor > 0:
         return False
     try:
-        enforcement.record_file_satisfied(
-            file_id=file.pk, note="The applicants were paid in full from the court account."
-        )
+        with translation.override(settings.LANGUAGE_CODE):
+            # Written by the platform, not a person: in the site's language, like staff's notes.
+            note = str(_("The applicants were paid in full from the court account."))
+        enforcement.record_file_satisfied(file_id=file.pk, note=note)
     except DomainError:
         return False
     return True

@@ -201,6 +201,19 @@ class SeizedAsset(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def colour_label(self) -> str:
+        """The colour in the reader's language when it is a known one (enforcement.terms)."""
+        from enforcement import terms
+
+        return terms.in_reader_language(self.colour)
+
+    @property
+    def city_label(self) -> str:
+        from enforcement import terms
+
+        return terms.in_reader_language(self.city)
+
 
 class Encumbrance(models.Model):
     """A right over the asset that survives the sale: a mortgage, a lien, a recorded charge."""

@@ -65,6 +65,13 @@ class Court(models.Model):
     def name(self) -> str:
         return self.name_ar if (get_language() or "ar").startswith("ar") else self.name_en
 
+    @property
+    def city_label(self) -> str:
+        """The city in the reader's language when it is a known one (enforcement.terms)."""
+        from enforcement import terms
+
+        return terms.in_reader_language(self.city)
+
 
 class Agency(models.Model):
     """A government body that executes seizures and answers letters (traffic, land registry...)."""

@@ -23,7 +23,7 @@ from frontend.management import demo_auctions
 from payments import services as payments
 from payments.models import Method, Payment
 
-CLOSED_TITLE = ("مزاد تجريبي مغلق — مركبة مباعة", "Closed demo auction — a sold vehicle")
+CLOSED_TITLE = ("مزاد مركبات — جلسة مسائية", "Vehicle auction — evening session")
 # Riyadh pays out to IBANs from its bank account; Kuwait transfers to provider accounts.
 METHOD = {"RYC": FinanceRules.Method.PAYOUT, "KWC": FinanceRules.Method.TRANSFER}
 
@@ -60,7 +60,7 @@ def seed_closed_sale(
         )
         payment = Payment.objects.get(public_id=registration.deposit_reference)
         payments.confirm_bank_transfer(
-            actor=finance, payment=payment, note="Demo deposit received at the court's bank"
+            actor=finance, payment=payment, note="وصل مبلغ التأمين إلى حساب المحكمة بحوالة بنكية"
         )
     runner_up, winner = bidders[1], bidders[0]
     bidding.place_bid(
@@ -80,6 +80,6 @@ def seed_closed_sale(
         buyer=winner, sale_id=sale.pk, method=Method.BANK_TRANSFER
     )
     payments.confirm_bank_transfer(
-        actor=finance, payment=payment, note="Demo balance received at the court's bank"
+        actor=finance, payment=payment, note="باقي الثمن وصل إلى حساب المحكمة بحوالة بنكية"
     )
     return True

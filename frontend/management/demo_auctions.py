@@ -9,7 +9,6 @@ are already in.
 
 from __future__ import annotations
 
-import random
 from datetime import timedelta
 from typing import Any
 
@@ -18,40 +17,39 @@ from django.utils import timezone
 from auction.models import Auction, Lot, SaleRules
 from auction.services import bidding, lifecycle
 from auction.services import registration as registrations
-from enforcement.models import Agency, Court, EnforcementFile
+from enforcement.models import Court, EnforcementFile
 from frontend.management import demo_enforcement
 from payments import services as payments
 from payments.models import Method, Payment
 
-LIVE_TITLE = ("مزاد مباشر تجريبي — مركبات", "Live demo auction — vehicles")
-UPCOMING_TITLE = ("مزاد عقارات قادم", "Upcoming real estate auction")
+LIVE_TITLE = ("مزاد المركبات الأسبوعي", "Weekly vehicle auction")
+UPCOMING_TITLE = ("مزاد العقارات الشهري", "Monthly real estate auction")
 LIVE_MINUTES = (5, 7, 9)
 
 
-def _assets(court: Court, staff: Any, supervisor: Any, kind: str, count: int) -> list[Any]:
-    """Fresh approved assets for a demo sale, on one of the court's demo files."""
-    file = EnforcementFile.objects.filter(court=court, status__in=["OPEN", "ENFORCING"]).first()
-    agency_kind = "TRAFFIC" if kind == "VEHICLE" else "LAND_REGISTRY"
-    agency = Agency.objects.filter(kind=agency_kind).first() or Agency.objects.first()
-    if file is None or agency is None:
-        return []  # the enforcement demo data is loaded first
-    country = demo_enforcement.COUNTRY_OF_COURT.get(court.code, "SA")
-    rng = random.Random()
-    before = {asset.pk for asset in court_assets(court)}
-    base = rng.randrange(1000, 10**6) * 5
-    for offset in range(count):
-        demo_enforcement.seed_asset(
-            file,
+def _assets(
+    court: Court,
+    staff: Any,
+    supervisor: Any,
+    kind: str,
+    count: int,
+    property_kinds: tuple[str, ...] = (),
+) -> list[Any]:
+    """Fresh assets approved for sale, each on a file of its own whose debt matches it."""
+    first = EnforcementFile.objects.filter(
+        court=court, instrument_reference__startswith=demo_enforcement.SALE_REFERENCE
+    ).count()
+    return [
+        demo_enforcement.open_sale_file(
+            court,
             staff,
             supervisor,
-            agency,
-            country,
-            rng,
-            base + 5 * offset + 3,
-            timezone.localdate(),
-            kind,
+            kind=kind,
+            number=first + offset,
+            property_kind=property_kinds[offset % len(property_kinds)] if property_kinds else "",
         )
-    return [a for a in court_assets(court) if a.pk not in before]
+        for offset in range(count)
+    ]
 
 
 def court_assets(court: Court) -> list[Any]:
@@ -63,7 +61,7 @@ def court_assets(court: Court) -> list[Any]:
 def _deposit_held(registration: Any, finance: Any) -> None:
     payment = Payment.objects.get(public_id=registration.deposit_reference)
     payments.confirm_bank_transfer(
-        actor=finance, payment=payment, note="Demo deposit received at the court's bank"
+        actor=finance, payment=payment, note="وصل مبلغ التأمين إلى حساب المحكمة بحوالة بنكية"
     )
 
 
@@ -121,7 +119,7 @@ def seed_upcoming(court: Court, staff: Any, supervisor: Any) -> bool:
         starts_at=starts,
         ends_at=starts + timedelta(days=2),
     )
-    for asset in _assets(court, staff, supervisor, "REAL_ESTATE", 2):
+    for asset in _assets(court, staff, supervisor, "REAL_ESTATE", 2, ("APARTMENT", "VILLA")):
         lifecycle.add_lot(actor=staff, auction_id=auction.pk, asset_id=asset.pk)
     lifecycle.publish_auction(actor=staff, auction_id=auction.pk)
     return True

@@ -3,76 +3,66 @@
 Everything goes through the enforcement services (so it is audited and valid),
 acting as the court's demo staff member and supervisor. Deterministic: the same
 run produces the same data, and a court that already has its demo files is left alone.
+
+Believable by construction: each court's places and agencies are its own
+country's (`demo_catalogue`), values are in the market's range, and every debt
+is sized to the assets seized for it (the assets but the largest one never
+already cover the debt, as a court seizes only what the debt needs).
 """
 
 from __future__ import annotations
 
-import io
 import random
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image, ImageDraw
 from schwifty import IBAN
 
 from accounts import identity
 from enforcement import services
-from enforcement.models import Agency, AgencyLetter, Court, EnforcementFile
+from enforcement.models import (
+    Agency,
+    AgencyLetter,
+    Court,
+    Encumbrance,
+    EnforcementFile,
+    SeizedAsset,
+)
 from enforcement.validators import VIN_VALUES, vin_check_digit
+from frontend.management import demo_catalogue as catalogue
+from frontend.management import demo_photos
+from payments.money import exponent
 
-AGENCIES = [
-    ("TRAFFIC", "traffic", "الإدارة العامة للمرور", "General Traffic Department"),
-    ("LAND_REGISTRY", "land", "السجل العقاري", "Real Estate Registry"),
-    ("BANK", "bank", "البنك الأهلي", "National Bank"),
-    ("IMMIGRATION", "immigration", "المديرية العامة للجوازات", "General Directorate of Passports"),
-]
 COUNTRY_OF_COURT = {"RYC": "SA", "KWC": "KW"}
 DEMO_REFERENCE = "DEMO-"
+SALE_REFERENCE = "SALE-"
+PAST_REFERENCE = "PAST-"
 FILES_PER_COURT = 12
+INSTRUMENTS = ["JUDGMENT", "CHEQUE", "PROMISSORY_NOTE", "NOTARISED_CONTRACT", "ARBITRAL_AWARD"]
 
-PEOPLE = [
-    ("فهد الدوسري", "Fahd Al-Dosari"),
-    ("نورة الشمري", "Noura Al-Shammari"),
-    ("عبدالله الزهراني", "Abdullah Al-Zahrani"),
-    ("مريم العنزي", "Maryam Al-Anazi"),
-    ("سلطان الحربي", "Sultan Al-Harbi"),
-    ("ريم القحطاني", "Reem Al-Qahtani"),
-    ("ماجد العجمي", "Majed Al-Ajmi"),
-    ("هيا المطيري", "Haya Al-Mutairi"),
-    ("تركي السبيعي", "Turki Al-Subaie"),
-    ("لطيفة الرشيدي", "Latifa Al-Rashidi"),
-    ("بدر الكندري", "Bader Al-Kandari"),
-    ("جواهر العتيبي", "Jawaher Al-Otaibi"),
-]
-COMPANIES = [
-    ("شركة الخليج للتمويل", "Gulf Finance Company"),
-    ("مصرف الراجحي", "Al Rajhi Bank"),
-    ("شركة البناء الحديث", "Modern Construction Co."),
-    ("مؤسسة النخبة التجارية", "Elite Trading Est."),
-]
-VEHICLES = [
-    ("Toyota", "Land Cruiser", "White", (236, 236, 236)),
-    ("Nissan", "Patrol", "Silver", (185, 190, 196)),
-    ("Lexus", "LX 600", "Black", (40, 40, 46)),
-    ("Hyundai", "Sonata", "Blue", (40, 80, 160)),
-    ("Ford", "Expedition", "Red", (170, 30, 40)),
-    ("Chevrolet", "Tahoe", "Grey", (110, 115, 120)),
-    ("GMC", "Yukon", "Beige", (210, 195, 160)),
-    ("Kia", "K5", "Green", (30, 110, 80)),
-]
-DISTRICTS = [
-    "Al-Malqa",
-    "Al-Yasmin",
-    "Hittin",
-    "Al-Nakheel",
-    "Salwa",
-    "Al-Salmiya",
-    "Hawalli",
-    "Mishref",
-]
+
+@dataclass
+class AssetPlan:
+    """One asset to seize: what it is, what it is worth (major units), how it is drawn."""
+
+    details: dict[str, Any]
+    value: int
+    drawing: str
+    colour: tuple[int, int, int] = (0, 0, 0)
+    label: str = ""
+    target: services.OrderTarget = field(default_factory=services.OrderTarget)
+
+    @property
+    def kind(self) -> str:
+        return str(self.details["kind"])
+
+
+def country_of(court: Court) -> catalogue.Country:
+    return catalogue.COUNTRIES[COUNTRY_OF_COURT.get(court.code, "SA")]
 
 
 def _national_id(country: str, seed: int) -> str:
@@ -95,92 +85,158 @@ def _iban(country: str, seed: int) -> str:
 
 def _vin(rng: random.Random) -> str:
     letters = "".join(VIN_VALUES) + "0123456789"
-    body = "1" + "".join(rng.choice(letters) for _ in range(16))
+    body = "J" + "".join(rng.choice(letters) for _ in range(16))
     return body[:8] + vin_check_digit(body[:8] + "0" + body[9:]) + body[9:]
 
 
-def _plate(rng: random.Random) -> str:
-    letters = "".join(rng.choice("ABDEHJKLNRSTUVXZ") for _ in range(3))
+def _plate(country: str, rng: random.Random) -> str:
+    """A plate as written in Latin script: Saudi three letters and four digits; Kuwaiti NN/NNNNN."""
+    if country == "KW":
+        return f"{rng.randrange(1, 99)}/{rng.randrange(10000, 99999)}"
+    letters = "".join(rng.choice("ABDEGHJKLNRSTUVXZ") for _ in range(3))
     return f"{letters} {rng.randrange(1000, 9999)}"
-
-
-def _jpeg(image: Image.Image, name: str) -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=82)
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
-
-
-def _backdrop(width: int, height: int, seed: int) -> tuple[Image.Image, ImageDraw.ImageDraw]:
-    image = Image.new("RGB", (width, height))
-    draw = ImageDraw.Draw(image)
-    for y in range(height * 2 // 3):
-        shade = 200 + 40 * y // height
-        draw.line([(0, y), (width, y)], fill=(shade - 40, shade - 10 + seed % 10, 245))
-    draw.rectangle([0, height * 2 // 3, width, height], fill=(196, 176, 140))
-    return image, draw
-
-
-def vehicle_photo(colour: tuple[int, int, int], seed: int, angle: int) -> SimpleUploadedFile:
-    width, height = 960, 640
-    image, draw = _backdrop(width, height, seed)
-    shift = -60 if angle else 60
-    body = [150 + shift, 300, 810 + shift, 470]
-    draw.rounded_rectangle(body, radius=40, fill=colour, outline=(30, 30, 30), width=4)
-    draw.rounded_rectangle(
-        [280 + shift, 200, 660 + shift, 320], radius=30, fill=colour, outline=(30, 30, 30), width=4
-    )
-    draw.rectangle([310 + shift, 225, 460 + shift, 300], fill=(150, 190, 215))
-    draw.rectangle([480 + shift, 225, 630 + shift, 300], fill=(150, 190, 215))
-    for x in (270 + shift, 690 + shift):
-        draw.ellipse([x - 62, 410, x + 62, 534], fill=(25, 25, 25))
-        draw.ellipse([x - 28, 444, x + 28, 500], fill=(170, 170, 170))
-    draw.rectangle([780 + shift, 350, 810 + shift, 380], fill=(255, 215, 120))
-    return _jpeg(image, f"vehicle-{seed}-{angle}.jpg")
-
-
-def building_photo(seed: int, angle: int) -> SimpleUploadedFile:
-    width, height = 960, 640
-    image, draw = _backdrop(width, height, seed)
-    wall = (225 - seed % 30, 205 - seed % 20, 170)
-    left = 220 if angle == 0 else 120
-    draw.rectangle([left, 180, left + 520, 480], fill=wall, outline=(120, 100, 80), width=4)
-    draw.polygon([(left - 20, 180), (left + 260, 90), (left + 540, 180)], fill=(150, 90, 60))
-    for row in range(2):
-        for column in range(4):
-            x, y = left + 40 + column * 120, 220 + row * 120
-            draw.rectangle(
-                [x, y, x + 70, y + 80], fill=(120, 160, 190), outline=(90, 80, 70), width=3
-            )
-    draw.rectangle([left + 230, 390, left + 290, 480], fill=(110, 70, 40))
-    draw.rectangle([0, 470, width, 500], fill=(140, 140, 130))
-    return _jpeg(image, f"building-{seed}-{angle}.jpg")
 
 
 def agencies() -> dict[tuple[str, str], Agency]:
     found = {}
-    for country in ("SA", "KW"):
-        for kind, short, name_ar, name_en in AGENCIES:
+    for country in catalogue.COUNTRIES.values():
+        for kind, (name_ar, name_en, short) in country.agencies.items():
             agency, _created = Agency.objects.update_or_create(
-                code=f"{country}-{kind.replace('_', '-')}",
+                code=f"{country.code}-{kind.replace('_', '-')}",
                 defaults={
                     "kind": kind,
-                    "country": country,
-                    "name_ar": name_ar if country == "SA" else f"{name_ar} - الكويت",
-                    "name_en": name_en if country == "SA" else f"{name_en} (Kuwait)",
-                    "email": f"{short}.{country.lower()}@agency.example",
+                    "country": country.code,
+                    "name_ar": name_ar,
+                    "name_en": name_en,
+                    "email": f"{short}.{country.code.lower()}@agency.example",
                 },
             )
-            found[(country, kind)] = agency
+            found[(country.code, kind)] = agency
     return found
 
 
 def agency_logins() -> list[tuple[str, str, str, str]]:
-    """(e-mail, country, kind, English name) of the demo agency users."""
+    """(e-mail, country, kind, name of the officer) of the demo agency users."""
     return [
-        (f"{short}.{country.lower()}@mazad.example", country, kind, name_en)
-        for country in ("SA", "KW")
-        for kind, short, _name_ar, name_en in AGENCIES
+        (
+            f"{short}.{country.code.lower()}@mazad.example",
+            country.code,
+            kind,
+            catalogue.AGENCY_OFFICERS[country.code][number],
+        )
+        for country in catalogue.COUNTRIES.values()
+        for number, (kind, (_ar, _en, short)) in enumerate(country.agencies.items())
     ]
+
+
+# -- what is seized ---------------------------------------------------------------------------
+
+
+def plan_vehicle(country: catalogue.Country, rng: random.Random, number: int) -> AssetPlan:
+    vehicle = catalogue.VEHICLES[number % len(catalogue.VEHICLES)]
+    colour_ar, _colour_en, rgb = rng.choice(catalogue.COLOURS)
+    year = rng.randrange(vehicle.years[0], vehicle.years[1] + 1)
+    age = max(1, 2026 - year)
+    mileage = age * rng.randrange(12, 26) * 1000
+    yard_ar, _yard_en = country.yards[number % len(country.yards)]
+    fees_ar, _fees_en = country.vehicle_fees
+    vin, plate = _vin(rng), _plate(country.code, rng)
+    fines = rng.randrange(300, 3_500) if country.currency == "SAR" else rng.randrange(25, 300)
+    condition = catalogue.CONDITIONS[number % len(catalogue.CONDITIONS)]
+    value = catalogue.vehicle_value(vehicle, year, country.currency, rng)
+    if condition == "POOR":
+        value = catalogue.round_to(value * 8 // 10, 500 if country.currency == "SAR" else 50)
+    title = f"{vehicle.title_ar} {year}"
+    return AssetPlan(
+        details={
+            "kind": "VEHICLE",
+            "title": title,
+            "description": (
+                f"{title}، اللون {colour_ar}، قطعت {mileage:,} كم. "
+                "تُباع بحالتها الراهنة، والمعاينة بموعد مسبق في موقع الحجز."
+            ),
+            "vin": vin,
+            "plate": plate,
+            "make": vehicle.make,
+            "model": vehicle.model,
+            "year": year,
+            "colour": colour_ar,
+            "mileage_km": mileage,
+            "condition": condition,
+            "custody_location": yard_ar,
+            "transfer_costs_minor": fines * 10 ** exponent(country.currency),
+            "transfer_costs_note": fees_ar,
+        },
+        value=value,
+        drawing=vehicle.body,
+        colour=rgb,
+        label=plate,
+        target=services.OrderTarget(vin=vin, plate=plate),
+    )
+
+
+def plan_property(
+    country: catalogue.Country, rng: random.Random, number: int, kind: str = ""
+) -> AssetPlan:
+    item = next(
+        (p for p in catalogue.PROPERTIES if p.kind == kind),
+        catalogue.PROPERTIES[number % len(catalogue.PROPERTIES)],
+    )
+    place = country.places[(number * 5 + 1) % len(country.places)]
+    area = rng.randrange(item.area_m2[0], item.area_m2[1] + 1)
+    value = catalogue.property_value(item, area, country.currency, rng)
+    occupancy = "VACANT" if item.kind == "LAND" else ["VACANT", "DEBTOR", "TENANT"][number % 3]
+    fees_ar, _fees_en = country.property_fees
+    deed = f"{rng.randrange(10**11, 10**12)}"
+    plot = f"{rng.randrange(1, 900)}"
+    title = f"{item.title_ar} في {place.district_ar}"
+    occupied = {
+        "VACANT": "خالية",
+        "DEBTOR": "يشغلها المدين، ويُسلَّم العقار خاليًا بعد البيع",
+        "TENANT": "مؤجرة حتى نهاية عقد الإيجار",
+    }[occupancy]
+    return AssetPlan(
+        details={
+            "kind": "REAL_ESTATE",
+            "title": title,
+            "description": f"{title}، {place.city_ar}، بمساحة {area} م². الحالة: {occupied}.",
+            "deed_number": deed,
+            "city": place.city_ar,
+            "district": place.district_ar,
+            "plan_number": f"{rng.randrange(1000, 4000)}",
+            "plot_number": plot,
+            "area_m2": Decimal(area),
+            "use": item.use,
+            "latitude": place.latitude + Decimal(rng.randrange(-90, 90)) / 10_000,
+            "longitude": place.longitude + Decimal(rng.randrange(-90, 90)) / 10_000,
+            "occupancy": occupancy,
+            "lease_ends_on": timezone.localdate() + timedelta(days=120 + number % 200)
+            if occupancy == "TENANT"
+            else None,
+            "transfer_costs_minor": value
+            * country.property_fee_bp
+            // 10_000
+            * 10 ** exponent(country.currency),
+            "transfer_costs_note": fees_ar,
+        },
+        value=value,
+        drawing=item.kind,
+        label=plot,
+        target=services.OrderTarget(deed_number=deed),
+    )
+
+
+def claim_for(plans: list[AssetPlan], rng: random.Random, *, low: int = 60, high: int = 125) -> int:
+    """A debt (major units) that the assets answer for: `low`-`high` % of their worth.
+
+    With `low` above 50 %, the assets other than the largest never cover the
+    debt on their own, so nothing is seized beyond what the debt needs.
+    """
+    worth = sum(plan.value for plan in plans)
+    return max(1_000, worth * rng.randrange(low, high + 1) // 100)
+
+
+# -- files ------------------------------------------------------------------------------------
 
 
 def seed_court(
@@ -191,29 +247,30 @@ def seed_court(
         court=court, instrument_reference__startswith=DEMO_REFERENCE
     ).exists():
         return 0
-    country = COUNTRY_OF_COURT.get(court.code, "SA")
     rng = random.Random(court.code)
-    today = timezone.localdate()
     for index in range(FILES_PER_COURT):
-        _seed_file(court, staff, supervisor, agency_by_kind, country, rng, index, today)
+        _seed_file(court, staff, supervisor, agency_by_kind, rng, index)
     return FILES_PER_COURT
 
 
 def _party(country: str, index: int, *, company: bool) -> services.PartyDetails:
+    places = catalogue.COUNTRIES[country].places
+    place = places[index % len(places)]
     if company:
-        name_ar, name_en = COMPANIES[index % len(COMPANIES)]
+        companies = catalogue.COMPANIES[country]
+        name_ar, name_en = companies[index % len(companies)]
         return services.PartyDetails(
             kind="COMPANY",
             id_kind="COMMERCIAL_REGISTRATION",
             name_ar=name_ar,
             name_en=name_en,
             id_country=country,
-            id_number=f"{1010000000 + index % len(COMPANIES)}",
-            iban=_iban(country, 5000 + index % len(COMPANIES)),
-            phone="",
-            email="",
+            id_number=f"{1010000000 + index % len(companies)}",
+            address=f"{place.district_ar}، {place.city_ar}",
+            iban=_iban(country, 5000 + index % len(companies)),
         )
-    name_ar, name_en = PEOPLE[index % len(PEOPLE)]
+    people = catalogue.PEOPLE[country]
+    name_ar, name_en = people[index % len(people)]
     return services.PartyDetails(
         kind="PERSON",
         id_kind="NATIONAL_ID",
@@ -221,9 +278,46 @@ def _party(country: str, index: int, *, company: bool) -> services.PartyDetails:
         name_en=name_en,
         id_country=country,
         id_number=_national_id(country, 1000 + index),
-        address=DISTRICTS[index % len(DISTRICTS)],
+        address=f"{place.district_ar}، {place.city_ar}",
         iban=_iban(country, 7000 + index),
     )
+
+
+def open_file(
+    court: Court,
+    staff: Any,
+    *,
+    reference: str,
+    debtor: int,
+    applicant: int,
+    company: bool,
+    claim: int,
+    rng: random.Random,
+    issued_on: date,
+    instrument: str,
+) -> EnforcementFile:
+    """Open a file whose claim is `claim` major units, with costs of 1-3 % of it."""
+    country = country_of(court).code
+    unit = 10 ** exponent(court.currency)
+    file = services.open_file(
+        actor=staff,
+        applicants=[_party(country, applicant, company=company)],
+        debtors=[_party(country, debtor, company=False)],
+        instrument=services.Instrument(instrument, reference, issued_on),
+        claim_minor=claim * unit,
+        costs_minor=claim * rng.randrange(1, 4) // 100 * unit,
+        assigned_to=staff,
+    )
+    return file
+
+
+def _plans_for(country: catalogue.Country, rng: random.Random, index: int) -> list[AssetPlan]:
+    if index == FILES_PER_COURT - 1:
+        return []  # one file stays without assets, as new files are
+    count = 1 if index % 3 == 2 else 2
+    if index % 3 == 1:
+        return [plan_property(country, rng, index * 2 + n) for n in range(count)]
+    return [plan_vehicle(country, rng, index * 2 + n) for n in range(count)]
 
 
 def _seed_file(
@@ -231,160 +325,181 @@ def _seed_file(
     staff: Any,
     supervisor: Any,
     agency_by_kind: dict[tuple[str, str], Agency],
-    country: str,
     rng: random.Random,
     index: int,
-    today: date,
 ) -> None:
-    exponent = 3 if court.currency in ("KWD", "BHD", "OMR", "JOD") else 2
-    file = services.open_file(
-        actor=staff,
-        applicants=[_party(country, index + 6, company=index % 3 != 2)],
-        debtors=[_party(country, index, company=False)],
-        instrument=services.Instrument(
-            ["JUDGMENT", "CHEQUE", "PROMISSORY_NOTE", "NOTARISED_CONTRACT", "ARBITRAL_AWARD"][
-                index % 5
-            ],
-            f"{DEMO_REFERENCE}{court.code}-{2026 - index % 3}-{1000 + index * 37}",
-            today - timedelta(days=40 + index * 11),
-        ),
-        claim_minor=rng.randrange(40_000, 2_500_000) * 10**exponent,
-        costs_minor=rng.randrange(500, 12_000) * 10**exponent,
-        assigned_to=staff,
+    country = country_of(court)
+    today = timezone.localdate()
+    plans = _plans_for(country, rng, index)
+    if plans:
+        claim = claim_for(plans, rng)
+    else:
+        claim = (
+            rng.randrange(30_000, 400_000)
+            if court.currency == "SAR"
+            else rng.randrange(2_000, 30_000)
+        )
+    file = open_file(
+        court,
+        staff,
+        reference=f"{DEMO_REFERENCE}{court.code}-{2026 - index % 3}-{1000 + index * 37}",
+        debtor=index,
+        applicant=index + 5,
+        company=index % 3 != 2,
+        claim=claim,
+        rng=rng,
+        issued_on=today - timedelta(days=40 + index * 11),
+        instrument=INSTRUMENTS[index % len(INSTRUMENTS)],
     )
     if index % 6 != 5:
         services.change_file_status(actor=staff, file_id=file.pk, action="start_enforcement")
     debtor = file.file_parties.get(role="DEBTOR").party
-    kind = "VEHICLE" if index % 3 != 1 else "REAL_ESTATE"
-    agency = agency_by_kind[(country, "TRAFFIC" if kind == "VEHICLE" else "LAND_REGISTRY")]
     if index % 4 == 0:
         bank = services.request_order(
             actor=staff,
             file_id=file.pk,
             kind="BANK_FUNDS",
-            agency_id=agency_by_kind[(country, "BANK")].pk,
+            agency_id=agency_by_kind[(country.code, "BANK")].pk,
             target=services.OrderTarget(iban=debtor.iban),
         )
         services.issue_order(actor=supervisor, order_id=bank.pk)
+        # What the debtor's account held: a small part of the debt.
         services.record_order_execution(
             actor=staff,
             order_id=bank.pk,
-            amount_seized_minor=rng.randrange(1000, 90_000) * 10**exponent,
+            amount_seized_minor=claim
+            * rng.randrange(2, 12)
+            // 100
+            * 10 ** exponent(court.currency),
         )
     if index % 5 == 3:
         services.request_order(
             actor=staff,
             file_id=file.pk,
             kind="TRAVEL_BAN",
-            agency_id=agency_by_kind[(country, "IMMIGRATION")].pk,
+            agency_id=agency_by_kind[(country.code, "IMMIGRATION")].pk,
             target=services.OrderTarget(party_id=debtor.pk),
         )
-    if index == FILES_PER_COURT - 1:
-        return  # one file stays without assets, as new files are
-    for number in range(1 if index % 3 == 2 else 2):
-        seed_asset(file, staff, supervisor, agency, country, rng, index * 2 + number, today, kind)
-        latest = file.assets.order_by("-pk").first()
-        _seed_letter(file, staff, latest, agency, index + number, today)
+    for number, plan in enumerate(plans):
+        agency = agency_by_kind[(country.code, _agency_kind(plan.kind))]
+        asset = seize(file, staff, supervisor, agency, plan, stage=(index * 2 + number) % 5)
+        _seed_letter(file, staff, asset, agency, index + number, today)
 
 
-def seed_asset(
-    file: EnforcementFile,
-    staff: Any,
-    supervisor: Any,
-    agency: Agency,
-    country: str,
-    rng: random.Random,
-    number: int,
-    today: date,
-    kind: str,
-) -> None:
-    exponent = 3 if file.currency in ("KWD", "BHD", "OMR", "JOD") else 2
-    if kind == "VEHICLE":
-        make, model, colour, rgb = VEHICLES[number % len(VEHICLES)]
-        vin, plate = _vin(rng), _plate(rng)
-        order = services.request_order(
-            actor=staff,
-            file_id=file.pk,
-            kind="VEHICLE",
-            agency_id=agency.pk,
-            target=services.OrderTarget(vin=vin, plate=plate),
-        )
-        details = services.AssetDetails(
-            kind="VEHICLE",
-            title=f"{make} {model} {2014 + number % 10}",
-            vin=vin,
-            plate=plate,
-            make=make,
-            model=model,
-            year=2014 + number % 10,
-            colour=colour,
-            mileage_km=rng.randrange(20, 260) * 1000,
-            condition=["EXCELLENT", "GOOD", "FAIR", "POOR"][number % 4],
-            custody_location="Court vehicle yard" if number % 2 else "Impound lot 3",
-            order_id=order.pk,
-            transfer_costs_minor=rng.randrange(100, 900) * 10**exponent,
-            transfer_costs_note="Traffic fines and transfer fee",
-        )
-        photos = [vehicle_photo(rgb, number, angle) for angle in (0, 1)]
-    else:
-        district = DISTRICTS[number % len(DISTRICTS)]
-        deed = f"{rng.randrange(10**11, 10**12)}"
-        order = services.request_order(
-            actor=staff,
-            file_id=file.pk,
-            kind="REAL_ESTATE",
-            agency_id=agency.pk,
-            target=services.OrderTarget(deed_number=deed),
-        )
-        details = services.AssetDetails(
-            kind="REAL_ESTATE",
-            title=["Villa", "Apartment", "Land plot", "Shop"][number % 4] + f" in {district}",
-            deed_number=deed,
-            city="Riyadh" if country == "SA" else "Kuwait City",
-            district=district,
-            plan_number=f"{rng.randrange(1000, 4000)}",
-            plot_number=f"{rng.randrange(1, 900)}",
-            area_m2=Decimal(rng.randrange(180, 1200)),
-            use=["RESIDENTIAL", "RESIDENTIAL", "LAND", "COMMERCIAL"][number % 4],
-            latitude=None,
-            longitude=None,
-            order_id=order.pk,
-            occupancy=["VACANT", "DEBTOR", "TENANT"][number % 3],
-            lease_ends_on=today + timedelta(days=200) if number % 3 == 2 else None,
-            transfer_costs_minor=rng.randrange(2000, 40_000) * 10**exponent,
-            transfer_costs_note="Real estate transaction tax (5%)",
-        )
-        photos = [building_photo(number, angle) for angle in (0, 1)]
+def _agency_kind(asset_kind: str) -> str:
+    return "TRAFFIC" if asset_kind == "VEHICLE" else "LAND_REGISTRY"
+
+
+def seize(
+    file: EnforcementFile, staff: Any, supervisor: Any, agency: Agency, plan: AssetPlan, stage: int
+) -> SeizedAsset:
+    """Seize, register and photograph the planned asset; from `stage` 1 appraise it, from 3 approve
+    it for sale (stage 4 is approved and ready for an auction)."""
+    country = country_of(file.court)
+    unit = 10 ** exponent(file.currency)
+    order = services.request_order(
+        actor=staff,
+        file_id=file.pk,
+        kind=plan.kind,
+        agency_id=agency.pk,
+        target=plan.target,
+    )
     services.issue_order(actor=supervisor, order_id=order.pk)
     services.record_order_execution(actor=staff, order_id=order.pk)
-    asset = services.register_asset(actor=staff, file_id=file.pk, details=details)
-    services.add_photos(actor=staff, asset_id=asset.pk, uploads=photos)
-    if kind == "REAL_ESTATE" and number % 2 == 0:
-        services.add_encumbrance(
+    asset = services.register_asset(
+        actor=staff,
+        file_id=file.pk,
+        details=services.AssetDetails(order_id=order.pk, **plan.details),
+    )
+    services.add_photos(
+        actor=staff,
+        asset_id=asset.pk,
+        uploads=demo_photos.photos(asset.pk, plan.drawing, colour=plan.colour, label=plan.label),
+    )
+    if plan.kind == "REAL_ESTATE" and plan.drawing != "LAND" and asset.pk % 2 == 0:
+        lender_ar, _lender_en = country.lenders[asset.pk % len(country.lenders)]
+        mortgage = services.add_encumbrance(
             actor=staff,
             asset_id=asset.pk,
             kind="MORTGAGE",
-            holder=COMPANIES[number % len(COMPANIES)][1],
-            amount_minor=rng.randrange(50_000, 400_000) * 10**exponent,
-            note="Registered mortgage",
+            holder=lender_ar,
+            amount_minor=plan.value * (20 + asset.pk % 25) // 100 * unit,
+            note="رهن عقاري مسجل على الصك",
         )
-    stage = number % 5
+        # The lender's rank and account, which the workspace does not record yet (the admin
+        # does): without them the secured creditor could not be paid from the sale.
+        Encumbrance.objects.filter(pk=mortgage.pk).update(
+            rank=1, holder_iban=_iban(country.code, 6000 + asset.pk % len(country.lenders))
+        )
     if stage >= 1:
         services.record_appraisal(
             actor=staff,
             asset_id=asset.pk,
-            appraiser="Taqeem Certified Appraisers",
-            appraised_on=today - timedelta(days=5),
-            value_minor=rng.randrange(30_000, 1_500_000) * 10**exponent,
+            appraiser=country.appraiser[0],
+            appraised_on=timezone.localdate() - timedelta(days=5 + asset.pk % 20),
+            value_minor=plan.value * unit,
         )
     if stage >= 3:
         services.approve_for_sale(actor=supervisor, asset_id=asset.pk)
+    asset.refresh_from_db()
+    return asset
+
+
+def open_sale_file(
+    court: Court,
+    staff: Any,
+    supervisor: Any,
+    *,
+    kind: str,
+    number: int,
+    property_kind: str = "",
+    reference: str = SALE_REFERENCE,
+) -> SeizedAsset:
+    """A file of its own for an asset sold in a demo auction: approved for sale, debt to match.
+
+    `number` tells the files apart (and makes the asset); the debt is 85-115 % of
+    the asset's value, so a sale pays the creditor most or all of it and any surplus
+    returned to the debtor stays small.
+    """
+    country = country_of(court)
+    rng = random.Random(f"{court.code}-sale-{number}")
+    if kind == "VEHICLE":
+        # Spread over the catalogue, each country its own mix (Riyadh: a family car, an SUV, a 4x4).
+        plan = plan_vehicle(
+            country, rng, number * 3 + 4 + 5 * list(catalogue.COUNTRIES).index(country.code)
+        )
+    else:
+        plan = plan_property(country, rng, number, property_kind)
+    file = open_file(
+        court,
+        staff,
+        reference=f"{reference}{court.code}-{number}",
+        debtor=20 + number,
+        applicant=number + 2,
+        company=number % 2 == 0,
+        claim=claim_for([plan], rng, low=85, high=115),
+        rng=rng,
+        issued_on=timezone.localdate() - timedelta(days=200 + number % 90),
+        instrument=INSTRUMENTS[number % len(INSTRUMENTS)],
+    )
+    services.change_file_status(actor=staff, file_id=file.pk, action="start_enforcement")
+    agency = Agency.objects.get(code=f"{country.code}-{_agency_kind(kind).replace('_', '-')}")
+    return seize(file, staff, supervisor, agency, plan, stage=4)
+
+
+# -- letters and requests ---------------------------------------------------------------------
+
+ANSWERS = [
+    "تم تنفيذ المطلوب وتسجيل الحجز على السجلات.",
+    "تم التأشير بالحجز، ولا توجد قيود سابقة على الأصل.",
+]
 
 
 def _seed_letter(
     file: EnforcementFile, staff: Any, asset: Any, agency: Agency, number: int, today: date
 ) -> None:
-    """Letters in every state: sent, acknowledged, answered, and overdue."""
+    """Letters in every state: sent, acknowledged, answered, and overdue; in Arabic, the language
+    of the courts and agencies of the demo."""
     from accounts.models import User
 
     letter = services.send_letter(
@@ -392,7 +507,7 @@ def _seed_letter(
         file_id=file.pk,
         agency_id=agency.pk,
         subject_kind=["SEIZE", "INQUIRY", "SEIZE", "LIFT"][number % 4],
-        language="ar" if number % 3 else "en",
+        language="ar",
         due_on=today + timedelta(days=10 + number % 7),
         asset_id=asset.pk,
     )
@@ -407,11 +522,7 @@ def _seed_letter(
         services.acknowledge_letter(actor=agent, letter_id=letter.pk)
     elif agent is not None and state == 3:
         services.answer_letter(
-            actor=agent,
-            letter_id=letter.pk,
-            answer="تم تنفيذ المطلوب وتسجيل الحجز على السجلات."
-            if letter.language == "ar"
-            else "Done: the seizure is recorded on our registers.",
+            actor=agent, letter_id=letter.pk, answer=ANSWERS[number % len(ANSWERS)]
         )
 
 
@@ -427,7 +538,7 @@ def seed_requests(court: Court, staff: Any, bidders: list[Any]) -> None:
 
     if EnforcementRequest.objects.filter(court=court).exists():
         return
-    country = COUNTRY_OF_COURT.get(court.code, "SA")
+    country = country_of(court).code
     today = timezone.localdate()
     for number, bidder in enumerate(bidders[:2]):
         request = services.submit_request(
@@ -437,7 +548,8 @@ def seed_requests(court: Court, staff: Any, bidders: list[Any]) -> None:
             instrument=services.Instrument(
                 "CHEQUE", f"CHQ-{court.code}-{7781 + number}", today - timedelta(days=30)
             ),
-            claim_minor=(25_000 + 10_000 * number) * 10 ** (3 if court.currency == "KWD" else 2),
+            claim_minor=(85_000 + 40_000 * number if country == "SA" else 6_500 + 3_000 * number)
+            * 10 ** exponent(court.currency),
             applicant_iban=_iban(country, 9000 + number),
             document=SimpleUploadedFile("cheque.pdf", DEMO_PDF, content_type="application/pdf"),
         )
@@ -445,5 +557,5 @@ def seed_requests(court: Court, staff: Any, bidders: list[Any]) -> None:
             services.reject_request(
                 actor=staff,
                 request_id=request.pk,
-                reason="The cheque copy is not legible; file it again.",
+                reason="صورة الشيك غير واضحة؛ يرجى إعادة تقديم الطلب مع صورة مقروءة.",
             )

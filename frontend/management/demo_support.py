@@ -17,13 +17,14 @@ from django.utils import timezone
 from support import engine, selectors, services
 from support.models import Message, Rating, Ticket
 
-# (kind, topic, subject, body, outcome, days ago, score)
+# (kind, topic, subject, body, outcome, days ago, score); in Arabic, as the bidders of the
+# demo courts write them.
 STORIES = [
     (
         "COMPLAINT",
         "DEPOSIT",
-        "My deposit was not refunded",
-        "The auction closed last week and my deposit is still held. Please refund it.",
+        "لم يُرد مبلغ التأمين",
+        "انتهى المزاد الأسبوع الماضي وما زال مبلغ التأمين محجوزًا. أرجو رده.",
         "OPEN",
         0,
         None,
@@ -31,8 +32,8 @@ STORIES = [
     (
         "QUESTION",
         "BIDDING",
-        "How does the automatic maximum work?",
-        "If I set a maximum, will the platform bid the whole amount at once?",
+        "كيف تعمل المزايدة التلقائية؟",
+        "إذا حددت حدًا أعلى، هل تزايد المنصة بالمبلغ كله دفعة واحدة؟",
         "AWAITING",
         1,
         None,
@@ -40,8 +41,8 @@ STORIES = [
     (
         "QUESTION",
         "PAYMENT",
-        "Which IBAN do I pay the balance to?",
-        "I won lot 2 and want to pay the balance by bank transfer.",
+        "إلى أي آيبان أحوّل باقي الثمن؟",
+        "رسا عليّ البند 2 وأريد سداد باقي الثمن بحوالة بنكية.",
         "RESOLVED",
         2,
         None,
@@ -49,8 +50,8 @@ STORIES = [
     (
         "COMPLAINT",
         "REGISTRATION",
-        "Registration refused without a reason",
-        "I could not register for a lot although my identity is verified.",
+        "رُفض تسجيلي دون ذكر السبب",
+        "لم أتمكن من التسجيل في أحد البنود مع أن هويتي موثقة.",
         "OPEN",
         6,
         None,
@@ -58,8 +59,8 @@ STORIES = [
     (
         "COMPLAINT",
         "TRANSFER",
-        "Transfer of the proceeds is late",
-        "The vehicle was sold a month ago and I have not received the amount.",
+        "تأخر تحويل حصيلة البيع",
+        "بيعت المركبة قبل شهر ولم يصلني المبلغ بعد.",
         "CLOSED",
         20,
         4,
@@ -67,8 +68,8 @@ STORIES = [
     (
         "SUGGESTION",
         "LOT",
-        "More photos of the vehicles",
-        "Please add photos of the engine and the odometer for every vehicle.",
+        "صور أكثر للمركبات",
+        "أرجو إضافة صور للمحرك وعداد المسافة لكل مركبة.",
         "CLOSED",
         35,
         5,
@@ -76,8 +77,8 @@ STORIES = [
     (
         "QUESTION",
         "FILE",
-        "Status of my enforcement file",
-        "Is the sale of the seized property scheduled yet?",
+        "حالة ملف التنفيذ الخاص بي",
+        "هل حُدد موعد بيع العقار المحجوز؟",
         "CLOSED",
         50,
         3,
@@ -85,8 +86,8 @@ STORIES = [
     (
         "COMPLAINT",
         "BIDDING",
-        "The page froze during the last minute",
-        "My bid was not accepted in the final minute.",
+        "توقفت الصفحة في الدقيقة الأخيرة",
+        "لم تُقبل مزايدتي في الدقيقة الأخيرة.",
         "CLOSED",
         62,
         2,
@@ -94,8 +95,8 @@ STORIES = [
     (
         "QUESTION",
         "DEPOSIT",
-        "Is the deposit refunded by card?",
-        "I paid the deposit by card; will it return to the same card?",
+        "هل يُرد مبلغ التأمين إلى البطاقة؟",
+        "دفعت التأمين بالبطاقة؛ فهل يعود إلى البطاقة نفسها؟",
         "CLOSED",
         75,
         5,
@@ -103,17 +104,17 @@ STORIES = [
     (
         "COMPLAINT",
         "PAYMENT",
-        "Card payment charged twice",
-        "My card shows two charges for the same deposit.",
+        "خُصم مبلغ الدفع بالبطاقة مرتين",
+        "يظهر في كشف بطاقتي خصمان لمبلغ التأمين نفسه.",
         "CLOSED",
         80,
         4,
     ),
 ]
 ANSWERS = {
-    "AWAITING": "Please tell us the lot number so we can look at your bids.",
-    "RESOLVED": "The court's IBAN and the creditor reference are on your payment page.",
-    "CLOSED": "Thank you; this is now settled. The details are on your account page.",
+    "AWAITING": "أرجو تزويدنا برقم البند لنراجع مزايداتك.",
+    "RESOLVED": "آيبان المحكمة ورقم المرجع مذكوران في صفحة الدفع الخاصة بك.",
+    "CLOSED": "شكرًا لك؛ عولج الطلب، والتفاصيل في صفحة حسابك.",
 }
 
 

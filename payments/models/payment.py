@@ -7,9 +7,28 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from payments.money import Money
+
+# The provider's decline codes people meet most, in words a payer can act on.
+DECLINE_REASONS = {
+    "card_declined": _("The bank that issued the card refused the payment."),
+    "generic_decline": _("The bank that issued the card refused the payment."),
+    "do_not_honor": _("The bank that issued the card refused the payment."),
+    "insufficient_funds": _("The card has not enough funds for this amount."),
+    "expired_card": _("The card has expired."),
+    "incorrect_cvc": _("The security code (CVC) is not correct."),
+    "incorrect_number": _("The card number is not correct."),
+    "lost_card": _("The card is reported lost."),
+    "stolen_card": _("The card is reported stolen."),
+    "card_velocity_exceeded": _("The card has reached its spending limit."),
+    "processing_error": _("The payment could not be processed; try again in a moment."),
+    "authentication_required": _(
+        "The bank asks for the payment to be confirmed by the card holder."
+    ),
+}
 
 
 class CourtAccount(models.Model):
@@ -150,6 +169,18 @@ class Payment(models.Model):
     @property
     def money(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+    @property
+    def failure_reason(self) -> str:
+        """Why the card was declined, in the reader's language.
+
+        The provider's own message is in English only: it is shown as it came
+        only to English readers, and only for a reason not known here.
+        """
+        known = DECLINE_REASONS.get(self.failure_code)
+        if known is not None:
+            return str(known)
+        return self.failure_message if (get_language() or "").startswith("en") else ""
 
     @property
     def refundable(self) -> Money:

@@ -27,13 +27,16 @@ def test_seed_demo_loads_enforcement_data_once():
         AgencyLetter.objects.count(),
     ) == counts
     for code in ("RYC", "KWC"):
-        assert EnforcementFile.objects.filter(court__code=code).count() == 12
-        # The demo sales add their own assets (three live lots, two upcoming, one sold and paid);
-        # these are the rest.
+        # Twelve files of seizures, and one file per asset sold in the demo sales: three live
+        # lots, two upcoming, one sold today and ten sold over the past months.
+        files = EnforcementFile.objects.filter(court__code=code)
+        assert files.filter(instrument_reference__startswith="DEMO-").count() == 12
+        assert files.filter(instrument_reference__startswith="SALE-").count() == 6
+        assert files.filter(instrument_reference__startswith="PAST-").count() == 10
         assets = SeizedAsset.objects.filter(court__code=code, lots__isnull=True)
         assert 18 <= assets.count() <= 22
         on_sale = SeizedAsset.objects.filter(court__code=code, lots__isnull=False).distinct()
-        assert on_sale.count() == 6
+        assert on_sale.count() == 16
         assert {"VEHICLE", "REAL_ESTATE"} <= set(assets.values_list("kind", flat=True))
         assert assets.filter(status="APPROVED_FOR_SALE").exists()
     assert AssetPhoto.objects.count() == 2 * SeizedAsset.objects.count()

@@ -17,7 +17,14 @@ from django.utils import timezone, translation
 from accounts.models import IdentityStatus, IdKind, User
 from accounts.roles import Role
 from enforcement.models import Court
-from frontend.management import demo_aftersale, demo_auctions, demo_enforcement, demo_support
+from frontend.management import (
+    demo_aftersale,
+    demo_auctions,
+    demo_enforcement,
+    demo_history,
+    demo_support,
+)
+from frontend.management import demo_catalogue as catalogue
 from payments.management.commands import seed_payments_demo as payments_demo
 
 DEMO_PASSWORD = "mazad-demo-2026"  # noqa: S105 - printed by make run on purpose
@@ -27,7 +34,7 @@ COURTS = [
         "code": "RYC",
         "name_ar": "محكمة التنفيذ بالرياض",
         "name_en": "Riyadh Execution Court",
-        "city": "Riyadh",
+        "city": "الرياض",
         "time_zone": "Asia/Riyadh",
         "currency": "SAR",
     },
@@ -35,17 +42,17 @@ COURTS = [
         "code": "KWC",
         "name_ar": "إدارة التنفيذ - الكويت",
         "name_en": "Kuwait Execution Department",
-        "city": "Kuwait City",
+        "city": "مدينة الكويت",
         "time_zone": "Asia/Kuwait",
         "currency": "KWD",
     },
 ]
 
-# (e-mail local part, role, English name, Arabic-script name is not needed: names are as on ID)
+# (e-mail local part, role); each court's staff have their own names (demo_catalogue.STAFF_NAMES).
 STAFF = [
-    ("staff", Role.EXECUTION_STAFF, "Execution Officer"),
-    ("finance", Role.FINANCE_STAFF, "Finance Officer"),
-    ("supervisor", Role.SUPERVISOR, "Execution Judge"),
+    ("staff", Role.EXECUTION_STAFF),
+    ("finance", Role.FINANCE_STAFF),
+    ("supervisor", Role.SUPERVISOR),
 ]
 
 # Valid Saudi national IDs (Luhn) for the demo bidders.
@@ -56,19 +63,41 @@ BIDDERS = [
 ]
 
 
+# Verified bidders who bought at the courts' past sales (not printed among the logins).
+PAST_BIDDERS = [
+    ("khalid.alqahtani@mazad.example", "Khalid Al-Qahtani", "1000000032", "+966501234564"),
+    ("abdulaziz.alshehri@mazad.example", "Abdulaziz Al-Shehri", "1000000040", "+966501234565"),
+    ("lama.alotaibi@mazad.example", "Lama Al-Otaibi", "1000000057", "+966501234566"),
+    ("faisal.aldossary@mazad.example", "Faisal Al-Dossary", "1000000065", "+966501234567"),
+    ("nasser.alenezi@mazad.example", "Nasser Al-Enezi", "1000000073", "+966501234568"),
+]
+
+
 def demo_logins() -> list[tuple[str, str]]:
     """(e-mail, what it is) for every demo login, in the order `make run` prints them."""
     rows = [
         (f"{local}.{court['code'].lower()}@mazad.example", f"{role.label} · {court['name_en']}")
         for court in COURTS
-        for local, role, _name in STAFF
+        for local, role in STAFF
     ]
     rows += [(email, f"Bidder (verified) · {name}") for email, name, _id, _phone in BIDDERS]
+    agencies = {
+        (country.code, kind): name_en
+        for country in catalogue.COUNTRIES.values()
+        for kind, (_ar, name_en, _short) in country.agencies.items()
+    }
     rows += [
-        (email, f"Agency · {name}{'' if country == 'SA' else ' (Kuwait)'}")
-        for email, country, _kind, name in demo_enforcement.agency_logins()
+        (
+            email,
+            f"Agency · {_agency_label(agencies[(country, kind)], country)}",
+        )
+        for email, country, kind, _officer in demo_enforcement.agency_logins()
     ]
     return rows
+
+
+def _agency_label(name: str, country: str) -> str:
+    return name if country == "SA" or "Kuwait" in name else f"{name} (Kuwait)"
 
 
 class Command(BaseCommand):
@@ -99,21 +128,22 @@ class Command(BaseCommand):
         }
         staff_number = 2000000000
         for code, court in courts.items():
-            for local, role, name in STAFF:
+            country = demo_enforcement.COUNTRY_OF_COURT.get(code, "SA")
+            for local, role in STAFF:
                 staff_number += 1
                 email = f"{local}.{code.lower()}@mazad.example"
                 self._user(
                     email,
-                    full_name=f"{name} {code}",
+                    full_name=catalogue.STAFF_NAMES[country][local],
                     role=role,
                     court=court,
                     id_kind=IdKind.PASSPORT,
-                    id_country="SA",
+                    id_country=country,
                     id_number=f"P{staff_number % 10**7:07d}",
-                    phone="+966500000000",
+                    phone="+966500000000" if country == "SA" else "+96550000000",
                 )
         now = timezone.now()
-        for email, name, national_id, phone in BIDDERS:
+        for email, name, national_id, phone in BIDDERS + PAST_BIDDERS:
             self._user(
                 email,
                 full_name=name,
@@ -128,31 +158,31 @@ class Command(BaseCommand):
                 identity_submitted_at=now,
             )
         agencies = demo_enforcement.agencies()
-        for number, (email, country, kind, name) in enumerate(demo_enforcement.agency_logins()):
+        for number, (email, country, kind, officer) in enumerate(demo_enforcement.agency_logins()):
             self._user(
                 email,
-                full_name=f"{name} officer",
+                full_name=officer,
                 role=Role.AGENCY,
                 agency=agencies[(country, kind)],
                 id_kind=IdKind.PASSPORT,
                 id_country=country,
                 id_number=f"A{3000000 + number:07d}",
-                phone="+966500000000",
+                phone="+966500000000" if country == "SA" else "+96550000000",
             )
         files = sales = tickets = 0
         for code, court in courts.items():
             staff = User.objects.get(email=f"staff.{code.lower()}@mazad.example")
             supervisor = User.objects.get(email=f"supervisor.{code.lower()}@mazad.example")
-            with translation.override("en"):
+            # The demo courts work in Arabic: what the services write (payees, letters) is Arabic.
+            with translation.override("ar"):
                 files += demo_enforcement.seed_court(court, staff, supervisor, agencies)
-                bidders = list(User.objects.filter(role=Role.BIDDER).order_by("email"))
-                demo_enforcement.seed_requests(court, staff, bidders)
-                finance = User.objects.get(email=f"finance.{code.lower()}@mazad.example")
                 demo_bidders = list(
                     User.objects.filter(email__in=[email for email, *_ in BIDDERS]).order_by(
                         "email"
                     )
                 )
+                demo_enforcement.seed_requests(court, staff, demo_bidders)
+                finance = User.objects.get(email=f"finance.{code.lower()}@mazad.example")
                 payments_demo.court_account(court)
                 sales += demo_auctions.seed_live(court, staff, supervisor, finance, demo_bidders)
                 sales += demo_auctions.seed_upcoming(court, staff, supervisor)
@@ -160,6 +190,12 @@ class Command(BaseCommand):
                     court, staff, supervisor, finance, demo_bidders
                 )
                 tickets += demo_support.seed_court(court, staff, finance, demo_bidders)
+                past_bidders = list(
+                    User.objects.filter(
+                        email__in=[email for email, *_ in BIDDERS[:1] + PAST_BIDDERS]
+                    ).order_by("email")
+                )
+                sales += demo_history.seed_court(court, staff, supervisor, finance, past_bidders)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(courts)} courts, {User.objects.count()} users, "

@@ -14,13 +14,15 @@ from payments.models import CourtAccount
 
 # Test IBANs in each country's format (not real accounts).
 IBANS = {"RYC": "SA0380000000608010167519", "KWC": "KW81CBKU0000000000001234560101"}
+BANKS = {"RYC": "البنك الأهلي السعودي", "KWC": "بنك الكويت الوطني"}
 DEMO_BIDDER = "bidder1@mazad.example"
 
 
 def court_account(court: Court) -> CourtAccount:
     """The court's bank account for bank-transfer payments."""
     return CourtAccount.objects.get_or_create(
-        court=court, defaults={"iban": IBANS.get(court.code, ""), "bank_name": "Demo Bank"}
+        court=court,
+        defaults={"iban": IBANS.get(court.code, ""), "bank_name": BANKS.get(court.code, "")},
     )[0]
 
 
