@@ -1,9 +1,12 @@
-"""Reading bank statements: ISO 20022 camt.053 (lxml) and CSV with a column mapping.
+"""Reading bank statements: ISO 20022 camt.053 (lxml), SWIFT MT940 (mt-940) and CSV.
 
-Parsing is all or nothing: a file with one bad line, or whose balances do not
-add up (opening + credits − debits ≠ closing), is refused as a whole with the
-line and the rule. Amounts are read as decimal text into exact minor units;
-more decimals than the currency has is an error, never a rounding.
+Parsing is all or nothing: a file with one bad line, a batched entry whose
+transactions do not add up to it, or balances that do not add up (opening +
+credits − debits ≠ closing) is refused as a whole with the line and the rule.
+Every transaction of a batched entry becomes its own line. Amounts are read
+as decimal text into exact minor units; more decimals than the currency has
+is an error, never a rounding. The period is the statement's own (its
+from/to dates, else its balance dates, widened to its lines), never today.
 """
 
 from __future__ import annotations
@@ -18,16 +21,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import mt940
 from django.utils.translation import gettext_lazy as _
 from lxml import etree
 
+from aftersale import references
 from core.errors import DomainError
 from payments.money import MAX_DIGITS, exponent
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_LINES = 20_000
 _AMOUNT = re.compile(r"^-?\d{1,18}(\.\d{1,6})?$")
-_CREDITOR_REFERENCE = re.compile(r"RF\d{2}[A-Z0-9]{1,21}")
 _DISBURSEMENT_REFERENCE = re.compile(r"\bD\d{8}\b")
 DATE_FORMATS = {"YYYY-MM-DD": "%Y-%m-%d", "DD/MM/YYYY": "%d/%m/%Y", "MM/DD/YYYY": "%m/%d/%Y"}
 
@@ -46,24 +50,81 @@ class Line:
     description: str = ""
     is_reversal: bool = False
     kind: str = ""
+    end_to_end_id: str = ""
+    counterparty: str = ""
 
 
 @dataclass
 class Parsed:
+    """One statement of one account: `iban` is the account as the bank names it (IBAN or other)."""
+
     identifier: str
     currency: str
     iban: str = ""
     opening_minor: int | None = None
     closing_minor: int | None = None
     lines: list[Line] = field(default_factory=list)
+    period_from: date | None = None
+    period_to: date | None = None
+
+    def _dates(self, own: date | None) -> list[date]:
+        dates = [line.booked_on for line in self.lines]
+        if own is not None:
+            dates.append(own)
+        if not dates:
+            raise StatementRefused(
+                _("Statement %(id)s names no period and has no lines to date it by."),
+                code="statement_period",
+                field="file",
+                params={"id": self.identifier},
+            )
+        return dates
 
     @property
     def from_on(self) -> date:
-        return min((line.booked_on for line in self.lines), default=date.today())
+        return min(self._dates(self.period_from))
 
     @property
     def to_on(self) -> date:
-        return max((line.booked_on for line in self.lines), default=date.today())
+        return max(self._dates(self.period_to))
+
+    def fingerprint(self) -> str:
+        """The same statement in any format (camt.053, MT940, a re-export) has the same one."""
+        return fingerprint(
+            account=self.iban,
+            currency=self.currency,
+            from_on=self.from_on,
+            to_on=self.to_on,
+            opening=self.opening_minor,
+            closing=self.closing_minor,
+            movements=[(line.booked_on, line.amount_minor) for line in self.lines],
+        )
+
+
+def fingerprint(
+    *,
+    account: str,
+    currency: str,
+    from_on: date,
+    to_on: date,
+    opening: int | None,
+    closing: int | None,
+    movements: Iterable[tuple[date, int]],
+) -> str:
+    parts = [
+        normalised_account(account),
+        currency.upper(),
+        from_on.isoformat(),
+        to_on.isoformat(),
+        str(opening),
+        str(closing),
+        *sorted(f"{on.isoformat()}:{amount}" for on, amount in movements),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def normalised_account(text: str) -> str:
+    return re.sub(r"[\s.\-]", "", text or "").upper()
 
 
 def content_hash(data: bytes) -> str:
@@ -109,13 +170,18 @@ def to_minor(text: str, currency: str, *, where: str) -> int:
     return minor
 
 
-def find_reference(*texts: str) -> str:
-    """The reference a bank line carries: our RF creditor reference or disbursement number."""
+def find_reference(*texts: str, structured: str = "") -> str:
+    """The reference a bank line carries, taken only with valid check digits.
+
+    A structured creditor reference (RF, or a national scheme) first; then an
+    RF reference written in the free texts; then our disbursement number.
+    """
+    if structured and references.structured(structured):
+        return references.structured(structured)
     for text in texts:
-        compact = (text or "").upper().replace(" ", "")
-        match = _CREDITOR_REFERENCE.search(compact)
-        if match:
-            return match.group(0)
+        found = references.creditor_reference_in(text)
+        if found:
+            return found
     for text in texts:
         match = _DISBURSEMENT_REFERENCE.search((text or "").upper())
         if match:
@@ -189,58 +255,165 @@ def parse_camt053(data: bytes) -> list[Parsed]:
     return [_statement(node, index) for index, node in enumerate(statements, start=1)]
 
 
+def _optional_date(node: Any, path: str) -> date | None:
+    text = _text(node, path)[:10]
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
 def _statement(node: Any, index: int) -> Parsed:
     currency = _text(node, "{*}Acct/{*}Ccy").upper()
     parsed = Parsed(
         identifier=_text(node, "{*}Id") or f"statement-{index}",
         currency=currency,
-        iban=_text(node, "{*}Acct/{*}Id/{*}IBAN"),
+        iban=_text(node, "{*}Acct/{*}Id/{*}IBAN") or _text(node, "{*}Acct/{*}Id/{*}Othr/{*}Id"),
+        period_from=_optional_date(node, "{*}FrToDt/{*}FrDtTm")
+        or _optional_date(node, "{*}FrToDt/{*}FrDt"),
+        period_to=_optional_date(node, "{*}FrToDt/{*}ToDtTm")
+        or _optional_date(node, "{*}FrToDt/{*}ToDt"),
     )
     for balance in node.findall("{*}Bal"):
         code = _text(balance, "{*}Tp/{*}CdOrPrtry/{*}Cd")
         amount, balance_currency = _signed(balance, currency, f"balance {code}")
         parsed.currency = parsed.currency or balance_currency
+        on = _optional_date(balance, "{*}Dt/{*}Dt") or _optional_date(balance, "{*}Dt/{*}DtTm")
         if code in ("OPBD", "PRCD"):
             parsed.opening_minor = amount
+            parsed.period_from = parsed.period_from or on
         elif code in ("CLBD",):
             parsed.closing_minor = amount
+            parsed.period_to = parsed.period_to or on
     entries = node.findall("{*}Ntry")
     if len(entries) > MAX_LINES:
         raise StatementRefused(
             _("Too many entries in one statement."), code="statement_too_large", field="file"
         )
     for number, entry in enumerate(entries, start=1):
-        parsed.lines.append(_entry(entry, parsed.currency, f"entry {number}"))
+        parsed.lines.extend(_entry(entry, parsed.currency, f"entry {number}"))
     _check_balances(parsed)
     return parsed
 
 
-def _entry(entry: Any, currency: str, where: str) -> Line:
-    amount, line_currency = _signed(entry, currency, where)
-    details = entry.find("{*}NtryDtls/{*}TxDtls")
-    end_to_end = structured = unstructured = ""
-    if details is not None:
-        end_to_end = _text(details, "{*}Refs/{*}EndToEndId")
-        structured = _text(details, "{*}RmtInf/{*}Strd/{*}CdtrRefInf/{*}Ref")
-        unstructured = " ".join(
-            (n.text or "").strip() for n in details.findall("{*}RmtInf/{*}Ustrd")
-        )
+@dataclass(frozen=True)
+class _Transaction:
+    amount_minor: int | None
+    reference: str
+    end_to_end_id: str
+    remittance: str
+    counterparty: str
+    bank_reference: str
+
+
+def _transaction(details: Any, currency: str, entry_sign: int, where: str) -> _Transaction:
+    end_to_end = _text(details, "{*}Refs/{*}EndToEndId")
     if end_to_end.upper() == "NOTPROVIDED":
         end_to_end = ""
+    structured = _text(details, "{*}RmtInf/{*}Strd/{*}CdtrRefInf/{*}Ref")
+    remittance = " ".join(
+        (n.text or "").strip() for n in details.findall("{*}RmtInf/{*}Ustrd") if n.text
+    )
+    extra = _text(details, "{*}AddtlTxInf")
+    reference = find_reference(remittance, extra, end_to_end, structured=structured)
+    if not reference and not references.looks_structured(structured):
+        reference = structured or end_to_end
+    side = "{*}Dbtr" if entry_sign > 0 else "{*}Cdtr"
+    counterparty = (
+        _text(details, f"{{*}}RltdPties/{side}/{{*}}Nm")
+        or _text(details, f"{{*}}RltdPties/{side}/{{*}}Pty/{{*}}Nm")
+        or _text(details, f"{{*}}RltdPties/{{*}}Ultmt{side[3:]}/{{*}}Nm")
+    )
+    return _Transaction(
+        amount_minor=_transaction_amount(details, currency, entry_sign, where),
+        reference=reference,
+        end_to_end_id=end_to_end,
+        remittance=" · ".join(part for part in (remittance, extra) if part),
+        counterparty=counterparty,
+        bank_reference=_text(details, "{*}Refs/{*}AcctSvcrRef"),
+    )
+
+
+def _transaction_amount(details: Any, currency: str, entry_sign: int, where: str) -> int | None:
+    """The transaction's amount in the entry's currency (signed), or None if it gives none."""
+    for path in ("{*}Amt", "{*}AmtDtls/{*}TxAmt/{*}Amt"):
+        amount = details.find(path)
+        if amount is not None and (amount.get("Ccy") or currency).upper() == currency:
+            minor = to_minor(amount.text or "", currency, where=where)
+            indicator = _text(details, "{*}CdtDbtInd")
+            sign = {"CRDT": 1, "DBIT": -1}.get(indicator, entry_sign)
+            return sign * minor
+    return None
+
+
+def _entry(entry: Any, currency: str, where: str) -> list[Line]:
+    """The lines of one entry: one per transaction when it batches several."""
+    amount, line_currency = _signed(entry, currency, where)
+    sign = 1 if amount > 0 else -1
+    bank_reference = _text(entry, "{*}AcctSvcrRef") or _text(entry, "{*}NtryRef")
     extra = _text(entry, "{*}AddtlNtryInf")
-    reference = (
-        find_reference(structured, end_to_end, unstructured, extra) or structured or end_to_end
-    )
+    transactions = [
+        _transaction(details, line_currency, sign, f"{where}, transaction {number}")
+        for number, details in enumerate(entry.findall("{*}NtryDtls/{*}TxDtls"), start=1)
+    ]
+    common = {
+        "booked_on": _date(entry, "{*}BookgDt", where),
+        "currency": line_currency,
+        "is_reversal": _text(entry, "{*}RvslInd").lower() == "true",
+    }
+    split = len(transactions) > 1 and all(t.amount_minor is not None for t in transactions)
+    if split:
+        total = sum(t.amount_minor or 0 for t in transactions)
+        if total != amount:
+            raise StatementRefused(
+                _(
+                    "%(where)s (%(reference)s) books %(amount)s but its %(count)s "
+                    "transactions add up to %(total)s."
+                ),
+                code="statement_batch_unbalanced",
+                field="file",
+                params={
+                    "where": where,
+                    "reference": bank_reference or "—",
+                    "amount": _decimal_text(amount, line_currency),
+                    "count": len(transactions),
+                    "total": _decimal_text(total, line_currency),
+                },
+            )
+        return [_line(t, t.amount_minor or 0, bank_reference, extra, common) for t in transactions]
+    merged = transactions[0] if transactions else _Transaction(None, "", "", "", "", "")
+    if not merged.reference:
+        reference = find_reference(extra)
+        merged = _Transaction(
+            None,
+            reference,
+            merged.end_to_end_id,
+            merged.remittance,
+            merged.counterparty,
+            merged.bank_reference,
+        )
+    return [_line(merged, amount, bank_reference, extra, common)]
+
+
+def _line(
+    transaction: _Transaction, amount: int, bank_reference: str, extra: str, common: dict[str, Any]
+) -> Line:
     return Line(
-        booked_on=_date(entry, "{*}BookgDt", where),
         amount_minor=amount,
-        currency=line_currency,
-        reference=reference[:140],
-        external_id=(_text(entry, "{*}AcctSvcrRef") or _text(entry, "{*}NtryRef"))[:140],
-        description=" · ".join(part for part in (unstructured, extra) if part)[:300],
-        is_reversal=_text(entry, "{*}RvslInd").lower() == "true",
+        reference=transaction.reference[:140],
+        external_id=(transaction.bank_reference or bank_reference)[:140],
+        description=" · ".join(part for part in (transaction.remittance, extra) if part)[:300],
         kind="CRDT" if amount > 0 else "DBIT",
+        end_to_end_id=transaction.end_to_end_id[:140],
+        counterparty=transaction.counterparty[:140],
+        **common,
     )
+
+
+def _decimal_text(minor: int, currency: str) -> str:
+    from payments.money import Money
+
+    return Money(minor, currency).format()
 
 
 def _check_balances(parsed: Parsed) -> None:
@@ -263,6 +436,144 @@ def _check_balances(parsed: Parsed) -> None:
             field="file",
             params={"id": parsed.identifier},
         )
+
+
+# -- MT940 -----------------------------------------------------------------------------------
+
+MT940_OPTIONS = mt940.Options.all()  # RC (reversal of a credit) takes money out, like a debit
+
+
+def looks_like_mt940(data: bytes) -> bool:
+    head = data[:4096]
+    return b":20:" in head and (b":60F:" in data or b":60M:" in data)
+
+
+def parse_mt940(data: bytes) -> list[Parsed]:
+    """Every statement of an MT940 file (read by the mt-940 library), checked like camt.053."""
+    if len(data) > MAX_BYTES:
+        raise StatementRefused(
+            _("The file is larger than 5 MB."), code="statement_too_large", field="file"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")  # SWIFT's character set is ASCII; older banks send Latin-1
+    try:
+        found = mt940.parse_statements(text, options=MT940_OPTIONS)
+    except Exception:  # the library raises many kinds on a damaged file; all mean the same here
+        raise StatementRefused(
+            _("The file is not a readable MT940 statement."), code="statement_mt940", field="file"
+        ) from None
+    parsed = [_mt940_statement(item, index) for index, item in enumerate(found, start=1)]
+    if not parsed:
+        raise StatementRefused(
+            _("The file holds no MT940 statement."), code="statement_format", field="file"
+        )
+    return parsed
+
+
+def _mt940_balance(data: dict[str, Any], *names: str) -> Any:
+    for name in names:
+        if data.get(name) is not None:
+            return data[name]
+    return None
+
+
+def _mt940_statement(item: Any, index: int) -> Parsed:
+    data = item.data
+    opening = _mt940_balance(data, "final_opening_balance", "opening_balance")
+    closing = _mt940_balance(data, "final_closing_balance", "closing_balance")
+    currency = str(getattr(getattr(opening or closing, "amount", None), "currency", "") or "")
+    reference = str(data.get("transaction_reference") or f"statement-{index}").strip()
+    number = str(data.get("statement_number") or "").strip()
+    parsed = Parsed(
+        identifier=f"{reference}/{number}"[:120] if number else reference[:120],
+        currency=currency.upper(),
+        iban=str(data.get("account_identification") or "").strip()[:34],
+        period_from=_mt940_day(opening),
+        period_to=_mt940_day(closing),
+    )
+    where = f"statement {parsed.identifier}"
+    if opening is not None:
+        parsed.opening_minor = to_minor(str(opening.amount.amount), parsed.currency, where=where)
+    if closing is not None:
+        parsed.closing_minor = to_minor(str(closing.amount.amount), parsed.currency, where=where)
+    if len(item) > MAX_LINES:
+        raise StatementRefused(
+            _("Too many entries in one statement."), code="statement_too_large", field="file"
+        )
+    for number_in_file, transaction in enumerate(item, start=1):
+        parsed.lines.append(
+            _mt940_line(transaction.data, parsed.currency, f"{where}, line {number_in_file}")
+        )
+    _check_balances(parsed)
+    return parsed
+
+
+def _mt940_day(balance: Any) -> date | None:
+    on = getattr(balance, "date", None)
+    return date(on.year, on.month, on.day) if on is not None else None
+
+
+def _mt940_line(data: dict[str, Any], currency: str, where: str) -> Line:
+    amount = data.get("amount")
+    if amount is None:
+        raise StatementRefused(
+            _("%(where)s: no amount."),
+            code="statement_amount",
+            field="file",
+            params={"where": where},
+        )
+    line_currency = str(amount.currency or currency).upper()
+    minor = to_minor(str(amount.amount), line_currency, where=where)
+    booked = data.get("entry_date") or data.get("date")
+    if booked is None:
+        raise StatementRefused(
+            _("%(where)s: the booking date is missing or wrong."),
+            code="statement_date",
+            field="file",
+            params={"where": where},
+        )
+    customer = str(data.get("customer_reference") or "").strip()
+    if customer.upper() == "NONREF":
+        customer = ""
+    details = " ".join(str(data.get("transaction_details") or "").split())
+    supplementary = str(data.get("extra_details") or "").strip()
+    reference = find_reference(customer, details, supplementary, structured=customer)
+    if not reference and not references.looks_structured(customer):
+        reference = customer
+    return Line(
+        booked_on=date(booked.year, booked.month, booked.day),
+        amount_minor=minor,
+        currency=line_currency,
+        reference=reference[:140],
+        external_id=str(data.get("bank_reference") or "").strip()[:140],
+        description=" · ".join(part for part in (details, supplementary) if part)[:300],
+        is_reversal=str(data.get("status") or "").upper().startswith("R"),
+        kind="CRDT" if minor > 0 else "DBIT",
+    )
+
+
+def parse_bank_statement(data: bytes) -> tuple[str, list[Parsed]]:
+    """("CAMT053" | "MT940", statements) of a bank file, whichever format it is in."""
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        if b"camt.054" in data[:2048] and b"BkToCstmrStmt" not in data:
+            raise StatementRefused(
+                _(
+                    "A camt.054 notification lists some movements only; "
+                    "import the camt.053 statement."
+                ),
+                code="statement_format",
+                field="file",
+            )
+        return "CAMT053", parse_camt053(data)
+    if looks_like_mt940(data):
+        return "MT940", parse_mt940(data)
+    raise StatementRefused(
+        _("The file is neither a camt.053 (XML) nor an MT940 statement."),
+        code="statement_format",
+        field="file",
+    )
 
 
 # -- CSV ---------------------------------------------------------------------------------------

@@ -2,10 +2,16 @@
 
 `receive` runs in the web request: it checks the Stripe-Signature header
 (HMAC-SHA256 over "{t}.{raw body}", every v1 value compared in constant time,
-300 s tolerance) before parsing anything, stores the event once (unique by
-id, and by type and object), and returns. `process_pending` runs in the
-payment worker and dispatches by type; handlers find our records through
-the metadata we set, so the order in which events arrive does not matter.
+300 s tolerance) before parsing anything, stores the event once by its own
+id, and returns. Events of types we do not handle, and events whose object
+has no id (`balance.available`), are stored as ignored and answered 200, so
+the provider never retries them. `process_pending` runs in the payment
+worker and dispatches by type; handlers find our records through the
+metadata we set (or the intent, or the charge) and move each object's state
+up its explicit order (`payments.engine`), so any sequence of events, in any
+order and repeated, ends in the state of the latest fact. A dispute that
+names a charge we have not yet heard of waits, and is applied when the
+charge's payment becomes known.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from payments import listeners, locks, outcomes
+from payments import engine, listeners, locks, outcomes
 from payments.client import REFERENCE_KEY
 from payments.models import EventStatus, Payment, Refund, RefundStatus, WebhookEvent
 
@@ -44,7 +50,7 @@ class InvalidSignature(DomainError):
 
 class MalformedEvent(DomainError):
     code = "webhook_malformed"
-    message = _("The event is not a JSON object with an id, a type and data.object.id.")
+    message = _("The event is not a JSON object with an id, a type and data.object.")
 
 
 def sign(payload: bytes, secret: str, timestamp: int) -> str:
@@ -115,9 +121,14 @@ def _parse_event(payload: bytes) -> dict[str, Any]:
     for field, value in (("id", event.get("id")), ("type", event.get("type"))):
         if not isinstance(value, str) or not value or len(value) > 100:
             raise MalformedEvent(field=field)
-    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
-        raise MalformedEvent(field="data.object.id")
+    if not isinstance(obj, dict):
+        raise MalformedEvent(field="data.object")
     return event
+
+
+def _object_id(event: dict[str, Any]) -> str:
+    value = event["data"]["object"].get("id")
+    return value[:100] if isinstance(value, str) else ""
 
 
 def receive(*, payload: bytes, signature: str | None, now: int | None = None) -> Received:
@@ -129,6 +140,7 @@ def receive(*, payload: bytes, signature: str | None, now: int | None = None) ->
         now=int(time.time()) if now is None else now,
     )
     event = _parse_event(payload)
+    object_id = _object_id(event)
     note, status = "", EventStatus.RECEIVED
     if bool(event.get("livemode")) != expected_livemode():
         note, status = "livemode does not match this deployment", EventStatus.IGNORED
@@ -136,12 +148,14 @@ def receive(*, payload: bytes, signature: str | None, now: int | None = None) ->
         note, status = "an event of a connected account", EventStatus.IGNORED
     elif event["type"] not in HANDLERS and not event["type"].startswith(("transfer.", "payout.")):
         note, status = "a type Mazad does not handle", EventStatus.IGNORED
+    elif not object_id:
+        note, status = "its object has no id", EventStatus.IGNORED
     try:
         with transaction.atomic():
             WebhookEvent.objects.create(
                 event_id=event["id"],
                 type=event["type"],
-                object_id=event["data"]["object"]["id"][:100],
+                object_id=object_id,
                 livemode=bool(event.get("livemode")),
                 created=int(event.get("created") or 0)
                 if str(event.get("created") or 0).isdigit()
@@ -152,7 +166,7 @@ def receive(*, payload: bytes, signature: str | None, now: int | None = None) ->
                 processed_at=timezone.now() if status == EventStatus.IGNORED else None,
             )
     except IntegrityError:
-        # The same id, or another event for the same object and type: acknowledged, ignored.
+        # The same event again (the provider retries): acknowledged, and nothing more.
         return Received(event["id"], event["type"], is_duplicate=True, is_ignored=True)
     if note:
         logger.warning("payment event %s (%s) ignored: %s", event["id"], event["type"], note)
@@ -163,15 +177,56 @@ def receive(*, payload: bytes, signature: str | None, now: int | None = None) ->
 
 
 def _payment_for(obj: dict[str, Any]) -> Payment | None:
+    """Our payment an object is about: by our metadata, its intent, or its card charge."""
     reference = str((obj.get("metadata") or {}).get(REFERENCE_KEY, ""))
     found = None
     public_id = _uuid(reference.removeprefix("payment:"))
     if reference.startswith("payment:") and public_id:
         found = Payment.objects.filter(public_id=public_id).first()
     intent = obj.get("payment_intent") if obj.get("object") != "payment_intent" else obj.get("id")
-    if found is None and isinstance(intent, str):
+    if found is None and isinstance(intent, str) and intent:
         found = Payment.objects.filter(intent_id=intent).first()
+    charge = obj.get("id") if obj.get("object") == "charge" else obj.get("charge")
+    if found is None and isinstance(charge, str) and charge:
+        found = Payment.objects.filter(charge_id=charge).first()
     return locks.lock_payment(found.pk) if found else None
+
+
+def charge_of(obj: dict[str, Any]) -> str:
+    """The card charge an intent or a charge object names ("" if none)."""
+    if obj.get("object") == "charge":
+        return str(obj.get("id") or "")
+    latest = obj.get("latest_charge")
+    if isinstance(latest, dict):
+        latest = latest.get("id")
+    if not latest:
+        charges = (obj.get("charges") or {}).get("data") or []
+        latest = charges[0].get("id") if charges and isinstance(charges[0], dict) else ""
+    return str(latest or "")
+
+
+WAITING_FOR_CHARGE = "waiting for the payment of its charge"
+
+
+def learn_charge(payment: Payment, charge: str) -> None:
+    """Record the payment's card charge (locked payment); disputes that waited for it apply now."""
+    if not charge or payment.charge_id or Payment.objects.filter(charge_id=charge).exists():
+        return
+    payment.charge_id = charge[:64]
+    payment.save(update_fields=["charge_id"])
+    waiting = WebhookEvent.objects.filter(
+        type__startswith="charge.dispute.",
+        status=EventStatus.PROCESSED,
+        note=WAITING_FOR_CHARGE,
+        payload__data__object__charge=charge,
+    ).order_by("id")
+    for event in waiting.select_for_update():
+        obj = event.payload["data"]["object"]
+        outcomes.dispute_opened(
+            payment, dispute_id=str(obj["id"]), reason=str(obj.get("reason", ""))
+        )
+        event.note = "applied when the charge's payment became known"
+        event.save(update_fields=["note"])
 
 
 def _uuid(text: str) -> uuid.UUID | None:
@@ -212,6 +267,7 @@ def on_intent_succeeded(obj: dict[str, Any]) -> str:
         logger.error("payment %s: the provider reports another amount", payment.pk)
         return "amount does not match the payment; left for finance"
     outcomes.payment_received(payment, intent_id=str(obj["id"]))
+    learn_charge(payment, charge_of(obj))
     return ""
 
 
@@ -236,30 +292,72 @@ def on_intent_canceled(obj: dict[str, Any]) -> str:
     return ""
 
 
-def on_charge_refunded(obj: dict[str, Any]) -> str:
+def on_charge_succeeded(obj: dict[str, Any]) -> str:
+    """A card charge of one of our intents: what it tells us is which charge it was."""
     payment = _payment_for(obj)
     if payment is None:
         return "not a payment of ours"
-    for refund in payment.refunds.filter(status=RefundStatus.SENT).order_by("pk"):
-        outcomes.refund_paid(locks.lock_refund(refund.pk), completed=True)
+    learn_charge(payment, charge_of(obj))
+    return ""
+
+
+def on_charge_refunded(obj: dict[str, Any]) -> str:
+    """A charge (partly) refunded: each refund it lists, or ours it covers, moves forward."""
+    payment = _payment_for(obj)
+    if payment is None:
+        return "not a payment of ours"
+    learn_charge(payment, charge_of(obj))
+    listed = (obj.get("refunds") or {}).get("data")
+    if isinstance(listed, list) and listed:
+        notes = [on_refund_updated(item) for item in listed if isinstance(item, dict)]
+        return "; ".join(note for note in notes if note)
+    return _refunded_up_to(payment, obj)
+
+
+def _refunded_up_to(payment: Payment, obj: dict[str, Any]) -> str:
+    """Without the refunds listed: those sent, oldest first, that `amount_refunded` covers."""
+    from payments.money import from_stripe_amount
+
+    try:
+        refunded = from_stripe_amount(int(obj.get("amount_refunded") or 0), payment.currency)
+    except (TypeError, ValueError):
+        return "amount_refunded is not an amount"
+    covered = 0
+    for refund in payment.refunds.exclude(status=RefundStatus.FAILED).order_by("pk"):
+        covered += refund.amount_minor
+        if covered > refunded.amount_minor:
+            break
+        if refund.status == RefundStatus.SENT:
+            outcomes.refund_paid(locks.lock_refund(refund.pk), completed=True)
     return ""
 
 
 def on_refund_updated(obj: dict[str, Any]) -> str:
+    """A refund's status, as the provider reports it, moves ours up its order (or not at all)."""
     refund = _refund_for(obj)
     if refund is None:
         return "not a refund of ours"
-    if obj.get("status") == "failed":
-        outcomes.refund_failed(refund, reason=str(obj.get("failure_reason") or "failed"))
-    elif obj.get("status") == "succeeded":
-        outcomes.refund_paid(refund, completed=True, stripe_refund_id=str(obj["id"]))
+    target = engine.PROVIDER_REFUND_STATES.get(str(obj.get("status") or ""))
+    if target is None:
+        return f"refund status {str(obj.get('status'))[:40]!r} changes nothing"
+    if target == RefundStatus.FAILED:
+        outcomes.refund_failed(
+            refund, reason=str(obj.get("failure_reason") or obj.get("status") or "failed")
+        )
+    else:
+        outcomes.refund_paid(
+            refund,
+            completed=target == RefundStatus.SUCCEEDED,
+            stripe_refund_id=str(obj["id"]),
+        )
     return ""
 
 
 def on_dispute_created(obj: dict[str, Any]) -> str:
+    """A dispute, matched by its intent or its charge; one whose charge we do not know waits."""
     payment = _payment_for(obj)
     if payment is None:
-        return "not a payment of ours"
+        return WAITING_FOR_CHARGE if isinstance(obj.get("charge"), str) else "not a payment of ours"
     outcomes.dispute_opened(payment, dispute_id=str(obj["id"]), reason=str(obj.get("reason", "")))
     return ""
 
@@ -273,7 +371,9 @@ HANDLERS: dict[str, Callable[[dict[str, Any]], str]] = {
     "payment_intent.succeeded": on_intent_succeeded,
     "payment_intent.payment_failed": on_intent_failed,
     "payment_intent.canceled": on_intent_canceled,
+    "charge.succeeded": on_charge_succeeded,
     "charge.refunded": on_charge_refunded,
+    "refund.created": on_refund_updated,
     "refund.updated": on_refund_updated,
     "refund.failed": on_refund_updated,
     "charge.refund.updated": on_refund_updated,
