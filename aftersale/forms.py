@@ -54,7 +54,7 @@ class PrepareForm(forms.Form):
 
 class CamtForm(forms.Form):
     file = forms.FileField(
-        label=_("Statement file (camt.053 XML or MT940)"),
+        label=_("Statement file (camt.053 or camt.054 XML, or MT940)"),
         error_messages={"required": _("Choose a file.")},
     )
 

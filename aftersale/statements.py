@@ -1,4 +1,4 @@
-"""Reading bank statements: ISO 20022 camt.053 (lxml), SWIFT MT940 (mt-940) and CSV.
+"""Reading bank statements: ISO 20022 camt.053 and camt.054 (lxml), MT940 (mt-940) and CSV.
 
 Parsing is all or nothing: a file with one bad line, a batched entry whose
 transactions do not add up to it, or balances that do not add up (opening +
@@ -232,8 +232,7 @@ def _signed(node: Any, currency: str, where: str) -> tuple[int, str]:
     return (minor if indicator == "CRDT" else -minor), line_currency
 
 
-def parse_camt053(data: bytes) -> list[Parsed]:
-    """Every statement (one per account and currency) of a camt.053 document."""
+def _xml_root(data: bytes) -> Any:
     if len(data) > MAX_BYTES:
         raise StatementRefused(
             _("The file is larger than 5 MB."), code="statement_too_large", field="file"
@@ -242,17 +241,36 @@ def parse_camt053(data: bytes) -> list[Parsed]:
         resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True
     )
     try:
-        root = etree.fromstring(data, parser)
+        return etree.fromstring(data, parser)
     except etree.XMLSyntaxError:
         raise StatementRefused(
             _("The file is not well-formed XML."), code="statement_xml", field="file"
         ) from None
+
+
+def parse_camt053(data: bytes) -> list[Parsed]:
+    """Every statement (one per account and currency) of a camt.053 document."""
+    root = _xml_root(data)
     statements = root.findall(".//{*}BkToCstmrStmt/{*}Stmt")
     if not statements or "camt.053" not in (root.nsmap.get(None) or "camt.053"):
         raise StatementRefused(
             _("The file holds no camt.053 statement."), code="statement_format", field="file"
         )
     return [_statement(node, index) for index, node in enumerate(statements, start=1)]
+
+
+def parse_camt054(data: bytes) -> list[Parsed]:
+    """Every notification of a camt.054 document: its entries, with no balances to check."""
+    root = _xml_root(data)
+    notifications = root.findall(".//{*}BkToCstmrDbtCdtNtfctn/{*}Ntfctn")
+    if not notifications:
+        raise StatementRefused(
+            _("The file holds no camt.054 notification."), code="statement_format", field="file"
+        )
+    return [
+        _statement(node, index, has_balances=False)
+        for index, node in enumerate(notifications, start=1)
+    ]
 
 
 def _optional_date(node: Any, path: str) -> date | None:
@@ -263,7 +281,7 @@ def _optional_date(node: Any, path: str) -> date | None:
         return None
 
 
-def _statement(node: Any, index: int) -> Parsed:
+def _statement(node: Any, index: int, *, has_balances: bool = True) -> Parsed:
     currency = _text(node, "{*}Acct/{*}Ccy").upper()
     parsed = Parsed(
         identifier=_text(node, "{*}Id") or f"statement-{index}",
@@ -292,7 +310,8 @@ def _statement(node: Any, index: int) -> Parsed:
         )
     for number, entry in enumerate(entries, start=1):
         parsed.lines.extend(_entry(entry, parsed.currency, f"entry {number}"))
-    _check_balances(parsed)
+    if has_balances:
+        _check_balances(parsed)
     return parsed
 
 
@@ -555,22 +574,19 @@ def _mt940_line(data: dict[str, Any], currency: str, where: str) -> Line:
 
 
 def parse_bank_statement(data: bytes) -> tuple[str, list[Parsed]]:
-    """("CAMT053" | "MT940", statements) of a bank file, whichever format it is in."""
+    """("CAMT053" | "CAMT054" | "MT940", statements) of a bank file, whichever format it is in.
+
+    A camt.054 notification lists some movements of the account, not all of
+    them: its lines are matched, but it says nothing of what is missing.
+    """
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        if b"camt.054" in data[:2048] and b"BkToCstmrStmt" not in data:
-            raise StatementRefused(
-                _(
-                    "A camt.054 notification lists some movements only; "
-                    "import the camt.053 statement."
-                ),
-                code="statement_format",
-                field="file",
-            )
+        if b"BkToCstmrDbtCdtNtfctn" in data and b"BkToCstmrStmt" not in data:
+            return "CAMT054", parse_camt054(data)
         return "CAMT053", parse_camt053(data)
     if looks_like_mt940(data):
         return "MT940", parse_mt940(data)
     raise StatementRefused(
-        _("The file is neither a camt.053 (XML) nor an MT940 statement."),
+        _("The file is neither a camt.053 or camt.054 (XML) nor an MT940 statement."),
         code="statement_format",
         field="file",
     )

@@ -16,6 +16,7 @@ class Statement(models.Model):
     class Source(models.TextChoices):
         CAMT053 = "CAMT053", _("Bank statement (ISO 20022 camt.053)")
         MT940 = "MT940", _("Bank statement (SWIFT MT940)")
+        CAMT054 = "CAMT054", _("Bank notification (ISO 20022 camt.054)")
         CSV = "CSV", _("Bank statement (CSV)")
         PROVIDER = "PROVIDER", _("Payment provider balance transactions")
 
@@ -53,7 +54,7 @@ class Statement(models.Model):
         ordering = ["-to_on", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(source__in=["CAMT053", "MT940", "CSV", "PROVIDER"]),
+                condition=Q(source__in=["CAMT053", "MT940", "CAMT054", "CSV", "PROVIDER"]),
                 name="aftersale_statement_source_known",
             ),
             models.UniqueConstraint(
@@ -72,6 +73,11 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.identifier}"
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether it lists every movement of its period (a notification lists only some)."""
+        return self.source != self.Source.CAMT054
 
 
 class StatementLine(models.Model):

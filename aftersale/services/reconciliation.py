@@ -95,7 +95,7 @@ def _check_account(court: Any, parsed: statements.Parsed) -> None:
 
 @transaction.atomic
 def import_statement(*, actor: Any, data: bytes, filename: str = "") -> Imported:
-    """Import every statement of a bank file (camt.053 or MT940); what was imported stays.
+    """Import every statement of a bank file (camt.053, camt.054, MT940); what was imported stays.
 
     Raises StatementRefused (the file as a whole, with the line and the rule)
     and ReconciliationRefused (statement_account, court_account_missing).
@@ -269,28 +269,29 @@ def _candidates(statement: Statement) -> list[Posting]:
     end = timezone.make_aware(
         datetime.combine(statement.to_on + DATE_WINDOW + timedelta(days=1), time.min), zone
     )
-    taken = (
-        Match.objects.filter(
-            statement__court=statement.court,
-            statement__account_purpose=statement.account_purpose,
-            entry__isnull=False,
-        )
-        .exclude(statement=statement)
-        .exclude(kind=Match.Kind.LEDGER_ONLY)
-        .values("entry_id")
+    postings = Posting.objects.filter(
+        account__court=statement.court,
+        account__purpose=statement.account_purpose,
+        account__currency=statement.currency,
+        entry__posted_at__gte=start,
+        entry__posted_at__lt=end,
     )
-    return list(
-        Posting.objects.filter(
-            account__court=statement.court,
-            account__purpose=statement.account_purpose,
-            account__currency=statement.currency,
-            entry__posted_at__gte=start,
-            entry__posted_at__lt=end,
+    if statement.is_complete:
+        # An entry another statement already matched is not this one's; a notification's
+        # matches do not count, the day's statement still has to show the same movement.
+        taken = (
+            Match.objects.filter(
+                statement__court=statement.court,
+                statement__account_purpose=statement.account_purpose,
+                entry__isnull=False,
+            )
+            .exclude(statement=statement)
+            .exclude(statement__source=Statement.Source.CAMT054)
+            .exclude(kind=Match.Kind.LEDGER_ONLY)
+            .values("entry_id")
         )
-        .exclude(entry_id__in=taken)
-        .select_related("entry")
-        .order_by("entry__posted_at", "pk")
-    )
+        postings = postings.exclude(entry_id__in=taken)
+    return list(postings.select_related("entry").order_by("entry__posted_at", "pk"))
 
 
 def match_statement(statement: Statement) -> None:
@@ -320,6 +321,8 @@ def match_statement(statement: Statement) -> None:
             method=method,
             difference_minor=difference,
         )
+    if not statement.is_complete:
+        return  # a notification lists some movements: what it does not list is not missing
     for posting in free.values():
         if statement.from_on <= _posting_day(posting, zone) <= statement.to_on:
             Match.objects.get_or_create(

@@ -128,6 +128,26 @@ def camt053(*statements: Statement, version: str = "001.08") -> bytes:
     ).encode()
 
 
+def camt054(item: Statement) -> bytes:
+    """The entries of `item` as a credit notification: no balances, a period."""
+    period = (
+        f"<FrToDt><FrDtTm>{item.from_on.isoformat()}T00:00:00</FrDtTm>"
+        f"<ToDtTm>{item.to_on.isoformat()}T23:59:59</ToDtTm></FrToDt>"
+        if item.from_on and item.to_on
+        else ""
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08">'
+        "<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>NTF-1</MsgId>"
+        "<CreDtTm>2026-01-01T00:00:00</CreDtTm></GrpHdr>"
+        f"<Ntfctn><Id>{item.identifier}</Id>{period}"
+        f"<Acct><Id><IBAN>{item.iban}</IBAN></Id><Ccy>{item.currency}</Ccy></Acct>"
+        f"{''.join(_entry(entry, item.currency) for entry in item.entries)}"
+        "</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>"
+    ).encode()
+
+
 def _mt_amount(minor: int, currency: str) -> str:
     text = decimal_text(minor, currency)
     return text.replace(".", ",") if "." in text else f"{text},"
@@ -151,11 +171,13 @@ def mt940(item: Statement) -> bytes:
     for entry in item.entries:
         for tx in entry.transactions:
             mark = "C" if tx.minor >= 0 else "D"
-            customer = tx.reference or "NONREF"
+            # The customer reference of :61: holds 16 characters, fewer than ours: like the
+            # banks, the reference goes in the details of :86:.
             lines.append(
                 f":61:{entry.on:%y%m%d}{entry.on:%m%d}{mark}{_mt_amount(tx.minor, item.currency)}"
-                f"NTRF{customer}//{entry.bank_reference}"
+                f"NTRFNONREF//{entry.bank_reference}"
             )
-            lines.append(f":86:{tx.free_text or tx.counterparty}")
+            details = " ".join(part for part in (tx.reference, tx.free_text) if part)
+            lines.append(f":86:{details or tx.counterparty}")
     lines.append(_mt_balance("62F", item.closing_minor, item.currency, end))
     return ("\r\n".join(lines) + "\r\n-\r\n").encode()

@@ -20,7 +20,7 @@ from payments import engine
 from payments import services as payments
 from payments.models import CourtAccount, Method, Purpose
 from payments.money import Money
-from tests.aftersale.statement_files import Entry, Tx, camt053, mt940
+from tests.aftersale.statement_files import Entry, Tx, camt053, camt054, mt940
 from tests.aftersale.statement_files import Statement as File
 from tests.conftest import make_user
 
@@ -143,6 +143,46 @@ def test_a_public_swiss_statement_is_refused_by_a_saudi_court_naming_both_accoun
     for named in ("CH1111000000123456789", "CHF", SAR_IBAN, "SAR"):
         assert named in message
     assert snapshot() == before
+
+
+def test_a_public_camt054_notification_is_read_without_balances():
+    source, (parsed,) = statements.parse_bank_statement(
+        (DATA / "oca-camt054-001.04.xml").read_bytes()
+    )
+
+    assert source == "CAMT054"
+    assert (parsed.opening_minor, parsed.closing_minor) == (None, None)
+    (line,) = parsed.lines
+    assert (line.amount_minor, line.currency, line.counterparty) == (500, "EUR", "Test Customer")
+    assert line.reference == ""  # its QR reference fails the check digit
+    assert line.end_to_end_id == "ENDTOENDID-01"
+    assert (parsed.from_on, parsed.to_on) == (date(2022, 1, 26), date(2022, 1, 26))
+
+
+def test_a_camt054_notification_matches_its_credits_and_the_days_statement_still_does(
+    sar_court,
+):
+    finance = make_user("FINANCE_STAFF", court=sar_court)
+    notified, other = bank_payments(sar_court, finance, [100_000, 40_000])
+    today = timezone.localdate()
+    credit = Entry(today, [Tx(100_000, reference=notified.bank_reference)], "N1")
+    later = Entry(today, [Tx(40_000, reference=other.bank_reference)], "N2")
+
+    notice = aftersale.import_statement(
+        actor=finance,
+        data=camt054(File("NTF-1", SAR_IBAN, "SAR", 0, [credit], from_on=today, to_on=today)),
+    )
+    statement = aftersale.import_statement(
+        actor=finance,
+        data=camt053(File("STMT-1", SAR_IBAN, "SAR", 0, [credit, later], today, today)),
+    )
+
+    (notification,) = notice.statements
+    assert notification.source == Statement.Source.CAMT054
+    # A notification lists some movements: the other payment is not "in the ledger only".
+    assert list(notification.matches.values_list("kind", flat=True)) == ["MATCHED"]
+    (day,) = statement.statements
+    assert sorted(day.matches.values_list("kind", flat=True)) == ["MATCHED", "MATCHED"]
 
 
 # -- batched entries ---------------------------------------------------------------------------
