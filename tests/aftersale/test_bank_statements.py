@@ -450,3 +450,39 @@ def test_more_decimals_than_the_currency_has_are_refused_in_mt940(vnd_court):
 
     assert refused.value.code == "statement_decimals"
     assert not Statement.objects.exists()
+
+
+# -- the page ------------------------------------------------------------------------------------
+
+
+def upload(client, data, name):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        "/finance/reconciliation/",
+        {"kind": "camt", "file": SimpleUploadedFile(name, data)},
+        follow=True,
+    )
+
+
+def test_the_page_says_a_statement_was_already_imported_and_refuses_a_foreign_one(
+    client, sar_court
+):
+    finance = make_user("FINANCE_STAFF", court=sar_court)
+    client.force_login(finance)
+    today = timezone.localdate()
+    entries = [Entry(today, [Tx(10_000, free_text="Transfer")])]
+    own = mt940(File("SNB-1", SAR_IBAN, "SAR", 0, entries, today, today))
+    foreign = mt940(File("KFH-1", KWD_IBAN, "KWD", 0, entries, today, today))
+
+    first = upload(client, own, "own.sta")
+    again = upload(client, own, "own.sta")
+    before = snapshot()
+    refused = upload(client, foreign, "foreign.sta")
+
+    assert "imported and matched" in first.content.decode()
+    assert "already imported" in again.content.decode()
+    assert Statement.objects.count() == 1
+    assert refused.status_code == 400
+    assert KWD_IBAN in refused.content.decode()
+    assert snapshot() == before

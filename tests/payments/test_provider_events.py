@@ -343,3 +343,20 @@ def test_any_order_and_repetition_of_events_ends_in_the_latest_fact_with_a_true_
         assert refund_receipts(refund) == 1
     assert refund.needs_attention is (expected == RefundStatus.FAILED)
     assert not WebhookEvent.objects.filter(status=EventStatus.FAILED).exists()
+
+
+def test_a_second_failure_of_one_intent_is_recorded_not_dropped(court):
+    payment = paid_card_payment(court)
+
+    for code in ("card_declined", "expired_card"):
+        failed = intent_object(payment, status="requires_payment_method")
+        failed["last_payment_error"] = {"type": "card_error", "code": code, "message": code}
+        deliver(failed, "payment_intent.payment_failed")
+        webhooks.process_pending()
+
+    payment.refresh_from_db()
+    assert (payment.status, payment.failure_code) == (
+        PaymentStatus.AWAITING_PAYMENT,
+        "expired_card",
+    )
+    assert WebhookEvent.objects.filter(status=EventStatus.PROCESSED).count() == 2
