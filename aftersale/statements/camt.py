@@ -3,6 +3,7 @@ network); a batched entry becomes one line per transaction."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -231,17 +232,11 @@ def _entry(entry: Any, currency: str, where: str) -> list[Line]:
                 },
             )
         return [_line(t, t.amount_minor or 0, bank_reference, extra, common) for t in transactions]
+    # One line for the entry: a single transaction, or a batch that gives no amount per
+    # transaction (it cannot be split); the first valid reference of any of them is used.
     merged = transactions[0] if transactions else _Transaction(None, "", "", "", "", "")
-    if not merged.reference:
-        reference = find_reference(extra)
-        merged = _Transaction(
-            None,
-            reference,
-            merged.end_to_end_id,
-            merged.remittance,
-            merged.counterparty,
-            merged.bank_reference,
-        )
+    reference = next((t.reference for t in transactions if t.reference), "")
+    merged = dataclasses.replace(merged, reference=reference or find_reference(extra))
     return [_line(merged, amount, bank_reference, extra, common)]
 
 

@@ -486,3 +486,27 @@ def test_the_page_says_a_statement_was_already_imported_and_refuses_a_foreign_on
     assert refused.status_code == 400
     assert KWD_IBAN in refused.content.decode()
     assert snapshot() == before
+
+
+def test_a_batch_without_amounts_per_transaction_stays_one_line_with_the_valid_reference():
+    reference = engine.new_bank_reference("RYC")
+    entry = (
+        '<Ntry><Amt Ccy="SAR">300.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+        "<BookgDt><Dt>2026-01-05</Dt></BookgDt><NtryDtls><Btch><NbOfTxs>2</NbOfTxs></Btch>"
+        "<TxDtls><RmtInf><Ustrd>no reference here</Ustrd></RmtInf></TxDtls>"
+        f"<TxDtls><RmtInf><Ustrd>paid {reference}</Ustrd></RmtInf></TxDtls>"
+        "</NtryDtls></Ntry>"
+    )
+    data = (
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.10"><BkToCstmrStmt>'
+        f"<Stmt><Id>S</Id><Acct><Id><IBAN>{SAR_IBAN}</IBAN></Id><Ccy>SAR</Ccy></Acct>"
+        '<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="SAR">0</Amt>'
+        "<CdtDbtInd>CRDT</CdtDbtInd></Bal>"
+        '<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="SAR">300.00</Amt>'
+        f"<CdtDbtInd>CRDT</CdtDbtInd></Bal>{entry}</Stmt></BkToCstmrStmt></Document>"
+    ).encode()
+
+    _source, (parsed,) = statements.parse_bank_statement(data)
+
+    (line,) = parsed.lines
+    assert (line.amount_minor, line.reference) == (30_000, reference)
