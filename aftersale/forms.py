@@ -54,7 +54,8 @@ class PrepareForm(forms.Form):
 
 class CamtForm(forms.Form):
     file = forms.FileField(
-        label=_("camt.053 file (XML)"), error_messages={"required": _("Choose a file.")}
+        label=_("Statement file (camt.053 or camt.054 XML, or MT940)"),
+        error_messages={"required": _("Choose a file.")},
     )
 
 
@@ -105,5 +106,7 @@ class ReportForm(forms.Form):
         },
     )
     format = forms.ChoiceField(
-        choices=[("html", "HTML"), ("pdf", "PDF"), ("csv", "CSV")], initial="html", required=False
+        choices=[("html", "HTML"), ("pdf", "PDF"), ("csv", "CSV"), ("xlsx", "XLSX")],
+        initial="html",
+        required=False,
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -15,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from aftersale.models import Match, Statement
+from core import exports
 from payments import ledger
 from payments.models import AccountPurpose
 from payments.money import Money
@@ -94,30 +93,32 @@ def daily(court: Any, on: date) -> DailyReport:
     return DailyReport(court=court, on=on, accounts=accounts, generated_at=timezone.now())
 
 
-def as_csv(report: DailyReport) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            "account",
-            "result",
-            "resolved",
-            "booked_on",
-            "reference",
-            "statement_minor",
-            "ledger_minor",
-            "difference_minor",
-            "currency",
-            "note",
-        ]
-    )
+REPORT_COLUMNS = [
+    "account",
+    "result",
+    "resolved",
+    "booked_on",
+    "reference",
+    "counterparty",
+    "statement_minor",
+    "ledger_minor",
+    "difference_minor",
+    "currency",
+    "note",
+]
+
+
+def rows(report: DailyReport) -> list[list[Any]]:
+    """The report as table rows: each account's balance line, then its matches."""
+    table: list[list[Any]] = []
     for account in report.accounts:
-        writer.writerow(
+        table.append(
             [
                 account.purpose,
                 "LEDGER_BALANCE",
                 "",
                 report.on.isoformat(),
+                "",
                 "",
                 account.statement_closing.amount_minor if account.statement_closing else "",
                 account.ledger_balance.amount_minor,
@@ -127,23 +128,32 @@ def as_csv(report: DailyReport) -> str:
             ]
         )
         for match in account.matches:
-            writer.writerow(
+            line = match.line
+            table.append(
                 [
                     account.purpose,
                     match.kind,
                     "yes" if match.is_resolved else "no",
-                    match.line.booked_on.isoformat() if match.line else "",
-                    match.line.reference
-                    if match.line
-                    else (match.entry.memo if match.entry else ""),
-                    match.line.amount_minor if match.line else "",
+                    line.booked_on.isoformat() if line else "",
+                    line.reference if line else (match.entry.memo if match.entry else ""),
+                    line.counterparty if line else "",
+                    line.amount_minor if line else "",
                     match.ledger_minor if match.ledger_minor is not None else "",
                     match.difference_minor,
                     account.ledger_balance.currency,
                     match.note,
                 ]
             )
-    return buffer.getvalue()
+    return table
+
+
+def as_csv(report: DailyReport) -> str:
+    """CSV with a byte-order mark; text that a spreadsheet would run as a formula is made inert."""
+    return exports.csv_text(REPORT_COLUMNS, rows(report))
+
+
+def as_xlsx(report: DailyReport) -> bytes:
+    return exports.xlsx_bytes(f"{report.on.isoformat()}", REPORT_COLUMNS, rows(report))
 
 
 def as_pdf(report: DailyReport) -> bytes:

@@ -56,3 +56,41 @@ def new_bank_reference(court_code: str) -> str:
     """A fresh creditor reference naming the court, e.g. RF42RYC7K2M9Q4TX."""
     body = court_code + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(10))
     return creditor_reference(body)
+
+
+# -- the order of an object's states -------------------------------------------------------------
+#
+# Provider events arrive late, twice, or in any order. Each object's state
+# only moves up this order, so whatever the order of arrival the final state
+# is that of the latest fact: a refund that failed after it succeeded ends
+# FAILED; a success is never undone by an earlier failure arriving late.
+# States of equal rank (a card declined, then tried again) may follow each other.
+
+PAYMENT_ORDER = {
+    "PREPARING": 0,
+    "AWAITING_PAYMENT": 1,
+    "PROCESSING": 1,
+    "CANCELED": 2,
+    "SUCCEEDED": 3,  # money that arrived is recorded, even for a payment canceled meanwhile
+}
+REFUND_ORDER = {"REQUESTED": 0, "AWAITING_BANK": 0, "SENT": 1, "SUCCEEDED": 2, "FAILED": 3}
+# The provider's refund statuses, as our refund states.
+PROVIDER_REFUND_STATES = {
+    "pending": "SENT",
+    "requires_action": "SENT",
+    "succeeded": "SUCCEEDED",
+    "failed": "FAILED",
+    "canceled": "FAILED",
+}
+
+
+def payment_advances(current: str, new: str) -> bool:
+    """Whether a payment in `current` may move to `new` (attempts may repeat; finals stay)."""
+    if PAYMENT_ORDER[new] == PAYMENT_ORDER[current] == PAYMENT_ORDER["AWAITING_PAYMENT"]:
+        return True
+    return PAYMENT_ORDER[new] > PAYMENT_ORDER[current]
+
+
+def refund_advances(current: str, new: str) -> bool:
+    """Whether a refund in `current` may move to `new`: strictly up the order."""
+    return REFUND_ORDER[new] > REFUND_ORDER[current]

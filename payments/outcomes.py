@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import audit, receipts
 from core.models import Receipt
-from payments import ledger, listeners
+from payments import engine, ledger, listeners
 from payments.models import (
     AccountPurpose,
     DistributionHold,
@@ -28,7 +28,6 @@ from payments.models import (
 )
 
 STATUS_FIELDS = ["status", "intent_id", "failure_code", "failure_message", "refunded_minor"]
-FINAL = (PaymentStatus.SUCCEEDED, PaymentStatus.CANCELED)
 
 
 def _money_account(payment: Payment) -> Any:
@@ -83,7 +82,7 @@ def payment_received(
     payment: Payment, *, actor: Any = None, note: str = "", intent_id: str | None = None
 ) -> None:
     """The money arrived: status, ledger entry and receipt, once."""
-    if payment.status == PaymentStatus.SUCCEEDED:
+    if not engine.payment_advances(payment.status, PaymentStatus.SUCCEEDED):
         return
     before = audit.snapshot(payment, STATUS_FIELDS)
     payment.status = PaymentStatus.SUCCEEDED
@@ -134,7 +133,7 @@ def _payment_lines(payment: Payment) -> list[receipts.Line]:
 
 def payment_failed(payment: Payment, *, code: str, message: str) -> None:
     """A card attempt failed: the payer may try again with another card."""
-    if payment.status in FINAL:
+    if not engine.payment_advances(payment.status, PaymentStatus.AWAITING_PAYMENT):
         return
     before = audit.snapshot(payment, STATUS_FIELDS)
     payment.status = (
@@ -147,7 +146,7 @@ def payment_failed(payment: Payment, *, code: str, message: str) -> None:
 
 
 def payment_canceled(payment: Payment) -> None:
-    if payment.status in FINAL:
+    if not engine.payment_advances(payment.status, PaymentStatus.CANCELED):
         return
     before = audit.snapshot(payment, STATUS_FIELDS)
     payment.status = PaymentStatus.CANCELED
@@ -167,8 +166,13 @@ def refund_paid(
     note: str = "",
     stripe_refund_id: str | None = None,
 ) -> None:
-    """The money left for the payer (or the provider accepted to send it): ledger and receipt."""
-    if refund.status == RefundStatus.FAILED:
+    """The money left for the payer (or the provider accepted to send it): ledger and receipt.
+
+    `completed` says it reached them (SUCCEEDED), else it is on its way (SENT);
+    a refund already further along its order (SUCCEEDED, FAILED) is left alone.
+    """
+    target = RefundStatus.SUCCEEDED if completed else RefundStatus.SENT
+    if not engine.refund_advances(refund.status, target):
         return
     before = audit.snapshot(refund, ["status", "stripe_refund_id"])
     payment = refund.payment
@@ -203,11 +207,9 @@ def refund_paid(
         )
     refund.needs_attention = False
     refund.failure_reason = ""
+    refund.status = target
     if completed:
-        refund.status = RefundStatus.SUCCEEDED
         refund.completed_at = refund.completed_at or timezone.now()
-    elif refund.status == RefundStatus.REQUESTED:
-        refund.status = RefundStatus.SENT
     refund.save()
     audit.record(
         actor=actor,
@@ -222,7 +224,7 @@ def refund_paid(
 
 def refund_failed(refund: Refund, *, reason: str) -> None:
     """The refund did not reach the payer: the money is held for them again; finance is told."""
-    if refund.status == RefundStatus.FAILED:
+    if not engine.refund_advances(refund.status, RefundStatus.FAILED):
         return
     before = audit.snapshot(refund, ["status", "needs_attention"])
     payment = refund.payment

@@ -2,10 +2,16 @@
 
 `receive` runs in the web request: it checks the Stripe-Signature header
 (HMAC-SHA256 over "{t}.{raw body}", every v1 value compared in constant time,
-300 s tolerance) before parsing anything, stores the event once (unique by
-id, and by type and object), and returns. `process_pending` runs in the
-payment worker and dispatches by type; handlers find our records through
-the metadata we set, so the order in which events arrive does not matter.
+300 s tolerance) before parsing anything, stores the event once by its own
+id, and returns. Events of types we do not handle, and events whose object
+has no id (`balance.available`), are stored as ignored and answered 200, so
+the provider never retries them. `process_pending` runs in the payment
+worker and dispatches by type to `payments.handlers`, which find our records through the
+metadata we set (or the intent, or the charge) and move each object's state
+up its explicit order (`payments.engine`), so any sequence of events, in any
+order and repeated, ends in the state of the latest fact. A dispute that
+names a charge we have not yet heard of waits, and is applied when the
+charge's payment becomes known.
 """
 
 from __future__ import annotations
@@ -15,8 +21,6 @@ import hmac
 import json
 import logging
 import time
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from payments import listeners, locks, outcomes
-from payments.client import REFERENCE_KEY
-from payments.models import EventStatus, Payment, Refund, RefundStatus, WebhookEvent
+from payments.handlers import HANDLERS, handler_for
+from payments.models import EventStatus, WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +47,7 @@ class InvalidSignature(DomainError):
 
 class MalformedEvent(DomainError):
     code = "webhook_malformed"
-    message = _("The event is not a JSON object with an id, a type and data.object.id.")
+    message = _("The event is not a JSON object with an id, a type and data.object.")
 
 
 def sign(payload: bytes, secret: str, timestamp: int) -> str:
@@ -115,9 +118,14 @@ def _parse_event(payload: bytes) -> dict[str, Any]:
     for field, value in (("id", event.get("id")), ("type", event.get("type"))):
         if not isinstance(value, str) or not value or len(value) > 100:
             raise MalformedEvent(field=field)
-    if not isinstance(obj, dict) or not isinstance(obj.get("id"), str):
-        raise MalformedEvent(field="data.object.id")
+    if not isinstance(obj, dict):
+        raise MalformedEvent(field="data.object")
     return event
+
+
+def _object_id(event: dict[str, Any]) -> str:
+    value = event["data"]["object"].get("id")
+    return value[:100] if isinstance(value, str) else ""
 
 
 def receive(*, payload: bytes, signature: str | None, now: int | None = None) -> Received:
@@ -129,6 +137,7 @@ def receive(*, payload: bytes, signature: str | None, now: int | None = None) ->
         now=int(time.time()) if now is None else now,
     )
     event = _parse_event(payload)
+    object_id = _object_id(event)
     note, status = "", EventStatus.RECEIVED
     if bool(event.get("livemode")) != expected_livemode():
         note, status = "livemode does not match this deployment", EventStatus.IGNORED
@@ -136,12 +145,14 @@ def receive(*, payload: bytes, signature: str | None, now: int | None = None) ->
         note, status = "an event of a connected account", EventStatus.IGNORED
     elif event["type"] not in HANDLERS and not event["type"].startswith(("transfer.", "payout.")):
         note, status = "a type Mazad does not handle", EventStatus.IGNORED
+    elif not object_id:
+        note, status = "its object has no id", EventStatus.IGNORED
     try:
         with transaction.atomic():
             WebhookEvent.objects.create(
                 event_id=event["id"],
                 type=event["type"],
-                object_id=event["data"]["object"]["id"][:100],
+                object_id=object_id,
                 livemode=bool(event.get("livemode")),
                 created=int(event.get("created") or 0)
                 if str(event.get("created") or 0).isdigit()
@@ -152,7 +163,7 @@ def receive(*, payload: bytes, signature: str | None, now: int | None = None) ->
                 processed_at=timezone.now() if status == EventStatus.IGNORED else None,
             )
     except IntegrityError:
-        # The same id, or another event for the same object and type: acknowledged, ignored.
+        # The same event again (the provider retries): acknowledged, and nothing more.
         return Received(event["id"], event["type"], is_duplicate=True, is_ignored=True)
     if note:
         logger.warning("payment event %s (%s) ignored: %s", event["id"], event["type"], note)
@@ -160,133 +171,6 @@ def receive(*, payload: bytes, signature: str | None, now: int | None = None) ->
 
 
 # -- processing ---------------------------------------------------------------------------------
-
-
-def _payment_for(obj: dict[str, Any]) -> Payment | None:
-    reference = str((obj.get("metadata") or {}).get(REFERENCE_KEY, ""))
-    found = None
-    public_id = _uuid(reference.removeprefix("payment:"))
-    if reference.startswith("payment:") and public_id:
-        found = Payment.objects.filter(public_id=public_id).first()
-    intent = obj.get("payment_intent") if obj.get("object") != "payment_intent" else obj.get("id")
-    if found is None and isinstance(intent, str):
-        found = Payment.objects.filter(intent_id=intent).first()
-    return locks.lock_payment(found.pk) if found else None
-
-
-def _uuid(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        return None
-
-
-def _refund_for(obj: dict[str, Any]) -> Refund | None:
-    reference = str((obj.get("metadata") or {}).get(REFERENCE_KEY, ""))
-    found = None
-    public_id = _uuid(reference.removeprefix("refund:"))
-    if reference.startswith("refund:") and public_id:
-        found = Refund.objects.filter(public_id=public_id).first()
-    if found is None:
-        found = Refund.objects.filter(stripe_refund_id=obj.get("id")).first()
-    return locks.lock_refund(found.pk) if found else None
-
-
-def _amount_matches(payment: Payment, obj: dict[str, Any]) -> bool:
-    from payments.money import from_stripe_amount
-
-    try:
-        received = from_stripe_amount(
-            int(obj.get("amount_received") or obj.get("amount") or 0), str(obj.get("currency", ""))
-        )
-    except (TypeError, ValueError):
-        return False
-    return received == payment.money
-
-
-def on_intent_succeeded(obj: dict[str, Any]) -> str:
-    payment = _payment_for(obj)
-    if payment is None:
-        return "not a payment of ours"
-    if not _amount_matches(payment, obj):
-        logger.error("payment %s: the provider reports another amount", payment.pk)
-        return "amount does not match the payment; left for finance"
-    outcomes.payment_received(payment, intent_id=str(obj["id"]))
-    return ""
-
-
-def on_intent_failed(obj: dict[str, Any]) -> str:
-    payment = _payment_for(obj)
-    if payment is None:
-        return "not a payment of ours"
-    error = obj.get("last_payment_error") or {}
-    outcomes.payment_failed(
-        payment,
-        code=str(error.get("decline_code") or error.get("code") or "payment_failed"),
-        message=str(error.get("message") or ""),
-    )
-    return ""
-
-
-def on_intent_canceled(obj: dict[str, Any]) -> str:
-    payment = _payment_for(obj)
-    if payment is None:
-        return "not a payment of ours"
-    outcomes.payment_canceled(payment)
-    return ""
-
-
-def on_charge_refunded(obj: dict[str, Any]) -> str:
-    payment = _payment_for(obj)
-    if payment is None:
-        return "not a payment of ours"
-    for refund in payment.refunds.filter(status=RefundStatus.SENT).order_by("pk"):
-        outcomes.refund_paid(locks.lock_refund(refund.pk), completed=True)
-    return ""
-
-
-def on_refund_updated(obj: dict[str, Any]) -> str:
-    refund = _refund_for(obj)
-    if refund is None:
-        return "not a refund of ours"
-    if obj.get("status") == "failed":
-        outcomes.refund_failed(refund, reason=str(obj.get("failure_reason") or "failed"))
-    elif obj.get("status") == "succeeded":
-        outcomes.refund_paid(refund, completed=True, stripe_refund_id=str(obj["id"]))
-    return ""
-
-
-def on_dispute_created(obj: dict[str, Any]) -> str:
-    payment = _payment_for(obj)
-    if payment is None:
-        return "not a payment of ours"
-    outcomes.dispute_opened(payment, dispute_id=str(obj["id"]), reason=str(obj.get("reason", "")))
-    return ""
-
-
-def on_money_movement(event_type: str, obj: dict[str, Any]) -> str:
-    """transfer.* and payout.*: what they mean for the court's disbursements (listeners)."""
-    return listeners.money_out_event(event_type, obj)
-
-
-HANDLERS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "payment_intent.succeeded": on_intent_succeeded,
-    "payment_intent.payment_failed": on_intent_failed,
-    "payment_intent.canceled": on_intent_canceled,
-    "charge.refunded": on_charge_refunded,
-    "refund.updated": on_refund_updated,
-    "refund.failed": on_refund_updated,
-    "charge.refund.updated": on_refund_updated,
-    "charge.dispute.created": on_dispute_created,
-}
-
-
-def _handler(event_type: str) -> Callable[[dict[str, Any]], str] | None:
-    if event_type in HANDLERS:
-        return HANDLERS[event_type]
-    if event_type.startswith(("transfer.", "payout.")):
-        return lambda obj: on_money_movement(event_type, obj)
-    return None
 
 
 def process_pending(*, limit: int = 100) -> int:
@@ -308,7 +192,7 @@ def process_pending(*, limit: int = 100) -> int:
 
 
 def _process(event: WebhookEvent) -> None:
-    handler = _handler(event.type)
+    handler = handler_for(event.type)
     event.attempts += 1
     try:
         with transaction.atomic():

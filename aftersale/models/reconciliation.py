@@ -11,10 +11,12 @@ from payments.money import Money
 
 
 class Statement(models.Model):
-    """One imported statement of one account, for one period; imported once (content hash)."""
+    """One imported statement of one account, for one period; imported once (its fingerprint)."""
 
     class Source(models.TextChoices):
         CAMT053 = "CAMT053", _("Bank statement (ISO 20022 camt.053)")
+        MT940 = "MT940", _("Bank statement (SWIFT MT940)")
+        CAMT054 = "CAMT054", _("Bank notification (ISO 20022 camt.054)")
         CSV = "CSV", _("Bank statement (CSV)")
         PROVIDER = "PROVIDER", _("Payment provider balance transactions")
 
@@ -25,6 +27,12 @@ class Statement(models.Model):
     account_purpose = models.CharField(_("ledger account"), max_length=32)
     identifier = models.CharField(_("statement id"), max_length=120)
     content_hash = models.CharField(_("content hash"), max_length=64)
+    fingerprint = models.CharField(
+        _("fingerprint"),
+        max_length=64,
+        blank=True,
+        help_text=_("Account, currency, period, balances and movements: the same in any format."),
+    )
     filename = models.CharField(_("file"), max_length=200, blank=True)
     iban = models.CharField(_("account"), max_length=34, blank=True)
     currency = models.CharField(_("currency"), max_length=3)
@@ -46,20 +54,30 @@ class Statement(models.Model):
         ordering = ["-to_on", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(source__in=["CAMT053", "CSV", "PROVIDER"]),
+                condition=Q(source__in=["CAMT053", "MT940", "CAMT054", "CSV", "PROVIDER"]),
                 name="aftersale_statement_source_known",
             ),
             models.UniqueConstraint(
                 fields=["court", "source", "content_hash"], name="aftersale_statement_once"
             ),
             models.UniqueConstraint(
-                fields=["court", "source", "identifier", "currency"],
-                name="aftersale_statement_id_once",
+                fields=["court", "source", "identifier", "currency", "from_on", "to_on"],
+                name="aftersale_statement_id_once_per_period",
+            ),
+            models.UniqueConstraint(
+                fields=["court", "account_purpose", "fingerprint"],
+                condition=~Q(fingerprint=""),
+                name="aftersale_statement_fingerprint_once",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.identifier}"
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether it lists every movement of its period (a notification lists only some)."""
+        return self.source != self.Source.CAMT054
 
 
 class StatementLine(models.Model):
@@ -77,6 +95,8 @@ class StatementLine(models.Model):
     kind = models.CharField(_("type"), max_length=40, blank=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     is_reversal = models.BooleanField(_("reversal"), default=False)
+    end_to_end_id = models.CharField(_("end-to-end id"), max_length=140, blank=True)
+    counterparty = models.CharField(_("counterparty"), max_length=140, blank=True)
 
     class Meta:
         verbose_name = _("statement line")

@@ -12,9 +12,11 @@ from aftersale.services.disbursements import (
 )
 from aftersale.services.distribution import cancel_distribution, propose_distribution
 from aftersale.services.reconciliation import (
+    Imported,
     import_camt053,
     import_csv,
     import_provider_transactions,
+    import_statement,
     resolve_match,
 )
 from aftersale.services.sales import (
@@ -25,6 +27,7 @@ from aftersale.services.sales import (
 )
 
 __all__ = [
+    "Imported",
     "accept_offer",
     "approve_disbursement",
     "cancel_distribution",
@@ -33,6 +36,7 @@ __all__ = [
     "import_camt053",
     "import_csv",
     "import_provider_transactions",
+    "import_statement",
     "prepare_disbursement",
     "propose_distribution",
     "receive_seized_funds",

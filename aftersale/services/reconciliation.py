@@ -1,5 +1,8 @@
 """Reconciliation: import a statement once, match it to the ledger, resolve what is left.
 
+A bank statement (camt.053 or MT940) must be of the court's own account and
+currency, or it is refused naming both; the same statement imported again,
+in either format, is recognised by its fingerprint and changes nothing.
 A bank statement is matched against the court custody account, the
 provider's balance transactions against the provider clearing account. A line
 and a ledger entry match by reference (the RF creditor reference of a bank
@@ -13,11 +16,13 @@ as "in the ledger only".
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +31,7 @@ from aftersale import access, locks, statements
 from aftersale.models import Disbursement, Match, Statement, StatementLine
 from core import audit
 from core.errors import DomainError, InvalidTransition
-from payments.models import AccountPurpose, Payment, Posting, Refund
+from payments.models import AccountPurpose, CourtAccount, Payment, Posting, Refund
 
 DATE_WINDOW = timedelta(days=3)
 NOTE_MINIMUM = 5
@@ -41,26 +46,84 @@ def _court(actor: Any) -> Any:
     return actor.court
 
 
-@transaction.atomic
-def import_camt053(*, actor: Any, data: bytes, filename: str = "") -> list[Statement]:
-    """Import every statement of a camt.053 file; the same file twice is a no-op.
+@dataclass(frozen=True)
+class Imported:
+    """The statements of one file; `already` holds those imported before (nothing changed)."""
 
-    Raises StatementRefused (the file as a whole, with the line and the rule).
+    statements: list[Statement]
+    already: list[Statement]
+
+    @property
+    def is_new(self) -> bool:
+        return len(self.already) < len(self.statements)
+
+
+def _check_account(court: Any, parsed: statements.Parsed) -> None:
+    """Refuse a statement of another account or currency than the court's, naming both."""
+    account = CourtAccount.objects.filter(court=court).first()
+    court_iban = statements.normalised_account(account.iban if account else "")
+    given = statements.normalised_account(parsed.iban)
+    params = {
+        "id": parsed.identifier,
+        "account": parsed.iban or "—",
+        "currency": parsed.currency or "—",
+        "court_account": court_iban or "—",
+        "court_currency": court.currency,
+    }
+    if not court_iban:
+        raise ReconciliationRefused(
+            _(
+                "Statement %(id)s is of account %(account)s in %(currency)s, but this court's "
+                "bank account (IBAN) is not recorded: record it before importing statements."
+            ),
+            code="court_account_missing",
+            field="file",
+            params=params,
+        )
+    same_account = given in (court_iban, f"{court_iban}{parsed.currency.upper()}")
+    if not same_account or parsed.currency.upper() != court.currency.upper():
+        raise ReconciliationRefused(
+            _(
+                "Statement %(id)s is of account %(account)s in %(currency)s; this court's "
+                "account is %(court_account)s in %(court_currency)s."
+            ),
+            code="statement_account",
+            field="file",
+            params=params,
+        )
+
+
+@transaction.atomic
+def import_statement(*, actor: Any, data: bytes, filename: str = "") -> Imported:
+    """Import every statement of a bank file (camt.053, camt.054, MT940); what was imported stays.
+
+    Raises StatementRefused (the file as a whole, with the line and the rule)
+    and ReconciliationRefused (statement_account, court_account_missing).
     """
     court = _court(actor)
-    parsed = statements.parse_camt053(data)
+    source, parsed = statements.parse_bank_statement(data)
+    for item in parsed:
+        _check_account(court, item)
     digest = statements.content_hash(data)
-    found = list(
-        Statement.objects.filter(
-            court=court, source=Statement.Source.CAMT053, content_hash__startswith=digest[:56]
-        ).order_by("pk")
-    )
-    if found:
-        return found
-    return [
-        _store(actor, court, Statement.Source.CAMT053, item, f"{digest[:56]}{index:08d}", filename)
-        for index, item in enumerate(parsed)
-    ]
+    found: list[Statement] = []
+    already: list[Statement] = []
+    for index, item in enumerate(parsed):
+        existing = Statement.objects.filter(
+            court=court,
+            account_purpose=AccountPurpose.COURT_CUSTODY,
+            fingerprint=item.fingerprint(),
+        ).first()
+        if existing is not None:
+            found.append(existing)
+            already.append(existing)
+            continue
+        found.append(_store(actor, court, source, item, f"{digest[:56]}{index:08d}", filename))
+    return Imported(statements=found, already=already)
+
+
+def import_camt053(*, actor: Any, data: bytes, filename: str = "") -> list[Statement]:
+    """Import every statement of a bank file; the same statement twice is a no-op."""
+    return import_statement(actor=actor, data=data, filename=filename).statements
 
 
 @transaction.atomic
@@ -71,7 +134,9 @@ def import_csv(
     parsed = statements.parse_csv(data, mapping, court.currency)
     digest = statements.content_hash(data)
     existing = Statement.objects.filter(
-        court=court, source=Statement.Source.CSV, content_hash=digest
+        Q(content_hash=digest) | Q(fingerprint=parsed.fingerprint()),
+        court=court,
+        source=Statement.Source.CSV,
     ).first()
     if existing is not None:
         return existing
@@ -80,12 +145,18 @@ def import_csv(
 
 @transaction.atomic
 def import_provider_transactions(
-    *, actor: Any, transactions: list[dict[str, Any]], identifier: str
+    *, actor: Any, transactions: list[dict[str, Any]], identifier: str, on: date | None = None
 ) -> Statement:
-    """Balance transactions pulled from the provider (or a JSON export of them)."""
+    """Balance transactions pulled from the provider for the day `on` (or a JSON export)."""
     court = _court(actor)
     lines = statements.provider_lines(transactions)
-    parsed = statements.Parsed(identifier=identifier[:120], currency=court.currency, lines=lines)
+    parsed = statements.Parsed(
+        identifier=identifier[:120],
+        currency=court.currency,
+        lines=lines,
+        period_from=on,
+        period_to=on,
+    )
     digest = statements.content_hash(repr(sorted(str(t.get("id")) for t in transactions)).encode())
     existing = Statement.objects.filter(
         court=court, source=Statement.Source.PROVIDER, content_hash=digest
@@ -111,6 +182,7 @@ def _store(
                 account_purpose=purpose,
                 identifier=parsed.identifier,
                 content_hash=digest,
+                fingerprint=parsed.fingerprint(),
                 filename=filename[:200],
                 iban=parsed.iban,
                 currency=parsed.currency or court.currency,
@@ -139,6 +211,8 @@ def _store(
             kind=line.kind,
             description=line.description,
             is_reversal=line.is_reversal,
+            end_to_end_id=line.end_to_end_id,
+            counterparty=line.counterparty,
         )
         for position, line in enumerate(parsed.lines, start=1)
     )
@@ -195,28 +269,29 @@ def _candidates(statement: Statement) -> list[Posting]:
     end = timezone.make_aware(
         datetime.combine(statement.to_on + DATE_WINDOW + timedelta(days=1), time.min), zone
     )
-    taken = (
-        Match.objects.filter(
-            statement__court=statement.court,
-            statement__account_purpose=statement.account_purpose,
-            entry__isnull=False,
-        )
-        .exclude(statement=statement)
-        .exclude(kind=Match.Kind.LEDGER_ONLY)
-        .values("entry_id")
+    postings = Posting.objects.filter(
+        account__court=statement.court,
+        account__purpose=statement.account_purpose,
+        account__currency=statement.currency,
+        entry__posted_at__gte=start,
+        entry__posted_at__lt=end,
     )
-    return list(
-        Posting.objects.filter(
-            account__court=statement.court,
-            account__purpose=statement.account_purpose,
-            account__currency=statement.currency,
-            entry__posted_at__gte=start,
-            entry__posted_at__lt=end,
+    if statement.is_complete:
+        # An entry another statement already matched is not this one's; a notification's
+        # matches do not count, the day's statement still has to show the same movement.
+        taken = (
+            Match.objects.filter(
+                statement__court=statement.court,
+                statement__account_purpose=statement.account_purpose,
+                entry__isnull=False,
+            )
+            .exclude(statement=statement)
+            .exclude(statement__source=Statement.Source.CAMT054)
+            .exclude(kind=Match.Kind.LEDGER_ONLY)
+            .values("entry_id")
         )
-        .exclude(entry_id__in=taken)
-        .select_related("entry")
-        .order_by("entry__posted_at", "pk")
-    )
+        postings = postings.exclude(entry_id__in=taken)
+    return list(postings.select_related("entry").order_by("entry__posted_at", "pk"))
 
 
 def match_statement(statement: Statement) -> None:
@@ -246,6 +321,8 @@ def match_statement(statement: Statement) -> None:
             method=method,
             difference_minor=difference,
         )
+    if not statement.is_complete:
+        return  # a notification lists some movements: what it does not list is not missing
     for posting in free.values():
         if statement.from_on <= _posting_day(posting, zone) <= statement.to_on:
             Match.objects.get_or_create(
@@ -262,7 +339,9 @@ def match_statement(statement: Statement) -> None:
 def _find(
     line: StatementLine, free: dict[int, Posting], references: dict[int, set[str]], zone: ZoneInfo
 ) -> tuple[Posting | None, str]:
-    wanted = {value.upper() for value in (line.reference, line.external_id) if value}
+    wanted = {
+        value.upper() for value in (line.reference, line.external_id, line.end_to_end_id) if value
+    }
     if line.currency != line.statement.currency:
         return None, Match.Method.NONE
     by_reference = [

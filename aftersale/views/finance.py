@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from aftersale import selectors
 from aftersale import services as aftersale
 from aftersale.forms import NoteForm, PrepareForm
 from aftersale.models import Disbursement
+from core import exports
 from core.errors import DomainError
 from frontend.forms import add_domain_error
 from payments import selectors as payment_records
@@ -62,23 +62,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.VIEW_LEDGER)
 @require_GET
 def balances_csv(request: HttpRequest) -> HttpResponse:
+    """What is held by file, as CSV (or `?format=xlsx`)."""
     court = court_of(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{court.code}-balances-by-file.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["file", "currency", "held_minor", "payable_minor", "total_minor", "total"])
-    for row in selectors.balances_by_file(court):
-        writer.writerow(
-            [
-                row.file_number,
-                row.total.currency,
-                row.held.amount_minor,
-                row.payable.amount_minor,
-                row.total.amount_minor,
-                row.total.to_decimal(),
-            ]
-        )
-    return response
+    rows: list[list[exports.Cell]] = [
+        [
+            row.file_number,
+            row.total.currency,
+            row.held.amount_minor,
+            row.payable.amount_minor,
+            row.total.amount_minor,
+            row.total.to_decimal(),
+        ]
+        for row in selectors.balances_by_file(court)
+    ]
+    return exports.table_response(
+        request.GET.get("format", "csv"),
+        f"{court.code}-balances-by-file",
+        "balances",
+        ["file", "currency", "held_minor", "payable_minor", "total_minor", "total"],
+        rows,
+    )
 
 
 @capability_required(Capability.VIEW_LEDGER)
@@ -174,12 +177,12 @@ def disbursement_action(request: HttpRequest, disbursement_id: int, action: str)
 @capability_required(Capability.VIEW_LEDGER)
 @require_GET
 def disbursements(request: HttpRequest) -> HttpResponse:
-    """Transfer history with statuses; `?format=csv` exports it."""
+    """Transfer history with statuses; `?format=csv` or `?format=xlsx` exports it."""
     court = court_of(request)
     status = request.GET.get("status", "")
     items = selectors.history(court, status=status)
-    if request.GET.get("format") == "csv":
-        return _disbursements_csv(court, items)
+    if request.GET.get("format") in ("csv", "xlsx"):
+        return _disbursements_table(court, items, request.GET["format"])
     return render(
         request,
         "aftersale/disbursements.html",
@@ -187,52 +190,51 @@ def disbursements(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _disbursements_csv(court: Any, items: Any) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{court.code}-disbursements.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
+DISBURSEMENT_COLUMNS = [
+    "reference",
+    "distribution",
+    "file",
+    "payee",
+    "payee_kind",
+    "amount_minor",
+    "amount",
+    "currency",
+    "status",
+    "method",
+    "provider_id",
+    "prepared_by",
+    "approved_by",
+    "sent_at",
+    "paid_at",
+    "reason",
+]
+
+
+def _disbursements_table(court: Any, items: Any, kind: str) -> HttpResponse:
+    rows = [
         [
-            "reference",
-            "distribution",
-            "file",
-            "payee",
-            "payee_kind",
-            "amount_minor",
-            "amount",
-            "currency",
-            "status",
-            "method",
-            "provider_id",
-            "prepared_by",
-            "approved_by",
-            "sent_at",
-            "paid_at",
-            "reason",
+            item.short_reference,
+            item.distribution.number,
+            item.file_number,
+            item.payee_name,
+            item.payee_kind,
+            item.amount_minor,
+            item.money.to_decimal(),
+            item.currency,
+            item.status,
+            item.method,
+            item.provider_id or "",
+            item.prepared_by.email if item.prepared_by else "",
+            item.approved_by.email if item.approved_by else "",
+            item.sent_at.isoformat() if item.sent_at else "",
+            item.paid_at.isoformat() if item.paid_at else "",
+            item.failure_reason,
         ]
+        for item in items
+    ]
+    return exports.table_response(
+        kind, f"{court.code}-disbursements", "disbursements", DISBURSEMENT_COLUMNS, rows
     )
-    for item in items:
-        writer.writerow(
-            [
-                item.short_reference,
-                item.distribution.number,
-                item.file_number,
-                item.payee_name,
-                item.payee_kind,
-                item.amount_minor,
-                item.money.to_decimal(),
-                item.currency,
-                item.status,
-                item.method,
-                item.provider_id or "",
-                item.prepared_by.email if item.prepared_by else "",
-                item.approved_by.email if item.approved_by else "",
-                item.sent_at.isoformat() if item.sent_at else "",
-                item.paid_at.isoformat() if item.paid_at else "",
-                item.failure_reason,
-            ]
-        )
-    return response
 
 
 @capability_required(Capability.VIEW_LEDGER)

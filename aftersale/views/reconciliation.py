@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,6 +19,7 @@ from aftersale import services as aftersale
 from aftersale.forms import CamtForm, CsvForm, NoteForm, ProviderForm, ReportForm
 from aftersale.models import Match
 from aftersale.views.finance import court_of, refuse
+from core import exports
 from core import formatting
 from core.errors import DomainError
 from frontend.forms import add_domain_error
@@ -42,12 +43,17 @@ def index(request: HttpRequest) -> HttpResponse:
     }
     if request.method == "POST" and kind in forms and forms[kind].is_valid():
         try:
-            target = _import(request, kind, forms[kind].cleaned_data)
+            target, already = _import(request, kind, forms[kind].cleaned_data)
         except DomainError as error:
             refuse(error)
             add_domain_error(forms[kind], error)
         else:
-            messages.success(request, _("The statement was imported and matched to the ledger."))
+            if already:
+                messages.info(request, already)
+            else:
+                messages.success(
+                    request, _("The statement was imported and matched to the ledger.")
+                )
             return redirect("aftersale:statement", statement_id=target)
     context = {
         "court": court,
@@ -60,13 +66,18 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, "aftersale/reconciliation.html", context, status=status)
 
 
-def _import(request: HttpRequest, kind: str, data: dict[str, Any]) -> int:
+def _import(request: HttpRequest, kind: str, data: dict[str, Any]) -> tuple[int, str]:
+    """The statement to show, and what to say if the file held nothing new."""
     if kind == "camt":
         upload = data["file"]
-        found = aftersale.import_camt053(
+        imported = aftersale.import_statement(
             actor=request.user, data=upload.read(), filename=upload.name or ""
         )
-        return found[0].pk
+        if imported.is_new:
+            return imported.statements[0].pk, ""
+        return imported.statements[0].pk, _(
+            "This statement was already imported on %(date)s; nothing changed."
+        ) % {"date": formats.date_format(timezone.localtime(imported.already[0].imported_at))}
     if kind == "csv":
         upload = data["file"]
         mapping = statements.ColumnMapping(
@@ -80,7 +91,7 @@ def _import(request: HttpRequest, kind: str, data: dict[str, Any]) -> int:
         )
         return aftersale.import_csv(
             actor=request.user, data=upload.read(), mapping=mapping, filename=upload.name or ""
-        ).pk
+        ).pk, ""
     start = datetime.combine(data["on"], time.min, UTC)
     params = {
         "created[gte]": int(start.timestamp()),
@@ -101,7 +112,8 @@ def _import(request: HttpRequest, kind: str, data: dict[str, Any]) -> int:
         actor=request.user,
         transactions=transactions,
         identifier=f"provider-{data['on'].isoformat()}",
-    ).pk
+        on=data["on"],
+    ).pk, ""
 
 
 @capability_required(Capability.RECONCILE)
@@ -177,6 +189,10 @@ def report(request: HttpRequest) -> HttpResponse:
     if form.cleaned_data.get("format") == "csv":
         response = HttpResponse(reports.as_csv(daily), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if form.cleaned_data.get("format") == "xlsx":
+        response = HttpResponse(reports.as_xlsx(daily), content_type=exports.XLSX_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
         return response
     if form.cleaned_data.get("format") == "pdf":
         response = HttpResponse(reports.as_pdf(daily), content_type="application/pdf")

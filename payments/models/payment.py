@@ -104,6 +104,9 @@ class Payment(models.Model):
     intent_id = models.CharField(
         _("payment intent"), max_length=64, null=True, blank=True, unique=True
     )
+    charge_id = models.CharField(
+        _("card charge"), max_length=64, null=True, blank=True, unique=True
+    )
     bank_reference = models.CharField(
         _("bank transfer reference"), max_length=24, null=True, blank=True, unique=True
     )

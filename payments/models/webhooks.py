@@ -15,11 +15,16 @@ class EventStatus(models.TextChoices):
 
 
 class WebhookEvent(models.Model):
-    """A verified event. Unique by id, and by (type, object): a repeat of either is a duplicate."""
+    """A verified event, stored once by its own id; `object_id` is blank for an object without one.
+
+    Two events of one type about one object (a refund pending, then succeeded)
+    are two facts, both kept: the handlers move each object's state forward in
+    its explicit order, so a repeat changes nothing.
+    """
 
     event_id = models.CharField(_("event id"), max_length=100, unique=True)
     type = models.CharField(_("type"), max_length=100)
-    object_id = models.CharField(_("object id"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=100, blank=True)
     livemode = models.BooleanField(_("live mode"), default=False)
     created = models.BigIntegerField(_("created (provider time)"), default=0)
     payload = models.JSONField(_("payload"))
@@ -40,11 +45,11 @@ class WebhookEvent(models.Model):
                 condition=Q(status__in=EventStatus.values),
                 name="payments_webhook_status_known",
             ),
-            models.UniqueConstraint(
-                fields=["type", "object_id"], name="payments_webhookevent_one_per_object_and_type"
-            ),
         ]
-        indexes = [models.Index(fields=["status", "received_at"], name="payments_event_status")]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="payments_event_status"),
+            models.Index(fields=["object_id"], name="payments_event_object"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"

@@ -22,6 +22,15 @@ from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
+COURT_IBAN = "SA0380000000608010167519"
+
+
+@pytest.fixture(autouse=True)
+def court_account(court):
+    from payments.models import CourtAccount
+
+    return CourtAccount.objects.create(court=court, iban=COURT_IBAN, bank_name="Bank")
+
 
 def bank_payments(court, finance, amounts):
     made = []
@@ -107,16 +116,9 @@ def test_a_camt053_statement_matches_exactly_shows_both_missing_sides_and_a_one_
                 ntry("1000.00", "CRDT", exact.bank_reference, today),
                 ntry("2499.99", "CRDT", off_by_one.bank_reference, today),
                 ntry("550.00", "CRDT", "UNKNOWN PAYER 77", today, ref_kind="ustrd"),
-                ntry("600.00", "CRDT", "RF00REVERSED", today, reversal=True, ref_kind="ustrd"),
+                ntry("600.00", "CRDT", "RF00 REVERSED", today, reversal=True, ref_kind="ustrd"),
                 ntry("1144.00", "DBIT", "BANK CHARGES", today, ref_kind="ustrd"),
             ],
-        ),
-        stmt(
-            "STMT-USD-1",
-            "USD",
-            "10.00",
-            "15.00",
-            [ntry("5.00", "CRDT", "USD TOPUP", today, currency="USD", ref_kind="ustrd")],
         ),
     )
 
@@ -125,7 +127,7 @@ def test_a_camt053_statement_matches_exactly_shows_both_missing_sides_and_a_one_
 
     sar = next(s for s in imported if s.currency == "SAR")
     assert [s.pk for s in again] == [s.pk for s in imported]
-    assert Statement.objects.count() == 2
+    assert Statement.objects.count() == 1
     assert kinds(sar) == [
         "DIFFERENCE",
         "LEDGER_ONLY",

@@ -9,7 +9,8 @@ from aftersale import samples
 from aftersale import services as aftersale
 from aftersale.models import Disbursement, Match
 from payments import services as payments
-from payments.models import CourtAccount, Method
+from payments.models import CourtAccount, Method, Purpose
+from payments.money import Money
 from tests.aftersale import helpers
 from tests.conftest import PASSWORD, make_user
 
@@ -114,3 +115,58 @@ def test_a_finance_officer_approves_and_reconciles(
     assert difference.is_resolved
     phone.close()
     context.close()
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_on_a_phone_a_foreign_statement_is_refused_and_an_mt940_one_reconciles(
+    browser, web_servers, screenshot_dir, court, language, tmp_path
+):
+    from tests.aftersale.statement_files import Entry, Tx, mt940
+    from tests.aftersale.statement_files import Statement as File
+
+    server = web_servers["uvicorn"]
+    iban = "SA0380000000608010167519"
+    CourtAccount.objects.create(court=court, iban=iban, bank_name="Demo Bank")
+    officer = make_user("FINANCE_STAFF", court=court, preferred_language=language)
+    payment = payments.collect_payment(
+        payer=make_user(verified=True),
+        court=court,
+        amount=Money(218_700, "SAR"),
+        purpose=Purpose.DEPOSIT,
+        reference="registration:phone",
+        method=Method.BANK_TRANSFER,
+    )
+    payments.confirm_bank_transfer(actor=officer, payment=payment, note="Arrived at the bank")
+    payment.refresh_from_db()
+    today = timezone.localdate()
+    entries = [Entry(today, [Tx(218_700, reference=payment.bank_reference, counterparty="")])]
+    foreign = tmp_path / "foreign.sta"
+    foreign.write_bytes(
+        mt940(File("KFH-9", "KW81CBKU0000000000001234560101", "KWD", 0, entries, today, today))
+    )
+    own = tmp_path / "own.sta"
+    own.write_bytes(mt940(File("SNB-9", iban, "SAR", 0, entries, today, today)))
+
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale=language, is_mobile=True
+    )
+    phone.add_cookies([{"name": "mazad_language", "value": language, "url": server.base_url}])
+    page = phone.new_page()
+    log_in(page, server, officer, language)
+    for upload in (foreign, own):
+        page.goto(server.base_url + "/finance/reconciliation/")
+        page.set_input_files("form:has(input[value=camt]) input[type=file]", str(upload))
+        page.get_by_role("button", name=TEXT[language]["import"]).first.click()
+        page.wait_for_load_state()
+        page.screenshot(
+            path=screenshot_dir / f"reconciliation-{upload.stem}-phone-{language}.png",
+            full_page=True,
+        )
+        if upload is foreign:
+            error = page.locator("form:has(input[value=camt])").inner_text()
+            assert "KW81CBKU0000000000001234560101" in error
+            assert iban in error
+
+    page.wait_for_selector("[data-testid=matches]")
+    assert page.locator("tr[data-kind=MATCHED]").count() == 1
+    phone.close()
