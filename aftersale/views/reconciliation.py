@@ -19,8 +19,7 @@ from aftersale import services as aftersale
 from aftersale.forms import CamtForm, CsvForm, NoteForm, ProviderForm, ReportForm
 from aftersale.models import Match
 from aftersale.views.finance import court_of, refuse
-from core import exports
-from core import formatting
+from core import exports, formatting
 from core.errors import DomainError
 from frontend.forms import add_domain_error
 from payments import services as payment_services
