@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("workspace/", views.workspace, name="workspace"),
     path("workspace/announce/", views.announce, name="announce"),
+    path("workspace/status/", views.service_status, name="status"),
 ]

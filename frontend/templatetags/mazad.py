@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms, template
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -119,3 +120,21 @@ def percent_bp(basis_points: int | str | None) -> str:
     value = Decimal(int(basis_points or 0)) / Decimal(10_000)
     locale = "ar" if (get_language() or "ar").startswith("ar") else "en"
     return str(format_percent(value, format="#,##0.##%", locale=locale))
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """A wait for people to read: "12 s", "3 min", "2 h 5 min", "3 d"; an em dash when none."""
+    if seconds is None:
+        return "—"
+    whole = int(seconds)
+    if whole < 120:
+        return _("%(count)s s") % {"count": whole}
+    if whole < 2 * 3600:
+        return _("%(count)s min") % {"count": whole // 60}
+    if whole < 2 * 86400:
+        return _("%(hours)s h %(minutes)s min") % {
+            "hours": whole // 3600,
+            "minutes": whole % 3600 // 60,
+        }
+    return _("%(count)s d") % {"count": whole // 86400}

@@ -340,7 +340,10 @@ def kwargs_for(name: str, world: World) -> dict[str, Any]:
 
 GET_POLICY: dict[str, Expected] = {
     "frontend:home": public,
-    "healthz": public,
+    "healthz": public,  # the old address of /readyz
+    "livez": public,
+    "readyz": public,
+    "frontend:status": staff_of_team,  # the service status page (superusers too)
     "auction:catalog": public,
     "auction:lot": public,
     "auction:open_data": public,
