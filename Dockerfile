@@ -20,7 +20,8 @@ COPY . .
 COPY --from=assets /app/node_modules ./node_modules
 RUN DJANGO_SETTINGS_MODULE=config.settings.base python manage.py compilemessages --ignore=node_modules \
     && DJANGO_SETTINGS_MODULE=config.settings.base python manage.py collectstatic --noinput
-RUN useradd --create-home mazad && mkdir -p /data && chown mazad /data
+RUN useradd --create-home mazad \
+    && mkdir -p /data/media /data/private /data/audit-checkpoints && chown -R mazad /data
 USER mazad
 EXPOSE 8000
 # Liveness only (/livez answers without asking the database or the payment provider); a load

@@ -35,7 +35,11 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
-        fields.update(is_staff=True, is_superuser=True, role=Role.SUPERVISOR)
+        # A supervisor belongs to a court; a platform administrator made without one keeps the
+        # default role (the database refuses court staff without a court).
+        fields.update(is_staff=True, is_superuser=True)
+        if fields.get("court") or fields.get("court_id"):
+            fields["role"] = Role.SUPERVISOR
         return self.create_user(email, password, **fields)
 
 
