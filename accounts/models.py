@@ -177,3 +177,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def capabilities(self) -> frozenset[str]:
         return capabilities_of(self.role) if self.is_active else frozenset()
+
+
+class LoginThrottle(models.Model):
+    """Failed log-ins to one account from any address (accounts/throttle.py).
+
+    Kept by the e-mail typed, whether an account has it or not, so the answer never tells
+    which addresses have accounts.
+    """
+
+    username = models.CharField(_("e-mail typed"), max_length=254, unique=True)
+    window_started_at = models.DateTimeField(_("counting since"))
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    cooldown_until = models.DateTimeField(_("cooling down until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("log-in throttle")
+        verbose_name_plural = _("log-in throttles")
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.failures}"
