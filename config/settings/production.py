@@ -64,6 +64,10 @@ if (
     raise ImproperlyConfigured(
         "STRIPE_SECRET_KEY must be the provider's secret key, not a published sample."
     )
+if env.bool("STRIPE_EMULATE_EVENTS", default=False):
+    # Emulated events are development's stand-in for a provider that sends none, and are
+    # credited without asking the provider: never in production.
+    raise ImproperlyConfigured("STRIPE_EMULATE_EVENTS must be false in production.")
 if _api_key.startswith(("sk_test_", "rk_test_")) and not STRIPE_ALLOW_TEST_MODE:
     raise ImproperlyConfigured(
         "STRIPE_SECRET_KEY is a test key: set STRIPE_ALLOW_TEST_MODE=true only for a "

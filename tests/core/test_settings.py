@@ -261,3 +261,12 @@ def test_production_settings_refuse_an_audit_key_that_is_not_32_bytes_of_base64(
 
     assert result.returncode != 0
     assert "AUDIT_SIGNING_KEY must be" in result.stderr
+
+
+def test_production_settings_refuse_emulated_provider_events():
+    env = {**PRODUCTION_ENV, "STRIPE_EMULATE_EVENTS": "true"}
+
+    result = run_manage(["check"], env)
+
+    assert result.returncode != 0
+    assert "STRIPE_EMULATE_EVENTS must be false" in result.stderr

@@ -86,7 +86,7 @@ class Command(BaseCommand):
         self.stdout.write("payment worker stopped")
 
     def _pass(self, client: StripeClient, lease: float, pause: Any) -> int:
-        worked = webhooks.process_pending()
+        worked = webhooks.process_pending(client=client)
         worked += listeners.worker_pass(timezone.now())
         worked += jobs.run_due_jobs(client=client, lease_seconds=lease, pause=pause)
         return worked
