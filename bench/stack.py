@@ -29,9 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SECRET_KEY = "bench-" + "k" * 60
-# The stack runs production settings against stripe-mock: a test key of its own (production
-# refuses the published samples) and test mode said out loud; events the tests sign for it
-# use WEBHOOK_SECRET.
+# The stack runs production settings against stripe-mock: a test key and a webhook secret of
+# its own (production refuses the published samples), and test mode said out loud.
 STRIPE_SECRET_KEY = "sk_test_stack_" + "s" * 24
 WEBHOOK_SECRET = "whsec_stack_" + "w" * 32
 

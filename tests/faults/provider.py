@@ -85,7 +85,6 @@ def let_the_backoff_pass(court: Any) -> int:
 
 def deliver_succeeded_events(stack: Stack, payments: list[Any], *, timeout: float = 20) -> None:
     """The provider's signed `payment_intent.succeeded` for each payment, until taken."""
-    from bench.stack import WEBHOOK_SECRET
     from tests.payments.conftest import intent_object, make_event, signature_header
 
     for payment in payments:
@@ -98,7 +97,7 @@ def deliver_succeeded_events(stack: Stack, payments: list[Any], *, timeout: floa
                     f"{stack.live_base_url()}/payments/webhooks/stripe",
                     content=body,
                     headers={
-                        "Stripe-Signature": signature_header(body, secret=WEBHOOK_SECRET),
+                        "Stripe-Signature": signature_header(body),
                         "Content-Type": "application/json",
                     },
                     timeout=5,
