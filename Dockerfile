@@ -20,11 +20,12 @@ COPY . .
 COPY --from=assets /app/node_modules ./node_modules
 RUN DJANGO_SETTINGS_MODULE=config.settings.base python manage.py compilemessages --ignore=node_modules \
     && DJANGO_SETTINGS_MODULE=config.settings.base python manage.py collectstatic --noinput
-RUN useradd --create-home mazad && mkdir -p /data && chown mazad /data
+RUN useradd --create-home mazad \
+    && mkdir -p /data/media /data/private /data/audit-checkpoints && chown -R mazad /data
 USER mazad
 EXPOSE 8000
 # Liveness only (/livez answers without asking the database or the payment provider); a load
-# balancer's readiness check is /healthz.
+# balancer's readiness check is /readyz.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/livez', timeout=4)"]
 CMD ["uvicorn", "config.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--ws", "websockets-sansio", "--ws-per-message-deflate", "false", "--loop", "uvloop", "--http", "httptools"]

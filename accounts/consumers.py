@@ -44,7 +44,7 @@ class UserSocketConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
     ) -> None:
-        if text_data is None or len(text_data) > MAX_FRAME_BYTES:
+        if text_data is None or len(text_data.encode("utf-8", "surrogatepass")) > MAX_FRAME_BYTES:
             await self.close(code=CLOSE_TOO_LARGE)
             return
         await super().receive(text_data=text_data, **kwargs)

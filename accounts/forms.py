@@ -7,12 +7,12 @@ from typing import Any
 import phonenumbers
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from accounts import identity
+from accounts import identity, throttle
 from accounts.models import IdKind, Language
 from core.uploads import validate_document
 
@@ -124,6 +124,21 @@ class EmailAuthenticationForm(AuthenticationForm):
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
+    def clean(self) -> dict[str, Any]:
+        # The per-account cap (accounts/throttle.py) is asked before the password is checked.
+        left = throttle.cooldown_left(self.cleaned_data.get("username"))
+        if left is not None:
+            self.is_cooling_down = True
+            raise ValidationError(
+                _(
+                    "Too many failed log-ins to this account from various places: log-ins to "
+                    "it resume in %(minutes)s minutes. Resetting the password ends the wait."
+                ),
+                code="account_cooldown",
+                params={"minutes": max(1, -(-int(left.total_seconds()) // 60))},
+            )
+        return super().clean()
+
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200, min_length=3)
@@ -152,3 +167,12 @@ class RejectIdentityForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ResetPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
+    """The new password of a reset; it also ends a cooldown of the per-account log-in cap."""
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=commit)
+        throttle.clear(user.email)
+        return user

@@ -35,7 +35,11 @@ class UserManager(BaseUserManager["User"]):
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
-        fields.update(is_staff=True, is_superuser=True, role=Role.SUPERVISOR)
+        # A supervisor belongs to a court; a platform administrator made without one keeps the
+        # default role (the database refuses court staff without a court).
+        fields.update(is_staff=True, is_superuser=True)
+        if fields.get("court") or fields.get("court_id"):
+            fields["role"] = Role.SUPERVISOR
         return self.create_user(email, password, **fields)
 
 
@@ -173,3 +177,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def capabilities(self) -> frozenset[str]:
         return capabilities_of(self.role) if self.is_active else frozenset()
+
+
+class LoginThrottle(models.Model):
+    """Failed log-ins to one account from any address (accounts/throttle.py).
+
+    Kept by the e-mail typed, whether an account has it or not, so the answer never tells
+    which addresses have accounts.
+    """
+
+    username = models.CharField(_("e-mail typed"), max_length=254, unique=True)
+    window_started_at = models.DateTimeField(_("counting since"))
+    failures = models.PositiveIntegerField(_("failures"), default=0)
+    cooldown_until = models.DateTimeField(_("cooling down until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("log-in throttle")
+        verbose_name_plural = _("log-in throttles")
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.failures}"

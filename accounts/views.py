@@ -79,6 +79,12 @@ class LoginView(auth_views.LoginView):
             return reverse("auction:mine")
         return super().get_default_redirect_url()
 
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if getattr(form, "is_cooling_down", False):
+            response.status_code = 429
+        return response
+
 
 class LogoutView(auth_views.LogoutView):
     """Logs out and closes every live socket of the user at once."""

@@ -6,9 +6,10 @@ import asyncio
 import logging
 
 from asgiref.sync import sync_to_async
-from django.db import InterfaceError, OperationalError, close_old_connections
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 
 from auction import clock
+from core import heartbeats
 from core.clock import db_now
 
 logger = logging.getLogger(__name__)
@@ -25,9 +26,19 @@ def _beat() -> None:
         close_old_connections()
 
 
+_clock_beater: heartbeats.Beater | None = None
+
+
 def _tick() -> None:
+    global _clock_beater
     close_old_connections()
     try:
+        if _clock_beater is None:
+            _clock_beater = heartbeats.Beater(heartbeats.Role.CLOCK)
+        try:
+            _clock_beater.beat()  # the embedded clock beats as run_auction_clock does
+        except DatabaseError:
+            logger.warning("clock heartbeat skipped: the database is unavailable")
         clock.tick(db_now())
     finally:
         close_old_connections()

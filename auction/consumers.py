@@ -181,7 +181,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if bytes_data is not None or (
-            text_data is not None and len(text_data) > protocol.MAX_FRAME_BYTES
+            text_data is not None and protocol.frame_bytes(text_data) > protocol.MAX_FRAME_BYTES
         ):
             await self.close(code=CLOSE_TOO_LARGE)
             return

@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.inputs import TextValidator, validate_schedule
 from payments.money import parse
 
 
@@ -45,26 +46,44 @@ class CourtDateTimeField(forms.DateTimeField):
 
 
 class AuctionForm(forms.Form):
-    title_ar = forms.CharField(label=_("Title in Arabic"), max_length=200)
-    title_en = forms.CharField(label=_("Title in English"), max_length=200)
+    title_ar = forms.CharField(
+        label=_("Title in Arabic"), max_length=200, validators=[TextValidator()]
+    )
+    title_en = forms.CharField(
+        label=_("Title in English"), max_length=200, validators=[TextValidator()]
+    )
     description_ar = forms.CharField(
         label=_("Description in Arabic"),
         required=False,
+        max_length=5000,
+        validators=[TextValidator(multiline=True)],
         widget=forms.Textarea(attrs={"rows": 3, "dir": "rtl"}),
     )
     description_en = forms.CharField(
         label=_("Description in English"),
         required=False,
+        max_length=5000,
+        validators=[TextValidator(multiline=True)],
         widget=forms.Textarea(attrs={"rows": 3, "dir": "ltr"}),
     )
 
     def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.zone = ZoneInfo(zone)
         self.fields["starts_at"] = CourtDateTimeField(label=_("Opens"), zone=zone)
         self.fields["ends_at"] = CourtDateTimeField(label=_("Closes"), zone=zone)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        # Not in the past, not beyond the horizon (AUCTION_HORIZON_DAYS): a start in 2020 or
+        # in 9999 is a typing mistake, never a sale.
+        for name in ("starts_at", "ends_at"):
+            if data.get(name) is not None:
+                try:
+                    validate_schedule(data[name], zone=self.zone)
+                except ValidationError as error:
+                    self.add_error(name, error)
+                    data.pop(name, None)
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error(
                 "ends_at",

@@ -28,6 +28,14 @@ from pydantic import (
 )
 
 MAX_FRAME_BYTES = 2048
+
+
+def frame_bytes(text: str) -> int:
+    """A text frame's size on the wire (UTF-8): the limit counts bytes, not characters, so a
+    frame of emoji (4 bytes each) is measured as the server received it."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
 MAX_AMOUNT_MINOR = 10**15
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from auction.errors import AuctionRuleError
 from auction.models import Auction, Bid, Lot, Registration
@@ -240,3 +240,33 @@ def replay(*, lot_id: int, after: int, limit: int, user_id: int | None) -> dict[
         "seq": lot.seq,
         "lot": lot.pk,
     }
+
+
+@dataclass(frozen=True)
+class ClockLag:
+    """How far the clock is behind: lots past their end still open, closes not yet settled.
+
+    Each part: how many lots wait, and the seconds since the oldest of them was due (None when
+    none waits). A clock keeping up shows at most a second or two.
+    """
+
+    to_close: int
+    close_lag_seconds: float | None
+    to_settle: int
+    settle_lag_seconds: float | None
+
+
+def clock_lag(now: datetime) -> ClockLag:
+    overdue = Lot.objects.filter(status=Lot.Status.OPEN, ends_at__lt=now).aggregate(
+        count=Count("pk"), oldest=Min("ends_at")
+    )
+    unsettled = Lot.objects.filter(
+        status__in=[Lot.Status.SOLD, Lot.Status.UNSOLD], settled_at__isnull=True
+    ).aggregate(count=Count("pk"), oldest=Min("closed_at"))
+
+    def lag(since: datetime | None) -> float | None:
+        return None if since is None else max(0.0, (now - since).total_seconds())
+
+    return ClockLag(
+        overdue["count"], lag(overdue["oldest"]), unsettled["count"], lag(unsettled["oldest"])
+    )

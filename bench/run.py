@@ -390,7 +390,7 @@ class Runner:
         for server in self.servers():
             for _ in range(3):
                 with contextlib.suppress(Exception):
-                    urllib.request.urlopen(f"{server['http']}/healthz", timeout=10).read()  # noqa: S310
+                    urllib.request.urlopen(f"{server['http']}/readyz", timeout=10).read()  # noqa: S310
 
     # --- ceilings: pgbench -----------------------------------------------------------------
 

@@ -29,6 +29,10 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SECRET_KEY = "bench-" + "k" * 60
+# The stack runs production settings against stripe-mock: a test key and a webhook secret of
+# its own (production refuses the published samples), and test mode said out loud.
+STRIPE_SECRET_KEY = "sk_test_stack_" + "s" * 24
+WEBHOOK_SECRET = "whsec_stack_" + "w" * 32
 
 
 def free_port() -> int:
@@ -274,6 +278,9 @@ class Stack:
             REDIS_URL=self.redis_url,
             CHANNEL_PREFIX=self.prefix,
             STRIPE_API_BASE=self.stripe_url,
+            STRIPE_SECRET_KEY=STRIPE_SECRET_KEY,
+            STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET,
+            STRIPE_ALLOW_TEST_MODE="true",
             CLOCK_IN_PROCESS="false",
             LOG_LEVEL="WARNING",
             MEDIA_ROOT=str(self.work_dir / "media"),

@@ -5,12 +5,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
-from core.views import healthz, livez, receipt_pdf, receipt_verify
+from core.views import livez, readyz, receipt_pdf, receipt_verify
 from enforcement.api import api as agency_api
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
     path("livez", livez, name="livez"),
+    path("readyz", readyz, name="readyz"),
+    # The old address of readiness, kept for probes set up with it: the same answer as /readyz.
+    path("healthz", readyz, name="healthz"),
     path("receipts/<str:number>/verify/", receipt_verify, name="receipt_verify"),
     path("receipts/<str:number>.pdf", receipt_pdf, name="receipt_pdf"),
     path("accounts/", include("accounts.urls")),

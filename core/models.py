@@ -162,3 +162,37 @@ class AuditChain(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain} #{self.last_sequence}"
+
+
+class ProcessHeartbeat(models.Model):
+    """The last beat of one background process (the payment worker, the auction clock) per host.
+
+    A row in PostgreSQL rather than a Redis key: the work of both processes is writing to the
+    database, so a beat that lands there proves the path their work takes; the worker does not
+    use Redis at all, and compose's Redis keeps nothing across a restart. Times are the
+    database's, so hosts with skewed clocks still agree on a beat's age.
+    """
+
+    class Role(models.TextChoices):
+        WORKER = "WORKER", _("Payment worker")
+        CLOCK = "CLOCK", _("Auction clock")
+
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    host = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    started_at = models.DateTimeField(_("started"))
+    beat_at = models.DateTimeField(_("last beat"))
+
+    class Meta:
+        verbose_name = _("process heartbeat")
+        verbose_name_plural = _("process heartbeats")
+        ordering = ["role", "host"]
+        constraints = [
+            models.UniqueConstraint(fields=["role", "host"], name="core_heartbeat_one_per_host"),
+            models.CheckConstraint(
+                condition=Q(role__in=["WORKER", "CLOCK"]), name="core_heartbeat_role_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.host} {self.beat_at:%H:%M:%S}"

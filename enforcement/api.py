@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer
 
 from core.errors import DomainError
+from core.inputs import CONTROL_CHARACTER, ApiLongText
 from enforcement import letters as letter_documents
 from enforcement import selectors, services
 from enforcement.models import AgencyLetter
@@ -85,7 +86,7 @@ class Letter(Schema):
 
 
 class Answer(Schema):
-    answer: str = Field(..., min_length=1, max_length=5000)
+    answer: ApiLongText = Field(..., min_length=1, max_length=5000)
 
 
 class LetterFilter(Schema):
@@ -148,8 +149,10 @@ def unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpRes
 def invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     first = error.errors[0] if error.errors else {}
     field = str(first.get("loc", ["", ""])[-1]) if first else None
+    # The shared input rule's code (core.inputs) where it refused; "invalid" for the rest.
+    code = CONTROL_CHARACTER if first.get("type") == CONTROL_CHARACTER else "invalid"
     body: dict[str, Any] = {
-        "code": "invalid",
+        "code": code,
         "field": field,
         "params": {},
         "message": str(first.get("msg", "Invalid input.")),

@@ -10,4 +10,5 @@ urlpatterns = [
     path("help/<slug:slug>/", help_pages.topic, name="help_topic"),
     path("workspace/", views.workspace, name="workspace"),
     path("workspace/announce/", views.announce, name="announce"),
+    path("workspace/status/", views.service_status, name="status"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asgiref.sync import async_to_sync
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,8 +16,9 @@ from django.views.decorators.http import require_http_methods
 from accounts.access import capability_required
 from accounts.models import User
 from accounts.roles import Capability
+from core import health
 from core.errors import DomainError
-from frontend import services
+from frontend import services, status
 from frontend.forms import add_domain_error
 
 
@@ -68,3 +70,22 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def may_view_service_status(user: User) -> bool:
+    """Staff of any court (execution, finance, supervisors) and superusers; nobody else."""
+    return bool(user.is_active and (user.is_superuser or user.is_court_staff))
+
+
+@login_required
+def service_status(request: HttpRequest) -> HttpResponse:
+    """Staff only: the payment provider's reachability, the backlogs and the clock's lag."""
+    if not may_view_service_status(request.user):  # type: ignore[arg-type]
+        raise PermissionDenied
+    context = {
+        "provider": async_to_sync(health.payment_provider)(),
+        "state": status.operating_state(),
+    }
+    response = render(request, "frontend/status.html", context)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -14,8 +14,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from payments import engine, listeners, locks, outcomes
-from payments.client import REFERENCE_KEY
+from payments import confirmation, engine, listeners, locks, outcomes
+from payments.client import REFERENCE_KEY, StripeObject
 from payments.models import EventStatus, Payment, Refund, RefundStatus, WebhookEvent
 
 logger = logging.getLogger("payments.webhooks")
@@ -104,13 +104,22 @@ def _amount_matches(payment: Payment, obj: dict[str, Any]) -> bool:
     return received == payment.money
 
 
-def on_intent_succeeded(obj: dict[str, Any]) -> str:
+def on_intent_succeeded(obj: dict[str, Any], provider: StripeObject | None = None) -> str:
+    """Credit the payment once the provider's own PaymentIntent (`provider`) confirms it.
+
+    `provider` is what the API answered for the event's PaymentIntent, retrieved before this
+    transaction (payments/webhooks.process_pending); None only where nothing can be asked
+    (development's emulated events).
+    """
     payment = _payment_for(obj)
     if payment is None:
         return "not a payment of ours"
     if not _amount_matches(payment, obj):
         logger.error("payment %s: the provider reports another amount", payment.pk)
         return "amount does not match the payment; left for finance"
+    if provider is not None and (problem := confirmation.mismatch(payment, provider)):
+        logger.error("payment %s: the provider does not confirm it (%s)", payment.pk, problem)
+        return f"not confirmed by the provider ({problem}); left for finance"
     outcomes.payment_received(payment, intent_id=str(obj["id"]))
     learn_charge(payment, charge_of(obj))
     return ""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from payments.models import (
     DistributionHold,
+    EventStatus,
     JobStatus,
     JournalEntry,
     Method,
@@ -16,6 +19,7 @@ from payments.models import (
     PaymentStatus,
     Refund,
     RefundStatus,
+    WebhookEvent,
 )
 
 
@@ -79,3 +83,34 @@ def attention_count(court: Any) -> int:
         + refunds_needing_attention(court).count()
         + transfers_awaiting(court).count()
     )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Work waiting: how many, and the age in seconds of the oldest (None when none waits)."""
+
+    waiting: int
+    oldest_seconds: float | None
+    needs_attention: int
+
+
+def _age(now: datetime, since: datetime | None) -> float | None:
+    return None if since is None else max(0.0, (now - since).total_seconds())
+
+
+def job_backlog(now: datetime) -> Backlog:
+    """Payment jobs due (or running) now, the oldest one's wait, and those needing a person."""
+    due = PaymentJob.objects.filter(
+        status__in=[JobStatus.PENDING, JobStatus.RUNNING], next_attempt_at__lte=now
+    )
+    found = due.aggregate(count=Count("pk"), oldest=Min("next_attempt_at"))
+    stuck = PaymentJob.objects.filter(status=JobStatus.NEEDS_ATTENTION).count()
+    return Backlog(found["count"], _age(now, found["oldest"]), stuck)
+
+
+def event_backlog(now: datetime) -> Backlog:
+    """Provider events stored but not processed yet, and those that failed every attempt."""
+    waiting = WebhookEvent.objects.filter(status=EventStatus.RECEIVED)
+    found = waiting.aggregate(count=Count("pk"), oldest=Min("received_at"))
+    failed = WebhookEvent.objects.filter(status=EventStatus.FAILED).count()
+    return Backlog(found["count"], _age(now, found["oldest"]), failed)

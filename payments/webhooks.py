@@ -30,6 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from payments import handlers, jobs
+from payments.client import StripeClient, StripeError, StripeObject
 from payments.handlers import HANDLERS, handler_for
 from payments.models import EventStatus, WebhookEvent
 
@@ -173,30 +175,85 @@ def receive(*, payload: bytes, signature: str | None, now: int | None = None) ->
 # -- processing ---------------------------------------------------------------------------------
 
 
-def process_pending(*, limit: int = 100) -> int:
-    """Dispatch stored events one by one (each in its own transaction); returns how many."""
-    done = 0
+# Events whose handler credits money only once the provider's API confirms it.
+CONFIRMED_WITH_PROVIDER = frozenset({"payment_intent.succeeded"})
+
+
+def process_pending(*, client: StripeClient | None = None, limit: int = 100) -> int:
+    """Dispatch stored events one by one (each in its own transaction); returns how many.
+
+    A `payment_intent.succeeded` is first confirmed with the provider (`client`, or one made
+    from the settings), outside any transaction: the event is taken under its row lock only
+    after the answer came. While the provider cannot be reached such events stay received
+    for the next pass; events of other types go on.
+    """
+    if client is None:
+        with StripeClient.from_settings() as own:
+            return process_pending(client=own, limit=limit)
+    done, provider_away = 0, False
+    seen: set[int] = set()
     while done < limit:
+        candidate = (
+            WebhookEvent.objects.filter(status=EventStatus.RECEIVED)
+            .exclude(pk__in=seen)
+            .order_by("received_at", "id")
+            .values_list("pk", "type", "payload")
+            .first()
+        )
+        if candidate is None:
+            return done
+        pk, event_type, payload = candidate
+        seen.add(pk)
+        if provider_away and event_type in CONFIRMED_WITH_PROVIDER:
+            continue  # waits for the next pass; events of other types go on
+        try:
+            provider = _ask_provider(client, event_type, payload)
+        except StripeError as error:
+            if jobs.is_transient(error):
+                logger.warning("event %s waits: the provider could not be asked (%s)", pk, error)
+                provider_away = True
+                continue
+            # The provider answered that it has no such PaymentIntent (or refused to say).
+            provider = {"status": f"refused by the provider: {error.code or error.status}"}
         with transaction.atomic():
             event = (
                 WebhookEvent.objects.select_for_update(skip_locked=True)
-                .filter(status=EventStatus.RECEIVED)
-                .order_by("received_at", "id")
+                .filter(pk=pk, status=EventStatus.RECEIVED)
                 .first()
             )
             if event is None:
-                return done
-            _process(event)
+                continue  # another worker has it
+            _process(event, provider)
         done += 1
     return done
 
 
-def _process(event: WebhookEvent) -> None:
+def _ask_provider(
+    client: StripeClient, event_type: str, payload: dict[str, Any]
+) -> StripeObject | None:
+    """The provider's PaymentIntent behind an event that would credit money, else None."""
+    from payments import emulator
+
+    if event_type not in CONFIRMED_WITH_PROVIDER or emulator.is_on():
+        # Development's emulated events stand in for a stripe-mock that keeps no state, so
+        # there is nothing to ask; production refuses STRIPE_EMULATE_EVENTS.
+        return None
+    intent_id = str(((payload.get("data") or {}).get("object") or {}).get("id") or "")
+    if not intent_id.startswith("pi_") or not intent_id.isascii() or "/" in intent_id:
+        return {"status": "no PaymentIntent id to ask about"}
+    return client.retrieve_payment_intent(intent_id)
+
+
+def _process(event: WebhookEvent, provider: StripeObject | None = None) -> None:
     handler = handler_for(event.type)
     event.attempts += 1
     try:
         with transaction.atomic():
-            note = handler(event.payload["data"]["object"]) if handler else "not handled"
+            obj = event.payload["data"]["object"]
+            if event.type in CONFIRMED_WITH_PROVIDER:
+                note = handlers.on_intent_succeeded(obj, provider)
+            else:
+                note = handler(obj) if handler else "not handled"
     except Exception as error:
         logger.exception("payment event %s failed", event.event_id)
         event.note = repr(error)[:2000]

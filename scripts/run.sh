@@ -46,7 +46,7 @@ for _ in $(seq 1 100); do
 done
 
 # The first request starts the web process's background work (the clock, the heartbeat).
-"$PY" -c "import urllib.request as u; u.urlopen('http://$HOST:$PORT/healthz', timeout=10)" 2>/dev/null || true
+"$PY" -c "import urllib.request as u; u.urlopen('http://$HOST:$PORT/readyz', timeout=10)" 2>/dev/null || true
 echo
 echo "  Mazad is running at http://$HOST:$PORT/   (Ctrl-C stops everything started here)"
 echo

@@ -169,6 +169,8 @@ CLOCK_IN_PROCESS: bool = env.bool(
 BACKGROUND_TASKS = ["auction.background.platform_heartbeat"]
 if CLOCK_IN_PROCESS:
     BACKGROUND_TASKS.append("auction.background.embedded_clock")
+# How far ahead staff may schedule an auction's opening or close (core/inputs.py).
+AUCTION_HORIZON_DAYS: int = env.int("AUCTION_HORIZON_DAYS", default=365)
 # Processes of `run_auction_clock` that close lots (its main one included).
 CLOCK_CLOSERS: int = env.int("CLOCK_CLOSERS", default=2)
 
@@ -176,7 +178,8 @@ AUTH_USER_MODEL = "accounts.User"
 # django-axes first: it refuses a locked-out login before the password is even checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.RoleBackend"]
 # Login throttling: five failures for one e-mail from one address lock that pair out for a
-# quarter of an hour; a successful login resets the count.
+# quarter of an hour; a successful login resets the count. Across addresses, one account is
+# capped by accounts/throttle.py (10 failures in 15 minutes: a 5-minute cooldown).
 AXES_ENABLED: bool = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours

@@ -1,7 +1,11 @@
 """Production settings: the base settings made strict; refuses to start when unsafe."""
 
+import base64
+import binascii
+
 from django.core.exceptions import ImproperlyConfigured
 
+from . import samples
 from .base import *  # noqa: F403
 from .base import ALLOWED_HOSTS, SECRET_KEY, env
 
@@ -11,12 +15,64 @@ WHITENOISE_USE_FINDERS = False
 if "*" in ALLOWED_HOSTS or not ALLOWED_HOSTS:
     # A wildcard host would make every WebSocket Origin valid.
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the real host names, without '*'.")
-if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 50:
-    raise ImproperlyConfigured("SECRET_KEY must be a real secret of at least 50 characters.")
-if not env.str("AUDIT_SIGNING_KEY", default=""):
-    # Checkpoints of the audit trail are signed with it; a key made up on the spot would not be
-    # one the court can check against.
-    raise ImproperlyConfigured("AUDIT_SIGNING_KEY must hold the base64 Ed25519 key.")
+if (
+    SECRET_KEY in samples.SECRET_KEYS
+    or samples.is_placeholder(SECRET_KEY)
+    or SECRET_KEY.startswith("dev-only")
+    or len(SECRET_KEY) < 50
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be a real secret of at least 50 characters, not a published sample."
+    )
+
+
+def _audit_key_is_usable(value: str) -> bool:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return len(raw) == 32 and value not in samples.AUDIT_SIGNING_KEYS
+
+
+# Checkpoints of the audit trail are signed with it; a key made up on the spot would not be one
+# the court can check against, and a published one would let anyone sign a rewritten chain.
+if not _audit_key_is_usable(env.str("AUDIT_SIGNING_KEY", default="")):
+    raise ImproperlyConfigured(
+        "AUDIT_SIGNING_KEY must be the base64 Ed25519 key (32 bytes), not a published sample."
+    )
+
+# The payment provider. A published webhook secret would let anyone sign an event; a test key
+# in production means no money moves, which only a demonstration may want, and says so with
+# STRIPE_ALLOW_TEST_MODE.
+STRIPE_ALLOW_TEST_MODE: bool = env.bool("STRIPE_ALLOW_TEST_MODE", default=False)
+_webhook_secret = env.str("STRIPE_WEBHOOK_SECRET", default="")
+if (
+    not _webhook_secret.startswith("whsec_")
+    or _webhook_secret in samples.WEBHOOK_SECRETS
+    or samples.is_placeholder(_webhook_secret)
+):
+    raise ImproperlyConfigured(
+        "STRIPE_WEBHOOK_SECRET must be the endpoint's signing secret (whsec_...), not a "
+        "published sample."
+    )
+_api_key = env.str("STRIPE_SECRET_KEY", default="")
+if (
+    not _api_key.startswith(("sk_live_", "sk_test_", "rk_live_", "rk_test_"))
+    or _api_key in samples.API_KEYS
+    or samples.is_placeholder(_api_key)
+):
+    raise ImproperlyConfigured(
+        "STRIPE_SECRET_KEY must be the provider's secret key, not a published sample."
+    )
+if env.bool("STRIPE_EMULATE_EVENTS", default=False):
+    # Emulated events are development's stand-in for a provider that sends none, and are
+    # credited without asking the provider: never in production.
+    raise ImproperlyConfigured("STRIPE_EMULATE_EVENTS must be false in production.")
+if _api_key.startswith(("sk_test_", "rk_test_")) and not STRIPE_ALLOW_TEST_MODE:
+    raise ImproperlyConfigured(
+        "STRIPE_SECRET_KEY is a test key: set STRIPE_ALLOW_TEST_MODE=true only for a "
+        "demonstration that moves no money."
+    )
 
 # E-mail carries the notices a bidder must not miss (won, outbid, the payment deadline): the
 # mail server comes from EMAIL_URL (smtp+tls://user:password@host:587), and without it

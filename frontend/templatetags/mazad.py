@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from core import formatting
 
@@ -159,3 +160,21 @@ def percent_bp(basis_points: int | str | None) -> str:
 def zone_label(where: Any) -> str:
     """The court's time zone as people say it: "Saudi Arabia Time"."""
     return formatting.zone_name(where)
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """A wait for people to read: "12 s", "3 min", "2 h 5 min", "3 d"; an em dash when none."""
+    if seconds is None:
+        return "—"
+    whole = int(seconds)
+    if whole < 120:
+        return _("%(count)s s") % {"count": whole}
+    if whole < 2 * 3600:
+        return _("%(count)s min") % {"count": whole // 60}
+    if whole < 2 * 86400:
+        return _("%(hours)s h %(minutes)s min") % {
+            "hours": whole // 3600,
+            "minutes": whole % 3600 // 60,
+        }
+    return _("%(count)s d") % {"count": whole // 86400}

@@ -117,8 +117,14 @@ def asset_edit(request: HttpRequest, asset_id: int) -> HttpResponse:
 @capability_required(Capability.VIEW_FILES)
 def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = _asset(request, asset_id)
+    return render(request, "enforcement/asset_detail.html", _detail_context(request, asset))
+
+
+def _detail_context(
+    request: HttpRequest, asset: Any, *, encumbrance_form: EncumbranceForm | None = None
+) -> dict[str, Any]:
     user: Any = request.user
-    context = {
+    return {
         "asset": asset,
         "file": asset.file,
         "photos": asset.photos.all(),
@@ -139,10 +145,9 @@ def asset_detail(request: HttpRequest, asset_id: int) -> HttpResponse:
         "is_editable": asset.status in EDITABLE,
         "photos_form": PhotosForm(),
         "document_form": DocumentForm(),
-        "encumbrance_form": EncumbranceForm(currency=asset.currency),
+        "encumbrance_form": encumbrance_form or EncumbranceForm(currency=asset.currency),
         "reason_form": ReasonForm(),
     }
-    return render(request, "enforcement/asset_detail.html", context)
 
 
 @capability_required(Capability.MANAGE_FILES)
@@ -289,8 +294,9 @@ def encumbrance_add(request: HttpRequest, asset_id: int) -> HttpResponse:
     asset = _asset(request, asset_id)
     form = EncumbranceForm(request.POST, currency=asset.currency)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        return redirect(_back(asset_id, "#inherits"))
+        # The asset's page again, with the form's errors beside their fields and nothing stored.
+        context = _detail_context(request, asset, encumbrance_form=form)
+        return render(request, "enforcement/asset_detail.html", context, status=400)
     return act(
         request,
         lambda: services.add_encumbrance(

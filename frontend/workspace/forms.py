@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import identity
 from accounts.forms import clean_phone
 from accounts.models import User
+from core.inputs import TextValidator
 from enforcement import services, validators
 from enforcement.forms import AssetFieldsForm, money_field, parse_amount
 from enforcement.models import (
@@ -281,9 +282,11 @@ class AppraisalForm(forms.Form):
 
 class EncumbranceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Encumbrance.Kind.choices)
-    holder = forms.CharField(label=_("Holder"), max_length=200)
+    holder = forms.CharField(label=_("Holder"), max_length=200, validators=[TextValidator()])
     amount = money_field(_("Amount"))
-    note = forms.CharField(label=_("Details"), max_length=300, required=False)
+    note = forms.CharField(
+        label=_("Details"), max_length=300, required=False, validators=[TextValidator()]
+    )
 
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -327,7 +330,10 @@ class LetterForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answer = forms.CharField(
-        label=_("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+        label=_("Answer"),
+        max_length=5000,
+        validators=[TextValidator(multiline=True)],  # the API's rule (core.inputs)
+        widget=forms.Textarea(attrs={"rows": 5}),
     )
     document = forms.FileField(label=_("Document with the answer (PDF)"), required=False)
 

@@ -212,6 +212,29 @@ def test_an_oversized_or_binary_frame_closes_the_socket_with_4009(web_servers, l
     assert run(lambda: scenario(b"\x00\x01")) == 4009
 
 
+@pytest.mark.parametrize("kind", ["daphne", "uvicorn"])
+def test_a_frame_of_a_thousand_emoji_is_measured_in_bytes_and_closes_the_socket(
+    web_servers, live_lot, kind
+):
+    lot, _first, _second = live_lot
+    server = web_servers[kind]
+    before = Lot.objects.values("seq", "price_minor", "bid_count").get(pk=lot.pk)
+    # About 1,020 characters (under the limit if it counted characters) but over 4,000 bytes.
+    frame = json.dumps({"type": "ping", "note": "\U0001f600" * 1000}, ensure_ascii=False)
+    assert len(frame) < 2048 < len(frame.encode())
+
+    async def scenario():
+        async with connect(socket_url(server, lot), origin=server.base_url) as socket:
+            await receive(socket)
+            await socket.send(frame)
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(socket.recv(), 10)
+            return socket.close_code
+
+    assert run(scenario) == 4009
+    assert Lot.objects.values("seq", "price_minor", "bid_count").get(pk=lot.pk) == before
+
+
 def test_an_anonymous_watcher_cannot_bid(web_servers, live_lot):
     lot, _first, _second = live_lot
     server = web_servers["daphne"]

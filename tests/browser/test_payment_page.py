@@ -14,6 +14,7 @@ from payments import services
 from payments.models import JobStatus, Payment, PaymentJob, PaymentStatus, Purpose
 from payments.money import Money
 from tests.conftest import PASSWORD, make_user, server_env
+from tests.harness.fault_proxy import FaultProxy
 from tests.harness.servers import ARTIFACTS_LOGS, ROOT, server_environment, stripe_mock
 from tests.payments.conftest import intent_object, make_event, signature_header
 
@@ -27,8 +28,9 @@ TEXT = {
 
 @pytest.fixture
 def worker(tmp_path):
-    """The payment worker as its own process, on the test database and a stripe-mock of its own."""
-    with stripe_mock(ARTIFACTS_LOGS) as api:
+    """The payment worker as its own process, on the test database and a stripe-mock of its own
+    (behind the proxy that keeps the PaymentIntents' state the worker confirms payments with)."""
+    with stripe_mock(ARTIFACTS_LOGS) as mock, FaultProxy(mock.base_url, stateful=True) as api:
         env = server_environment({**server_env(), "STRIPE_API_BASE": api.base_url})
         log = (tmp_path / "worker.log").open("w")
         process = subprocess.Popen(

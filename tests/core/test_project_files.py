@@ -176,3 +176,48 @@ def test_compose_keeps_the_clocks_checkpoints_and_the_files_on_a_volume():
     assert environment["AUDIT_CHECKPOINT_DIR"].startswith("/data/")
     assert environment["PRIVATE_MEDIA_ROOT"].startswith("/data/")
     assert services["s3"]["profiles"] == ["object-store"]
+
+
+COMPOSE_SECRETS = (
+    "SECRET_KEY",
+    "AUDIT_SIGNING_KEY",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+)
+
+
+def test_compose_takes_every_secret_from_the_environment_without_a_default():
+    services = compose()["services"]
+    environment = services["web"]["environment"]
+
+    for name in COMPOSE_SECRETS:
+        assert environment[name].startswith(f"${{{name}:?"), name  # compose stops when unset
+    assert "${POSTGRES_PASSWORD:?" in environment["DATABASE_URL"]
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith(
+        "${POSTGRES_PASSWORD:?"
+    )
+    example = (ROOT / ".env.example").read_text()
+    for name in (*COMPOSE_SECRETS, "POSTGRES_PASSWORD", "ADMIN_EMAIL", "LOAD_DEMO_DATA"):
+        assert f"\n{name}=" in example, name
+
+
+def test_compose_keeps_the_audit_checkpoints_on_a_volume_and_checks_the_worker_and_clock():
+    services = compose()["services"]
+
+    for name in ("web", "clock", "worker", "migrate"):
+        assert "audit-checkpoints:/data/audit-checkpoints" in services[name]["volumes"], name
+    assert services["web"]["environment"]["AUDIT_CHECKPOINT_DIR"] == "/data/audit-checkpoints"
+    assert "audit-checkpoints" in compose()["volumes"]
+    assert services["worker"]["healthcheck"]["test"][-2:] == ["healthcheck", "worker"]
+    assert services["clock"]["healthcheck"]["test"][-2:] == ["healthcheck", "clock"]
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+def test_compose_migrates_then_creates_the_administrator_then_loads_the_demo_on_request():
+    migrate = compose()["services"]["migrate"]
+    script = migrate["command"][-1]
+
+    assert script.index("migrate --noinput") < script.index("ensure_admin")
+    assert script.index("ensure_admin") < script.index("seed_demo")
+    assert '"$$LOAD_DEMO_DATA" = true' in script
+    assert {"ADMIN_EMAIL", "ADMIN_PASSWORD", "LOAD_DEMO_DATA"} <= set(migrate["environment"])

@@ -85,6 +85,8 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "AUDIT_SIGNING_KEY": "2Tq8vS1mW0yJm0Uo3b8mK4n7aXQ6yR1sZp9cVb2dE5k=",
     "EMAIL_URL": "smtp+tls://notices:p%40ss@mail.court.example:587",
+    "STRIPE_SECRET_KEY": "sk_live_51Qz8JmPcV2sXyT7nLkR4wB9dHf3GtE6aU1oIq0ZrY5vN",
+    "STRIPE_WEBHOOK_SECRET": "whsec_9fK2mQ7xV4pL8cT1nR6wB3yH5dJ0gZsA",
 }
 
 MAIL_PROBE = """
@@ -186,3 +188,85 @@ def test_production_settings_keep_a_backend_named_on_purpose():
     found = run_json(MAIL_PROBE, env, module="config.settings.production")
 
     assert found["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+
+
+# Each secret published with Mazad (the development defaults, docker-compose.yml's old samples,
+# .env.example's placeholders): production refuses it, even where test mode is allowed.
+PUBLISHED_SAMPLES = [
+    ("STRIPE_WEBHOOK_SECRET", "whsec_mazad_development"),
+    ("STRIPE_WEBHOOK_SECRET", "whsec_change_me"),
+    ("STRIPE_SECRET_KEY", "sk_test_mazad"),
+    ("STRIPE_SECRET_KEY", "sk_test_change_me"),
+    ("SECRET_KEY", "change-me-to-a-long-random-value-of-at-least-fifty-characters-0123456789"),
+    ("AUDIT_SIGNING_KEY", "OyAGqAxXDHyFcc3J+2If2LwhwuPjjPQ814mFmtw5yes="),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "sample"), PUBLISHED_SAMPLES, ids=[value for _, value in PUBLISHED_SAMPLES]
+)
+def test_production_settings_refuse_each_published_sample_secret(name, sample):
+    env = {**PRODUCTION_ENV, "STRIPE_ALLOW_TEST_MODE": "true", name: sample}
+
+    result = run_manage(["check"], env)
+
+    assert result.returncode != 0
+    assert f"{name} must be" in result.stderr
+    assert "sample" in result.stderr
+
+
+def test_production_settings_refuse_every_placeholder_of_the_env_example():
+    example = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    secrets = ["SECRET_KEY", "AUDIT_SIGNING_KEY", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"]
+
+    refused = {
+        name: run_manage(
+            ["check"], {**PRODUCTION_ENV, "STRIPE_ALLOW_TEST_MODE": "true", name: example[name]}
+        ).returncode
+        for name in secrets
+    }
+
+    assert all(code != 0 for code in refused.values()), refused
+
+
+@pytest.mark.parametrize("name", ["STRIPE_WEBHOOK_SECRET", "STRIPE_SECRET_KEY"])
+def test_production_settings_refuse_a_missing_payment_provider_secret(name):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != name}
+
+    result = run_manage(["check"], env)
+
+    assert result.returncode != 0
+    assert f"{name} must be" in result.stderr
+
+
+def test_production_settings_refuse_a_test_key_unless_test_mode_is_allowed():
+    env = {**PRODUCTION_ENV, "STRIPE_SECRET_KEY": "sk_test_4eC39HqLyjWDarjtT1zdp7dcQx81"}
+
+    refused = run_manage(["check"], env)
+    allowed = run_manage(["check"], {**env, "STRIPE_ALLOW_TEST_MODE": "true"})
+
+    assert refused.returncode != 0
+    assert "STRIPE_ALLOW_TEST_MODE" in refused.stderr
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_production_settings_refuse_an_audit_key_that_is_not_32_bytes_of_base64():
+    env = {**PRODUCTION_ENV, "AUDIT_SIGNING_KEY": "bm90IGEga2V5"}
+
+    result = run_manage(["check"], env)
+
+    assert result.returncode != 0
+    assert "AUDIT_SIGNING_KEY must be" in result.stderr
+
+
+def test_production_settings_refuse_emulated_provider_events():
+    env = {**PRODUCTION_ENV, "STRIPE_EMULATE_EVENTS": "true"}
+
+    result = run_manage(["check"], env)
+
+    assert result.returncode != 0
+    assert "STRIPE_EMULATE_EVENTS must be false" in result.stderr

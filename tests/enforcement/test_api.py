@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -150,6 +151,52 @@ def test_an_empty_answer_is_refused_and_changes_nothing(client, letter, key):
     assert response.json()["field"] == "answer"
     letter.refresh_from_db()
     assert letter.status == AgencyLetter.Status.SENT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("answer", "language", "message"),
+    [
+        ("a\u0000b", "en", "Remove the control characters"),
+        ("a\u0000b", "ar", "أزل أحرف التحكم"),
+        ("seized\u001b[31m", "en", "Remove the control characters"),
+        ("C1 \u009b31m control", "en", "Remove the control characters"),
+    ],
+)
+def test_an_answer_with_a_nul_or_control_character_is_refused_naming_answer_and_changes_nothing(
+    client, letter, key, answer, language, message
+):
+    before = AgencyLetter.objects.values().get(pk=letter.pk)
+
+    response = client.post(
+        f"{API}/letters/{letter.number}/answer",
+        json.dumps({"answer": answer}),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE=language,
+        **bearer(key),
+    )
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "control_character"
+    assert response.json()["field"] == "answer"
+    assert message in response.json()["message"]
+    assert AgencyLetter.objects.values().get(pk=letter.pk) == before
+
+
+@pytest.mark.django_db
+def test_an_answer_keeps_its_line_breaks_and_tabs(client, letter, key):
+    text = "Seized on 2026-11-02.\r\n\tPlate: ABC 1234\nNo other record."
+
+    response = client.post(
+        f"{API}/letters/{letter.number}/answer",
+        {"answer": text},
+        content_type="application/json",
+        **bearer(key),
+    )
+
+    assert response.status_code == 200
+    letter.refresh_from_db()
+    assert letter.answer == text
 
 
 @pytest.mark.django_db

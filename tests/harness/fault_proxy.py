@@ -10,17 +10,27 @@ does not: the first answer to a POST is stored under its Idempotency-Key and
 replayed for every later request with that key (and the same body; another
 body gets Stripe's 400 idempotency_error), so "exactly one object" can be
 counted from `created_ids()`.
+
+With `stateful=True` it also keeps the PaymentIntents' state that stripe-mock (which answers
+every retrieval with one fixture) does not: an intent created through it keeps its amount,
+currency and metadata; confirming it with a test card makes it `succeeded` (the declining
+test cards leave it unpaid); cancelling it cancels it; and `GET /v1/payment_intents/<id>`
+answers that record. `provide_intent()` sets a record outright, as the provider's own truth
+for a test (a payment made elsewhere, or one that disagrees with an event).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 
@@ -57,10 +67,18 @@ class Recorded:
         return hashlib.sha256(self.body).hexdigest()
 
 
+DECLINING_METHODS = frozenset({"pm_card_chargeDeclined", "pm_card_visa_chargeDeclined"})
+INTENT_PATH = re.compile(r"^/v1/payment_intents/(pi_[A-Za-z0-9_]+)(?:/(confirm|capture|cancel))?$")
+
+
 class FaultProxy:
-    def __init__(self, upstream: str, *, idempotent: bool = False, port: int = 0) -> None:
+    def __init__(
+        self, upstream: str, *, idempotent: bool = False, stateful: bool = False, port: int = 0
+    ) -> None:
         self.upstream = upstream.rstrip("/")
         self.idempotent = idempotent
+        self.stateful = stateful
+        self.intents: dict[str, dict[str, Any]] = {}
         self.faults: deque[Fault] = deque()
         self.log: list[Recorded] = []
         # Idempotency-Key -> (body sent, status, headers, answer) of the first upstream answer.
@@ -99,6 +117,65 @@ class FaultProxy:
         """Ids of the objects upstream answered with for first-seen keys (idempotent mode)."""
         with self._lock:
             return list(self.created)
+
+    def provide_intent(self, intent: dict[str, Any]) -> None:
+        """Make the provider's record of a PaymentIntent `intent` (what a GET answers)."""
+        with self._lock:
+            self.intents[str(intent["id"])] = dict(intent)
+
+    def known_intent(self, path: str) -> bytes | None:
+        match = INTENT_PATH.match(path.split("?", 1)[0])
+        if not (self.stateful and match and match.group(2) is None):
+            return None
+        with self._lock:
+            intent = self.intents.get(match.group(1))
+        return json.dumps(intent).encode() if intent is not None else None
+
+    def track(self, path: str, body: bytes, upstream: httpx.Response) -> None:
+        """Keep the state a POST gave a PaymentIntent (stateful mode)."""
+        if not self.stateful or upstream.status_code >= 300:
+            return
+        params = dict(parse_qsl(body.decode(errors="replace"), keep_blank_values=True))
+        path = path.split("?", 1)[0]
+        if path == "/v1/payment_intents":
+            self._track_created(params, upstream)
+            return
+        match = INTENT_PATH.match(path)
+        if not match or match.group(2) is None:
+            return
+        with self._lock:
+            intent = self.intents.get(match.group(1))
+            if intent is None:
+                return
+            if match.group(2) == "cancel":
+                intent["status"] = "canceled"
+            elif params.get("payment_method", intent.get("payment_method")) in DECLINING_METHODS:
+                intent["status"] = "requires_payment_method"
+            else:
+                intent["status"], intent["amount_received"] = "succeeded", intent["amount"]
+
+    def _track_created(self, params: dict[str, str], upstream: httpx.Response) -> None:
+        try:
+            created = upstream.json()
+        except ValueError:
+            return
+        metadata = {
+            key[len("metadata[") : -1]: value
+            for key, value in params.items()
+            if key.startswith("metadata[") and key.endswith("]")
+        }
+        with self._lock:
+            self.intents.setdefault(
+                str(created["id"]),
+                {
+                    **created,
+                    "amount": int(params.get("amount", created.get("amount", 0))),
+                    "amount_received": 0,
+                    "currency": params.get("currency", created.get("currency")),
+                    "metadata": metadata,
+                    "status": "requires_payment_method",
+                },
+            )
 
     def _replay(self, key: str | None, body: bytes) -> tuple[int, dict[str, str], bytes] | None:
         if not (self.idempotent and key):
@@ -164,6 +241,11 @@ class FaultProxy:
                     return
                 if fault.kind == "delay":
                     time.sleep(fault.seconds)
+                known = proxy.known_intent(self.path) if self.command == "GET" else None
+                if known is not None:
+                    proxy._record(Recorded(self.command, self.path, key, body, False))
+                    self._answer(200, {"Content-Type": "application/json"}, known)
+                    return
                 replayed = proxy._replay(key, body) if self.command == "POST" else None
                 if replayed is not None:
                     proxy._record(Recorded(self.command, self.path, key, body, False))
@@ -194,6 +276,7 @@ class FaultProxy:
                     return
                 if self.command == "POST":
                     proxy._store(key, body, upstream)
+                    proxy.track(self.path, body, upstream)
                 proxy._record(Recorded(self.command, self.path, key, body, True))
                 if fault.kind == "drop_response":
                     self.close_connection = True

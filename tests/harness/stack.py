@@ -340,7 +340,7 @@ class Stack:
                 prepare(postgres)
             redis.start()
             stripe.start()
-            proxy = FaultProxy(f"http://127.0.0.1:{stripe.port}", idempotent=True)
+            proxy = FaultProxy(f"http://127.0.0.1:{stripe.port}", idempotent=True, stateful=True)
             proxy.__enter__()
             stack = cls(root, log_dir, postgres, redis, stripe, proxy)
             stack.migrate()

@@ -22,8 +22,9 @@ def stripe_server() -> Iterator[Server]:
 
 @pytest.fixture
 def proxy(stripe_server: Server) -> Iterator[FaultProxy]:
-    """A recording proxy in front of stripe-mock that keeps Stripe's idempotency promise."""
-    with FaultProxy(stripe_server.base_url, idempotent=True) as running:
+    """A recording proxy in front of stripe-mock that keeps Stripe's idempotency promise and
+    the PaymentIntents' state (the worker asks it before crediting a payment)."""
+    with FaultProxy(stripe_server.base_url, idempotent=True, stateful=True) as running:
         yield running
 
 
@@ -134,6 +135,6 @@ def work(stripe_client, clock=None) -> int:
 
     from payments import jobs, webhooks
 
-    done = webhooks.process_pending()
+    done = webhooks.process_pending(client=stripe_client)
     done += jobs.run_due_jobs(client=stripe_client, now=clock or timezone.now)
     return done

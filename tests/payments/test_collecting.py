@@ -264,7 +264,7 @@ def test_a_failed_refund_puts_the_money_back_and_flags_it_for_finance(client, co
     assert JournalEntry.objects.filter(reverses__isnull=False).count() == 1
 
 
-def test_a_dispute_holds_the_distribution_of_the_file(client, court, stripe):
+def test_a_dispute_holds_the_distribution_of_the_file(client, court, stripe, proxy):
     from payments import selectors
 
     payer = make_user(verified=True)
@@ -278,6 +278,7 @@ def test_a_dispute_holds_the_distribution_of_the_file(client, court, stripe):
     )
     work(stripe)
     payment.refresh_from_db()
+    proxy.provide_intent(intent_object(payment))  # the payer paid at the provider
     post_event(client, make_event("payment_intent.succeeded", intent_object(payment)))
     work(stripe)
 

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def payment(court):
+def payment(court, proxy):
     created = services.collect_payment(
         payer=make_user(verified=True),
         court=court,
@@ -40,6 +40,8 @@ def payment(court):
         intent_id="pi_webhook_1", status=PaymentStatus.PROCESSING
     )
     created.refresh_from_db()
+    # The provider's own record: the payer paid (the worker asks it before crediting).
+    proxy.provide_intent(intent_object(created))
     return created
 
 
@@ -207,7 +209,9 @@ def test_out_of_order_a_failure_after_the_success_changes_nothing(client, paymen
     assert JournalEntry.objects.count() == 1
 
 
-def test_out_of_order_success_before_our_record_of_the_intent_still_lands(client, court, stripe):
+def test_out_of_order_success_before_our_record_of_the_intent_still_lands(
+    client, court, stripe, proxy
+):
     early = services.collect_payment(
         payer=make_user(verified=True),
         court=court,
@@ -216,6 +220,7 @@ def test_out_of_order_success_before_our_record_of_the_intent_still_lands(client
         reference="registration:early",
     )
     obj = {**intent_object(early), "id": "pi_made_before_we_heard"}
+    proxy.provide_intent(obj)  # paid at the provider before our create job ran
 
     post_event(client, make_event("payment_intent.succeeded", obj))
     work(stripe)  # the event, then the create job, in that order

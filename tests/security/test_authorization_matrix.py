@@ -343,8 +343,10 @@ GET_POLICY: dict[str, Expected] = {
     "frontend:home": public,
     "frontend:help": public,
     "frontend:help_topic": public,
-    "healthz": public,
+    "healthz": public,  # the old address of /readyz
     "livez": public,
+    "readyz": public,
+    "frontend:status": staff_of_team,  # the service status page (superusers too)
     "auction:catalog": public,
     "auction:lot": public,
     "auction:open_data": public,

@@ -34,7 +34,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from auction import clock
-from core import audit_chain
+from core import audit_chain, heartbeats
 from core.clock import db_now
 
 ROLES = ("main", "closer", "settler", "notifier")
@@ -87,6 +87,7 @@ class Command(BaseCommand):
         roles = ["settler", "notifier"] + ["closer"] * (closers - 1)
         helpers = [self.start(role, interval) for role in roles]
         next_beat = next_checkpoint = time.monotonic()
+        beater = heartbeats.Beater(heartbeats.Role.CLOCK)  # `manage.py healthcheck clock`
         self.stdout.write(f"auction clock started ({closers} closing; settlements, notices apart)")
         self.stdout.flush()
 
@@ -96,6 +97,7 @@ class Command(BaseCommand):
             if time.monotonic() >= next_beat:  # the platform's heartbeat, once a second is plenty
                 next_beat = time.monotonic() + 1.0
                 clock.beat(now)
+            beater.beat()
             extended = clock.compensate_outages(now)
             opened, closed = clock.open_due(now), clock.close_due(now)
             if opened or closed or extended:

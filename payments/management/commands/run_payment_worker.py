@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone
 
+from core import heartbeats
 from payments import jobs, listeners, webhooks
 from payments.client import StripeClient
 from payments.models import PaymentJob
@@ -63,10 +64,12 @@ class Command(BaseCommand):
         pause = self._pauser(options["pause_at"]) if options["pause_at"] else None
         self.stdout.write("payment worker started", ending="\n")
         self.stdout.flush()
+        beater = heartbeats.Beater(heartbeats.Role.WORKER)
         with StripeClient.from_settings() as client:
             while not stopping.requested:
                 close_old_connections()
                 try:
+                    beater.beat()  # `manage.py healthcheck worker` reads it
                     worked = self._pass(client, options["lease"], pause)
                 except (OperationalError, InterfaceError) as error:
                     # The database is away (a restart, a fail-over): whatever was in hand is
@@ -83,7 +86,7 @@ class Command(BaseCommand):
         self.stdout.write("payment worker stopped")
 
     def _pass(self, client: StripeClient, lease: float, pause: Any) -> int:
-        worked = webhooks.process_pending()
+        worked = webhooks.process_pending(client=client)
         worked += listeners.worker_pass(timezone.now())
         worked += jobs.run_due_jobs(client=client, lease_seconds=lease, pause=pause)
         return worked
