@@ -47,6 +47,19 @@ def fixture_object(stripe_server, path: str) -> dict:
     return response.json()
 
 
+# The provider as the worker asks it before crediting a payment: a proxy in front of stripe-mock
+# that keeps each PaymentIntent's state (stripe-mock answers every lookup with one fixture).
+_provider: list = []
+
+
+@pytest.fixture(autouse=True)
+def provider(proxy, settings):
+    settings.STRIPE_API_BASE = proxy.base_url
+    _provider[:] = [proxy]
+    yield proxy
+    _provider.clear()
+
+
 def paid_card_payment(court, amount=150_000) -> Payment:
     payment = services.collect_payment(
         payer=make_user(verified=True),
@@ -59,6 +72,7 @@ def paid_card_payment(court, amount=150_000) -> Payment:
         intent_id=f"pi_{uuid.uuid4().hex[:16]}", status=PaymentStatus.PROCESSING
     )
     payment.refresh_from_db()
+    _provider[0].provide_intent(intent_object(payment))  # the payer paid at the provider
     return payment
 
 
