@@ -108,7 +108,7 @@ def on_intent_succeeded(obj: dict[str, Any], provider: StripeObject | None = Non
     """Credit the payment once the provider's own PaymentIntent (`provider`) confirms it.
 
     `provider` is what the API answered for the event's PaymentIntent, retrieved before this
-    transaction (payments/webhooks.process_pending); None only where nothing can be asked
+    transaction (`payments.webhooks.process_pending`); None only where nothing can be asked
     (development's emulated events).
     """
     payment = _payment_for(obj)

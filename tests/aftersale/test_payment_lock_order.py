@@ -55,14 +55,16 @@ def a_sale_owing_by_transfer(court: Any) -> tuple[Any, Sale, Payment]:
     return finance, sale, payment
 
 
-def a_sale_owing_by_card(client: Any, court: Any, stripe: Any) -> tuple[Sale, Payment]:
-    """A sale whose card payment the buyer has paid: the provider's success event is stored."""
+def a_sale_owing_by_card(client: Any, court: Any, stripe: Any, proxy: Any) -> tuple[Sale, Payment]:
+    """A sale whose card payment the buyer has paid: the provider's success event is stored,
+    and the provider's own record (which the worker asks before crediting) says so."""
     finance = make_user("FINANCE_STAFF", court=court)
     sale = helpers.sold_lot(court, finance)
     payment = aftersale.start_balance_payment(buyer=sale.buyer, sale_id=sale.pk, method=Method.CARD)
     work(stripe)  # the provider's PaymentIntent is made: the payment awaits the buyer's card
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.AWAITING_PAYMENT
+    proxy.provide_intent(intent_object(payment))  # the buyer paid at the provider
     event = make_event("payment_intent.succeeded", intent_object(payment))
     assert post_event(client, event).status_code == 200
     return sale, payment
@@ -142,9 +144,9 @@ def test_a_transfer_confirmed_after_the_deadline_cancelled_it_is_refused_and_lef
 
 
 def test_a_card_success_processed_as_the_deadline_passes_pays_the_sale_without_a_deadlock(
-    client, court, stripe
+    client, court, stripe, proxy
 ):
-    sale, payment = a_sale_owing_by_card(client, court, stripe)
+    sale, payment = a_sale_owing_by_card(client, court, stripe, proxy)
     outcomes: dict[str, str] = {}
 
     with transaction.atomic():
@@ -156,7 +158,9 @@ def test_a_card_success_processed_as_the_deadline_passes_pays_the_sale_without_a
         )
         until_it_waits(defaulting)
         # ...and records it paid: its listener locks the sale (`sales.sale_paid`).
-        outcomes["event"] = outcome_of(with_lock_timeout(webhooks.process_pending))
+        outcomes["event"] = outcome_of(
+            with_lock_timeout(lambda: webhooks.process_pending(client=stripe))
+        )
     defaulting.join(timeout=60)
 
     assert outcomes == {"event": "ok", "default": "ok"}
@@ -169,14 +173,14 @@ def test_a_card_success_processed_as_the_deadline_passes_pays_the_sale_without_a
 
 
 def test_a_card_success_processed_after_the_deadline_cancelled_it_is_refunded(
-    client, court, stripe
+    client, court, stripe, proxy
 ):
-    sale, payment = a_sale_owing_by_card(client, court, stripe)
+    sale, payment = a_sale_owing_by_card(client, court, stripe, proxy)
     outcomes: dict[str, str] = {}
 
     with transaction.atomic():
         lock_payment(payment.pk)  # the deadline pass has the payment first...
-        processing = elsewhere(webhooks.process_pending, outcomes, "event")
+        processing = elsewhere(lambda: webhooks.process_pending(client=stripe), outcomes, "event")
         until_it_waits(processing)
         # ...then the sale, to cancel the payment and default the sale.
         outcomes["default"] = outcome_of(
