@@ -25,8 +25,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import logs
 from core.errors import DomainError
-from payments import listeners, locks, outcomes
+from payments import listeners, locks, metrics, outcomes
 from payments.client import REFERENCE_KEY
 from payments.models import EventStatus, Payment, Refund, RefundStatus, WebhookEvent
 
@@ -150,6 +151,7 @@ def receive(*, payload: bytes, signature: str | None, now: int | None = None) ->
                 status=status,
                 note=note,
                 processed_at=timezone.now() if status == EventStatus.IGNORED else None,
+                request_id=logs.request_id(),
             )
     except IntegrityError:
         # The same id, or another event for the same object and type: acknowledged, ignored.
@@ -308,6 +310,12 @@ def process_pending(*, limit: int = 100) -> int:
 
 
 def _process(event: WebhookEvent) -> None:
+    with logs.bound(request_id=event.request_id or None, event=event.event_id):
+        _dispatch(event)
+    metrics.EVENTS_PROCESSED.labels(event.status).inc()
+
+
+def _dispatch(event: WebhookEvent) -> None:
     handler = _handler(event.type)
     event.attempts += 1
     try:
