@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -103,6 +104,8 @@ class JsonFormatter(_JsonFormatter):
             "%(levelname)s %(name)s %(message)s",
             *args,
             rename_fields={"levelname": "level", "name": "logger", "exc_info": "exception"},
+            # uvicorn's copy of each message with terminal colours in it
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
             **kwargs,
         )
 
@@ -155,13 +158,13 @@ def config(log_format: str = "text", level: str = "INFO") -> dict[str, Any]:
     """
     if log_format not in FORMATS:
         raise ValueError(f"LOG_FORMAT must be one of {', '.join(FORMATS)}, not {log_format!r}")
-    formatter: dict[str, Any] = (
-        {"()": "core.logs.JsonFormatter"} if log_format == "json" else {"()": TextFormatter}
-    )
+    formatter = {
+        "()": "core.logs.JsonFormatter" if log_format == "json" else "core.logs.TextFormatter"
+    }
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"context": {"()": ContextFilter}},
+        "filters": {"context": {"()": "core.logs.ContextFilter"}},
         "formatters": {"main": formatter},
         "handlers": {
             "console": {
@@ -174,11 +177,11 @@ def config(log_format: str = "text", level: str = "INFO") -> dict[str, Any]:
         "loggers": {
             **{name: {"level": quiet} for name, quiet in QUIET_LOGGERS.items()},
             "mazad.process": {"level": "INFO"},
-            # uvicorn's own loggers write through the same handler (its --log-config does the
-            # same before the application is loaded).
+            # uvicorn's own lines go through the same handler (its --log-config does the same
+            # before the application is loaded). Its access log is left to its flag: the site's
+            # access line is `mazad.access`, with the route and the request id.
             "uvicorn": {"handlers": ["console"], "level": "INFO", "propagate": False},
             "uvicorn.error": {"level": "INFO"},
-            "uvicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
         },
     }
 

@@ -234,7 +234,7 @@ class DatabaseState:
     """Base of the collectors that read the platform's state from the database at each scrape.
 
     A scrape runs in a thread of the metrics server: its reads share one short
-    read-only transaction with a statement timeout, and the connection is closed
+    transaction with a statement timeout, and the connection it opened is closed
     afterwards (a scrape every few seconds does not need to keep one open).
     """
 
@@ -244,6 +244,7 @@ class DatabaseState:
     def collect(self) -> Iterator[Metric]:
         from django.db import connection, transaction
 
+        opened_here = connection.connection is None
         try:
             with transaction.atomic():
                 if connection.vendor == "postgresql":
@@ -253,7 +254,8 @@ class DatabaseState:
                         )
                 found = list(self.read())
         finally:
-            connection.close()
+            if opened_here:  # the scrape's own: a connection in use by the caller stays open
+                connection.close()
         yield from found
 
 

@@ -262,6 +262,8 @@ def retry_job(*, actor: Any, job: PaymentJob) -> PaymentJob:
         locked.max_attempts = locked.attempts + 3
         locked.next_attempt_at = timezone.now()
         locked.finished_at = None
+        # The attempts from now on are this request's doing: the worker logs them with its id.
+        locked.request_id = logs.request_id() or locked.request_id
         locked.save()
         audit.record(
             actor=actor,
