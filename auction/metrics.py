@@ -58,7 +58,8 @@ BATCH_SIZE = Histogram(
 )
 DECISION_SECONDS = Histogram(
     "mazad_bid_decision_seconds",
-    "Time to decide one batch: locks, rules, writes and the commit.",
+    "Time to decide one batch, from its hand-off to a bid thread to its answers: the wait for "
+    "a thread, locks, rules, writes and the commit.",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 BIDS = Counter(

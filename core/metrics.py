@@ -48,8 +48,9 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "mazad_"
 MULTIPROCESS_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+if MULTIPROCESS_DIR:  # prometheus-client writes a file there for the first metric defined below
+    Path(MULTIPROCESS_DIR).mkdir(parents=True, exist_ok=True)
 
 # -- HTTP (core.middleware.RequestObservation) ------------------------------------------------
 

@@ -18,6 +18,8 @@ access_logger = logging.getLogger("mazad.access")
 # A path no URL pattern names (404s) is "unmatched": never the raw path, which is unbounded.
 UNMATCHED = "unmatched"
 STATIC = "static"
+# Any other method a client sends is counted as "other": a label's values must stay few.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def route(request: HttpRequest) -> str:
@@ -77,8 +79,9 @@ class RequestObservation:
         response[logs.REQUEST_ID_HEADER] = rid
         name = route(request)
         method = request.method or ""
-        metrics.HTTP_REQUEST_SECONDS.labels(name, method).observe(seconds)
-        metrics.HTTP_REQUESTS.labels(name, method, str(response.status_code)).inc()
+        counted = method if method in METHODS else "other"
+        metrics.HTTP_REQUEST_SECONDS.labels(name, counted).observe(seconds)
+        metrics.HTTP_REQUESTS.labels(name, counted, str(response.status_code)).inc()
         if access_logger.isEnabledFor(logging.INFO):
             access_logger.info(
                 "%s %s %s",
