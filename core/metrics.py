@@ -170,14 +170,32 @@ def registry(extra: Sequence[Any] = ()) -> CollectorRegistry:
     return served
 
 
+class _ErrorsToLog:
+    """What wsgiref writes to stderr (a failed scrape's traceback), as log lines instead."""
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            logger.warning("metrics server: %s", text.rstrip())
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Scrapes are not logged (the access log is the site's)."""
+
+    def get_stderr(self) -> Any:
+        return _ErrorsToLog()
 
 
 class _Server(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        logger.warning("metrics request from %s failed", client_address, exc_info=True)
 
 
 class _SharedServer(_Server):
