@@ -146,8 +146,6 @@ QUIET_LOGGERS = {
     "httpx": "WARNING",
     "axes": "WARNING",
 }
-# Start, stop and pass summaries of the long-running processes: logged whatever LOG_LEVEL is.
-PROCESS_LOGGERS = ("mazad.process", "mazad.access")
 
 
 def config(log_format: str = "text", level: str = "INFO") -> dict[str, Any]:

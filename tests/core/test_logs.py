@@ -167,3 +167,16 @@ def test_sentry_is_configured_from_sentry_dsn_without_personal_data():
     state = run_json(SENTRY_STATE, {"SENTRY_DSN": dsn})
 
     assert state == {"active": True, "dsn": dsn, "pii": False}
+
+
+def test_the_text_format_puts_the_context_after_the_message_and_an_unknown_format_is_refused():
+    record = logging.LogRecord("mazad.test", logging.WARNING, __file__, 1, "lot %s", (7,), None)
+    formatter = logs.TextFormatter()
+
+    with logs.bound(request_id="text-request-0001", job=12):
+        logs.ContextFilter().filter(record)
+        line = formatter.format(record)
+
+    assert line.endswith("WARNING mazad.test lot 7 [request_id=text-request-0001 job=12]")
+    with pytest.raises(ValueError, match="LOG_FORMAT"):
+        logs.config("xml")
