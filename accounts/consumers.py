@@ -11,6 +11,7 @@ from typing import Any
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from accounts.events import user_group
+from core import metrics
 from core.consumers import GroupRefresher
 from frontend.events import ANNOUNCEMENTS_GROUP
 
@@ -23,6 +24,7 @@ MAX_FRAME_BYTES = 1024
 class UserSocketConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     groups_joined: list[str]
     refresher: GroupRefresher | None = None
+    counted = False  # in the open sockets' gauge
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -34,8 +36,13 @@ class UserSocketConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.refresher = GroupRefresher(self.channel_layer, self.channel_name, self.groups_joined)
         self.refresher.start()
         await self.accept()
+        metrics.USER_SOCKETS.inc()
+        self.counted = True
 
     async def disconnect(self, code: int) -> None:
+        if self.counted:
+            metrics.USER_SOCKETS.dec()
+            self.counted = False
         if self.refresher is not None:
             self.refresher.stop()
         for group in getattr(self, "groups_joined", []):

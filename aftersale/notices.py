@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -9,7 +10,10 @@ from django.core.mail import send_mail
 from django.utils import translation
 from django.utils.functional import Promise
 
+from core import metrics
 from core.transactions import after_commit
+
+logger = logging.getLogger(__name__)
 
 
 def tell(user: Any, subject: str | Promise, body: str | Promise, **params: Any) -> None:
@@ -28,6 +32,12 @@ def tell(user: Any, subject: str | Promise, body: str | Promise, **params: Any) 
     recipient = user.email
 
     def send() -> None:
-        send_mail(subject_text, body_text, None, [recipient], fail_silently=True)
+        try:
+            send_mail(subject_text, body_text, None, [recipient])
+        except Exception:
+            metrics.email_failed("aftersale")
+            logger.warning("could not e-mail user %s", getattr(user, "pk", None), exc_info=True)
+        else:
+            metrics.email_sent("aftersale")
 
     after_commit(send)

@@ -12,6 +12,10 @@ turn by every web process) takes, once it holds them, what queued for its
 lots meanwhile, so the wait fills the batch instead of leaving the late
 arrivals for a batch of their own. Every bidder still hears only after the
 commit; the events go out, in commit order, from one publishing thread.
+
+Each queued instruction keeps the request id of the socket it came from
+(core/logs.py): a batch logs, and publishes its frames, with the ids of its
+bids. Metrics cost a few counter updates a batch, none a bid.
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from auction import events
+from auction import events, metrics
 from auction.models import Lot
 from auction.services import bidding
+from core import logs
 
 logger = logging.getLogger(__name__)
 
@@ -44,18 +49,32 @@ _publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="publish")
 IDLE_CHECK = 1.0
 _used = threading.local()
 
-Queued = tuple[int, bidding.Instruction, "asyncio.Future[bidding.Answer]"]
+# (lot, instruction, its answer to come, the request id of the socket it came from)
+Queued = tuple[int, bidding.Instruction, "asyncio.Future[bidding.Answer]", str]
 Results = dict[int, list[bidding.Answer] | BaseException]
 
 
 def _groups(batch: list[Queued]) -> dict[int, list[bidding.Instruction]]:
     groups: dict[int, list[bidding.Instruction]] = defaultdict(list)
-    for lot_id, instruction, _future in batch:
+    for lot_id, instruction, _future, _request_id in batch:
         groups[lot_id].append(instruction)
     return dict(groups)
 
 
+def _request_ids(batch: list[Queued]) -> list[str]:
+    return list(dict.fromkeys(item[3] for item in batch if item[3]))
+
+
 def _decide(batch: list[Queued], late: bidding.Late) -> tuple[Results, list[events.Frame]]:
+    """Decide the batch (see `_decide_batch`), logging with its bids' request ids."""
+    with logs.bound(request_ids=_request_ids(batch)):
+        decided = _decide_batch(batch, late)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("decided %d instructions on lots %s", len(batch), sorted(decided[0]))
+        return decided
+
+
+def _decide_batch(batch: list[Queued], late: bidding.Late) -> tuple[Results, list[events.Frame]]:
     """Decide the batch in one transaction (`late` adds to it once the locks are held); if that
     fails, each lot on its own (in this thread), with what `late` had added.
 
@@ -93,8 +112,9 @@ def _decide(batch: list[Queued], late: bidding.Late) -> tuple[Results, list[even
     return results, frames
 
 
-def _publish(frames: list[events.Frame]) -> None:
-    events.publish(frames)
+def _publish(frames: list[events.Frame], request_ids: list[str]) -> None:
+    with logs.bound(request_ids=request_ids):
+        events.publish(frames)
 
 
 @dataclass
@@ -117,7 +137,7 @@ class Batcher:
     async def submit(self, lot_id: int, instruction: bidding.Instruction) -> bidding.Answer:
         future: asyncio.Future[bidding.Answer] = asyncio.get_running_loop().create_future()
         with self.lock:
-            self.queue.append((lot_id, instruction, future))
+            self.queue.append((lot_id, instruction, future, logs.request_id()))
         self._start()
         return await future
 
@@ -159,7 +179,7 @@ class Batcher:
             batch = self._take()
             if not batch:
                 return
-            lots = {lot_id for lot_id, _instruction, _future in batch}
+            lots = {item[0] for item in batch}
             self.busy |= lots
             self.in_flight += 1
             asyncio.get_running_loop().create_task(self._run(batch, lots))
@@ -170,6 +190,7 @@ class Batcher:
         def late(lot_ids: Sequence[int]) -> dict[int, list[bidding.Instruction]]:
             return self._late(batch, lot_ids)
 
+        started = time.perf_counter()
         try:
             results, frames = await loop.run_in_executor(_executor, _decide, batch, late)
         except Exception as error:  # the executor itself failed
@@ -177,23 +198,38 @@ class Batcher:
         finally:
             self.in_flight -= 1
             self.busy -= lots
+        metrics.DECISION_SECONDS.observe(time.perf_counter() - started)
+        metrics.BATCH_SIZE.observe(len(batch))
         positions: dict[int, int] = defaultdict(int)
-        for lot_id, _instruction, future in batch:
+        accepted = failed = 0
+        for lot_id, _instruction, future, _request_id in batch:
             result = results[lot_id]
             if isinstance(result, BaseException):
+                failed += 1
                 if not future.done():
                     future.set_exception(result)
                 continue
             answer = result[positions[lot_id]]
             positions[lot_id] += 1  # a caller gone (its future cancelled) still had its answer
+            accepted += answer.accepted
             if not future.done():
                 future.set_result(answer)
+        _count(accepted, len(batch) - accepted - failed, failed)
         for lot_id, count in positions.items():
             self.stats[lot_id].batches += 1
             self.stats[lot_id].decided += count
         if frames:
-            loop.run_in_executor(_publisher, _publish, frames)
+            loop.run_in_executor(_publisher, _publish, frames, _request_ids(batch))
         self._start()
+
+
+def _count(accepted: int, refused: int, failed: int) -> None:
+    if accepted:
+        metrics.BIDS_ACCEPTED.inc(accepted)
+    if refused:
+        metrics.BIDS_REFUSED.inc(refused)
+    if failed:
+        metrics.BIDS_FAILED.inc(failed)
 
 
 _batchers: dict[asyncio.AbstractEventLoop, Batcher] = {}

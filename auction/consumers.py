@@ -23,7 +23,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, close_ol
 from django.utils import translation
 
 from accounts.events import session_group
-from auction import batcher, events, protocol, selectors
+from auction import batcher, events, metrics, protocol, selectors
 from auction.hub import Subscription, get_hub, release_handshake, server_send
 from auction.services.bidding import Instruction
 from core.clock import stamp
@@ -98,6 +98,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     subscriptions: list[Subscription]
     refresher: GroupRefresher | None = None
     channel_layer: Any
+    counted = False  # in the open sockets' gauge
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         # An anonymous watcher has no session to end, so it needs no channel-layer channel,
@@ -138,6 +139,8 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         self.strikes = 0
         self.subscriptions = []
         await self.accept()
+        metrics.LOT_SOCKETS.inc()
+        self.counted = True
         hub = get_hub()
         topics = [events.lot_topic(self.lot_id)]
         if self.user_id is not None:
@@ -167,6 +170,9 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             subscription.release()
 
     async def disconnect(self, code: int) -> None:
+        if self.counted:
+            metrics.LOT_SOCKETS.dec()
+            self.counted = False
         hub = get_hub()
         for subscription in getattr(self, "subscriptions", []):
             await hub.leave(subscription)
@@ -177,6 +183,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await self.channel_layer.group_discard(session_group(user_id), self.channel_name)
 
     async def _send_json(self, payload: dict[str, Any]) -> None:
+        metrics.REPLY_FRAMES.inc()
         await self.send(text_data=events.encode(payload))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -231,6 +238,9 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             logger.warning("lot %s: no replay, the database is unavailable", self.lot_id)
             await self._send_json({"type": "error", "error": _unavailable()})
         else:
+            metrics.RESUMES.inc()
+            if frame.get("reason") == "resume_too_old":
+                metrics.RESYNCS.labels("resume_too_old").inc()
             await self._send_json(frame)
         finally:
             for subscription in self.subscriptions:

@@ -52,6 +52,8 @@ from django.conf import settings
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
+from auction import metrics
+
 logger = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -295,11 +297,14 @@ class Subscription:
 
     def _overflow(self, queue: deque[str]) -> None:
         self.overflows += 1
+        metrics.FRAMES_DROPPED.inc(len(queue) + 1)  # the queue and the frame that found it full
         queue.clear()
         if self.overflows > settings.LIVE_MAX_OVERFLOWS:
             self.stop()
+            metrics.SLOW_SOCKETS_CLOSED.inc()
             asyncio.get_running_loop().create_task(self._close(CLOSE_TOO_SLOW))
             return
+        metrics.RESYNCS.labels("overflow").inc()
         queue.append(RESYNC_FRAME)
 
     async def _drain(self, unfinished: _Resume | None) -> None:
@@ -437,12 +442,17 @@ class Hub:
                 wire = wire_frame(frame)
             subscription.offer(frame, wire)
         self.delivered += len(members)
+        metrics.BROADCAST_FRAMES.inc(len(members))
 
-    def resync_all(self) -> None:
+    def resync_all(self, reason: str = "announced") -> None:
         """Tell every local socket to resync (events may have been missed)."""
+        told = 0
         for members in self.topics.values():
             for subscription in list(members):
                 subscription.offer(RESYNC_FRAME)
+            told += len(members)
+        if told:
+            metrics.RESYNCS.labels(reason).inc(told)
 
     def _control(self, frame: str) -> None:
         message = json.loads(frame)
@@ -481,7 +491,7 @@ class Hub:
                 await pubsub.subscribe(*channels)
                 self._pubsub = pubsub
                 if self.reconnects or delay > 0.1:
-                    self.resync_all()
+                    self.resync_all("redis_reconnect")
                 self._connected.set()
                 delay = 0.1
                 while True:
@@ -576,6 +586,7 @@ def publish_many(frames: list[tuple[str, str]]) -> bool:
                     pipeline.publish(channel_name(topic), frame)
                 pipeline.execute()
         except redis.RedisError as error:
+            metrics.PUBLISH_FAILURES.inc()
             logger.warning("%d live events not published: %s", len(frames), error)
             return False
         return True

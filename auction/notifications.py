@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from accounts.events import user_group
 from auction.models import Lot, Notification, Watch
+from core import metrics
 from payments.money import Money
 
 logger = logging.getLogger(__name__)
@@ -206,6 +207,7 @@ def _send(emails: list[_Email], now: datetime) -> None:
     if not emails:
         return
     sent: list[int] = []
+    emailed = 0
     try:
         with get_connection() as connection:
             for email in emails:
@@ -217,7 +219,10 @@ def _send(emails: list[_Email], now: datetime) -> None:
                     logger.warning("notices %s not e-mailed", email.covers, exc_info=True)
                 else:
                     sent += email.covers
+                    emailed += 1
     except Exception:  # the mail server could not be reached at all
         logger.warning("no e-mail sent: the mail connection failed", exc_info=True)
+    metrics.email_sent("notice", emailed)
+    metrics.email_failed("notice", len(emails) - emailed)
     if sent:
         Notification.objects.filter(pk__in=sent).update(emailed_at=now)

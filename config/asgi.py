@@ -18,7 +18,9 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from auction.hub import SERVER_SEND  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core import metrics  # noqa: E402
 from core.background import BackgroundTasks  # noqa: E402
+from core.logs import SocketRequestId  # noqa: E402
 
 
 class ServerSend:
@@ -47,12 +49,16 @@ router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": ServerSend(
-            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            SocketRequestId(
+                AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            )
         ),
     }
 )
 # Starts each process's background coroutines (heartbeat; the clock in embedded mode).
 application = BackgroundTasks(router)
+# Metrics on their own port (METRICS_PORT), with the state read from the database.
+metrics.serve_from_settings(with_state=True)
 
 # What start-up made (Django, the URL and model registries: some 70 ms for the collector to walk)
 # lives as long as the process. Frozen, the cyclic collector's full passes skip it, so each full

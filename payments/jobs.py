@@ -13,6 +13,7 @@ made instead of making a second one.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,9 +24,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core import audit
+from core import audit, logs
 from core.errors import DomainError, InvalidTransition
 from core.transactions import lock_one
+from payments import metrics
 from payments.client import (
     APIError,
     RateLimitError,
@@ -107,6 +109,7 @@ def enqueue(
         court=court,
         subject_type=subject._meta.label_lower,
         subject_id=str(subject.pk),
+        request_id=logs.request_id(),
     )
 
 
@@ -141,18 +144,39 @@ def run_job(
     now: datetime,
     pause: Callable[[str, PaymentJob], None] | None = None,
 ) -> None:
-    """Call the API for a claimed job and record what came of it."""
+    """Call the API for a claimed job and record what came of it.
+
+    Everything logged meanwhile carries the job's request id, id and operation.
+    """
+    with logs.bound(request_id=job.request_id or None, job=job.pk, operation=job.operation):
+        _run_job(job, client, now=now, pause=pause)
+
+
+def _run_job(
+    job: PaymentJob,
+    client: StripeClient,
+    *,
+    now: datetime,
+    pause: Callable[[str, PaymentJob], None] | None,
+) -> None:
     operation = _operations()[job.operation]
     if pause:
         pause("after_claim", job)
+    started = time.perf_counter()
     try:
         result = operation.call(client, job)
     except StripeError as error:
-        record_failure(job, error, now=now)
+        metrics.JOB_CALL_SECONDS.labels(job.operation).observe(time.perf_counter() - started)
+        outcome = record_failure(job, error, now=now)
+        metrics.JOBS_RUN.labels(job.operation, outcome).inc()
+        logger.info("payment job %s: %s (%s)", job.pk, outcome, error)
         return
+    metrics.JOB_CALL_SECONDS.labels(job.operation).observe(time.perf_counter() - started)
     if pause:
         pause("after_call", job)
     record_success(job, result)
+    metrics.JOBS_RUN.labels(job.operation, "done").inc()
+    logger.info("payment job %s done", job.pk)
 
 
 def record_success(job: PaymentJob, result: StripeObject) -> None:
@@ -180,13 +204,16 @@ def is_transient(error: StripeError) -> bool:
     )
 
 
-def record_failure(job: PaymentJob, error: StripeError, *, now: datetime) -> None:
-    """Schedule another attempt, record a business refusal, or hand the job to a person."""
+def record_failure(job: PaymentJob, error: StripeError, *, now: datetime) -> str:
+    """Schedule another attempt, record a business refusal, or hand the job to a person.
+
+    Returns which: "retry", "refused" or "needs_attention" ("done" if it was done already).
+    """
     operation = _operations()[job.operation]
     with transaction.atomic():
         locked = lock_one(PaymentJob.objects.filter(pk=job.pk))
         if locked.status == JobStatus.DONE:
-            return
+            return "done"
         locked.error = error.as_dict()
         locked.last_error = str(error)[:2000]
         locked.lease_expires_at = None
@@ -197,13 +224,14 @@ def record_failure(job: PaymentJob, error: StripeError, *, now: datetime) -> Non
                 locked.status = JobStatus.PENDING
                 locked.next_attempt_at = now + timedelta(seconds=pause)
                 locked.save()
-                return
+                return "retry"
         elif operation.refused is not None and operation.refused(locked, error):
             locked.status = JobStatus.DONE
             locked.finished_at = timezone.now()
             locked.save()
-            return
+            return "refused"
         _needs_attention(locked)
+        return "needs_attention"
 
 
 def _needs_attention(job: PaymentJob) -> None:
@@ -234,6 +262,8 @@ def retry_job(*, actor: Any, job: PaymentJob) -> PaymentJob:
         locked.max_attempts = locked.attempts + 3
         locked.next_attempt_at = timezone.now()
         locked.finished_at = None
+        # The attempts from now on are this request's doing: the worker logs them with its id.
+        locked.request_id = logs.request_id() or locked.request_id
         locked.save()
         audit.record(
             actor=actor,

@@ -29,8 +29,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import logs
 from core.errors import DomainError
-from payments import handlers, jobs
+from payments import handlers, jobs, metrics
 from payments.client import StripeClient, StripeError, StripeObject
 from payments.handlers import HANDLERS, handler_for
 from payments.models import EventStatus, WebhookEvent
@@ -163,6 +164,7 @@ def receive(*, payload: bytes, signature: str | None, now: int | None = None) ->
                 status=status,
                 note=note,
                 processed_at=timezone.now() if status == EventStatus.IGNORED else None,
+                request_id=logs.request_id(),
             )
     except IntegrityError:
         # The same event again (the provider retries): acknowledged, and nothing more.
@@ -245,6 +247,12 @@ def _ask_provider(
 
 
 def _process(event: WebhookEvent, provider: StripeObject | None = None) -> None:
+    with logs.bound(request_id=event.request_id or None, event=event.event_id):
+        _dispatch(event, provider)
+    metrics.EVENTS_PROCESSED.labels(event.status).inc()
+
+
+def _dispatch(event: WebhookEvent, provider: StripeObject | None) -> None:
     handler = handler_for(event.type)
     event.attempts += 1
     try:

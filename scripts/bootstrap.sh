@@ -2,8 +2,8 @@
 # Everything `make run` and `make test` need on a fresh Debian machine (as root), in one place.
 #
 #   scripts/bootstrap.sh run-deps     uv, the locked Python packages (uv.lock), npm packages, stripe-mock, messages
-#   scripts/bootstrap.sh test-deps    the above plus PostgreSQL, pgBackRest, Redis, Chromium, fonts
-#                                     (apt-get) and versitygw, an S3-compatible server (Go)
+#   scripts/bootstrap.sh test-deps    the above plus PostgreSQL, pgBackRest, Redis, Chromium, fonts,
+#                                     Prometheus (apt-get) and versitygw, an S3-compatible server (Go)
 #   scripts/bootstrap.sh services     start PostgreSQL, Redis and stripe-mock on loopback (idempotent)
 #   scripts/bootstrap.sh stripe-mock  start stripe-mock only (idempotent)
 #   scripts/bootstrap.sh uv           install uv only (var/tools/uv)
@@ -226,9 +226,28 @@ run_deps() {
   messages
 }
 
+# Debian's prometheus (with promtool), for the metrics tests, which start a server of their own on
+# a free loopback port: the package's own service is kept from starting while it installs
+# (policy-rc.d) and disabled, so nothing of it runs on the machine.
+install_prometheus() {
+  dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q "install ok installed" && return 0
+  local policy=/usr/sbin/policy-rc.d made=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+    as_root chmod +x "$policy"
+    made=1
+  fi
+  apt_install prometheus
+  if [ "$made" -eq 1 ]; then as_root rm -f "$policy"; fi
+  if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+    as_root systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
+}
+
 test_deps() {
   apt_install postgresql pgbackrest redis-server chromium fonts-noto-core fonts-noto-ui-core \
     gettext libpango-1.0-0 libpangoft2-1.0-0 ca-certificates
+  install_prometheus
   python_packages test
   npm_packages
   install_stripe_mock

@@ -19,6 +19,7 @@ from django.utils import translation
 from django.utils.functional import Promise
 
 from accounts.events import user_group
+from core import metrics
 from core.transactions import after_commit
 from support import access
 from support.models import Ticket
@@ -47,7 +48,10 @@ def _email(user: Any, subject: str, body: str) -> None:
     try:
         send_mail(subject, body, None, [user.email])
     except Exception:
+        metrics.email_failed("support")
         logger.warning("could not e-mail user %s", user.pk, exc_info=True)
+    else:
+        metrics.email_sent("support")
 
 
 def _headline(ticket: Ticket, headline: Promise, language: str) -> str:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from auction import access, engine, events, listeners, locks, notifications
+from auction import access, engine, events, listeners, locks, metrics, notifications
 from auction.errors import AuctionRuleError
 from auction.models import Auction, Bid, Lot, Notification, Registration, SaleRules
 from auction.services import registration as registrations
@@ -350,6 +350,8 @@ def decide_locked_closes(lots: list[Lot], now: datetime) -> list[Lot]:
         ]
     )
     events.publish_after_commit(frames)
+    if decided:
+        transaction.on_commit(lambda: metrics.observe_closes(decided))
     return decided
 
 
@@ -387,6 +389,7 @@ def _settle(lot: Lot) -> None:
     lot.settled_at = timezone.now()
     lot.save(update_fields=["settled_at"])
     _close_auction_if_done(lot.auction_id)
+    transaction.on_commit(lambda: metrics.observe_settlement(lot))
 
 
 def _close_auction_if_done(auction_id: int) -> None:

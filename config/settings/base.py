@@ -7,6 +7,8 @@ import django_stubs_ext
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from core import logs, sentry
+
 django_stubs_ext.monkeypatch()  # lets admin classes be written ModelAdmin[Model]
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -50,6 +52,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the access line and the HTTP metrics see every answer.
+    "core.middleware.RequestObservation",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -346,19 +350,28 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.channels.server": {"level": "WARNING"},
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-        "httpx": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
-    },
-}
+# Logs (core/logs.py): one line an event on stderr, JSON (production's default) or text, each
+# with the request id it belongs to; one access line a request (`mazad.access`, at INFO).
+LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="text")
+LOGGING = logs.config(LOG_FORMAT, LOG_LEVEL)
+
+# Metrics (core/metrics.py): Prometheus exposition on a port of its own, for the process family
+# given one (web processes, the clock's main process, the worker); unset serves none.
+METRICS_PORT: int = env.int("METRICS_PORT", default=0)
+METRICS_HOST: str = env.str("METRICS_HOST", default="127.0.0.1")
+# The state the web processes read from the database at each scrape.
+METRICS_COLLECTORS = [
+    "payments.metrics.PaymentState",
+    "auction.metrics.LotState",
+    "auction.metrics.NoticeState",
+    "core.metrics.ReplicationState",
+]
+
+# Error reports to Sentry (or a compatible server) only when SENTRY_DSN is set.
+SENTRY_DSN: str = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT: str = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_TRACES_SAMPLE_RATE: float = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+sentry.configure(SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_TRACES_SAMPLE_RATE)
 
 MAZAD_NAME = _("Mazad — Electronic Judicial Auctions")

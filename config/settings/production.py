@@ -5,12 +5,17 @@ import binascii
 
 from django.core.exceptions import ImproperlyConfigured
 
+from core import logs
+
 from . import samples
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, SECRET_KEY, env
+from .base import ALLOWED_HOSTS, LOG_LEVEL, SECRET_KEY, env
 
 DEBUG = False
 WHITENOISE_USE_FINDERS = False
+# JSON lines, for the log collector a court's IT department runs.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")
+LOGGING = logs.config(LOG_FORMAT, LOG_LEVEL)
 
 if "*" in ALLOWED_HOSTS or not ALLOWED_HOSTS:
     # A wildcard host would make every WebSocket Origin valid.

@@ -47,6 +47,8 @@ class PaymentJob(models.Model):
     subject_id = models.CharField(_("for (id)"), max_length=64)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # The id of the request (or other work) that wrote the job: the worker logs its runs with it.
+    request_id = models.CharField(_("request id"), max_length=128, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -65,6 +67,12 @@ class PaymentJob(models.Model):
                 name="payments_job_due",
             ),
             models.Index(fields=["subject_type", "subject_id"], name="payments_job_subject"),
+            # The metrics count the jobs not done at every scrape: done ones are most of them.
+            models.Index(
+                fields=["status", "created_at"],
+                condition=Q(status__in=["PENDING", "RUNNING", "NEEDS_ATTENTION"]),
+                name="payments_job_open",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,6 +35,8 @@ class WebhookEvent(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    # The id of the delivery's request: the worker logs the event's processing with it.
+    request_id = models.CharField(_("request id"), max_length=128, blank=True, default="")
 
     class Meta:
         verbose_name = _("payment provider event")

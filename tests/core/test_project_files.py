@@ -221,3 +221,39 @@ def test_compose_migrates_then_creates_the_administrator_then_loads_the_demo_on_
     assert script.index("ensure_admin") < script.index("seed_demo")
     assert '"$$LOAD_DEMO_DATA" = true' in script
     assert {"ADMIN_EMAIL", "ADMIN_PASSWORD", "LOAD_DEMO_DATA"} <= set(migrate["environment"])
+
+
+def test_compose_serves_metrics_inside_its_network_only_and_logs_json_lines():
+    services = compose()["services"]
+    environment = services["web"]["environment"]
+
+    assert environment["LOG_FORMAT"] == "json"
+    assert environment["METRICS_PORT"] == "9100"
+    for name in ("web", "clock", "worker"):
+        assert services[name]["expose"] == ["9100"], name
+        assert environment["PROMETHEUS_MULTIPROC_DIR"] in services[name]["tmpfs"], name
+        published = " ".join(str(port) for port in services[name].get("ports", []))
+        assert "9100" not in published, name
+    command = " ".join(services["web"]["command"])
+    assert "--log-config deploy/logging/uvicorn-json.json" in command
+    # One access line a request, the application's (with its route and request id).
+    assert "--no-access-log" in command
+
+
+def test_uvicorns_log_configuration_is_the_applications_json_configuration():
+    import json
+
+    from core import logs
+
+    shipped = json.loads((ROOT / "deploy" / "logging" / "uvicorn-json.json").read_text())
+
+    assert shipped == logs.config("json", "INFO")
+
+
+def test_the_test_machines_get_debians_prometheus_without_its_service():
+    script = (ROOT / "scripts" / "bootstrap.sh").read_text()
+    test_deps = script[script.index("\ntest_deps() {") :]
+
+    assert "install_prometheus" in test_deps[: test_deps.index("\n}")]
+    assert "apt_install prometheus" in script
+    assert "policy-rc.d" in script

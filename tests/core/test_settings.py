@@ -144,10 +144,12 @@ def test_the_websocket_router_checks_the_origin_in_production():
     from channels.security.websocket import OriginValidator
 
     from config.asgi import ServerSend, application
+    from core.logs import SocketRequestId
 
     websocket = application.app.application_mapping["websocket"]
     assert isinstance(websocket, ServerSend)  # it only keeps the server's send for the hub
-    assert isinstance(websocket.app, OriginValidator)
+    assert isinstance(websocket.app, SocketRequestId)  # it only binds the socket's request id
+    assert isinstance(websocket.app.app, OriginValidator)
 
 
 def test_production_settings_refuse_to_start_without_the_audit_signing_key():

@@ -20,6 +20,7 @@ their parent).
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -34,12 +35,14 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from auction import clock
-from core import audit_chain, heartbeats
+from core import audit_chain, heartbeats, metrics
 from core.clock import db_now
 
 ROLES = ("main", "closer", "settler", "notifier")
 # On a busy machine bids and closes come first, settlements next, notices last.
 NICENESS = {"settler": 10, "notifier": 15}
+# Starts, stops and what each pass did: written whatever LOG_LEVEL is (core/logs.py).
+process_log = logging.getLogger("mazad.process")
 
 
 class Command(BaseCommand):
@@ -85,11 +88,17 @@ class Command(BaseCommand):
 
     def main(self, interval: float, closers: int) -> None:
         roles = ["settler", "notifier"] + ["closer"] * (closers - 1)
+        # The helpers write their metrics beside the main process's, which serves them all.
+        metrics.serve_from_settings()
+        if settings.METRICS_PORT and not metrics.MULTIPROCESS_DIR:
+            process_log.warning(
+                "PROMETHEUS_MULTIPROC_DIR is not set: the metrics of the clock's helpers "
+                "(closes, settlements, notices) are not served"
+            )
         helpers = [self.start(role, interval) for role in roles]
         next_beat = next_checkpoint = time.monotonic()
         beater = heartbeats.Beater(heartbeats.Role.CLOCK)  # `manage.py healthcheck clock`
-        self.stdout.write(f"auction clock started ({closers} closing; settlements, notices apart)")
-        self.stdout.flush()
+        process_log.info("auction clock started (%s closing; settlements, notices apart)", closers)
 
         def pass_() -> int:
             nonlocal next_beat, next_checkpoint
@@ -101,17 +110,18 @@ class Command(BaseCommand):
             extended = clock.compensate_outages(now)
             opened, closed = clock.open_due(now), clock.close_due(now)
             if opened or closed or extended:
-                self.stdout.write(f"opened {opened} closed {closed} extended {extended}")
-                self.stdout.flush()
+                process_log.info("opened %s closed %s extended %s", opened, closed, extended)
             if time.monotonic() >= next_checkpoint:
                 next_checkpoint = time.monotonic() + settings.AUDIT_CHECKPOINT_MINUTES * 60
                 try:
                     audit_chain.checkpoint()
                 except Exception as error:  # retried at the next interval
-                    self.stderr.write(f"audit checkpoint failed: {error}")
+                    process_log.warning("audit checkpoint failed: %s", error)
             for index, (role, process) in enumerate(zip(roles, helpers, strict=True)):
                 if process.poll() is not None and self.running:
-                    self.stderr.write(f"clock {role} exited ({process.returncode}); restarting it")
+                    process_log.warning(
+                        "clock %s exited (%s); restarting it", role, process.returncode
+                    )
                     helpers[index] = self.start(role, interval)
             return opened + closed
 
@@ -153,7 +163,7 @@ class Command(BaseCommand):
                 if next_due is not None:
                     wait = next_due(db_now())
             except Exception as error:  # the clock survives a bad pass
-                self.stderr.write(f"clock pass failed: {error}")
+                process_log.warning("clock pass failed: %s", error)
             if next_due is None:
                 pause = interval - (time.monotonic() - started)
             elif wait is None or (wait == 0 and not done):

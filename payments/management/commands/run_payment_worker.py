@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -11,12 +12,14 @@ from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.utils import timezone
 
-from core import heartbeats
+from core import heartbeats, metrics
 from payments import jobs, listeners, webhooks
 from payments.client import StripeClient
 from payments.models import PaymentJob
 
 DATABASE_RETRY_SECONDS = 1.0
+# Starts, stops and database outages: written whatever LOG_LEVEL is (core/logs.py).
+process_log = logging.getLogger("mazad.process")
 
 
 class Stop:
@@ -62,8 +65,8 @@ class Command(BaseCommand):
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, stopping.request)
         pause = self._pauser(options["pause_at"]) if options["pause_at"] else None
-        self.stdout.write("payment worker started", ending="\n")
-        self.stdout.flush()
+        metrics.serve_from_settings()
+        process_log.info("payment worker started")
         beater = heartbeats.Beater(heartbeats.Role.WORKER)
         with StripeClient.from_settings() as client:
             while not stopping.requested:
@@ -74,7 +77,7 @@ class Command(BaseCommand):
                 except (OperationalError, InterfaceError) as error:
                     # The database is away (a restart, a fail-over): whatever was in hand is
                     # PENDING, or RUNNING under a lease that expires, so nothing is lost.
-                    self.stderr.write(f"worker pass failed, retrying: {error}".strip())
+                    process_log.warning("worker pass failed, retrying: %s", str(error).strip())
                     connections.close_all()
                     stopping.wait(DATABASE_RETRY_SECONDS)
                     continue
@@ -83,7 +86,7 @@ class Command(BaseCommand):
                 if not worked:
                     stopping.wait(options["poll"])
         close_old_connections()
-        self.stdout.write("payment worker stopped")
+        process_log.info("payment worker stopped")
 
     def _pass(self, client: StripeClient, lease: float, pause: Any) -> int:
         worked = webhooks.process_pending(client=client)
@@ -94,8 +97,7 @@ class Command(BaseCommand):
     def _pauser(self, point: str) -> Any:
         def pause(reached: str, job: PaymentJob) -> None:
             if reached == point:
-                self.stdout.write(f"paused at {point} job {job.pk}")
-                self.stdout.flush()
+                process_log.info("paused at %s job %s", point, job.pk)
                 threading.Event().wait()
 
         return pause
