@@ -26,7 +26,7 @@ RULES = {
 TEXT = {
     "en": {
         "live": "Live",
-        "outbid": "You have been outbid",
+        "outbid": "Another bidder outbid you",
         "extended": "extended the auction",
         "sold": "Sold to paddle",
         "won": "You won this lot",
@@ -34,7 +34,7 @@ TEXT = {
     },
     "ar": {
         "live": "مباشر",
-        "outbid": "تجاوزك",
+        "outbid": "تجاوزك مزايد آخر",
         "extended": "مدّدت",
         "sold": "بيع لصاحب الرقم",
         "won": "فزت بهذا البند",
@@ -93,10 +93,12 @@ def test_two_bidders_bid_live_a_phone_watches_through_a_network_cut_and_all_see_
         page_a.get_by_role("button", name=TEXT[first_language]["bid"]).click()
         page_b.locator("[data-live=bids] li", has_text=f"#{alice.paddle}").wait_for()
         assert "1,000.00" in price_text(page_b)
-        page_a.locator("[data-live=messages]", has_text=TEXT[first_language]["extended"]).wait_for()
+        page_a.locator(
+            "[data-live=countdown-label]", has_text=TEXT[first_language]["extended"]
+        ).wait_for()
 
         page_b.get_by_role("button", name=TEXT[second_language]["bid"]).click()
-        page_a.locator("[data-live=messages]", has_text=TEXT[first_language]["outbid"]).wait_for()
+        page_a.locator("[data-live=message]", has_text=TEXT[first_language]["outbid"]).wait_for()
         page_a.locator("[data-live=you][data-standing=outbid]").wait_for()
         page_a.screenshot(
             path=screenshot_dir / f"lot-live-outbid-{first_language}.png", full_page=True
@@ -122,7 +124,7 @@ def test_two_bidders_bid_live_a_phone_watches_through_a_network_cut_and_all_see_
         run(lambda: in_thread(clock.tick, db_now()))
         for page in (page_a, page_b, page_c):
             page.locator("[data-live=status][data-status=SOLD]").wait_for()
-        page_a.locator("[data-live=messages]", has_text=TEXT[first_language]["won"]).wait_for()
+        page_a.locator("[data-live=message]", has_text=TEXT[first_language]["won"]).wait_for()
         page_a.screenshot(
             path=screenshot_dir / f"lot-live-won-{first_language}.png", full_page=True
         )
