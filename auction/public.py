@@ -219,6 +219,7 @@ def live_text() -> dict[str, Any]:
         "automatic": _("automatic"),
         "you": _("you"),
         "none": _("none"),
+        "exceeded": _("exceeded"),
         "noBids": _("No bids yet."),
         "days": _("days"),
         "opensAt": _("Opens soon"),

@@ -323,6 +323,7 @@ function start(root) {
     $("bid-count").textContent = lot.bid_count;
     $("status").textContent = text.status[lot.status] || lot.status;
     $("status").dataset.status = lot.status;
+    root.dataset.seq = state.seq; // how far the page has caught up with the lot
     renderBids();
     renderYou();
     tick();
@@ -384,7 +385,9 @@ function start(root) {
     }
 
     if (!you || !you.registered) return;
-    const auto = you.auto_max_minor ? money(you.auto_max_minor) : text.none;
+    // A maximum the price has passed stays saved, but no longer bids: it is said so.
+    const passed = you.auto_max_minor && standing === "outbid" && lot.price_minor >= you.auto_max_minor;
+    const auto = you.auto_max_minor ? money(you.auto_max_minor) + (passed ? ` (${text.exceeded})` : "") : text.none;
     $("auto-current").textContent = auto;
     $("auto-summary").textContent = you.auto_max_minor ? `· ${auto}` : "";
     const reserve = root.querySelector("[name=keep_deposit_reserved]");
@@ -466,6 +469,7 @@ function start(root) {
 
   function showResult(frame) {
     if (retryLater(frame)) return;
+    root.dataset.answers = Number(root.dataset.answers || 0) + 1; // answers received, for tests
     if (socket && socket.readyState === WebSocket.OPEN) setConnection("live");
     if (frame.type === "bid_result") pendingBid = null;
     const you = state.you;
@@ -476,7 +480,9 @@ function start(root) {
       if (input) input.value = "";
       if (frame.maximum_minor === null) say(text.autoCancelled, "success");
       else if (!frame.seq) say(fill(text.autoSaved, { amount: money(frame.maximum_minor) }), "success");
-      else sayWhenShown(frame.seq, fill(text.autoSaved, { amount: money(frame.maximum_minor) }), "success", frame.is_leading ? "leading" : "");
+      else if (frame.is_leading) sayWhenShown(frame.seq, fill(text.autoSaved, { amount: money(frame.maximum_minor) }), "success", "leading");
+      // Saved, and at once passed by a rival's higher (or earlier equal) maximum.
+      else sayWhenShown(frame.seq, fill(text.message.autoExceeded, { amount: money(frame.maximum_minor) }), "warning", "outbid");
       return;
     }
     if (you && frame.seq) you.has_bid = true;
