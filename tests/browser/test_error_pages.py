@@ -22,7 +22,7 @@ HOME = {"ar": "العودة إلى الصفحة الرئيسية", "en": "Back t
 
 
 def page_500(language: str) -> str:
-    """The 500 page exactly as the site renders it for a fault (the servers have no faulty route)."""
+    """The 500 page as the site renders it for a fault (the servers have no faulty route)."""
     client = Client(raise_request_exception=False)
     client.cookies["mazad_language"] = language
     with override_settings(ROOT_URLCONF="tests.frontend.failing_urls", DEBUG=False):
