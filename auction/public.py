@@ -168,11 +168,13 @@ def live_text() -> dict[str, Any]:
             "unregistered": _("Register for this lot and pay the deposit to bid."),
             "excluded": _("You cannot bid on this lot."),
             "deposit": _("Your deposit has not been received yet."),
-            "waiting": _("You are registered (paddle %(paddle)s). Bidding has not opened yet."),
-            "leading": _("You are the highest bidder (paddle %(paddle)s)."),
-            "outbid": _("Another bidder outbid you (paddle %(paddle)s)."),
-            "ready": _("You can bid (paddle %(paddle)s)."),
-            "won": _("You won this lot (paddle %(paddle)s)."),
+            "waiting": _(
+                "You are registered (your paddle: %(paddle)s). Bidding has not opened yet."
+            ),
+            "leading": _("You are the highest bidder (your paddle: %(paddle)s)."),
+            "outbid": _("Another bidder outbid you (your paddle: %(paddle)s)."),
+            "ready": _("You can bid (your paddle: %(paddle)s)."),
+            "won": _("You won this lot (your paddle: %(paddle)s)."),
             "lost": _("The lot was sold to another bidder. You did not win it."),
             "unsold": _("Bidding has ended: the lot closed without a sale."),
             "closed": _("Bidding has ended."),

@@ -72,7 +72,13 @@ def announce(request: HttpRequest) -> HttpResponse:
 # the layout reads the database (the user, the announcements); when that is what failed, the
 # page falls back to a plain bilingual one that needs nothing. Django's technical pages are for
 # developers only (DEBUG, see README), never for people.
-ERROR_TEMPLATES = {400: "400.html", 403: "403.html", 404: "404.html", 500: "500.html"}
+ERROR_TEMPLATES = {
+    400: "400.html",
+    403: "403.html",
+    404: "404.html",
+    405: "405.html",
+    500: "500.html",
+}
 
 
 def _error_page(
@@ -117,6 +123,10 @@ def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _error_page(request, 404)
+
+
+def error_405(request: HttpRequest) -> HttpResponse:
+    return _error_page(request, 405)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:

@@ -107,14 +107,15 @@ def agency(db: None) -> Any:
     )
 
 
-def ask(client: Client, path: str, *, follow: bool) -> Any:
-    """GET the path; a route that only takes forms is sent an empty one instead.
+def ask(client: Client, path: str, language: str, *, follow: bool) -> Any:
+    """GET the path; a route that only takes forms answers with its page, then gets an empty one.
 
     With `follow`, redirects are followed to the page the person ends on (a form refused
     before its record is looked up sends them back to the record's page).
     """
     response = client.get(path, follow=follow)
     if response.status_code == 405:
+        assert_friendly(response, language, (405,))
         response = client.post(path, {}, follow=follow)
     return response
 
@@ -149,7 +150,11 @@ def test_an_unknown_id_on_every_route_gets_the_friendly_page_in_the_users_langua
 
     for route, converters in ROUTES:
         path = missing_path(route, converters)
-        response = ask(client, path, follow=role != "anonymous")
+        try:
+            response = ask(client, path, language, follow=role != "anonymous")
+        except AssertionError as error:
+            failures.append(f"GET {path}: {error}")
+            continue
         if route in OWN_ANSWER:
             outcome_ok = response.status_code == OWN_ANSWER[route]
             outcome_ok = outcome_ok and 'class="site-header"' in response.content.decode()
@@ -180,6 +185,27 @@ def test_an_unknown_address_gets_the_404_page_in_the_visitors_language(language,
 
     assert_friendly(response, language, (404,))
     assert words in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("ar", "لا يمكن فتح هذه الصفحة مباشرة"), ("en", "This page cannot be opened directly")],
+)
+def test_opening_an_address_that_only_receives_forms_gets_a_page_that_says_so(
+    court, language, words
+):
+    # As after a form sent while logged out: the login then opens the form's address.
+    from tests.auction import factories
+
+    lot = factories.lot(court)
+    client = Client(raise_request_exception=False)
+    client.force_login(make_user("BIDDER", verified=True, preferred_language=language))
+
+    response = client.get(f"/lots/{lot.pk}/watch/")
+
+    assert_friendly(response, language, (405,))
+    assert words in response.content.decode()
+    assert response["Allow"] == "POST"
 
 
 def test_the_agency_api_answers_an_unknown_address_in_its_own_json_shape():
