@@ -124,3 +124,20 @@ def test_the_outbid_rule_names_exactly_those_who_led_during_a_decision_but_not_a
     assert set(lost) == held - {leaders[-1]}
     assert leaders[-1] not in lost
     assert len(lost) == len(set(lost))
+
+
+def test_a_bidder_who_takes_the_lead_back_before_the_notices_go_is_not_told_of_the_outbid(court):
+    lot = factories.lot(court, opening_minor=1_000)
+    first = factories.registered_bidder(lot, preferred_language="en")
+    second = factories.registered_bidder(lot, preferred_language="en")
+    bidding.place_bid(lot_id=lot.pk, user_id=first.bidder_id, amount_minor=1_000)
+    bidding.place_bid(lot_id=lot.pk, user_id=second.bidder_id, amount_minor=1_100)
+    bidding.place_bid(lot_id=lot.pk, user_id=first.bidder_id, amount_minor=1_200)
+
+    delivered = notifications.deliver_pending(timezone.now())
+
+    assert delivered == 2, "both notices are done with"
+    assert [m.to for m in mail.outbox] == [[second.bidder.email]]
+    kept = Notification.objects.get(user=first.bidder)
+    assert kept.pushed_at is not None, "kept in My auctions, not pushed again"
+    assert kept.emailed_at is None
