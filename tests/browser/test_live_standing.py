@@ -16,11 +16,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from auction import clock
-from auction.models import Bid, Heartbeat, Lot, Outage, Registration
-from core.clock import db_now
+from auction.models import Bid, Lot, Registration
 from tests.auction import factories
-from tests.browser.test_live_bidding import open_page
+from tests.browser.test_live_bidding import close_now, open_page
 from tests.conftest import make_user
 from tests.harness.aio import in_thread, run
 
@@ -212,17 +210,6 @@ def set_automatic(bidder: Bidder, maximum: str) -> None:
 
 def wait_note(bidder: Bidder, key: str) -> None:
     bidder.page.locator("[data-live=message]", has_text=bidder.words(key)).wait_for()
-
-
-def close_now(lot: Lot) -> None:
-    """The end comes: the end is moved to the past and the clock makes one pass."""
-    past = timezone.now() - timedelta(seconds=2)
-    Lot.objects.filter(pk=lot.pk).update(ends_at=past, original_ends_at=past)
-    Heartbeat.objects.update_or_create(name=clock.PLATFORM, defaults={"beat_at": db_now()})
-    # The session's web processes record an outage when they start on a heartbeat an earlier
-    # session left behind; compensating it would extend this lot, and this test is about closes.
-    Outage.objects.filter(compensated_at__isnull=True).update(compensated_at=timezone.now())
-    run(lambda: in_thread(clock.tick, db_now()))
 
 
 def nothing_covers_the_controls(bidder: Bidder) -> None:

@@ -367,7 +367,8 @@ function start(root) {
     // Controls: only what the bidder can do now.
     const canBid = open && you && you.registered && you.deposit_status === "HELD";
     show("bidding", Boolean(canBid));
-    show("while-open", !closed);
+    // Logging in, registering and paying the deposit: each offered only while it is the next step.
+    ["anonymous", "unregistered", "deposit"].forEach((step) => show(step, standing === step));
     show("next-minimum", !closed);
     root.querySelectorAll("[data-manual-bid]").forEach((el) => { el.disabled = !canBid || standing === "leading" || Boolean(pendingBid); });
     const nextButton = $("bid-minimum-amount");
