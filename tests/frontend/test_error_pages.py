@@ -187,6 +187,25 @@ def test_an_unknown_address_gets_the_404_page_in_the_visitors_language(language,
     assert words in response.content.decode()
 
 
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_records_of_another_court_get_the_friendly_page_as_if_they_did_not_exist(
+    court, other_court, language
+):
+    from tests.auction import factories
+    from tests.support.conftest import open_ticket
+
+    auction = factories.auction(other_court)
+    ticket = open_ticket(make_user("BIDDER", verified=True), other_court)
+    client = Client(raise_request_exception=False)
+    client.force_login(make_user("EXECUTION_STAFF", court=court, preferred_language=language))
+
+    board = client.get(f"/staff/auctions/{auction.pk}/live/")
+    answer = client.get(f"/support/tickets/{ticket.number}/")
+
+    assert_friendly(board, language, (404,))
+    assert_friendly(answer, language, (404,))
+
+
 @pytest.mark.parametrize(
     ("language", "words"),
     [("ar", "لا يمكن فتح هذه الصفحة مباشرة"), ("en", "This page cannot be opened directly")],

@@ -402,6 +402,7 @@ function start(root) {
     const left = Date.parse(lot.ends_at) - now;
     const el = $("countdown");
     el.dataset.urgent = "0";
+    $("countdown-label").hidden = CLOSED.includes(lot.status); // no "time left" once it has ended
     if (lot.status === "SCHEDULED") { el.textContent = text.opensAt; return; }
     if (lot.status !== "OPEN") { el.textContent = text.ended; return; }
     if (left <= 0) { el.textContent = text.closing; return; }
