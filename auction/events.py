@@ -164,26 +164,43 @@ def personal(lot: Lot, user_id: int, kind: str, **fields: Any) -> Frame:
     )
 
 
+def lost_the_lead(previous_leader: int | None, leaders: list[int]) -> list[int]:
+    """Registrations that led at some point of one decision and do not lead at its end.
+
+    One rule for the page's `outbid` frame and the outbid notice (toast and e-mail), so neither
+    claims an outbid that the same decision undid.
+    """
+    lost, holder = [], previous_leader
+    for leader in leaders:
+        if holder is not None and leader != holder:
+            lost.append(holder)
+        holder = leader
+    return [r for r in dict.fromkeys(lost) if r != holder]
+
+
 def personal_frames(
     lot: Lot,
     previous_leader: int | None,
     leaders: list[int],
     registrations: dict[int, Registration],
 ) -> list[Frame]:
-    """`outbid` to each bidder who lost the lead in this decision, `you_lead` to the last leader.
+    """What each bidder's own page is told of one decision: its net effect, never its steps.
 
-    `leaders` is the registration that led after each new bid, in order.
+    `leaders` is the registration that led after each new bid, in order. `outbid` goes to each
+    bidder who led at some point of the decision and does not lead at its end: a bidder whose
+    automatic bid answered a rival's within the same decision was never outbid as far as
+    anyone can see, and is told `you_lead` instead. `you_lead` goes to the leader at the end
+    whenever the decision placed a bid (a new leader, or one whose automatic bid kept the lead).
     """
+    if not leaders:
+        return []
     frames: list[Frame] = []
-    holder = previous_leader
-    for leader in leaders:
-        if holder is not None and leader != holder:
-            loser = registrations.get(holder) or Registration.objects.get(pk=holder)
-            frames.append(personal(lot, loser.bidder_id, "outbid", price_minor=lot.price_minor))
-        holder = leader
-    if holder is not None and holder != previous_leader:
-        winner = registrations.get(holder) or Registration.objects.get(pk=holder)
-        frames.append(personal(lot, winner.bidder_id, "you_lead", price_minor=lot.price_minor))
+    for loser_id in lost_the_lead(previous_leader, leaders):
+        loser = registrations.get(loser_id) or Registration.objects.get(pk=loser_id)
+        frames.append(personal(lot, loser.bidder_id, "outbid", price_minor=lot.price_minor))
+    holder = leaders[-1]
+    winner = registrations.get(holder) or Registration.objects.get(pk=holder)
+    frames.append(personal(lot, winner.bidder_id, "you_lead", price_minor=lot.price_minor))
     return frames
 
 

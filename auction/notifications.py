@@ -111,7 +111,8 @@ def deliver_pending(now: datetime) -> int:
     once, with the latest: one toast and at most one e-mail, and every notice it covers is
     marked delivered. Only the latest of each is loaded in full. An outbid e-mail goes at
     most once every OUTBID_EMAIL_EVERY for a bidder and lot (the toast and the lot page
-    still tell each time). A pass pushes through one entry into the channel layer's event
+    still tell each time), and not at all, nor the toast, to a bidder who leads the lot
+    again by the time of the pass. A pass pushes through one entry into the channel layer's event
     loop, sends its e-mails over one mail connection, and records them with one UPDATE.
     """
     with transaction.atomic():
@@ -131,12 +132,15 @@ def deliver_pending(now: datetime) -> int:
         [covered[-1] for covered in told.values()]
     )
     quiet = _outbid_emailed_since(now - OUTBID_EMAIL_EVERY, told)
+    leading_again = _leading_again(told)
     pushes: list[tuple[str, dict[str, Any]]] = []
     emails: list[_Email] = []
     for (user_id, lot_id, kind), covered in told.items():
         notification = latest.get(covered[-1])
         if notification is None:  # deleted since, with its user or its lot
             continue
+        if kind == Notification.Kind.OUTBID and (user_id, lot_id) in leading_again:
+            continue  # no longer true: the bidder took the lead back before the pass
         with translation.override(notification.user.preferred_language or "ar"):
             message, url = text(notification), lot_url(notification)
             event = {"text": message, "kind": kind, "lot": lot_id, "url": url}
@@ -155,6 +159,21 @@ def deliver_pending(now: datetime) -> int:
         _push_all(layer, pushes)
     _send(emails, now)
     return len(pending)
+
+
+def _leading_again(told: dict[tuple[int, int, str], list[int]]) -> set[tuple[int, int]]:
+    """The (user, lot) pairs among the pass's outbid notices whose bidder leads the lot now.
+
+    Their notices are kept (My auctions lists them) but neither pushed nor e-mailed: a toast
+    or an e-mail saying "you were outbid" to the leader would contradict their lot page.
+    """
+    lot_ids = {lot_id for _user, lot_id, kind in told if kind == Notification.Kind.OUTBID}
+    if not lot_ids:
+        return set()
+    leaders = Lot.objects.filter(
+        pk__in=lot_ids, status=Lot.Status.OPEN, leader__isnull=False
+    ).values_list("leader__bidder_id", "pk")
+    return set(leaders)
 
 
 def _outbid_emailed_since(

@@ -145,7 +145,11 @@ def lot_url(lot: Lot) -> str:
 
 
 def live_text() -> dict[str, Any]:
-    """The words the live page script shows, in the active language."""
+    """The words the live page script shows, in the active language.
+
+    `standing` holds one sentence per standing the page derives from the lot's latest state
+    (frontend/static/frontend/js/lot.js); `message` the notes of events, shown one at a time.
+    """
     return {
         "connection": {
             "connecting": _("Connecting…"),
@@ -164,27 +168,51 @@ def live_text() -> dict[str, Any]:
         "standing": {
             "anonymous": _("Log in to take part."),
             "unregistered": _("Register for this lot and pay the deposit to bid."),
+            "excluded": _("You cannot bid on this lot."),
             "deposit": _("Your deposit has not been received yet."),
-            "leading": _("You lead (paddle %(paddle)s)."),
-            "outbid": _("You have been outbid (paddle %(paddle)s)."),
-            "ready": _("You can bid (paddle %(paddle)s)."),
+            "waiting": _(
+                "You are registered (your paddle: %(paddle)s). Bidding has not opened yet."
+            ),
+            "leading": _("You are the highest bidder (your paddle: %(paddle)s)."),
+            "outbid": _("Another bidder outbid you (your paddle: %(paddle)s)."),
+            "ready": _("You can bid (your paddle: %(paddle)s)."),
+            "won": _("You won this lot (your paddle: %(paddle)s)."),
+            "lost": _("The lot was sold to another bidder. You did not win it."),
+            "unsold": _("Bidding has ended: the lot closed without a sale."),
+            "closed": _("Bidding has ended."),
+            "withdrawn": _("The court withdrew this lot."),
+        },
+        "message": {
+            "outbid": _("Another bidder outbid you: the price is now %(amount)s."),
+            "autoLeads": _("Your automatic bid put you in the lead at %(amount)s."),
+            "autoKept": _(
+                "Your automatic bid answered another bidder: you still lead at %(amount)s."
+            ),
+            "autoExceeded": _("Your automatic maximum of %(amount)s was exceeded."),
+            "won": _("You won this lot at %(amount)s. Pay the balance by the deadline."),
+            "sold": _("Sold to paddle %(paddle)s at %(amount)s."),
+            "unsold": _("Closed without a sale."),
+            "withdrawn": _("The court withdrew this lot."),
         },
         "currentPrice": _("Current price"),
         "openingPrice": _("Opening price"),
+        "finalPrice": _("Sold for"),
+        "highestBid": _("Highest bid"),
+        "owedOpen": _("Cost of winning at the current price"),
+        "owedWon": _("What you owe"),
         "newBid": _("New bid: %(amount)s by paddle %(paddle)s."),
-        "outbid": _("You have been outbid."),
-        "youWon": _("You won this lot."),
         "depositHeld": _("Your deposit was received: you can bid."),
         "extended": _("A late bid extended the auction."),
         "extendedOutage": _(
             "The platform was unavailable during the final minutes: the "
             "auction was extended by the outage and the window."
         ),
-        "sold": _("Sold to paddle %(paddle)s."),
-        "unsold": _("Closed without a sale."),
-        "withdrawn": _("The court withdrew this lot."),
         "accepted": _("Your bid of %(amount)s was accepted (number %(seq)s)."),
-        "autoSaved": _("Your automatic maximum was saved."),
+        "acceptedAnswered": _(
+            "Your bid of %(amount)s was accepted, and another bidder's automatic bid answered it."
+        ),
+        "autoSaved": _("Your automatic maximum of %(amount)s was saved."),
+        "autoCancelled": _("Your automatic bid was cancelled."),
         "confirm": _(
             "Bid %(amount)s? If you win at this price you will owe %(total)s in total "
             "with the buyer's premium and VAT."
@@ -195,6 +223,7 @@ def live_text() -> dict[str, Any]:
         "automatic": _("automatic"),
         "you": _("you"),
         "none": _("none"),
+        "exceeded": _("exceeded"),
         "noBids": _("No bids yet."),
         "days": _("days"),
         "opensAt": _("Opens soon"),

@@ -36,5 +36,7 @@ if settings.DEBUG:
         ),
     ]
 
+handler400 = "frontend.views.error_400"
 handler403 = "frontend.views.error_403"
 handler404 = "frontend.views.error_404"
+handler500 = "frontend.views.error_500"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from asgiref.sync import async_to_sync
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -20,6 +24,8 @@ from core import health
 from core.errors import DomainError
 from frontend import services, status
 from frontend.forms import add_domain_error
+
+logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -64,12 +70,74 @@ def announce(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/announce.html", {"form": form}, status=status)
 
 
+# Error pages: each in the site's layout and the visitor's language, with a way back. Rendering
+# the layout reads the database (the user, the announcements); when that is what failed, the
+# page falls back to a plain bilingual one that needs nothing. Django's technical pages are for
+# developers only (DEBUG, see README), never for people.
+ERROR_TEMPLATES = {
+    400: "400.html",
+    403: "403.html",
+    404: "404.html",
+    405: "405.html",
+    500: "500.html",
+}
+
+
+def _error_page(
+    request: HttpRequest, status: int, context: dict[str, Any] | None = None
+) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return _api_error(status)
+    try:
+        return render(request, ERROR_TEMPLATES[status], context or {}, status=status)
+    except Exception:
+        logger.exception("the %s page could not be rendered; the plain one is shown", status)
+        return HttpResponse(
+            loader.render_to_string("errors/plain.html", {"status": status}), status=status
+        )
+
+
+def _api_error(status: int) -> JsonResponse:
+    """The API's callers are programs: the error in the API's one shape (docs/errors.md)."""
+    codes = {400: "invalid", 403: "forbidden", 404: "not_found", 500: "server_error"}
+    messages_of = {
+        400: _("The request could not be understood."),
+        403: _("You are not allowed to do this."),
+        404: _("Not found."),
+        500: _("Something went wrong on our side. Please try again shortly."),
+    }
+    body: dict[str, Any] = {
+        "code": codes[status],
+        "field": None,
+        "params": {},
+        "message": messages_of[status],
+    }
+    return JsonResponse(body, status=status)
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 400)
+
+
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "403.html", status=403)
+    return _error_page(request, 403)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return render(request, "404.html", status=404)
+    return _error_page(request, 404)
+
+
+def error_405(request: HttpRequest) -> HttpResponse:
+    return _error_page(request, 405)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    return _error_page(request, 500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without a valid security token: most often, a page left open too long."""
+    return _error_page(request, 403, {"csrf_failure": True})
 
 
 def may_view_service_status(user: User) -> bool:

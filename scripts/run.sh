@@ -10,6 +10,9 @@ STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-12111}"
 scripts/bootstrap.sh run-deps
 PY="$ROOT/.venv/bin/python"
 export DJANGO_SETTINGS_MODULE=config.settings.base
+# Visitors get the site's own error pages; DEBUG=true, a developer's explicit choice, shows
+# Django's technical ones instead (README, Configuration).
+export DEBUG="${DEBUG:-false}"
 unset DATABASE_URL REDIS_URL
 export STRIPE_API_BASE="http://127.0.0.1:$STRIPE_MOCK_PORT"
 # stripe-mock sends no webhooks: the worker posts the signed events Stripe would (development only).
@@ -49,6 +52,7 @@ done
 "$PY" -c "import urllib.request as u; u.urlopen('http://$HOST:$PORT/readyz', timeout=10)" 2>/dev/null || true
 echo
 echo "  Mazad is running at http://$HOST:$PORT/   (Ctrl-C stops everything started here)"
+case "${DEBUG,,}" in true|1|yes|on) echo "  DEBUG is on: errors show Django's technical pages (for developers only)." ;; esac
 echo
 "$PY" manage.py seed_demo --logins
 echo

@@ -330,7 +330,7 @@ def _decide_lot(
         writes.audits += _audit_records(lot, new_bids, by_id)
         leaders = [b.registration_id for b in new_bids]
         frames.extend(events.personal_frames(lot, previous_leader, leaders, by_id))
-        losers = _lost_the_lead(previous_leader, leaders)
+        losers = events.lost_the_lead(previous_leader, leaders)
         writes.notices += notifications.notices(
             lot,
             [_bidder_of(r, by_id) for r in losers],
@@ -338,16 +338,6 @@ def _decide_lot(
             lot.price_minor,
         )
     return answers
-
-
-def _lost_the_lead(previous: int | None, leaders: list[int]) -> list[int]:
-    """Registrations that held the lead at some point of this decision and lost it."""
-    lost, holder = [], previous
-    for leader in leaders:
-        if holder is not None and leader != holder:
-            lost.append(holder)
-        holder = leader
-    return [r for r in dict.fromkeys(lost) if r != holder]
 
 
 def _bidder_of(registration_id: int, by_id: dict[int, Registration]) -> int:

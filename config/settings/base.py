@@ -21,7 +21,10 @@ if (BASE_DIR / ".env").exists():
 SECRET_KEY: str = env.str(
     "SECRET_KEY", default="dev-only-insecure-key-change-me-in-production-0123456789"
 )
-DEBUG: bool = env.bool("DEBUG", default=True)
+# Django's technical pages (tracebacks, the list of URL patterns) are for a developer at their
+# own machine only: off unless DEBUG is set on purpose. People always get the site's own error
+# pages (frontend/views.py), `make run` included.
+DEBUG: bool = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 TIME_ZONE: str = env.str("TIME_ZONE", default="Asia/Riyadh")
@@ -64,6 +67,7 @@ MIDDLEWARE = [
     "accounts.middleware.PreferredLanguageMiddleware",
     "accounts.middleware.CourtTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "frontend.middleware.MethodNotAllowedPage",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -219,6 +223,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+CSRF_FAILURE_VIEW = "frontend.views.csrf_failure"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "frontend:workspace"
 LOGOUT_REDIRECT_URL = "frontend:home"
@@ -241,7 +246,8 @@ STATICFILES_DIRS = [
     ("vendor/plex", NODE_MODULES / "@fontsource" / "ibm-plex-sans"),
     ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
 ]
-WHITENOISE_USE_FINDERS = DEBUG
+# Static files straight from the apps and node_modules (no collectstatic step) outside production.
+WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT: str = env.str("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media"))
 # Signed checkpoints of the audit chains: a place outside the database (core/audit_chain.py).

@@ -60,9 +60,11 @@ def test_a_bidder_outbid_again_and_again_in_one_pass_gets_one_e_mail_with_the_la
     assert len(to_first) == 1, "one e-mail for the notices of one lot in one pass"
     assert "13.00" in to_first[0].body
     assert "12.00" not in to_first[0].body
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 1, "the second bidder leads again: nothing says they were outbid"
     notices = Notification.objects.all()
-    assert all(n.pushed_at is not None and n.emailed_at is not None for n in notices)
+    assert all(n.pushed_at is not None for n in notices)
+    assert all(n.emailed_at is not None for n in notices.filter(user=first.bidder))
+    assert notices.get(user=second.bidder).emailed_at is None
 
 
 def test_the_notices_of_one_pass_about_one_lot_are_pushed_to_the_bidders_pages_once(court):

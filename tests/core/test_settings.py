@@ -48,7 +48,7 @@ def test_without_environment_the_embedded_default_is_sqlite_in_wal_mode_with_mem
     assert found["options"]["transaction_mode"] == "IMMEDIATE"
     assert found["layer"] == "channels.layers.InMemoryChannelLayer"
     assert found["stripe"] == "http://127.0.0.1:12111"
-    assert found["debug"] is True
+    assert found["debug"] is False, "technical error pages only when a developer sets DEBUG"
 
 
 def test_with_environment_the_settings_use_postgresql_redis_and_the_given_values():

@@ -5,6 +5,14 @@
 // next one means we missed something, so we ask to resume from our seq and
 // hold later frames until the replay arrives. The page reconnects by itself
 // with backoff and jitter, and always shows its connection state.
+//
+// One source of truth: everything the page says about the bidder (leading,
+// outbid, won, lost, ...) and every control it offers is derived from the
+// latest state (the lot, the bidder's registration, the bids), never from the
+// messages that led to it. After each frame the page derives the standing
+// again; a note is shown only when the standing it describes is the one that
+// holds now, one note at a time (a new one replaces the last), in the panel's
+// own flow, so it never covers a control.
 
 import { moneyFormatter } from "./format.js";
 
@@ -19,8 +27,10 @@ function start(root) {
   const premiumBp = Number(root.dataset.premiumBp || 0);
   const vatBp = Number(root.dataset.vatBp || 0);
   const vatOnPrice = root.dataset.vatBase === "PRICE_AND_PREMIUM";
+  const excluded = root.dataset.excluded === "1";
   const text = JSON.parse(document.getElementById("lot-text").textContent);
   const $ = (name) => root.querySelector(`[data-live="${name}"]`);
+  const CLOSED = ["SOLD", "UNSOLD", "WITHDRAWN"];
 
   const state = { seq: -1, lot: null, you: null, bids: [], offsetMs: 0, pending: false, held: [] };
   let socket = null;
@@ -29,6 +39,10 @@ function start(root) {
   // The bid awaiting its answer; sent again (same client id) while the database is away.
   let pendingBid = null;
   const RETRY_UNAVAILABLE = 5;
+  // A bidder's own frames leave before the lot's (which may wait up to a frame interval);
+  // if the lot's frames have not caught up with one of them by then, the page resumes.
+  const CATCH_UP_MS = 2000;
+  let catchUpTimer = null;
 
   // --- money: integers in minor units, written as the server writes them (format.js) ----
   const money = moneyFormatter(currency, exponent, locale);
@@ -46,6 +60,7 @@ function start(root) {
     const vat = percent(vatOnPrice ? price + premium : premium, vatBp);
     return { premium, vat, total: price + premium + vat };
   };
+  const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
 
   // --- connection -------------------------------------------------------------------------
   function setConnection(status) {
@@ -64,7 +79,7 @@ function start(root) {
       clearInterval(pingTimer);
       pingTimer = setInterval(() => send({ type: "ping" }), 20000);
     });
-    socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
+    socket.addEventListener("message", (event) => settle(() => receive(JSON.parse(event.data))));
     socket.addEventListener("close", (event) => {
       clearInterval(pingTimer);
       if (event.code === 4001) { setConnection("ended"); return; }
@@ -93,8 +108,8 @@ function start(root) {
       case "resync": askResume(true); return;
       case "pong": syncClock(frame.server_time); return;
       case "bid_result": case "auto_bid_result": showResult(frame); return;
-      case "error": showMessage(frame.error.message, "danger"); return;
-      case "session_ended": showMessage(text.sessionEnded, "warning"); return;
+      case "error": say(frame.error.message, "danger"); return;
+      case "session_ended": say(text.sessionEnded, "warning"); return;
       case "outbid": case "you_lead": case "you_won": case "deposit_held": personal(frame); return;
       default: ordered(frame);
     }
@@ -111,7 +126,6 @@ function start(root) {
       if (frame.seq > state.seq) { state.held.push(frame); askResume(); return; }
       applyState(frame);
     }
-    render();
   }
 
   function askResume(full = false) {
@@ -130,7 +144,6 @@ function start(root) {
     syncClock(frame.server_time);
     state.pending = false;
     flushHeld();
-    render();
   }
 
   function applyReplay(frame) {
@@ -141,7 +154,6 @@ function start(root) {
     syncClock(frame.state.server_time);
     state.pending = false;
     flushHeld();
-    render();
   }
 
   function flushHeld() {
@@ -160,58 +172,162 @@ function start(root) {
       bid_count: (state.lot.bid_count || 0) + 1, leader_paddle: frame.paddle,
       next_minimum_minor: frame.next_minimum_minor ?? state.lot.next_minimum_minor,
     });
-    if (state.you && state.you.registered) {
-      const wasLeading = state.you.is_leading;
-      state.you.is_leading = frame.paddle === state.you.paddle;
-      if (wasLeading && !state.you.is_leading) announce(text.outbid);
+    const you = state.you;
+    if (you && you.registered) {
+      if (frame.paddle === you.paddle) you.has_bid = true;
+      you.is_leading = frame.paddle === you.paddle;
     }
-    announce(text.newBid.replace("%(amount)s", money(frame.amount_minor))
-      .replace("%(paddle)s", frame.paddle));
+    announce(fill(text.newBid, { amount: money(frame.amount_minor), paddle: frame.paddle }));
   }
 
   function applyState(frame) {
     if (frame.type === "lot_extended") {
       state.lot.ends_at = frame.ends_at;
       syncClock(frame.server_time);
-      showMessage(frame.reason === "outage" ? text.extendedOutage : text.extended, "info");
+      showExtended(frame.reason === "outage" ? text.extendedOutage : text.extended);
     } else if (frame.type === "lot_opened") {
       Object.assign(state.lot, { status: "OPEN", ends_at: frame.ends_at });
     } else if (frame.type === "lot_closed") {
       Object.assign(state.lot, { status: frame.status, outcome: frame.outcome });
-      announce(frame.status === "SOLD" ? text.sold.replace("%(paddle)s", frame.winner_paddle) : text.unsold);
+      if (frame.price_minor !== null && frame.price_minor !== undefined) state.lot.price_minor = frame.price_minor;
+      if (frame.status === "SOLD") state.lot.leader_paddle = frame.winner_paddle;
     } else if (frame.type === "lot_withdrawn") {
       Object.assign(state.lot, { status: "WITHDRAWN" });
-      showMessage(text.withdrawn, "warning");
     }
   }
 
+  // A bidder's own frames say what the lot's frames will show; the standing is derived from
+  // those, so these only make sure they arrive (and carry the deposit, which no lot frame does).
   function personal(frame) {
-    if (frame.type === "outbid") { showMessage(text.outbid, "warning"); if (state.you) state.you.is_leading = false; }
-    if (frame.type === "you_lead") { if (state.you) state.you.is_leading = true; }
-    if (frame.type === "you_won") showMessage(text.youWon, "success");
-    if (frame.type === "deposit_held") { if (state.you) state.you.deposit_status = "HELD"; showMessage(text.depositHeld, "success"); }
+    if (frame.type === "deposit_held" && state.you) {
+      state.you.deposit_status = "HELD";
+      say(text.depositHeld, "success");
+      return;
+    }
+    if (state.seq >= 0 && frame.seq > state.seq) {
+      clearTimeout(catchUpTimer);
+      catchUpTimer = setTimeout(() => { if (state.seq < frame.seq) settle(() => askResume()); }, CATCH_UP_MS);
+    }
+  }
+
+  // --- standing: derived from the state, never remembered ---------------------------------
+  function standingOf() {
+    const lot = state.lot;
+    const you = state.you;
+    if (!lot) return "loading";
+    const closed = CLOSED.includes(lot.status);
+    if (lot.status === "WITHDRAWN") return "withdrawn";
+    const registered = you && you.registered;
+    const mine = registered && lot.leader_paddle !== null && lot.leader_paddle === you.paddle;
+    if (closed) {
+      if (lot.status === "SOLD" && mine) return "won";
+      if (registered && you.has_bid) return lot.status === "SOLD" ? "lost" : "unsold";
+      return "closed";
+    }
+    if (!you) return "anonymous";
+    if (!registered) return excluded ? "excluded" : "unregistered";
+    if (you.deposit_status !== "HELD") return "deposit";
+    if (lot.status === "SCHEDULED") return "waiting";
+    if (mine) return "leading";
+    return you.has_bid ? "outbid" : "ready";
+  }
+
+  // Runs one change of state, then says what changed in the bidder's standing.
+  function settle(change) {
+    const before = standingOf();
+    const topBefore = state.bids.length ? state.bids[0].seq : 0;
+    change();
+    const after = standingOf();
+    if (after !== before) {
+      clearNotesNotAbout(after);
+      if (note.dataset.about !== after) noteTransition(before, after);
+    } else if (after === "leading") {
+      noteAutomaticAnswer(topBefore);
+    }
+    sayDeferred(after);
     render();
   }
 
+  // A bid's answer can come before the lot's frames that show the bid: its note waits for them,
+  // and is dropped if by then the standing it assumes no longer holds.
+  let deferred = [];
+  function sayWhenShown(seq, message, kind, about) {
+    deferred.push({ seq, message, kind, about });
+    clearTimeout(catchUpTimer);
+    catchUpTimer = setTimeout(() => { if (state.seq < seq) settle(() => askResume()); }, CATCH_UP_MS);
+  }
+  function sayDeferred(standing) {
+    const due = deferred.filter((item) => item.seq <= state.seq);
+    deferred = deferred.filter((item) => item.seq > state.seq);
+    due.forEach((item) => { if (!item.about || item.about === standing) say(item.message, item.kind, item.about); });
+  }
+
+  function topBid() { return state.bids.length ? state.bids[0] : null; }
+
+  function noteTransition(before, after) {
+    const lot = state.lot;
+    const price = money(lot.price_minor);
+    const you = state.you;
+    if (before === "loading") return;
+    if (after === "outbid") {
+      const exceeded = you.auto_max_minor && lot.price_minor >= you.auto_max_minor;
+      say(exceeded ? fill(text.message.autoExceeded, { amount: money(you.auto_max_minor) })
+        : fill(text.message.outbid, { amount: price }), "warning", "outbid");
+    } else if (after === "leading") {
+      const top = topBid();
+      if (top && top.source === "AUTOMATIC") say(fill(text.message.autoLeads, { amount: price }), "success", "leading");
+    } else if (after === "won") {
+      say(fill(text.message.won, { amount: price }), "success", "won");
+    } else if (after === "lost" || (after === "closed" && lot.status === "SOLD")) {
+      say(fill(text.message.sold, { paddle: lot.leader_paddle, amount: price }), "info", after);
+    } else if (after === "unsold" || (after === "closed" && lot.status === "UNSOLD")) {
+      say(text.message.unsold, "info", after);
+    } else if (after === "withdrawn") {
+      say(text.message.withdrawn, "warning", after);
+    }
+  }
+
+  // The bidder kept the lead while others bid: their automatic bid answered.
+  function noteAutomaticAnswer(topBefore) {
+    const fresh = state.bids.filter((bid) => bid.seq > topBefore);
+    const rivals = fresh.some((bid) => bid.paddle !== state.you.paddle);
+    const top = topBid();
+    if (rivals && top && top.source === "AUTOMATIC" && top.paddle === state.you.paddle) {
+      say(fill(text.message.autoKept, { amount: money(state.lot.price_minor) }), "success", "leading");
+    }
+  }
+
   // --- rendering --------------------------------------------------------------------------
+  function show(name, visible) {
+    root.querySelectorAll(`[data-show="${name}"]`).forEach((el) => { el.hidden = !visible; });
+  }
+
   function render() {
     const lot = state.lot;
     if (!lot) return;
-    $("price").textContent = money(lot.price_minor ?? null);
-    $("price-label").textContent = lot.price_minor ? text.currentPrice : text.openingPrice;
-    if (!lot.price_minor) $("price").textContent = money(lot.opening_minor);
+    const closed = CLOSED.includes(lot.status);
+    const hasPrice = lot.price_minor !== null && lot.price_minor !== undefined && lot.bid_count > 0;
+    $("price").textContent = money(hasPrice ? lot.price_minor : lot.opening_minor);
+    let label = hasPrice ? text.currentPrice : text.openingPrice;
+    if (lot.status === "SOLD") label = text.finalPrice;
+    else if (closed && hasPrice) label = text.highestBid;
+    $("price-label").textContent = label;
     $("next-minimum").textContent = money(lot.next_minimum_minor);
     $("bid-count").textContent = lot.bid_count;
     $("status").textContent = text.status[lot.status] || lot.status;
     $("status").dataset.status = lot.status;
-    const owed = totalOwed(lot.price_minor || lot.opening_minor);
-    $("owed-premium").textContent = money(owed.premium);
-    $("owed-vat").textContent = money(owed.vat);
-    $("owed-total").textContent = money(owed.total);
+    root.dataset.seq = state.seq; // how far the page has caught up with the lot
+    renderBids();
+    renderYou();
+    tick();
+  }
+
+  function renderBids() {
     const list = $("bids");
-    list.replaceChildren(...state.bids.map((bid) => {
+    list.replaceChildren(...state.bids.map((bid, index) => {
       const item = document.createElement("li");
       item.className = "list-group-item d-flex justify-content-between align-items-center";
+      if (index === 0) item.dataset.top = "1";
       const who = document.createElement("span");
       who.innerHTML = `<span class="badge text-bg-light border">#${Number(bid.paddle)}</span>`
         + (bid.source === "AUTOMATIC" ? ` <small class="text-secondary">${text.automatic}</small>` : "")
@@ -228,23 +344,46 @@ function start(root) {
       empty.textContent = text.noBids;
       list.append(empty);
     }
-    renderYou();
-    tick();
   }
 
   function renderYou() {
+    const lot = state.lot;
     const you = state.you;
+    const standing = standingOf();
+    const open = lot.status === "OPEN";
+    const closed = CLOSED.includes(lot.status);
     const panel = $("you");
-    const canBid = you && you.registered && you.deposit_status === "HELD" && state.lot.status === "OPEN";
-    root.querySelectorAll("[data-needs-bidder]").forEach((el) => { el.hidden = !canBid; });
-    if (!you) { panel.dataset.standing = "anonymous"; panel.textContent = text.standing.anonymous; return; }
-    if (!you.registered) { panel.dataset.standing = "unregistered"; panel.textContent = text.standing.unregistered; return; }
-    if (you.deposit_status !== "HELD") { panel.dataset.standing = "deposit"; panel.textContent = text.standing.deposit; return; }
-    const standing = you.is_leading ? "leading" : (you.has_bid ? "outbid" : "ready");
     panel.dataset.standing = standing;
-    panel.textContent = text.standing[standing].replace("%(paddle)s", you.paddle);
-    const auto = $("auto-current");
-    if (auto) auto.textContent = you.auto_max_minor ? money(you.auto_max_minor) : text.none;
+    root.dataset.standing = standing;
+    panel.textContent = fill(text.standing[standing] || "", { paddle: you && you.paddle });
+
+    // Controls: only what the bidder can do now.
+    const canBid = open && you && you.registered && you.deposit_status === "HELD";
+    show("bidding", Boolean(canBid));
+    // Logging in, registering and paying the deposit: each offered only while it is the next step.
+    ["anonymous", "unregistered", "deposit"].forEach((step) => show(step, standing === step));
+    show("next-minimum", !closed);
+    root.querySelectorAll("[data-manual-bid]").forEach((el) => { el.disabled = !canBid || standing === "leading" || Boolean(pendingBid); });
+    const nextButton = $("bid-minimum-amount");
+    if (nextButton) nextButton.textContent = money(lot.next_minimum_minor);
+
+    // The cost of winning: at the current price while open; what the winner owes after.
+    const owedVisible = !closed || standing === "won";
+    show("owed", owedVisible);
+    if (owedVisible) {
+      const owed = totalOwed(lot.bid_count > 0 ? lot.price_minor : lot.opening_minor);
+      $("owed-title").textContent = standing === "won" ? text.owedWon : text.owedOpen;
+      $("owed-premium").textContent = money(owed.premium);
+      $("owed-vat").textContent = money(owed.vat);
+      $("owed-total").textContent = money(owed.total);
+    }
+
+    if (!you || !you.registered) return;
+    // A maximum the price has passed stays saved, but no longer bids: it is said so.
+    const passed = you.auto_max_minor && standing === "outbid" && lot.price_minor >= you.auto_max_minor;
+    const auto = you.auto_max_minor ? money(you.auto_max_minor) + (passed ? ` (${text.exceeded})` : "") : text.none;
+    $("auto-current").textContent = auto;
+    $("auto-summary").textContent = you.auto_max_minor ? `· ${auto}` : "";
     const reserve = root.querySelector("[name=keep_deposit_reserved]");
     if (reserve) reserve.closest(".form-check").hidden = you.keep_deposit_reserved !== null && you.keep_deposit_reserved !== undefined;
   }
@@ -255,6 +394,8 @@ function start(root) {
     const now = Date.now() + state.offsetMs;
     const left = Date.parse(lot.ends_at) - now;
     const el = $("countdown");
+    el.dataset.urgent = "0";
+    $("countdown-label").hidden = CLOSED.includes(lot.status); // no "time left" once it has ended
     el.dataset.kind = lot.status === "SCHEDULED" ? "date" : "time";
     if (lot.status === "SCHEDULED") { el.textContent = root.dataset.opensText || text.opensAt; return; }
     if (lot.status !== "OPEN") { el.textContent = text.ended; return; }
@@ -268,18 +409,49 @@ function start(root) {
   }
   setInterval(tick, 250);
 
+  // An extension is told beside the countdown it moved, for a while; the note stays the bidder's.
+  let extendedTimer = null;
+  function showExtended(message) {
+    const label = $("countdown-label");
+    clearTimeout(extendedTimer);
+    label.textContent = message;
+    label.dataset.extended = "1";
+    announce(message);
+    extendedTimer = setTimeout(() => { label.textContent = label.dataset.default; label.dataset.extended = "0"; }, 10000);
+  }
+
   const live = $("announce");
   function announce(message) { live.textContent = message; }
 
-  function showMessage(message, kind) {
-    const box = $("messages");
+  // --- notes: one at a time, in the panel's flow -------------------------------------------
+  // `about` names the standing a note assumes ("outbid", "leading", ...); a note about another
+  // standing than the one that holds is removed at once, so no note contradicts the page.
+  const note = $("message");
+  let noteTimer = null;
+  function say(message, kind, about = "") {
+    clearTimeout(noteTimer);
     const alert = document.createElement("div");
-    alert.className = `alert alert-${kind} py-2 mb-2`;
+    alert.className = `alert alert-${kind} py-2 mb-0`;
     alert.setAttribute("role", kind === "danger" ? "alert" : "status");
+    alert.dataset.kind = kind;
     alert.textContent = message;
-    box.prepend(alert);
-    setTimeout(() => alert.remove(), 8000);
+    note.dataset.about = about;
+    note.replaceChildren(alert);
+    noteTimer = setTimeout(clearNote, kind === "danger" ? 15000 : 10000);
   }
+  function clearNote() { note.replaceChildren(); note.dataset.about = ""; }
+  function clearNotesNotAbout(standing) {
+    if (note.dataset.about !== standing) clearNote();
+  }
+
+  // The site's notices (site.js) about this lot are what this page already shows live; others
+  // take the page's one note, so nothing floats over the controls.
+  document.addEventListener("mazad:toast", (event) => {
+    event.preventDefault();
+    const detail = event.detail || {};
+    if (String(detail.lot) === String(lotId)) return;
+    say(detail.text || "", "info");
+  });
 
   function retryLater(frame) {
     if (frame.type !== "bid_result" || !frame.error || frame.error.code !== "service_unavailable") return false;
@@ -293,55 +465,64 @@ function start(root) {
 
   function showResult(frame) {
     if (retryLater(frame)) return;
+    root.dataset.answers = Number(root.dataset.answers || 0) + 1; // answers received, for tests
     if (socket && socket.readyState === WebSocket.OPEN) setConnection("live");
-    pendingBid = null;
-    const button = root.querySelector("[data-pending]");
-    if (button) { button.disabled = false; delete button.dataset.pending; }
-    if (frame.accepted) {
-      if (state.you && frame.seq) state.you.has_bid = true;
-      if (frame.type === "auto_bid_result") showMessage(text.autoSaved, "success");
-      else showMessage(text.accepted.replace("%(amount)s", money(frame.amount_minor)).replace("%(seq)s", frame.seq), "success");
-      if (state.you && frame.type === "bid_result" && state.you.keep_deposit_reserved == null) {
-        const reserve = root.querySelector("[name=keep_deposit_reserved]");
-        state.you.keep_deposit_reserved = reserve ? reserve.checked : false;
-      }
-    } else {
-      showMessage(frame.error.message, "danger");
+    if (frame.type === "bid_result") pendingBid = null;
+    const you = state.you;
+    if (!frame.accepted) { say(frame.error.message, "danger"); return; }
+    if (frame.type === "auto_bid_result") {
+      if (you) you.auto_max_minor = frame.maximum_minor;
+      const input = root.querySelector("input[name=maximum]");
+      if (input) input.value = "";
+      if (frame.maximum_minor === null) say(text.autoCancelled, "success");
+      else if (!frame.seq) say(fill(text.autoSaved, { amount: money(frame.maximum_minor) }), "success");
+      else if (frame.is_leading) sayWhenShown(frame.seq, fill(text.autoSaved, { amount: money(frame.maximum_minor) }), "success", "leading");
+      // Saved, and at once passed by a rival's higher (or earlier equal) maximum.
+      else sayWhenShown(frame.seq, fill(text.message.autoExceeded, { amount: money(frame.maximum_minor) }), "warning", "outbid");
+      return;
     }
-    render();
+    if (you && frame.seq) you.has_bid = true;
+    if (you && you.keep_deposit_reserved == null) {
+      const reserve = root.querySelector("[name=keep_deposit_reserved]");
+      you.keep_deposit_reserved = reserve ? reserve.checked : false;
+    }
+    const input = root.querySelector("input[name=amount]");
+    if (input) input.value = "";
+    const values = { amount: money(frame.amount_minor), seq: frame.seq };
+    if (frame.is_leading) sayWhenShown(frame.seq, fill(text.accepted, values), "success", "leading");
+    else sayWhenShown(frame.seq, fill(text.acceptedAnswered, values), "warning", "outbid");
   }
 
   // --- bidding ----------------------------------------------------------------------------
-  function placeBid(amountMinor, button) {
+  function placeBid(amountMinor) {
     if (!state.lot) return;
     const owed = totalOwed(amountMinor);
-    const question = text.confirm.replace("%(amount)s", money(amountMinor)).replace("%(total)s", money(owed.total));
+    const question = fill(text.confirm, { amount: money(amountMinor), total: money(owed.total) });
     if (!window.confirm(question)) return;
     const reserve = root.querySelector("[name=keep_deposit_reserved]");
     const message = { type: "bid", amount_minor: amountMinor, client_id: crypto.randomUUID() };
     if (state.you && state.you.keep_deposit_reserved == null && reserve) message.keep_deposit_reserved = reserve.checked;
-    if (!send(message)) { showMessage(text.notConnected, "danger"); return; }
+    if (!send(message)) { say(text.notConnected, "danger"); return; }
     pendingBid = { message, tries: 0 };
-    button.disabled = true;
-    button.dataset.pending = "1";
+    render();
   }
 
-  root.querySelector("[data-action=bid-minimum]")?.addEventListener("click", (event) => {
-    placeBid(state.lot.next_minimum_minor, event.currentTarget);
+  root.querySelector("[data-action=bid-minimum]")?.addEventListener("click", () => {
+    settle(() => placeBid(state.lot.next_minimum_minor));
   });
   root.querySelector("[data-action=bid-custom]")?.addEventListener("submit", (event) => {
     event.preventDefault();
     const input = event.currentTarget.querySelector("input[name=amount]");
     const minor = toMinor(input.value);
-    if (minor === null) { showMessage(text.badAmount, "danger"); input.focus(); return; }
-    placeBid(minor, event.currentTarget.querySelector("button"));
+    if (minor === null) { say(text.badAmount, "danger"); input.focus(); return; }
+    settle(() => placeBid(minor));
   });
   root.querySelector("[data-action=auto-bid]")?.addEventListener("submit", (event) => {
     event.preventDefault();
     const input = event.currentTarget.querySelector("input[name=maximum]");
     const minor = input.value.trim() === "" ? null : toMinor(input.value);
-    if (input.value.trim() !== "" && minor === null) { showMessage(text.badAmount, "danger"); return; }
-    if (!send({ type: "auto_bid", maximum_minor: minor })) showMessage(text.notConnected, "danger");
+    if (input.value.trim() !== "" && minor === null) { say(text.badAmount, "danger"); return; }
+    if (!send({ type: "auto_bid", maximum_minor: minor })) say(text.notConnected, "danger");
   });
 
   window.addEventListener("online", () => { if (!socket || socket.readyState > 1) connect(); });

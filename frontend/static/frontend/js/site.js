@@ -5,9 +5,15 @@ addHijriDates();
 document.addEventListener("htmx:afterSwap", (event) => addHijriDates(event.target));
 const RETRY_MAX_MS = 30000;
 
-function toast(text) {
+// One toast at a time: a new one replaces the last. A page may show it its own way instead
+// (the lot page puts it in its panel, so nothing floats over the bid button): it cancels the
+// `mazad:toast` event.
+function toast(text, lot = null) {
+  const claimed = !document.dispatchEvent(
+    new CustomEvent("mazad:toast", { detail: { text, lot }, cancelable: true }),
+  );
   const box = document.getElementById("toasts");
-  if (!box) return;
+  if (claimed || !box) return;
   const el = document.createElement("div");
   el.className = "toast show align-items-center text-bg-dark border-0";
   el.setAttribute("role", "status");
@@ -15,7 +21,7 @@ function toast(text) {
   body.className = "toast-body";
   body.textContent = text;
   el.appendChild(body);
-  box.appendChild(el);
+  box.replaceChildren(el);
   setTimeout(() => el.remove(), 8000);
 }
 
@@ -29,7 +35,7 @@ function connect(attempt = 0) {
     if (frame.type === "announcement") {
       toast(lang === "ar" ? frame.text_ar : frame.text_en);
     } else if (frame.type === "notification") {
-      toast(frame.text || "");
+      toast(frame.text || "", frame.lot ?? null);
       document.dispatchEvent(new CustomEvent("mazad:notification", { detail: frame }));
     } else if (frame.type === "session_ended") {
       location.reload();
