@@ -320,3 +320,29 @@ class ReplicationState(DatabaseState):
             lag.add_metric([name], float(seconds))
             lag_bytes.add_metric([name], float(behind))
         return [replicas, lag, lag_bytes]
+
+
+class HeartbeatState(DatabaseState):
+    """How long ago each payment worker and auction clock last beat (core/heartbeats.py).
+
+    The same beats `manage.py healthcheck worker|clock` reads: a loop that is stuck, or a
+    host that is gone, shows as an age that keeps growing, whatever its own metrics port says.
+    """
+
+    def read(self) -> Iterable[Metric]:
+        from core import heartbeats
+
+        age = GaugeMetricFamily(
+            "mazad_process_heartbeat_age_seconds",
+            "Seconds since each worker's and clock's main loop last wrote its heartbeat.",
+            labels=["role", "host"],
+        )
+        fresh = GaugeMetricFamily(
+            "mazad_process_heartbeat_fresh",
+            "1 while a worker's or clock's heartbeat is within its allowed age, else 0.",
+            labels=["role", "host"],
+        )
+        for beat in heartbeats.beats():
+            age.add_metric([beat.role, beat.host], beat.age_seconds)
+            fresh.add_metric([beat.role, beat.host], 1.0 if beat.is_fresh else 0.0)
+        return [age, fresh]

@@ -372,6 +372,7 @@ METRICS_COLLECTORS = [
     "auction.metrics.LotState",
     "auction.metrics.NoticeState",
     "core.metrics.ReplicationState",
+    "core.metrics.HeartbeatState",
 ]
 
 # Error reports to Sentry (or a compatible server) only when SENTRY_DSN is set.

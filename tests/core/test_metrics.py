@@ -309,3 +309,26 @@ def test_metrics_are_served_on_their_own_port_only():
     assert "# TYPE mazad_http_requests_total counter" in text
     assert metrics.serve(None) is None
     assert Client().get("/metrics").status_code == 404
+
+
+@pytest.mark.django_db
+def test_each_workers_and_clocks_heartbeat_is_served_with_its_age():
+    from core import heartbeats
+    from core.metrics import HeartbeatState
+    from core.models import ProcessHeartbeat
+
+    heartbeats.Beater(heartbeats.Role.WORKER).beat()
+    heartbeats.Beater(heartbeats.Role.CLOCK).beat()
+    ProcessHeartbeat.objects.filter(role=heartbeats.Role.CLOCK).update(
+        beat_at=db_now() - timedelta(hours=1)
+    )
+
+    families = {family.name: family for family in HeartbeatState().collect()}
+
+    ages = {
+        s.labels["role"]: s.value for s in families["mazad_process_heartbeat_age_seconds"].samples
+    }
+    fresh = {s.labels["role"]: s.value for s in families["mazad_process_heartbeat_fresh"].samples}
+    assert ages[heartbeats.Role.WORKER] < 60
+    assert ages[heartbeats.Role.CLOCK] >= 3600
+    assert fresh == {heartbeats.Role.WORKER: 1.0, heartbeats.Role.CLOCK: 0.0}
