@@ -7,12 +7,34 @@ import io
 import random
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 WIDTH, HEIGHT = 960, 640
 RGB = tuple[int, int, int]
 INK = (34, 34, 38)
 GLASS = (150, 186, 210)
+
+
+# Dawn, noon, dusk and haze. An asset's id picks its sky, every other run of four ids sees its
+# side view mirrored, and each run of eight a later hour: assets near each other (often the same
+# model in the same colour) never share a picture, whatever else their random draws give (a
+# plot's plan, which is labelled, is never mirrored).
+SKIES: list[tuple[RGB, RGB]] = [
+    ((96, 150, 214), (206, 226, 240)),
+    ((120, 170, 220), (236, 222, 196)),
+    ((70, 96, 150), (236, 170, 120)),
+    ((150, 190, 226), (226, 232, 236)),
+]
+
+
+class AssetRandom(random.Random):
+    """The random draws of one view of one asset, and the sky its id picks."""
+
+    def __init__(self, asset_id: int, view: int) -> None:
+        super().__init__(f"{asset_id}-{view}")
+        self.sky = asset_id % len(SKIES)
+        # How far into the evening: five steps, changing every eight ids.
+        self.dusk = (asset_id // (2 * len(SKIES))) % 5 * 0.13
 
 
 def photos(asset_id: int, drawing: str, *, colour: RGB, label: str) -> list[SimpleUploadedFile]:
@@ -28,8 +50,9 @@ def photos(asset_id: int, drawing: str, *, colour: RGB, label: str) -> list[Simp
     }[drawing]
     uploads = []
     for view in (0, 1):
-        rng = random.Random(f"{asset_id}-{view}")
-        image = draw(rng, view, drawing=drawing, colour=colour, label=label)
+        image = draw(AssetRandom(asset_id, view), view, drawing=drawing, colour=colour, label=label)
+        if view == 0 and drawing != "LAND" and (asset_id // len(SKIES)) % 2:  # no text
+            image = ImageOps.mirror(image)
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=85)
         uploads.append(
@@ -49,14 +72,9 @@ def _scene(rng: random.Random, ground: RGB) -> tuple[Image.Image, ImageDraw.Imag
     """Sky (dawn, noon or dusk), a skyline in the distance and the ground; returns the horizon."""
     image = Image.new("RGB", (WIDTH, HEIGHT))
     draw = ImageDraw.Draw(image)
-    top, bottom = rng.choice(
-        [
-            ((96, 150, 214), (206, 226, 240)),
-            ((120, 170, 220), (236, 222, 196)),
-            ((70, 96, 150), (236, 170, 120)),
-            ((150, 190, 226), (226, 232, 236)),
-        ]
-    )
+    top, bottom = SKIES[rng.sky] if isinstance(rng, AssetRandom) else rng.choice(SKIES)
+    if isinstance(rng, AssetRandom):
+        top, bottom = _mix(top, (24, 32, 64), rng.dusk), _mix(bottom, (70, 56, 80), rng.dusk)
     horizon = rng.randrange(330, 420)
     for y in range(horizon):
         draw.line([(0, y), (WIDTH, y)], fill=_mix(top, bottom, y / horizon))
