@@ -32,6 +32,7 @@ class AssetRandom(random.Random):
 
     def __init__(self, asset_id: int, view: int) -> None:
         super().__init__(f"{asset_id}-{view}")
+        self.asset_id = asset_id
         self.sky = asset_id % len(SKIES)
         # How far into the evening: five steps, changing every eight ids.
         self.dusk = (asset_id // (2 * len(SKIES))) % 5 * 0.13
@@ -275,10 +276,17 @@ def _plot(rng: random.Random, view: int, *, drawing: str, colour: RGB, label: st
         draw.line([(40, horizon + 60), (WIDTH - 40, horizon + 60)], fill=(110, 100, 90), width=3)
         draw.line([(40, horizon + 90), (WIDTH - 40, horizon + 90)], fill=(110, 100, 90), width=3)
         return image
-    image = Image.new("RGB", (WIDTH, HEIGHT), (240, 236, 224))
+    # The plan's paper and its street by the asset's id (a plan is never mirrored: it is labelled).
+    tone = rng.sky if isinstance(rng, AssetRandom) else rng.randrange(len(SKIES))
+    paper = [(240, 236, 224), (214, 226, 236), (236, 222, 206), (222, 234, 214)][tone]
+    road = _mix((170, 170, 166), (60, 60, 70), rng.dusk if isinstance(rng, AssetRandom) else 0.0)
+    image = Image.new("RGB", (WIDTH, HEIGHT), paper)
     draw = ImageDraw.Draw(image)
-    street = rng.randrange(250, 390)
-    draw.rectangle([0, street, WIDTH, street + 60], fill=(170, 170, 166))
+    # Where the street runs, by the id too: two plans alike in paper and hour are 280 ids apart.
+    street = (
+        250 + rng.asset_id * 37 % 140 if isinstance(rng, AssetRandom) else rng.randrange(250, 390)
+    )
+    draw.rectangle([0, street, WIDTH, street + 60], fill=road)
     columns, chosen = rng.randrange(5, 8), rng.randrange(1, 4)
     width = (WIDTH - 80) // columns
     for row, top in enumerate((60, street + 90)):
