@@ -188,7 +188,9 @@ def test_prometheus_scrapes_a_bid_and_the_clock_lag_from_the_running_processes(
     assert batches == 1
     assert (closes, settlements) == (1, 1)
     assert close_lag is not None
-    assert close_lag >= 2.0
+    # About the two seconds the end was moved back: less the moments between the clock's
+    # transaction starting (its "now") and this test's own reading of the database's time.
+    assert close_lag > 1.0
     assert still_waiting == 0
     assert targets_up == 2
     loaded = [rule for group in rules["data"]["groups"] for rule in group["rules"]]
