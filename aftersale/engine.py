@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from payments.money import Money
+from core.money import Money
 
 PREMIUM_BASE = "PREMIUM"
 PRICE_AND_PREMIUM_BASE = "PRICE_AND_PREMIUM"

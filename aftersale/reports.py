@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from aftersale.models import Match, Statement
 from core import exports
+from core.money import Money
 from payments import ledger
 from payments.models import AccountPurpose
-from payments.money import Money
 
 
 @dataclass

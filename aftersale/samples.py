@@ -14,9 +14,9 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from aftersale.models import Disbursement
+from core.money import Money
 from payments import ledger
 from payments.models import AccountPurpose, Payment, Posting
-from payments.money import Money
 
 
 def _decimal(minor: int, currency: str) -> str:

@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersale.models import Disbursement, Distribution, DistributionLine, Match, Sale, Statement
 from aftersale.models.distribution import PayeeKind
+from core.money import Money
 from enforcement.models import SeizureOrder
 from payments import ledger
 from payments.models import AccountPurpose, LedgerAccount, Posting
-from payments.money import Money
 
 CASH_PURPOSES = (AccountPurpose.COURT_CUSTODY, AccountPurpose.PROVIDER_CLEARING)
 FILE_PURPOSES = (

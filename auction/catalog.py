@@ -20,8 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
 from auction.models import Auction, Lot, Registration, SaleRules, Watch
+from core.money import Money, exponent, parse
 from enforcement.models import CURRENCIES
-from payments.money import Money, exponent, parse
 
 CURRENCY_CODES = [code for code, _label in CURRENCIES]
 

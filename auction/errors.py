@@ -28,7 +28,7 @@ def message_for(code: str, params: dict[str, object]) -> str:
     currency = str(params.get("currency", ""))
     for name, value in params.items():
         if name.endswith("_minor") and currency and isinstance(value, int):
-            from payments.money import Money
+            from core.money import Money
 
             shown[name.removesuffix("_minor")] = Money(value, currency).format()
     template = str(MESSAGES[Refusal(code)])

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.inputs import TextValidator, validate_schedule
-from payments.money import parse
+from core.money import parse
 
 
 class MoneyField(forms.CharField):

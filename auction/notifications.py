@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from accounts.events import user_group
 from auction.models import Lot, Notification, Watch
 from core import metrics
-from payments.money import Money
+from core.money import Money
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from auction import access, catalog, open_records, selectors
 from auction.errors import RegistrationRefused
 from auction.models import Lot, Notification, Watch
 from auction.services import registration as registrations
+from core.money import Money, exponent
 from payments import engine as payment_engine
-from payments.money import Money, exponent
 
 PAGE_SIZE = 24
 

@@ -11,7 +11,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from auction.errors import AuctionRuleError
 from auction.models import Auction, Bid, Lot, Registration
 from auction.services import lifecycle
-from payments.money import Money
+from core.money import Money
 
 
 def auctions_of_court(*, court_id: int | None, status: str = "") -> QuerySet[Auction]:

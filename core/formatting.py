@@ -10,7 +10,7 @@ which applies the same patterns with `Intl`:
   "11 December 2026, 17:30 (Saudi Arabia Time)";
 - courts in Saudi Arabia also give the Umm al-Qura (Hijri) date: pages carry the day in a
   `<time data-hijri>` element and the browser adds it from its own calendar data (ICU);
-- digits are Latin in both languages, as money already is (`payments.money.Money.format`);
+- digits are Latin in both languages, as money already is (`core.money.Money.format`);
 - a percentage is written as people write it: "2.5 %", never in basis points;
 - machine references ("Deposit RYC-A-2026-0002/L2 paddle 3098", "D00000002") become words.
 """
@@ -30,6 +30,8 @@ from babel.units import format_unit
 from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
+
+from core.money import Money
 
 DAY_PATTERN = "d MMMM y"
 TIME_PATTERN = "HH:mm"
@@ -131,8 +133,6 @@ def format_percent_bp(basis_points: int | str | None, *, lang: str | None = None
 
 def format_money(amount_minor: int | None, currency: str, *, lang: str | None = None) -> str:
     """An amount in minor units, with the currency's own decimals (the invoices' writing)."""
-    from payments.money import Money  # the money rules live with payments
-
     if amount_minor is None:
         return "—"
     return Money(int(amount_minor), currency).format(language(lang))

@@ -8,9 +8,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.money import parse
 from enforcement import validators
 from enforcement.models import SeizedAsset
-from payments.money import parse
 
 # Arabic words accepted in imported files for the coded columns, besides the codes themselves.
 ARABIC_CODES = {

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core import audit
 from core.errors import NotFound
 from core.models import AuditRecord
+from core.money import Money
 from enforcement import access, engine
 from enforcement import history as labels
 from enforcement.models import (
@@ -25,7 +26,6 @@ from enforcement.models import (
     FileParty,
     SeizedAsset,
 )
-from payments.money import Money
 
 # Sources of what has been paid to a file's applicants, in minor units of the file's currency.
 # The payments app registers its own (from its ledger) when it starts.

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.money import from_stripe_amount
 from payments.client import REFERENCE_KEY, StripeObject
 from payments.models import Payment
-from payments.money import from_stripe_amount
 
 
 def mismatch(payment: Payment, intent: StripeObject | dict[str, Any]) -> str:

@@ -19,10 +19,10 @@ from typing import Any
 import httpx
 from django.conf import settings
 
+from core.money import stripe_amount
 from core.transactions import after_commit
 from payments import webhooks
 from payments.models import Payment
-from payments.money import stripe_amount
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import string
 
-from payments.money import Money, UnpayableByCard, stripe_amount
+from core.money import Money, UnpayableByCard, stripe_amount
 
 CARD = "CARD"
 BANK_TRANSFER = "BANK_TRANSFER"

@@ -93,7 +93,7 @@ def _refund_for(obj: dict[str, Any]) -> Refund | None:
 
 
 def _amount_matches(payment: Payment, obj: dict[str, Any]) -> bool:
-    from payments.money import from_stripe_amount
+    from core.money import from_stripe_amount
 
     try:
         received = from_stripe_amount(
@@ -170,7 +170,7 @@ def on_charge_refunded(obj: dict[str, Any]) -> str:
 
 def _refunded_up_to(payment: Payment, obj: dict[str, Any]) -> str:
     """Without the refunds listed: those sent, oldest first, that `amount_refunded` covers."""
-    from payments.money import from_stripe_amount
+    from core.money import from_stripe_amount
 
     try:
         refunded = from_stripe_amount(int(obj.get("amount_refunded") or 0), payment.currency)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import audit
 from core.errors import DomainError
+from core.money import Money
 from payments.models import (
     KIND_OF_PURPOSE,
     PER_FILE_PURPOSES,
@@ -28,7 +29,6 @@ from payments.models import (
     LedgerAccount,
     Posting,
 )
-from payments.money import Money
 
 
 class UnbalancedEntry(DomainError):

@@ -22,6 +22,7 @@ from accounts.access import has_capability
 from accounts.roles import Capability
 from core import audit
 from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from core.money import Money, stripe_amount
 from payments import engine, jobs, locks, outcomes
 from payments.models import (
     LIVE_PAYMENT_STATUSES,
@@ -32,7 +33,6 @@ from payments.models import (
     Refund,
     RefundStatus,
 )
-from payments.money import Money, stripe_amount
 
 # Stripe's test payment methods a bidder may choose where the provider is in test mode.
 TEST_PAYMENT_METHODS = {

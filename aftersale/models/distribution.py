@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from payments.money import Money
+from core.money import Money
 
 
 class CustodyItem(models.Model):

@@ -16,13 +16,13 @@ from auction.models import Lot
 from auction.services import lifecycle as auctions
 from core import audit
 from core.errors import DomainError, InvalidTransition, NotFound
+from core.money import Money
 from enforcement import selectors as enforcement_selectors
 from enforcement.models import EnforcementFile, SeizureOrder
 from payments import engine as payment_engine
 from payments import ledger
 from payments import services as payments
 from payments.models import AccountPurpose, Payment, Purpose
-from payments.money import Money
 
 NOTE_MINIMUM = 5
 OPEN_LOTS = (Lot.Status.SCHEDULED, Lot.Status.OPEN)

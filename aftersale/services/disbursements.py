@@ -23,12 +23,12 @@ from aftersale.models.distribution import PayeeKind
 from core import audit, receipts
 from core.errors import DomainError, InvalidTransition, NotFound
 from core.models import Receipt
+from core.money import Money, stripe_amount
 from enforcement.models import EnforcementFile
 from payments import jobs, ledger
 from payments import selectors as payment_records
 from payments.client import REFERENCE_KEY
 from payments.models import AccountPurpose, JournalEntry
-from payments.money import Money, stripe_amount
 
 FIELDS = [
     "status",

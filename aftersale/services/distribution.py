@@ -16,11 +16,11 @@ from aftersale.models.distribution import PayeeKind
 from aftersale.services import claims
 from core import audit
 from core.errors import DomainError, InvalidTransition
+from core.money import Money
 from core.numbering import next_number
 from enforcement.models import EnforcementFile
 from payments import ledger
 from payments.models import AccountPurpose
-from payments.money import Money
 
 STEP_PAYEE = {
     "COSTS": PayeeKind.APPLICANT,

@@ -23,11 +23,11 @@ from auction.services import lifecycle as auctions
 from auction.services import registration as registrations
 from core import audit, formatting
 from core.errors import DomainError, InvalidTransition, NotFound
+from core.money import Money
 from payments import engine as payment_engine
 from payments import ledger
 from payments import services as payments
 from payments.models import AccountPurpose, Payment, PaymentStatus, Purpose
-from payments.money import Money
 
 SALE_FIELDS = ["status", "due_at", "offer_expires_at", "payment", "paid_at", "ended_at"]
 

@@ -256,6 +256,6 @@ def _line(
 
 
 def _decimal_text(minor: int, currency: str) -> str:
-    from payments.money import Money
+    from core.money import Money
 
     return Money(minor, currency).format()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersale import references
 from core.errors import DomainError
-from payments.money import MAX_DIGITS, exponent
+from core.money import MAX_DIGITS, exponent
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_LINES = 20_000

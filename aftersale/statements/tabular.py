@@ -126,7 +126,7 @@ def _csv_line(row: dict[str, str], mapping: ColumnMapping, currency: str, where:
 
 def provider_lines(transactions: Iterable[dict[str, Any]]) -> list[Line]:
     """Lines from balance transactions (with `source` expanded when the API gave it)."""
-    from payments.money import from_stripe_amount
+    from core.money import from_stripe_amount
 
     lines = []
     for number, txn in enumerate(transactions, start=1):

@@ -19,10 +19,10 @@ from auction.services.bidding import state_of
 from core import audit, bulk_writes, formatting
 from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from core.models import AuditRecord
+from core.money import Money, card_payable
 from core.numbering import next_number
 from enforcement import selectors as enforcement_selectors
 from enforcement import services as enforcement
-from payments.money import Money, card_payable
 
 # A lot closes this long after its end, so that bids that arrived in time but are still
 # queued for the lot's lock are decided first.

@@ -14,10 +14,10 @@ from auction import access, events, locks, notifications
 from auction.errors import RegistrationRefused
 from auction.models import Auction, Lot, Notification, Registration
 from core import audit
+from core.money import Money
 from payments import engine as payment_engine
 from payments import services as payments
 from payments.models import Payment, Purpose
-from payments.money import Money
 
 PADDLE_RANGE = (100, 9999)
 

@@ -25,6 +25,7 @@ from accounts.models import User
 from accounts.roles import Capability
 from core import audit
 from core.errors import DomainError, PermissionDenied
+from core.money import Money
 from core.uploads import is_pdf, validate_size
 from enforcement import access, engine, images, locks, validators
 from enforcement.models import (
@@ -36,7 +37,6 @@ from enforcement.models import (
 )
 from enforcement.services.common import check_transition, positive, required, transition
 from enforcement.services.files import locked_own_file, refuse_if_final, validated
-from payments.money import Money
 
 MAX_PHOTOS = 20
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024

@@ -12,11 +12,11 @@ from accounts.roles import Capability
 from core import audit, receipts
 from core.errors import DomainError, InvalidTransition, PermissionDenied
 from core.models import Receipt
+from core.money import Money
 from enforcement import access, locks, validators
 from enforcement.models import Court, EnforcementFile, EnforcementRequest, Party
 from enforcement.services.common import Instrument, PartyDetails, positive, required
 from enforcement.services.files import open_file, validate_party, validated
-from payments.money import Money
 
 REQUEST_FIELDS = ("status", "decided_by", "decided_at", "rejection_reason", "file")
 

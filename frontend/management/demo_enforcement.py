@@ -23,6 +23,7 @@ from django.utils import timezone
 from schwifty import IBAN
 
 from accounts import identity
+from core.money import exponent
 from enforcement import services
 from enforcement.models import (
     Agency,
@@ -35,7 +36,6 @@ from enforcement.models import (
 from enforcement.validators import VIN_VALUES, vin_check_digit
 from frontend.management import demo_catalogue as catalogue
 from frontend.management import demo_photos
-from payments.money import exponent
 
 COUNTRY_OF_COURT = {"RYC": "SA", "KWC": "KW"}
 DEMO_REFERENCE = "DEMO-"

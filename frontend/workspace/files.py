@@ -18,6 +18,7 @@ from accounts.access import capability_required
 from accounts.models import User
 from accounts.roles import Capability
 from core.errors import DomainError
+from core.money import Money
 from enforcement import access, engine, selectors, services
 from enforcement.forms import parse_amount
 from enforcement.models import Court, EnforcementFile
@@ -38,7 +39,6 @@ from frontend.workspace.forms import (
     PartyRoleForm,
     ReasonForm,
 )
-from payments.money import Money
 
 ORDER_ACTIONS = frozenset({"issue", "execute", "lift"})
 STATUS_ACTIONS = {

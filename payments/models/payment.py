@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from payments.money import Money
+from core.money import Money
 
 # The provider's decline codes people meet most, in words a payer can act on.
 DECLINE_REASONS = {

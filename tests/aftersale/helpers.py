@@ -7,10 +7,10 @@ from typing import Any
 
 from aftersale.models import Sale
 from auction.services import bidding, lifecycle
+from core.money import Money
 from enforcement.models import FileParty
 from payments import services as payments
 from payments.models import Method, Payment
-from payments.money import Money
 from tests.auction import factories
 from tests.conftest import make_user
 from tests.payments.conftest import intent_object, make_event, post_event, work

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from payments.money import Money
+from core.money import Money
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from aftersale import services as aftersale
 from aftersale.models import Match, Statement, StatementLine
 from aftersale.services.reconciliation import ReconciliationRefused
 from aftersale.statements import StatementRefused
+from core.money import Money
 from enforcement.models import Court
 from payments import engine
 from payments import services as payments
 from payments.models import CourtAccount, Method, Purpose
-from payments.money import Money
 from tests.aftersale.statement_files import Entry, Tx, camt053, camt054, mt940
 from tests.aftersale.statement_files import Statement as File
 from tests.conftest import make_user

@@ -15,9 +15,9 @@ from aftersale.services.reconciliation import ReconciliationRefused
 from aftersale.statements import StatementRefused
 from core.errors import InvalidTransition
 from core.models import AuditRecord
+from core.money import Money
 from payments import services as payments
 from payments.models import Method, Purpose
-from payments.money import Money
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

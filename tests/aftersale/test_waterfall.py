@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aftersale import engine
-from payments.money import Money
+from core.money import Money
 
 CURRENCIES = {"KWD": 10**12, "VND": 10**15, "SAR": 10**12}
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 from aftersale import samples
 from aftersale import services as aftersale
 from aftersale.models import Disbursement, Match
+from core.money import Money
 from payments import services as payments
 from payments.models import CourtAccount, Method, Purpose
-from payments.money import Money
 from tests.aftersale import helpers
 from tests.conftest import PASSWORD, make_user
 

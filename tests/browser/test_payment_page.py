@@ -10,9 +10,9 @@ import time
 import httpx
 import pytest
 
+from core.money import Money
 from payments import services
 from payments.models import JobStatus, Payment, PaymentJob, PaymentStatus, Purpose
-from payments.money import Money
 from tests.conftest import PASSWORD, make_user, server_env
 from tests.harness.fault_proxy import FaultProxy
 from tests.harness.servers import ARTIFACTS_LOGS, ROOT, server_environment, stripe_mock

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core import formatting
-from payments.money import Money, parse
+from core.money import Money, parse
 
 MOMENT = datetime(2026, 12, 11, 14, 30, tzinfo=UTC)  # 17:30 in Riyadh and Kuwait, 21:30 in Hanoi
 RIYADH = SimpleNamespace(time_zone="Asia/Riyadh")

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from core import receipts
 from core.models import Receipt
-from payments.money import Money
+from core.money import Money
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -27,6 +27,7 @@ from aftersale import selectors as aftersale_selectors
 from aftersale.models import Disbursement, Distribution, Sale
 from auction.models import Lot
 from core import audit_chain
+from core.money import exponent
 from enforcement import selectors as enforcement_selectors
 from enforcement.models import (
     AgencyLetter,
@@ -38,7 +39,6 @@ from enforcement.models import (
 from frontend.management import demo_catalogue as catalogue
 from frontend.management.demo_enforcement import COUNTRY_OF_COURT
 from payments.models import Payment
-from payments.money import exponent
 from support.models import Ticket
 
 pytestmark = pytest.mark.django_db

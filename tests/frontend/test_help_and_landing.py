@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from aftersale import selectors as aftersale_selectors
 from auction.models import SaleRules
+from core.money import Money
 from frontend.help_pages import TOPICS
 from payments import ledger
 from payments.models import AccountPurpose
-from payments.money import Money
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db

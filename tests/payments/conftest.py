@@ -82,7 +82,7 @@ def post_event(client, payload: bytes, header: str | None = None):
 
 
 def intent_object(payment, *, status: str = "succeeded", **extra) -> dict:
-    from payments.money import stripe_amount
+    from core.money import stripe_amount
 
     return {
         "id": payment.intent_id or "pi_unknown",

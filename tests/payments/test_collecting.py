@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 
 from core.models import AuditRecord, Receipt
+from core.money import Money
 from payments import ledger, services
 from payments.engine import is_valid_creditor_reference
 from payments.models import (
@@ -20,7 +21,6 @@ from payments.models import (
     Purpose,
     RefundStatus,
 )
-from payments.money import Money
 from tests.conftest import make_user
 from tests.payments.conftest import intent_object, make_event, post_event, work
 

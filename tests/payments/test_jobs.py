@@ -9,10 +9,10 @@ import pytest
 from django.db import transaction
 
 from core.models import AuditRecord
+from core.money import Money
 from payments import jobs, services
 from payments.client import StripeClient
 from payments.models import JobStatus, Payment, PaymentJob, PaymentStatus, Purpose
-from payments.money import Money
 from tests.conftest import make_user
 from tests.harness.fault_proxy import Fault, FaultProxy
 from tests.harness.servers import ARTIFACTS_LOGS, free_port, stripe_mock

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from core.models import AuditRecord
+from core.money import Money
 from enforcement.models import Court
 from payments import ledger
 from payments.models import AccountPurpose, JournalEntry, Posting
-from payments.money import Money
 
 pytestmark = pytest.mark.django_db
 

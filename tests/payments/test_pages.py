@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from core.models import AuditRecord
+from core.money import Money
 from payments import services
 from payments.models import (
     CourtAccount,
@@ -17,7 +18,6 @@ from payments.models import (
     PaymentStatus,
     Purpose,
 )
-from payments.money import Money
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

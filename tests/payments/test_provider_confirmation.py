@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.money import Money
 from payments import services
 from payments.models import EventStatus, JournalEntry, Payment, PaymentStatus, Purpose, WebhookEvent
-from payments.money import Money
 from tests.conftest import make_user
 from tests.harness.fault_proxy import Fault
 from tests.payments.conftest import intent_object, make_event, post_event, work

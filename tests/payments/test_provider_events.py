@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.models import Receipt
+from core.money import Money, stripe_amount
 from enforcement.models import Court
 from payments import ledger, services, webhooks
 from payments.models import (
@@ -27,7 +28,6 @@ from payments.models import (
     RefundStatus,
     WebhookEvent,
 )
-from payments.money import Money, stripe_amount
 from tests.conftest import make_user
 from tests.payments.conftest import intent_object, make_event, post_event, signature_header
 

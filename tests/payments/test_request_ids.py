@@ -9,9 +9,9 @@ import sys
 import pytest
 from django.test import Client
 
+from core.money import Money
 from payments import services
 from payments.models import JobStatus, Payment, PaymentJob, PaymentStatus, Purpose
-from payments.money import Money
 from tests.conftest import make_user, server_env
 from tests.harness.servers import ROOT, server_environment
 

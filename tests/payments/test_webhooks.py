@@ -11,6 +11,7 @@ import pytest
 from django.db import connections
 from django.test import Client
 
+from core.money import Money
 from payments import services, webhooks
 from payments.models import (
     EventStatus,
@@ -20,7 +21,6 @@ from payments.models import (
     Purpose,
     WebhookEvent,
 )
-from payments.money import Money
 from tests.conftest import make_user
 from tests.payments.conftest import intent_object, make_event, post_event, signature_header, work
 

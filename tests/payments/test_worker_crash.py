@@ -9,9 +9,9 @@ import time
 
 import pytest
 
+from core.money import Money
 from payments import services
 from payments.models import JobStatus, PaymentJob, PaymentStatus, Purpose
-from payments.money import Money
 from tests.conftest import make_user, server_env
 from tests.harness.fault_proxy import Fault
 from tests.harness.servers import ROOT, server_environment

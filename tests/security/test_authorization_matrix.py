@@ -25,9 +25,9 @@ from accounts import services as accounts
 from accounts.roles import Capability, capabilities_of
 from auction.services import bidding, lifecycle
 from core.models import AuditRecord
+from core.money import Money
 from payments import services as payments
 from payments.models import Method, Payment, PaymentJob, Purpose, Refund
-from payments.money import Money
 from tests.auction import factories
 from tests.conftest import make_user
 from tests.enforcement import test_permissions as enforcement_matrix

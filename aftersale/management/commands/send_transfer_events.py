@@ -17,8 +17,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from aftersale.models import Disbursement
+from core.money import stripe_amount
 from payments import webhooks
-from payments.money import stripe_amount
 
 
 class Command(BaseCommand):

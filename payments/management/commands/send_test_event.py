@@ -16,9 +16,9 @@ import httpx
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.money import stripe_amount
 from payments import webhooks
 from payments.models import Payment
-from payments.money import stripe_amount
 
 TYPES = ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled")
 

@@ -8,7 +8,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from payments.money import (
+from core.money import (
     CARD_MAXIMUM_MINOR,
     Money,
     UnpayableByCard,
