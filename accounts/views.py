@@ -28,9 +28,9 @@ from accounts.forms import (
 from accounts.models import User
 from accounts.roles import Capability, Role
 from core.errors import DomainError
-from frontend.forms import add_domain_error
-from frontend.language import set_language_cookie
-from frontend.workspace.common import serve_private
+from core.forms import add_domain_error
+from core.language import set_language_cookie
+from core.pages import serve_private
 
 
 @require_http_methods(["GET", "POST"])

@@ -21,7 +21,7 @@ from auction.forms import AnnulForm, AuctionForm, LotForm, SaleRulesForm, Withdr
 from auction.models import Auction
 from auction.services import lifecycle
 from core.errors import DomainError
-from frontend.forms import add_domain_error
+from core.forms import add_domain_error
 
 
 def _staff(request: HttpRequest) -> User:

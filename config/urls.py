@@ -19,7 +19,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("support/", include("support.urls")),
     path("", include("aftersale.urls")),
-    path("workspace/", include("frontend.workspace.urls")),
+    path("workspace/", include("enforcement.urls")),
     path("api/v1/", agency_api.urls),
     path("", include("auction.urls")),
     path("admin/", admin.site.urls),

@@ -22,8 +22,8 @@ from accounts.models import User
 from accounts.roles import Capability
 from core import health
 from core.errors import DomainError
+from core.forms import add_domain_error
 from frontend import services, status
-from frontend.forms import add_domain_error
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import capability_required
 from accounts.roles import Capability
 from core.errors import DomainError
-from frontend.forms import add_domain_error
+from core.forms import add_domain_error
 from payments import jobs, ledger, selectors, services, webhooks
 from payments.forms import CardPaymentForm, LedgerDateForm, NoteForm
 from payments.models import CourtAccount, Payment, PaymentJob, Refund

@@ -17,8 +17,8 @@ from aftersale import services as aftersale
 from aftersale.forms import MethodForm
 from aftersale.services import custody, sales
 from core.errors import DomainError
+from core.forms import add_domain_error
 from enforcement import selectors as enforcement_selectors
-from frontend.forms import add_domain_error
 from payments import engine as payment_engine
 
 

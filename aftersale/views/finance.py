@@ -19,7 +19,7 @@ from aftersale.forms import NoteForm, PrepareForm
 from aftersale.models import Disbursement
 from core import exports
 from core.errors import DomainError
-from frontend.forms import add_domain_error
+from core.forms import add_domain_error
 from payments import selectors as payment_records
 
 

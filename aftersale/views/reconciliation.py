@@ -21,7 +21,7 @@ from aftersale.models import Match
 from aftersale.views.finance import court_of, refuse
 from core import exports, formatting
 from core.errors import DomainError
-from frontend.forms import add_domain_error
+from core.forms import add_domain_error
 from payments import services as payment_services
 from payments.client import StripeClient, StripeError
 

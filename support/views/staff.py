@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import capability_required
 from accounts.roles import Capability
-from frontend.workspace.common import act, attempt
+from core.pages import act, attempt
 from support import access, reports, selectors, services
 from support.forms import CalendarForm, HolidayForm, QuarterForm, QueueFilterForm, TargetsForm
 from support.models import Holiday

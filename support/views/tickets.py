@@ -22,8 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import capability_required
 from accounts.roles import Capability
 from core.errors import DomainError, NotFound
-from frontend.forms import add_domain_error
-from frontend.workspace.common import attempt, form_status, raise_for_status, serve_private
+from core.forms import add_domain_error
+from core.pages import attempt, form_status, raise_for_status, serve_private
 from support import access, selectors, services
 from support.forms import MessageForm, RatingForm, ReopenForm, StaffAnswerForm, TicketForm
 from support.models import Attachment, Status, Ticket

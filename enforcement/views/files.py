@@ -18,19 +18,19 @@ from accounts.access import capability_required
 from accounts.models import User
 from accounts.roles import Capability
 from core.errors import DomainError
+from core.forms import posted_text
 from core.money import Money
-from enforcement import access, engine, selectors, services
-from enforcement.forms import parse_amount
-from enforcement.models import Court, EnforcementFile
-from frontend.workspace.common import (
+from core.pages import (
     act,
     attempt,
     form_status,
-    posted_text,
     raise_for_status,
     serve_private,
 )
-from frontend.workspace.forms import (
+from enforcement import access, engine, selectors, services
+from enforcement.forms import parse_amount
+from enforcement.models import Court, EnforcementFile
+from enforcement.views.forms import (
     AmountSeizedForm,
     FileForm,
     FileStatusForm,

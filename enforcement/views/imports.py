@@ -9,10 +9,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import capability_required
 from accounts.roles import Capability
 from core.errors import DomainError
+from core.pages import attempt, form_status, raise_for_status
 from enforcement import access, importing, services
 from enforcement.models import AssetImport
-from frontend.workspace.common import attempt, form_status, raise_for_status
-from frontend.workspace.forms import ImportForm
+from enforcement.views.forms import ImportForm
 
 
 @capability_required(Capability.MANAGE_FILES)

@@ -16,19 +16,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import capability_required
 from accounts.roles import Capability
 from core.errors import DomainError
-from enforcement import access, engine, selectors, services
-from enforcement.models import Appraisal, AssetDocument, AssetPhoto, Encumbrance, SeizedAsset
-from enforcement.services.assets import EDITABLE
-from frontend.workspace.common import (
+from core.forms import posted_text
+from core.pages import (
     act,
     attempt,
     form_status,
-    posted_text,
     raise_for_status,
     serve_private,
 )
-from frontend.workspace.files import file_or_404, plain_amount
-from frontend.workspace.forms import (
+from enforcement import access, engine, selectors, services
+from enforcement.models import Appraisal, AssetDocument, AssetPhoto, Encumbrance, SeizedAsset
+from enforcement.services.assets import EDITABLE
+from enforcement.views.files import file_or_404, plain_amount
+from enforcement.views.forms import (
     AppraisalForm,
     AssetForm,
     DocumentForm,

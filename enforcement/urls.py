@@ -1,6 +1,6 @@
 from django.urls import path
 
-from frontend.workspace import assets, files, imports, letters, requests
+from enforcement.views import assets, files, imports, letters, requests
 
 app_name = "enforcement"
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the workspace views: turning domain refusals into pages, serving files."""
+"""Shared view helpers: domain refusals turned into pages and messages, private files served."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
 from core.errors import DomainError
+from core.forms import add_domain_error
 from core.storage import signed_url
-from frontend.forms import add_domain_error
 
 T = TypeVar("T")
 
@@ -37,16 +37,6 @@ def attempt(form: forms.Form, call: Callable[[], T]) -> T | None:
         raise_for_status(error)
         add_domain_error(form, error)
         return None
-
-
-def posted_text(request: HttpRequest, name: str) -> str:
-    """A free-text value posted without a form (a button's reason), checked as a form's text
-    field would check it: a value the database cannot store (a NUL character) is refused,
-    naming the field, instead of failing the write."""
-    try:
-        return str(forms.CharField(required=False, strip=False).clean(request.POST.get(name, "")))
-    except forms.ValidationError as error:
-        raise DomainError(error.messages[0], code="invalid", field=name) from error
 
 
 def act(request: HttpRequest, call: Callable[[], Any], success: str, back: str) -> HttpResponse:

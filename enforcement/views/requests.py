@@ -16,10 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import capability_required, has_capability
 from accounts.roles import Capability
+from core.forms import posted_text
+from core.pages import act, attempt, form_status, serve_private
 from enforcement import access, services
 from enforcement.models import EnforcementRequest
-from frontend.workspace.common import act, attempt, form_status, posted_text, serve_private
-from frontend.workspace.forms import ReasonForm, RequestForm
+from enforcement.views.forms import ReasonForm, RequestForm
 
 
 def _may_see_requests(user: Any) -> bool:

@@ -18,12 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import capability_required, has_capability
 from accounts.roles import Capability
 from core.errors import DomainError
+from core.pages import act, attempt, form_status, raise_for_status, serve_private
 from enforcement import letters as letter_documents
 from enforcement import selectors, services
 from enforcement.models import AgencyLetter
-from frontend.workspace.common import act, attempt, form_status, raise_for_status, serve_private
-from frontend.workspace.files import file_or_404
-from frontend.workspace.forms import AnswerForm, LetterForm, TokenForm
+from enforcement.views.files import file_or_404
+from enforcement.views.forms import AnswerForm, LetterForm, TokenForm
 
 
 def _may_read_letters(user: Any) -> bool:
