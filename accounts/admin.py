@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.organisations import Agency, Court
 
 
 @admin.register(User)
@@ -72,3 +73,16 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # stubs require Abs
             },
         ),
     )
+
+
+@admin.register(Court)
+class CourtAdmin(admin.ModelAdmin[Court]):
+    list_display = ["code", "name_en", "name_ar", "city", "currency", "time_zone"]
+    search_fields = ["code", "name_en", "name_ar", "city"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin[Agency]):
+    list_display = ["code", "kind", "country", "name_en", "name_ar", "email"]
+    list_filter = ["kind", "country"]
+    search_fields = ["code", "name_en", "name_ar"]

@@ -12,6 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# Imported so that Django registers the organisations' models with this app.
+from accounts.organisations import Agency as Agency
+from accounts.organisations import Court as Court
 from accounts.roles import AGENCY_ROLES, COURT_ROLES, Role, capabilities_of
 
 
@@ -74,7 +77,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.BIDDER)
     court = models.ForeignKey(
-        "enforcement.Court",
+        "accounts.Court",
         verbose_name=_("court"),
         null=True,
         blank=True,
@@ -82,7 +85,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         related_name="staff",
     )
     agency = models.ForeignKey(
-        "enforcement.Agency",
+        "accounts.Agency",
         verbose_name=_("agency"),
         null=True,
         blank=True,

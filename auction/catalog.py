@@ -19,9 +19,9 @@ from django.http import HttpRequest, QueryDict
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
+from accounts.organisations import CURRENCIES
 from auction.models import Auction, Lot, Registration, SaleRules, Watch
 from core.money import Money, exponent, parse
-from enforcement.models import CURRENCIES
 
 CURRENCY_CODES = [code for code, _label in CURRENCIES]
 
@@ -265,7 +265,7 @@ def public_rules() -> list[CourtRules]:
 
     A court that never edited its rules sells under the defaults, shown without being saved.
     """
-    from enforcement.models import Court
+    from accounts.organisations import Court
 
     saved = {rules.court_id: rules for rules in SaleRules.objects.all()}
     found = []

@@ -31,7 +31,7 @@ class SaleRules(models.Model):
         PRICE_AND_PREMIUM = "PRICE_AND_PREMIUM", _("The price and the buyer's premium")
 
     court = models.OneToOneField(
-        "enforcement.Court",
+        "accounts.Court",
         on_delete=models.CASCADE,
         related_name="sale_rules",
         verbose_name=_("court"),
@@ -132,7 +132,7 @@ class Auction(models.Model):
         CANCELLED = "CANCELLED", _("Cancelled")
 
     court = models.ForeignKey(
-        "enforcement.Court",
+        "accounts.Court",
         on_delete=models.PROTECT,
         related_name="auctions",
         verbose_name=_("court"),

@@ -52,7 +52,7 @@ class Maker:
     def __init__(self) -> None:
         from django.contrib.auth.hashers import make_password
 
-        from enforcement.models import Court
+        from accounts.organisations import Court
 
         self.court, _ = Court.objects.get_or_create(
             code="BNC",

@@ -23,7 +23,7 @@ class AuditRecord(models.Model):
     )
     actor_label = models.CharField(_("actor label"), max_length=200, blank=True)
     court = models.ForeignKey(
-        "enforcement.Court",
+        "accounts.Court",
         verbose_name=_("court"),
         null=True,
         blank=True,
@@ -104,7 +104,7 @@ class Receipt(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     issued_at = models.DateTimeField(_("issued"))
     court = models.ForeignKey(
-        "enforcement.Court",
+        "accounts.Court",
         verbose_name=_("court"),
         null=True,
         blank=True,

@@ -8,29 +8,14 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from enforcement.models import (
-    Agency,
     AgencyLetter,
     ApiToken,
-    Court,
     EnforcementFile,
     EnforcementRequest,
     Party,
     SeizedAsset,
     SeizureOrder,
 )
-
-
-@admin.register(Court)
-class CourtAdmin(admin.ModelAdmin[Court]):
-    list_display = ["code", "name_en", "name_ar", "city", "currency", "time_zone"]
-    search_fields = ["code", "name_en", "name_ar", "city"]
-
-
-@admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin[Agency]):
-    list_display = ["code", "kind", "country", "name_en", "name_ar", "email"]
-    list_filter = ["kind", "country"]
-    search_fields = ["code", "name_en", "name_ar"]
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):

@@ -12,20 +12,14 @@ from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.organisations import Court
 from core import audit
 from core.errors import NotFound
 from core.models import AuditRecord
 from core.money import Money
 from enforcement import access, engine
 from enforcement import history as labels
-from enforcement.models import (
-    AgencyLetter,
-    Appraisal,
-    Court,
-    EnforcementFile,
-    FileParty,
-    SeizedAsset,
-)
+from enforcement.models import AgencyLetter, Appraisal, EnforcementFile, FileParty, SeizedAsset
 
 # Sources of what has been paid to a file's applicants, in minor units of the file's currency.
 # The payments app registers its own (from its ledger) when it starts.

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from enforcement.models import Court
+from accounts.organisations import Court
 from support import selectors, services
 from support.models import Kind, Status, Team, Topic
 from support.services.service_levels import MAX_TARGET_HOURS

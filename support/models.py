@@ -58,7 +58,7 @@ class Ticket(models.Model):
 
     number = models.CharField(_("ticket number"), max_length=40, unique=True)
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -268,7 +268,7 @@ class ServiceCalendar(models.Model):
     """A court's working week and hours, against which service levels are counted."""
 
     court = models.OneToOneField(
-        "enforcement.Court",
+        "accounts.Court",
         verbose_name=_("court"),
         on_delete=models.CASCADE,
         related_name="service_calendar",
@@ -302,7 +302,7 @@ class Holiday(models.Model):
     """Days a court does not work (Eid, national day), from `starts_on` to `ends_on` inclusive."""
 
     court = models.ForeignKey(
-        "enforcement.Court",
+        "accounts.Court",
         verbose_name=_("court"),
         on_delete=models.CASCADE,
         related_name="holidays",
@@ -335,7 +335,7 @@ class ServiceTarget(models.Model):
     """A court's target times for one kind of ticket, in working hours."""
 
     court = models.ForeignKey(
-        "enforcement.Court",
+        "accounts.Court",
         verbose_name=_("court"),
         on_delete=models.CASCADE,
         related_name="service_targets",

@@ -29,7 +29,7 @@ def _english_by_default(settings: Any) -> None:
 
 @pytest.fixture
 def court(db: None) -> Any:
-    from enforcement.models import Court
+    from accounts.organisations import Court
 
     return Court.objects.create(
         code="RYC",
@@ -43,7 +43,7 @@ def court(db: None) -> Any:
 
 @pytest.fixture
 def other_court(db: None) -> Any:
-    from enforcement.models import Court
+    from accounts.organisations import Court
 
     return Court.objects.create(
         code="KWC",

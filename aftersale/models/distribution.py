@@ -25,7 +25,7 @@ class CustodyItem(models.Model):
         REDEMPTION = "REDEMPTION", _("Payment by the debtor")
 
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     file = models.ForeignKey(
         "enforcement.EnforcementFile",
@@ -115,7 +115,7 @@ class Distribution(models.Model):
         CANCELLED = "CANCELLED", _("Cancelled")
 
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     file = models.ForeignKey(
         "enforcement.EnforcementFile",
@@ -193,7 +193,7 @@ class Disbursement(models.Model):
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     distribution = models.ForeignKey(
         Distribution,

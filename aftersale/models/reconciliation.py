@@ -21,7 +21,7 @@ class Statement(models.Model):
         PROVIDER = "PROVIDER", _("Payment provider balance transactions")
 
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     account_purpose = models.CharField(_("ledger account"), max_length=32)

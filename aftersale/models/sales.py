@@ -20,7 +20,7 @@ class FinanceRules(models.Model):
         PAYOUT = "PAYOUT", _("Payout to the party's IBAN")
 
     court = models.OneToOneField(
-        "enforcement.Court",
+        "accounts.Court",
         verbose_name=_("court"),
         on_delete=models.CASCADE,
         related_name="finance_rules",
@@ -83,7 +83,7 @@ class Sale(models.Model):
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     lot = models.ForeignKey(
         "auction.Lot", verbose_name=_("lot"), on_delete=models.PROTECT, related_name="sales"

@@ -14,13 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.access import has_capability
 from accounts.models import User
+from accounts.organisations import Agency
 from accounts.roles import Capability, Role
 from core import audit, receipts
 from core.errors import DomainError
 from core.models import Receipt
 from enforcement import selectors as enforcement_selectors
 from enforcement import services as enforcement
-from enforcement.models import Agency, AgencyLetter, EnforcementFile, FileParty, SeizedAsset
+from enforcement.models import AgencyLetter, EnforcementFile, FileParty, SeizedAsset
 
 logger = logging.getLogger(__name__)
 LETTER_DUE_DAYS = 14

@@ -1,4 +1,4 @@
-"""Enforcement records: courts, agencies, parties, files, orders, assets and letters."""
+"""Enforcement records: parties, files, orders, assets and letters."""
 
 from enforcement.models.assets import (
     Appraisal,
@@ -8,7 +8,6 @@ from enforcement.models.assets import (
     Encumbrance,
     SeizedAsset,
 )
-from enforcement.models.court import CURRENCIES, Agency, Court, validate_time_zone
 from enforcement.models.files import (
     EnforcementFile,
     EnforcementRequest,
@@ -20,15 +19,12 @@ from enforcement.models.letters import AgencyLetter, ApiToken
 from enforcement.models.orders import SeizureOrder
 
 __all__ = [
-    "CURRENCIES",
-    "Agency",
     "AgencyLetter",
     "ApiToken",
     "Appraisal",
     "AssetDocument",
     "AssetImport",
     "AssetPhoto",
-    "Court",
     "Encumbrance",
     "EnforcementFile",
     "EnforcementRequest",
@@ -37,5 +33,4 @@ __all__ = [
     "Party",
     "SeizedAsset",
     "SeizureOrder",
-    "validate_time_zone",
 ]

@@ -45,7 +45,7 @@ class SeizedAsset(models.Model):
         TENANT = "TENANT", _("Leased to a tenant")
 
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     file = models.ForeignKey(
         "enforcement.EnforcementFile",
@@ -203,14 +203,14 @@ class SeizedAsset(models.Model):
 
     @property
     def colour_label(self) -> str:
-        """The colour in the reader's language when it is a known one (enforcement.terms)."""
-        from enforcement import terms
+        """The colour in the reader's language when it is a known one (core.terms)."""
+        from core import terms
 
         return terms.in_reader_language(self.colour)
 
     @property
     def city_label(self) -> str:
-        from enforcement import terms
+        from core import terms
 
         return terms.in_reader_language(self.city)
 
@@ -336,7 +336,7 @@ class AssetImport(models.Model):
         FAILED = "FAILED", _("Failed")
 
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     source = models.FileField(_("file"), storage=private_storage, upload_to="imports/%Y/")
     source_name = models.CharField(_("file name"), max_length=200)

@@ -34,7 +34,7 @@ class Party(models.Model):
         COMMERCIAL_REGISTRATION = "COMMERCIAL_REGISTRATION", _("Commercial registration")
 
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     id_kind = models.CharField(_("identity document"), max_length=24, choices=IdKind.choices)
@@ -95,7 +95,7 @@ class EnforcementFile(models.Model):
         SUSPENDED = "SUSPENDED", _("Suspended")
 
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="files"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="files"
     )
     number = models.CharField(_("file number"), max_length=32, unique=True)
     year = models.PositiveSmallIntegerField(_("year"))
@@ -214,7 +214,7 @@ class EnforcementRequest(models.Model):
         REJECTED = "REJECTED", _("Rejected")
 
     court = models.ForeignKey(
-        "enforcement.Court",
+        "accounts.Court",
         verbose_name=_("court"),
         on_delete=models.PROTECT,
         related_name="requests",

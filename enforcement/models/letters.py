@@ -27,7 +27,7 @@ class AgencyLetter(models.Model):
         ENGLISH = "en", "English"
 
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     number = models.CharField(_("letter number"), max_length=32, unique=True)
     file = models.ForeignKey(
@@ -53,7 +53,7 @@ class AgencyLetter(models.Model):
         related_name="letters",
     )
     agency = models.ForeignKey(
-        "enforcement.Agency",
+        "accounts.Agency",
         verbose_name=_("agency"),
         on_delete=models.PROTECT,
         related_name="letters",

@@ -29,7 +29,7 @@ class SeizureOrder(models.Model):
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     agency = models.ForeignKey(
-        "enforcement.Agency",
+        "accounts.Agency",
         verbose_name=_("executing agency"),
         on_delete=models.PROTECT,
         related_name="orders",

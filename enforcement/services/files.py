@@ -14,12 +14,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import identity
 from accounts.models import User
+from accounts.organisations import Court
 from accounts.roles import Capability
 from core import audit
 from core.errors import DomainError
 from core.numbering import next_number
 from enforcement import access, engine, locks, validators
-from enforcement.models import Court, EnforcementFile, FileParty, Party
+from enforcement.models import EnforcementFile, FileParty, Party
 from enforcement.services.common import Instrument, PartyDetails, positive, required, transition
 
 FILE_FIELDS = (

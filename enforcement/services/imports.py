@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.organisations import Court
 from accounts.roles import Capability
 from core import audit
 from core.errors import DomainError
 from enforcement import access, importing, locks
 from enforcement.forms import AssetFieldsForm
-from enforcement.models import AssetImport, Court, EnforcementFile
+from enforcement.models import AssetImport, EnforcementFile
 from enforcement.services.assets import AssetDetails, register_asset
 
 STEP_ROWS = 25

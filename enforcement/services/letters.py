@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.organisations import Agency
 from accounts.roles import Capability
 from core import audit
 from core.errors import DomainError
 from core.numbering import next_number
 from enforcement import access, engine, letters, locks
 from enforcement.models import (
-    Agency,
     AgencyLetter,
     EnforcementFile,
     FileParty,

@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.organisations import Agency
 from accounts.roles import Capability
 from core import audit
 from core.errors import DomainError
 from enforcement import access, engine, locks, validators
-from enforcement.models import Agency, EnforcementFile, SeizureOrder
+from enforcement.models import EnforcementFile, SeizureOrder
 from enforcement.services.common import transition
 from enforcement.services.files import locked_own_file, refuse_if_final, validated
 

@@ -8,13 +8,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.organisations import Court
 from accounts.roles import Capability
 from core import audit, receipts
 from core.errors import DomainError, InvalidTransition, PermissionDenied
 from core.models import Receipt
 from core.money import Money
 from enforcement import access, locks, validators
-from enforcement.models import Court, EnforcementFile, EnforcementRequest, Party
+from enforcement.models import EnforcementFile, EnforcementRequest, Party
 from enforcement.services.common import Instrument, PartyDetails, positive, required
 from enforcement.services.files import open_file, validate_party, validated
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import capability_required
 from accounts.models import User
+from accounts.organisations import Court
 from accounts.roles import Capability
 from core.errors import DomainError
 from core.forms import posted_text
@@ -29,7 +30,7 @@ from core.pages import (
 )
 from enforcement import access, engine, selectors, services
 from enforcement.forms import parse_amount
-from enforcement.models import Court, EnforcementFile
+from enforcement.models import EnforcementFile
 from enforcement.views.forms import (
     AmountSeizedForm,
     FileForm,

@@ -13,13 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts import identity
 from accounts.forms import clean_phone
 from accounts.models import User
+from accounts.organisations import Agency, Court
 from core.inputs import TextValidator
 from enforcement import services, validators
 from enforcement.forms import AssetFieldsForm, money_field, parse_amount
 from enforcement.models import (
-    Agency,
     AgencyLetter,
-    Court,
     Encumbrance,
     EnforcementFile,
     InstrumentKind,

@@ -13,12 +13,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts.organisations import Court
 from aftersale import services as aftersale
 from aftersale.models import FinanceRules, Sale
 from auction.models import Lot
 from auction.services import bidding, lifecycle
 from auction.services import registration as registrations
-from enforcement.models import Court
 from frontend.management import demo_auctions
 from payments import services as payments
 from payments.models import Method, Payment

@@ -14,10 +14,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from accounts.organisations import Court
 from auction.models import Auction, Lot, SaleRules
 from auction.services import bidding, lifecycle
 from auction.services import registration as registrations
-from enforcement.models import Court, EnforcementFile
+from enforcement.models import EnforcementFile
 from frontend.management import demo_enforcement
 from payments import services as payments
 from payments.models import Method, Payment

@@ -23,16 +23,10 @@ from django.utils import timezone
 from schwifty import IBAN
 
 from accounts import identity
+from accounts.organisations import Agency, Court
 from core.money import exponent
 from enforcement import services
-from enforcement.models import (
-    Agency,
-    AgencyLetter,
-    Court,
-    Encumbrance,
-    EnforcementFile,
-    SeizedAsset,
-)
+from enforcement.models import AgencyLetter, Encumbrance, EnforcementFile, SeizedAsset
 from enforcement.validators import VIN_VALUES, vin_check_digit
 from frontend.management import demo_catalogue as catalogue
 from frontend.management import demo_photos

@@ -20,6 +20,7 @@ from unittest import mock
 from babel.dates import format_date
 from django.utils import timezone
 
+from accounts.organisations import Court
 from aftersale import services as aftersale
 from aftersale.models import Disbursement, Distribution, Sale
 from aftersale.services import disbursements
@@ -27,7 +28,7 @@ from auction.events import next_minimum_after
 from auction.models import Lot, SaleRules
 from auction.services import bidding, lifecycle
 from auction.services import registration as registrations
-from enforcement.models import Court, EnforcementFile
+from enforcement.models import EnforcementFile
 from frontend.management import demo_enforcement
 from payments import services as payments
 from payments.models import JobStatus, Method, Payment, PaymentJob, Refund, RefundStatus

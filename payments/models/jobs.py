@@ -36,7 +36,7 @@ class PaymentJob(models.Model):
     error = models.JSONField(_("error details"), null=True, blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)
     court = models.ForeignKey(
-        "enforcement.Court",
+        "accounts.Court",
         verbose_name=_("court"),
         null=True,
         blank=True,

@@ -62,7 +62,7 @@ class LedgerAccount(models.Model):
     """One account of a court's ledger in one currency (per file for payables)."""
 
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     purpose = models.CharField(_("purpose"), max_length=32, choices=AccountPurpose.choices)
     kind = models.CharField(_("kind"), max_length=12, choices=AccountKind.choices)
@@ -102,7 +102,7 @@ class JournalEntry(models.Model):
     """One business event in the ledger; its postings sum to zero per currency."""
 
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     posted_at = models.DateTimeField(_("posted"), db_index=True)
     memo = models.CharField(_("memo"), max_length=200)

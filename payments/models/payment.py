@@ -35,7 +35,7 @@ class CourtAccount(models.Model):
     """Where a court receives money: its bank account (IBAN) and its payment-provider account."""
 
     court = models.OneToOneField(
-        "enforcement.Court",
+        "accounts.Court",
         verbose_name=_("court"),
         on_delete=models.PROTECT,
         related_name="payment_account",
@@ -83,7 +83,7 @@ class Payment(models.Model):
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     payer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -270,7 +270,7 @@ class DistributionHold(models.Model):
     """A stop on paying out a file's proceeds, for example while a card payment is disputed."""
 
     court = models.ForeignKey(
-        "enforcement.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
+        "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
     file_number = models.CharField(_("file number"), max_length=40, blank=True)
     payment = models.ForeignKey(

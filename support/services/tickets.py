@@ -26,11 +26,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.organisations import Court
 from core import audit
 from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from core.numbering import next_number
 from core.uploads import validate_document
-from enforcement.models import Court
 from support import access, engine, events, locks, selectors
 from support.models import Attachment, Kind, LinkKind, Message, Rating, Status, Ticket, Topic
 

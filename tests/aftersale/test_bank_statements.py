@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from accounts.organisations import Court
 from aftersale import references, statements
 from aftersale import services as aftersale
 from aftersale.models import Match, Statement, StatementLine
 from aftersale.services.reconciliation import ReconciliationRefused
 from aftersale.statements import StatementRefused
 from core.money import Money
-from enforcement.models import Court
 from payments import engine
 from payments import services as payments
 from payments.models import CourtAccount, Method, Purpose

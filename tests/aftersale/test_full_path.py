@@ -24,7 +24,7 @@ def balance(court, purpose, file_number=""):
 def test_a_sale_is_paid_distributed_approved_transferred_and_the_file_satisfied(
     client, court, stripe
 ):
-    from enforcement.models import Agency
+    from accounts.organisations import Agency
 
     Agency.objects.create(
         code="SA-TRAFFIC", kind="TRAFFIC", country="SA", name_ar="المرور", name_en="Traffic"

@@ -12,11 +12,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.organisations import Agency
 from aftersale import services as aftersale
 from auction import locks
 from auction.models import Lot
 from core import audit
-from enforcement.models import Agency, EnforcementFile, Party, SeizureOrder
+from enforcement.models import EnforcementFile, Party, SeizureOrder
 from payments import services as payments
 from tests.aftersale import helpers
 from tests.auction import factories

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from accounts.organisations import Agency
 from aftersale import services as aftersale
 from aftersale.models import CustodyItem, Disbursement, Distribution
 from aftersale.services.custody import CustodyRefused
 from auction.models import Lot, Registration
 from core.errors import InvalidTransition, NotFound
-from enforcement.models import Agency, Party, SeizureOrder
+from enforcement.models import Party, SeizureOrder
 from payments import ledger
 from payments import services as payments
 from payments.models import AccountPurpose

@@ -13,7 +13,8 @@ import re
 import pytest
 from PIL import Image, ImageDraw
 
-from enforcement.models import Agency, AgencyLetter, EnforcementFile, SeizedAsset
+from accounts.organisations import Agency
+from enforcement.models import AgencyLetter, EnforcementFile, SeizedAsset
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.django_db(transaction=True)]

@@ -34,7 +34,7 @@ GUARDED = {
     ("enforcement", "EnforcementRequest", "status"),
     ("enforcement", "AgencyLetter", "status"),
     ("enforcement", "SeizureOrder", "status"),
-    ("enforcement", "Court", "currency"),
+    ("accounts", "Court", "currency"),
     ("payments", "PaymentJob", "status"),
     ("accounts", "User", "role"),
     ("accounts", "User", "identity_status"),

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from accounts.organisations import Agency
 from enforcement import services
-from enforcement.models import Agency
 from tests.conftest import make_user
 
 SAUDI_ID = "1000000008"

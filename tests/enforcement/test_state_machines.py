@@ -15,10 +15,10 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.organisations import Agency
 from core.errors import InvalidTransition
 from core.models import AuditRecord
 from enforcement import engine, services
-from enforcement.models import Agency
 from tests.conftest import make_user
 from tests.enforcement.conftest import IBAN_SA, open_file, tomorrow, vehicle
 

@@ -26,7 +26,7 @@ NO_SOFT_CLOSE = {"soft_close_window_seconds": 0}
 
 
 def new_court() -> Any:
-    from enforcement.models import Court
+    from accounts.organisations import Court
 
     code = "".join(secrets.choice(string.ascii_uppercase) for _ in range(8))
     return Court.objects.create(

@@ -96,7 +96,7 @@ def client_for(role: str, language: str, agency: Any, court: Any) -> Client:
 
 @pytest.fixture
 def agency(db: None) -> Any:
-    from enforcement.models import Agency
+    from accounts.organisations import Agency
 
     return Agency.objects.create(
         code="SA-TRAFFIC",

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from accounts.organisations import Court
 from core.models import AuditRecord
 from core.money import Money
-from enforcement.models import Court
 from payments import ledger
 from payments.models import AccountPurpose, JournalEntry, Posting
 

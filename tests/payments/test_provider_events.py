@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.organisations import Court
 from core.models import Receipt
 from core.money import Money, stripe_amount
-from enforcement.models import Court
 from payments import ledger, services, webhooks
 from payments.models import (
     AccountPurpose,

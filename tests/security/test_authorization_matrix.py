@@ -187,7 +187,7 @@ def build_world(court: Any, other_court: Any) -> World:
         if role == "BIDDER":
             users[name] = make_user(role, verified=True)
         elif role == "AGENCY":
-            from enforcement.models import Agency
+            from accounts.organisations import Agency
 
             agency = Agency.objects.create(
                 code="TRF", kind="TRAFFIC", country="SA", name_ar="المرور", name_en="Traffic"

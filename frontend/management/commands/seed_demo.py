@@ -15,8 +15,8 @@ from django.test.utils import override_settings
 from django.utils import timezone, translation
 
 from accounts.models import IdentityStatus, IdKind, User
+from accounts.organisations import Court
 from accounts.roles import Role
-from enforcement.models import Court
 from frontend.management import (
     demo_aftersale,
     demo_auctions,

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from enforcement.models import Court
+from accounts.organisations import Court
 from payments.models import CourtAccount
 
 # Test IBANs in each country's format (not real accounts).

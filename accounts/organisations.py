@@ -1,4 +1,5 @@
-"""The court, which staff, files and sales belong to, and the agencies it writes to."""
+"""The organisations people work for: the court, which staff, files and sales belong to, and the
+government agencies it writes to. Below every domain app: each of them points at a court."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core import terms
 
 CURRENCIES = [
     ("SAR", _("Saudi riyal")),
@@ -51,7 +54,7 @@ class Court(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(currency__in=[code for code, _name in CURRENCIES]),
-                name="enforcement_court_currency_known",
+                name="accounts_court_currency_known",
             ),
         ]
         verbose_name = _("court")
@@ -67,9 +70,7 @@ class Court(models.Model):
 
     @property
     def city_label(self) -> str:
-        """The city in the reader's language when it is a known one (enforcement.terms)."""
-        from enforcement import terms
-
+        """The city in the reader's language when it is a known one (core.terms)."""
         return terms.in_reader_language(self.city)
 
 

@@ -1,0 +1,55 @@
+"""The court is now `accounts.Court` (accounts/organisations.py): this app's foreign keys follow it.
+
+State only: the model kept its table and its rows (accounts 0005), so the columns and their
+foreign-key constraints in the database are unchanged here; accounts 0006 then renames the table,
+and PostgreSQL's constraints follow a renamed table by themselves.
+"""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('accounts', '0005_courts_and_agencies'),
+        ('aftersale', '0005_camt054_notifications'),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name='custodyitem',
+                    name='court',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.court', verbose_name='court'),
+                ),
+                migrations.AlterField(
+                    model_name='disbursement',
+                    name='court',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.court', verbose_name='court'),
+                ),
+                migrations.AlterField(
+                    model_name='distribution',
+                    name='court',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.court', verbose_name='court'),
+                ),
+                migrations.AlterField(
+                    model_name='financerules',
+                    name='court',
+                    field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='finance_rules', to='accounts.court', verbose_name='court'),
+                ),
+                migrations.AlterField(
+                    model_name='sale',
+                    name='court',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.court', verbose_name='court'),
+                ),
+                migrations.AlterField(
+                    model_name='statement',
+                    name='court',
+                    field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.court', verbose_name='court'),
+                ),
+            ],
+            database_operations=[],
+        ),
+    ]
