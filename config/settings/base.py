@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "support",
     "aftersale",
     "frontend",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from frontend.management import demo_support
+from demo import support as demo_support
 from support.models import Message, Rating, Ticket
 from support.reports import Quarter, quarterly_report
 from tests.conftest import make_user

@@ -19,7 +19,7 @@ from aftersale.models import FinanceRules, Sale
 from auction.models import Lot
 from auction.services import bidding, lifecycle
 from auction.services import registration as registrations
-from frontend.management import demo_auctions
+from demo import auctions as demo_auctions
 from payments import services as payments
 from payments.models import Method, Payment
 

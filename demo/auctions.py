@@ -18,8 +18,8 @@ from accounts.organisations import Court
 from auction.models import Auction, Lot, SaleRules
 from auction.services import bidding, lifecycle
 from auction.services import registration as registrations
+from demo import enforcement as demo_enforcement
 from enforcement.models import EnforcementFile
-from frontend.management import demo_enforcement
 from payments import services as payments
 from payments.models import Method, Payment
 

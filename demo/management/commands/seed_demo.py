@@ -17,14 +17,12 @@ from django.utils import timezone, translation
 from accounts.models import IdentityStatus, IdKind, User
 from accounts.organisations import Court
 from accounts.roles import Role
-from frontend.management import (
-    demo_aftersale,
-    demo_auctions,
-    demo_enforcement,
-    demo_history,
-    demo_support,
-)
-from frontend.management import demo_catalogue as catalogue
+from demo import aftersale as demo_aftersale
+from demo import auctions as demo_auctions
+from demo import catalogue
+from demo import enforcement as demo_enforcement
+from demo import history as demo_history
+from demo import support as demo_support
 from payments.management.commands import seed_payments_demo as payments_demo
 
 DEMO_PASSWORD = "mazad-demo-2026"  # noqa: S105 - printed by make run on purpose
@@ -48,7 +46,7 @@ COURTS = [
     },
 ]
 
-# (e-mail local part, role); each court's staff have their own names (demo_catalogue.STAFF_NAMES).
+# (e-mail local part, role); each court's staff have their own names (demo.catalogue.STAFF_NAMES).
 STAFF = [
     ("staff", Role.EXECUTION_STAFF),
     ("finance", Role.FINANCE_STAFF),

@@ -5,7 +5,7 @@ acting as the court's demo staff member and supervisor. Deterministic: the same
 run produces the same data, and a court that already has its demo files is left alone.
 
 Believable by construction: each court's places and agencies are its own
-country's (`demo_catalogue`), values are in the market's range, and every debt
+country's (`demo.catalogue`), values are in the market's range, and every debt
 is sized to the assets seized for it (the assets but the largest one never
 already cover the debt, as a court seizes only what the debt needs).
 """
@@ -25,11 +25,11 @@ from schwifty import IBAN
 from accounts import identity
 from accounts.organisations import Agency, Court
 from core.money import exponent
+from demo import catalogue
+from demo import photos as demo_photos
 from enforcement import services
 from enforcement.models import AgencyLetter, Encumbrance, EnforcementFile, SeizedAsset
 from enforcement.validators import VIN_VALUES, vin_check_digit
-from frontend.management import demo_catalogue as catalogue
-from frontend.management import demo_photos
 
 COUNTRY_OF_COURT = {"RYC": "SA", "KWC": "KW"}
 DEMO_REFERENCE = "DEMO-"

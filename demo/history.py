@@ -28,8 +28,8 @@ from auction.events import next_minimum_after
 from auction.models import Lot, SaleRules
 from auction.services import bidding, lifecycle
 from auction.services import registration as registrations
+from demo import enforcement as demo_enforcement
 from enforcement.models import EnforcementFile
-from frontend.management import demo_enforcement
 from payments import services as payments
 from payments.models import JobStatus, Method, Payment, PaymentJob, Refund, RefundStatus
 

@@ -28,6 +28,8 @@ from aftersale.models import Disbursement, Distribution, Sale
 from auction.models import Lot
 from core import audit_chain
 from core.money import exponent
+from demo import catalogue
+from demo.enforcement import COUNTRY_OF_COURT
 from enforcement import selectors as enforcement_selectors
 from enforcement.models import (
     AgencyLetter,
@@ -36,8 +38,6 @@ from enforcement.models import (
     SeizedAsset,
     SeizureOrder,
 )
-from frontend.management import demo_catalogue as catalogue
-from frontend.management.demo_enforcement import COUNTRY_OF_COURT
 from payments.models import Payment
 from support.models import Ticket
 
