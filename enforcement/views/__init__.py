@@ -1,0 +1,1 @@
+"""Enforcement's workspace pages: files, assets, imports, letters to agencies and requests."""
