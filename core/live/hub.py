@@ -7,12 +7,12 @@ a hot lot with thousands watching saturates a web process. Instead each
 process holds one pub/sub connection to Redis, multiplexing every topic its
 sockets watch (the apps' topics, such as auction's "lot:42"). An event is
 published once, already encoded as a JSON frame; the hub writes that same
-string to each local socket's ASGI `send`. Events that arrive within the conflation window leave as
-one frame carrying all of them in order, and a topic sends at most one frame
-per frame interval: the first event after a quiet spell leaves after the
-short window, while a busy lot's events gather until the interval has passed
-since its last frame. So each socket's frame rate stays bounded however fast
-the bids come, while the page stays exact.
+string to each local socket's ASGI `send`. Events that arrive within the
+conflation window leave as one frame carrying all of them in order, and a
+paced topic sends at most one frame per frame interval: the first event after
+a quiet spell leaves after the short window, while a busy lot's events gather
+until the interval has passed since its last frame. So each socket's frame
+rate stays bounded however fast the bids come, while the page stays exact.
 
 Under uvicorn's sans-I/O WebSocket protocol (production's `--ws
 websockets-sansio`), a frame is framed for the wire once per flush, and the
