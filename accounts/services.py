@@ -9,11 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import access, events
+from accounts import access
 from accounts.models import IdentityStatus, User
 from accounts.roles import AGENCY_ROLES, COURT_ROLES, Role
 from core import audit
 from core.errors import DomainError, InvalidTransition, PermissionDenied
+from core.live import users as live_users
 from core.transactions import lock_one
 
 PROFILE_FIELDS = ("full_name", "phone", "preferred_language")
@@ -202,7 +203,7 @@ def assign_role(
         after=audit.snapshot(user, ["role", "court", "agency"]),
         court_id=court_id,
     )
-    events.close_sockets_after_commit(user.pk, "role_changed")
+    live_users.close_sockets_after_commit(user.pk, "role_changed")
     return user
 
 
@@ -220,5 +221,5 @@ def deactivate(*, actor: User | None, user_id: int, reason: str) -> User:
         after={"is_active": False},
         note=reason,
     )
-    events.close_sockets_after_commit(user.pk, "deactivated")
+    live_users.close_sockets_after_commit(user.pk, "deactivated")
     return user

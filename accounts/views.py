@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import access, events, selectors, services
+from accounts import access, selectors, services
 from accounts.forms import (
     EmailAuthenticationForm,
     IdentityDocumentForm,
@@ -30,6 +30,7 @@ from accounts.roles import Capability, Role
 from core.errors import DomainError
 from core.forms import add_domain_error
 from core.language import set_language_cookie
+from core.live import users as live_users
 from core.pages import serve_private
 
 
@@ -93,7 +94,7 @@ class LogoutView(auth_views.LogoutView):
         user_id = request.user.pk
         response = super().post(request, *args, **kwargs)
         if user_id is not None:
-            events.close_sockets_now(user_id, "logged_out")
+            live_users.close_sockets_now(user_id, "logged_out")
         return response
 
 

@@ -9,7 +9,10 @@ class AuctionConfig(AppConfig):
     verbose_name = _("Auctions")
 
     def ready(self) -> None:
+        from auction import events
         from auction.services import registration
+        from core.live import hub
         from payments import listeners
 
         listeners.on_payment_received(registration.on_payment_received)
+        hub.pace_topics(events.is_lot_topic)

@@ -4,7 +4,7 @@ Anyone may watch; only a registered, eligible bidder may bid, and that is
 checked again on every bid (by the bidding service, under the lot's lock).
 Joining is subscribe → snapshot → live: the socket's hub subscription is held
 while the snapshot is sent, so live frames follow it and none is lost between.
-Live frames reach this socket straight from the process's hub (auction/hub.py),
+Live frames reach this socket straight from the process's hub (core/live/hub.py),
 not through the channel layer; the channel layer carries only the user's
 control messages (session ended: the socket closes at once).
 """
@@ -22,12 +22,13 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, close_old_connections
 from django.utils import translation
 
-from accounts.events import session_group
 from auction import batcher, events, metrics, protocol, selectors
-from auction.hub import Subscription, get_hub, release_handshake, server_send
 from auction.services.bidding import Instruction
 from core.clock import stamp
-from core.consumers import GroupRefresher
+from core.live import metrics as live_metrics
+from core.live.consumers import GroupRefresher
+from core.live.hub import Subscription, get_hub, release_handshake, server_send
+from core.live.users import session_group
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             await self.channel_layer.group_discard(session_group(user_id), self.channel_name)
 
     async def _send_json(self, payload: dict[str, Any]) -> None:
-        metrics.REPLY_FRAMES.inc()
+        live_metrics.REPLY_FRAMES.inc()
         await self.send(text_data=events.encode(payload))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -240,7 +241,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         else:
             metrics.RESUMES.inc()
             if frame.get("reason") == "resume_too_old":
-                metrics.RESYNCS.labels("resume_too_old").inc()
+                live_metrics.RESYNCS.labels("resume_too_old").inc()
             await self._send_json(frame)
         finally:
             for subscription in self.subscriptions:

@@ -16,8 +16,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from auction import engine, hub
+from auction import engine
 from auction.models import Lot, Registration
+from core.live import hub
 from core.transactions import after_commit
 
 
@@ -36,7 +37,10 @@ def bidder_topic(lot_id: int, user_id: int) -> str:
 
 
 def is_lot_topic(topic: str) -> bool:
-    """A lot's public topic (every watcher), as opposed to one bidder's own."""
+    """A lot's public topic (every watcher), as opposed to one bidder's own.
+
+    The hub paces these (core/live/hub.py, `pace_topics`; the app registers it when ready).
+    """
     return topic.startswith("lot:") and topic.count(":") == 1
 
 

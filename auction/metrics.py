@@ -1,4 +1,4 @@
-"""Auction metrics: live sockets and frames, bid batches, the clock's lag; lots and notices waiting.
+"""Auction metrics: lot sockets and resumes, bid batches, the clock's lag; lots and notices waiting.
 
 The counters on the bid path are bumped once a batch or once a fan-out, never
 once a watcher; the labelled children used there are bound here once.
@@ -16,38 +16,13 @@ from prometheus_client.metrics_core import Metric
 
 from auction.models import Lot, Notification
 from core.clock import db_now
-from core.metrics import SOCKETS, DatabaseState
+from core.live.metrics import SOCKETS
+from core.metrics import DatabaseState
 
-# -- live sockets (web processes) ---------------------------------------------------------------
+# -- live sockets (web processes; the frame counters are core/live/metrics.py's) ------------------
 
 LOT_SOCKETS = SOCKETS.labels("lot")
-FRAMES_SENT = Counter(
-    "mazad_live_frames_sent",
-    "Frames written to sockets: broadcast (a lot's events, once a watcher) or reply "
-    "(snapshots, replays and answers to one socket).",
-    ["kind"],
-)
-BROADCAST_FRAMES = FRAMES_SENT.labels("broadcast")
-REPLY_FRAMES = FRAMES_SENT.labels("reply")
-FRAMES_DROPPED = Counter(
-    "mazad_live_frames_dropped",
-    "Frames dropped from a slow socket's full queue (the socket is told to resync instead).",
-)
-SLOW_SOCKETS_CLOSED = Counter(
-    "mazad_live_slow_sockets_closed",
-    "Sockets closed for overflowing their queue again and again.",
-)
-RESYNCS = Counter(
-    "mazad_live_resyncs",
-    "Resyncs: sockets told to resync (overflow, redis_reconnect, announced) and resumes "
-    "answered with a fresh snapshot because they were too old (resume_too_old).",
-    ["reason"],
-)
 RESUMES = Counter("mazad_live_resumes", "Resume requests answered (replays and snapshots).")
-PUBLISH_FAILURES = Counter(
-    "mazad_live_publish_failures",
-    "Batches of live events that could not be published to Redis (clients catch up by seq).",
-)
 
 # -- bids (the batcher of each web process) -----------------------------------------------------
 

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -25,9 +23,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from accounts.events import user_group
 from auction.models import Lot, Notification, Watch
 from core import metrics
+from core.live import users as live_users
 from core.money import Money
 
 logger = logging.getLogger(__name__)
@@ -133,7 +131,7 @@ def deliver_pending(now: datetime) -> int:
     )
     quiet = _outbid_emailed_since(now - OUTBID_EMAIL_EVERY, told)
     leading_again = _leading_again(told)
-    pushes: list[tuple[str, dict[str, Any]]] = []
+    pushes: list[tuple[int, dict[str, Any]]] = []
     emails: list[_Email] = []
     for (user_id, lot_id, kind), covered in told.items():
         notification = latest.get(covered[-1])
@@ -144,7 +142,7 @@ def deliver_pending(now: datetime) -> int:
         with translation.override(notification.user.preferred_language or "ar"):
             message, url = text(notification), lot_url(notification)
             event = {"text": message, "kind": kind, "lot": lot_id, "url": url}
-            pushes.append((user_group(user_id), {"type": "user.notification", "payload": event}))
+            pushes.append((user_id, event))
             if kind in EMAILED and notification.user.email and (user_id, lot_id) not in quiet:
                 emails.append(
                     _Email(
@@ -154,9 +152,7 @@ def deliver_pending(now: datetime) -> int:
                         covers=covered,
                     )
                 )
-    layer = get_channel_layer()
-    if layer is not None:
-        _push_all(layer, pushes)
+    live_users.push_notices(pushes)
     _send(emails, now)
     return len(pending)
 
@@ -201,23 +197,6 @@ class _Email:
     body: str
     to: str
     covers: list[int]  # the notices this e-mail tells of
-
-
-def _push_all(layer: Any, pushes: list[tuple[str, dict[str, Any]]]) -> None:
-    """Push the pass's notices; best effort: a pass that cannot push (called from a thread
-    that runs an event loop, say) logs it and still e-mails."""
-    try:
-        async_to_sync(_push)(layer, pushes)
-    except Exception:
-        logger.warning("%s notices not pushed", len(pushes), exc_info=True)
-
-
-async def _push(layer: Any, pushes: list[tuple[str, dict[str, Any]]]) -> None:
-    for group, event in pushes:
-        try:
-            await layer.group_send(group, event)
-        except Exception:
-            logger.warning("notice to %s not pushed", group, exc_info=True)
 
 
 def _send(emails: list[_Email], now: datetime) -> None:

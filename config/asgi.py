@@ -16,10 +16,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from auction.hub import SERVER_SEND  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core import metrics  # noqa: E402
 from core.background import BackgroundTasks  # noqa: E402
+from core.live.hub import SERVER_SEND  # noqa: E402
 from core.logs import SocketRequestId  # noqa: E402
 
 
@@ -29,7 +29,7 @@ class ServerSend:
     The hub writes every live frame to every watching socket; through the
     middleware's `send` each write would also pass Channels' session wrapper,
     which only acts on HTTP responses. The lot sockets give the hub this one
-    (`auction.hub.server_send`).
+    (`core.live.hub.server_send`).
     """
 
     def __init__(self, app: Any) -> None:

@@ -1,9 +1,9 @@
-"""WebSocket routes; each app adds its consumers here."""
+"""WebSocket routes: the user socket every page opens (core.live), and each app's own."""
 
 from django.urls import path
 
-from accounts.consumers import UserSocketConsumer
 from auction.consumers import LotConsumer
+from core.live.consumers import UserSocketConsumer
 
 websocket_urlpatterns = [
     path("ws/me/", UserSocketConsumer.as_asgi()),

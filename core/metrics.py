@@ -38,7 +38,6 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
-    Gauge,
     Histogram,
     make_wsgi_app,
 )
@@ -66,16 +65,6 @@ HTTP_REQUESTS = Counter(
     "HTTP requests answered, by route, method and status code.",
     ["route", "method", "status"],
 )
-
-# -- WebSockets (the lot sockets' own metrics are auction/metrics.py's) ----------------------------
-
-SOCKETS = Gauge(
-    "mazad_live_sockets",
-    "WebSockets open, by kind (lot: a lot page; user: every page's own).",
-    ["kind"],
-    multiprocess_mode="livesum",
-)
-USER_SOCKETS = SOCKETS.labels("user")
 
 # -- e-mail (every place that sends one) -----------------------------------------------------
 

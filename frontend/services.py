@@ -12,7 +12,7 @@ from accounts.models import User
 from accounts.roles import Capability
 from core import audit
 from core.errors import DomainError, PermissionDenied
-from frontend import events
+from core.live import users as live_users
 from frontend.models import Announcement
 
 
@@ -36,5 +36,7 @@ def publish_announcement(
         obj=announcement,
         after=audit.snapshot(announcement, ["text_ar", "text_en", "starts_at", "ends_at"]),
     )
-    events.announce_after_commit(announcement_id=announcement.pk, text_ar=text_ar, text_en=text_en)
+    live_users.announce_after_commit(
+        {"id": announcement.pk, "text_ar": text_ar, "text_en": text_en}
+    )
     return announcement

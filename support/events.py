@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
@@ -18,8 +16,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import Promise
 
-from accounts.events import user_group
 from core import metrics
+from core.live import users as live_users
 from core.transactions import after_commit
 from support import access
 from support.models import Ticket
@@ -29,19 +27,6 @@ logger = logging.getLogger(__name__)
 
 def ticket_url(ticket: Ticket) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("support:ticket", args=[ticket.number])
-
-
-def _toast(user_id: int, text: str, url: str) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
-        async_to_sync(layer.group_send)(
-            user_group(user_id),
-            {"type": "user.notification", "payload": {"text": text, "url": url}},
-        )
-    except Exception:  # the channel layer is lossy by design; the page shows the truth
-        logger.warning("could not send a support notice to user %s", user_id, exc_info=True)
 
 
 def _email(user: Any, subject: str, body: str) -> None:
@@ -74,7 +59,7 @@ def notify_requester(ticket: Ticket, headline: Promise, message: str = "") -> No
 
     def send() -> None:
         _email(user, subject, body)
-        _toast(user.pk, text, url)
+        live_users.push_notices([(user.pk, {"text": text, "url": url})])
 
     after_commit(send)
 
@@ -90,7 +75,6 @@ def notify_team(ticket: Ticket, headline: Promise) -> None:
     texts = [(pk, _headline(ticket, headline, language)) for pk, language in members]
 
     def send() -> None:
-        for pk, text in texts:
-            _toast(pk, text, url)
+        live_users.push_notices((pk, {"text": text, "url": url}) for pk, text in texts)
 
     after_commit(send)

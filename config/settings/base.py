@@ -135,7 +135,7 @@ REDIS_URL: str = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "core.channel_layer.RedisChannelLayer",
+            "BACKEND": "core.live.channel_layer.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
@@ -157,7 +157,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Live events: published once per event to Redis pub/sub (or in process without Redis) and
-# fanned out by each web process's hub (auction/hub.py).
+# fanned out by each web process's hub (core/live/hub.py).
 LIVE_PREFIX: str = env.str("CHANNEL_PREFIX", default="mazad") + ":live"
 LIVE_CONFLATE_MS: int = env.int("LIVE_CONFLATE_MS", default=0)
 LIVE_FRAME_INTERVAL_MS: int = env.int("LIVE_FRAME_INTERVAL_MS", default=50)

@@ -17,10 +17,10 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.events import session_group, user_group
 from auction import notifications
 from auction.models import Lot, Notification, Registration, Watch
 from auction.services import bidding, lifecycle
+from core.live.users import session_group, user_group
 from tests.auction import factories
 from tests.conftest import make_user
 

@@ -15,9 +15,10 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from auction import events, hub, notifications
+from auction import events, notifications
 from auction.models import Lot, Notification
 from auction.services import bidding
+from core.live import hub
 from tests.auction import factories
 
 pytestmark = pytest.mark.django_db

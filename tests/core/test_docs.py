@@ -56,8 +56,8 @@ def test_every_error_code_of_every_app_is_documented():
 def test_every_frame_type_of_the_lot_socket_is_documented():
     sources = [
         ROOT / "auction" / name
-        for name in ("events.py", "consumers.py", "selectors.py", "hub.py", "protocol.py")
-    ]
+        for name in ("events.py", "consumers.py", "selectors.py", "protocol.py")
+    ] + [ROOT / "core" / "live" / "hub.py"]
     used = {kind for path in sources for kind in FRAME_TYPE.findall(path.read_text())}
     used |= {"batch", "resync"}
     protocol = (ROOT / "docs" / "live-protocol.md").read_text()
@@ -86,7 +86,7 @@ def test_every_test_the_guarantees_name_exists():
 
 # --- paths and sections that docs and comments name ------------------------------------------
 #
-# A reader follows `auction/hub.py` or `docs/concurrency.md, "The hot lot"` from a comment or a
+# A reader follows `core/live/hub.py` or `docs/concurrency.md, "The hot lot"` from a comment or a
 # document: the file must be in the repository, and the section in the document. What counts
 # as a path: a token with a slash whose first part is a top-level directory of the repository
 # or whose name ends in a known extension, and a bare `*.md` name (which must be the name of a

@@ -68,7 +68,7 @@ def test_with_environment_the_settings_use_postgresql_redis_and_the_given_values
     )
 
     assert found["engine"] == "django.db.backends.postgresql"
-    assert found["layer"] == "core.channel_layer.RedisChannelLayer"
+    assert found["layer"] == "core.live.channel_layer.RedisChannelLayer"
     config = found["layer_config"]
     assert config["hosts"][0]["address"] == "redis://127.0.0.1:6379/3"
     assert config["hosts"][0]["max_connections"] >= 1000

@@ -449,14 +449,14 @@ def stack_database(stack: Stack) -> Iterator[None]:
     from django.db import connections
     from django.test.utils import override_settings
 
-    from auction import hub
+    from core.live import hub
 
     connection = connections["default"]
     connection.close()
     saved = dict(connection.settings_dict)
     layers = {
         "default": {
-            "BACKEND": "core.channel_layer.RedisChannelLayer",
+            "BACKEND": "core.live.channel_layer.RedisChannelLayer",
             "CONFIG": {"hosts": [stack.redis.url], "prefix": CHANNEL_PREFIX},
         }
     }

@@ -10,8 +10,8 @@ from channels.layers import get_channel_layer
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from accounts.events import user_group
 from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from core.live.users import user_group
 from core.models import AuditRecord
 from enforcement.models import FileParty, Party
 from payments.models import Payment

@@ -1,24 +1,65 @@
-"""The socket every page opens: announcements for all, personal notices for a signed-in user.
+"""The user socket every page opens, and what long-lived consumers share.
 
-It also carries the end of a session: when a user logs out, is deactivated or
-changes role, `session.ended` reaches every socket of theirs and closes it.
+`UserSocketConsumer` (`ws/me/`) carries announcements to everyone and
+personal notices to a signed-in user (core/live/users.py says what apps send
+through it). It also carries the end of a session: when a user logs out, is
+deactivated or changes role, `session.ended` reaches every socket of theirs
+and closes it. Who the user is comes from the session, through Channels'
+`AuthMiddlewareStack` (config/asgi.py), as `scope["user"]`.
+
+`GroupRefresher` keeps any consumer's channel-layer groups joined for as long
+as its socket stays open.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
-from accounts.events import user_group
-from core import metrics
-from core.consumers import GroupRefresher
-from frontend.events import ANNOUNCEMENTS_GROUP
+from core.live import metrics
+from core.live.users import ANNOUNCEMENTS_GROUP, user_group
 
 CLOSE_SESSION_ENDED = 4001
 # Servers allow applications only 1000 and 3000-4999, so "message too big" (1009) is 4009.
 CLOSE_TOO_LARGE = 4009
 MAX_FRAME_BYTES = 1024
+
+# Channel-layer group membership expires (channels_redis `group_expiry`); a socket open for
+# a long sale re-joins its groups well before that, so it never silently stops receiving.
+REFRESH_FRACTION = 0.25
+
+
+def refresh_interval() -> float:
+    layer: dict[str, Any] = settings.CHANNEL_LAYERS["default"]
+    expiry = layer.get("CONFIG", {}).get("group_expiry", 86400)
+    return max(1.0, float(expiry) * REFRESH_FRACTION)
+
+
+class GroupRefresher:
+    """Re-adds a consumer's channel to its groups periodically until stopped."""
+
+    def __init__(self, layer: object, channel_name: str, groups: list[str]) -> None:
+        self.layer, self.channel_name, self.groups = layer, channel_name, groups
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        interval = refresh_interval()
+        while True:
+            await asyncio.sleep(interval)
+            for group in self.groups:
+                with contextlib.suppress(Exception):
+                    await self.layer.group_add(group, self.channel_name)  # type: ignore[attr-defined]
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
 
 
 class UserSocketConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -69,14 +110,9 @@ class UserSocketConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             )
 
     async def site_announcement(self, event: dict[str, Any]) -> None:
-        await self.send_json(
-            {
-                "type": "announcement",
-                "id": event["id"],
-                "text_ar": event["text_ar"],
-                "text_en": event["text_en"],
-            }
-        )
+        """An app's announcement (users.announce_after_commit): its fields, as they came."""
+        fields = {key: value for key, value in event.items() if key != "type"}
+        await self.send_json({"type": "announcement", **fields})
 
     async def user_notification(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "notification", **event["payload"]})

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from core.channel_layer import RedisChannelLayer
+from core.live.channel_layer import RedisChannelLayer
 from tests.harness.aio import run
 from tests.harness.stack import Redis
 

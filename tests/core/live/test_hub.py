@@ -9,9 +9,8 @@ import uuid
 
 import pytest
 
-from auction import hub as hub_module
-from auction.events import is_lot_topic
-from auction.hub import RESYNC_FRAME, Hub, combine
+from core.live import hub as hub_module
+from core.live.hub import RESYNC_FRAME, Hub, combine
 from tests.harness.aio import run
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -124,7 +123,9 @@ def test_a_busy_topic_sends_one_frame_per_interval_and_a_quiet_one_at_once():
 
 def test_a_bidders_own_topic_is_not_held_back_by_the_lots_frame_interval():
     async def scenario():
-        hub = Hub("", conflate_seconds=0, queue_limit=16, frame_interval=0.5, paced=is_lot_topic)
+        hub = Hub(
+            "", conflate_seconds=0, queue_limit=16, frame_interval=0.5, paced=hub_module.is_paced
+        )
         watcher, bidder = Socket(), Socket()
         await hub.join("lot:4", watcher.send, watcher.close)
         await hub.join("lot:4:user:7", bidder.send, bidder.close)

@@ -118,7 +118,7 @@ def test_a_socket_open_longer_than_the_group_expiry_still_receives(settings):
     from channels.testing import WebsocketCommunicator
 
     from config.asgi import application
-    from frontend.events import ANNOUNCEMENTS_GROUP
+    from core.live.users import ANNOUNCEMENTS_GROUP
 
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL (make test sets it)")

@@ -1,6 +1,6 @@
 """The private APIs the live path leans on are where the pinned versions keep them.
 
-The hub writes framed bytes straight to uvicorn's sans-I/O protocol (auction/hub.py,
+The hub writes framed bytes straight to uvicorn's sans-I/O protocol (core/live/hub.py,
 `wire_protocol`). That class is not public API: uv.lock pins uvicorn, and these tests say
 plainly what moved when a new lock brings a uvicorn without it, instead of the web
 processes quietly serving every frame the slow way.
@@ -12,10 +12,10 @@ import importlib
 import inspect
 from importlib import metadata
 
-from auction import hub as hub_module
+from core.live import hub as hub_module
 
 LOCK_HINT = (
-    "the hub's wire path (auction/hub.py, wire_protocol) would be off under uvicorn {version}: "
+    "the hub's wire path (core/live/hub.py, wire_protocol) would be off under uvicorn {version}: "
     "keep the uvicorn that uv.lock pinned before, or update the hub for the new one"
 )
 

@@ -5,14 +5,14 @@ microseconds of server CPU per delivered message (docs/architecture.md, "The
 flow of a bid"; measured in bench/README.md, "Ceilings and references"), so
 a hot lot with thousands watching saturates a web process. Instead each
 process holds one pub/sub connection to Redis, multiplexing every topic its
-sockets watch ("lot:42", "user:7"). An event is published once, already
-encoded as a JSON frame; the hub writes that same string to each local
-socket's ASGI `send`. Events that arrive within the conflation window leave as
-one frame carrying all of them in order, and a topic sends at most one frame
-per frame interval: the first event after a quiet spell leaves after the
-short window, while a busy lot's events gather until the interval has passed
-since its last frame. So each socket's frame rate stays bounded however fast
-the bids come, while the page stays exact.
+sockets watch (the apps' topics, such as auction's "lot:42"). An event is
+published once, already encoded as a JSON frame; the hub writes that same
+string to each local socket's ASGI `send`. Events that arrive within the
+conflation window leave as one frame carrying all of them in order, and a
+paced topic sends at most one frame per frame interval: the first event after
+a quiet spell leaves after the short window, while a busy lot's events gather
+until the interval has passed since its last frame. So each socket's frame
+rate stays bounded however fast the bids come, while the page stays exact.
 
 Under uvicorn's sans-I/O WebSocket protocol (production's `--ws
 websockets-sansio`), a frame is framed for the wire once per flush, and the
@@ -32,6 +32,11 @@ notification: PostgreSQL and the per-lot sequence numbers are the record.
 
 Without REDIS_URL (the embedded mode of `make run`) publishing goes straight
 to the local hub.
+
+The hub knows no app: topics are the apps' own strings, frames their own
+encoded JSON. An app whose topics are paced by the frame interval says so with
+`pace_topics` when it is ready (auction's lot topics: one person's topic
+carries only their own events, and its frames must not wait behind the lot's).
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ from django.conf import settings
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
-from auction import metrics
+from core.live import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +75,7 @@ SERVER_SEND = "mazad.server_send"
 
 
 # The wire path leans on uvicorn's sans-I/O protocol class, which is not public API: uv.lock
-# pins uvicorn, and tests/auction/test_pinned_private_apis.py fails, naming what moved, when
+# pins uvicorn, and tests/core/live/test_pinned_private_apis.py fails, naming what moved, when
 # the pinned version no longer has it. Without it the web process still starts and serves
 # every frame through the ASGI send (slower), and says so in its log.
 SANSIO_MODULE = "uvicorn.protocols.websockets.websockets_sansio_impl"
@@ -516,14 +521,30 @@ class Hub:
                     await client.aclose()
 
 
+_paced_rules: tuple[Callable[[str], bool], ...] = ()
+
+
+def pace_topics(rule: Callable[[str], bool]) -> None:
+    """Have the frame interval apply to the topics `rule` accepts (an app calls it when ready).
+
+    Topics no rule accepts leave after the conflation window only.
+    """
+    global _paced_rules
+    if rule not in _paced_rules:
+        _paced_rules = (*_paced_rules, rule)
+
+
+def is_paced(topic: str) -> bool:
+    """Whether the frame interval applies to `topic`: some app's rule accepts it."""
+    return any(rule(topic) for rule in _paced_rules)
+
+
 _hub: Hub | None = None
 _hub_lock = threading.Lock()
 
 
 def get_hub() -> Hub:
     global _hub
-    from auction.events import is_lot_topic  # events publishes through this module
-
     with _hub_lock:
         if _hub is None:
             if SANSIO_MISSING:
@@ -534,7 +555,7 @@ def get_hub() -> Hub:
                 settings.REDIS_URL,
                 conflate_seconds=settings.LIVE_CONFLATE_MS / 1000,
                 frame_interval=settings.LIVE_FRAME_INTERVAL_MS / 1000,
-                paced=is_lot_topic,
+                paced=is_paced,
                 queue_limit=settings.LIVE_SOCKET_QUEUE,
             )
         return _hub
