@@ -9,10 +9,11 @@ def connect() -> None:
     from auction import listeners as auction_listeners
     from enforcement import selectors as enforcement_selectors
     from payments import listeners as payment_listeners
+    from payments.events import PaidFor
 
     auction_listeners.on_lot_sold(sales.on_lot_sold)
-    payment_listeners.on_payment_received(sales.on_payment_received)
-    payment_listeners.on_payment_received(custody.on_payment_received)
+    payment_listeners.on_payment_received(PaidFor.SALE_BALANCE)(sales.on_balance_paid)
+    payment_listeners.on_payment_received(PaidFor.FILE_REDEMPTION)(custody.on_redemption_paid)
     payment_listeners.on_money_out_event(disbursements.on_provider_event)
     payment_listeners.on_worker_pass(deadlines.run)
     enforcement_selectors.register_paid_source(disbursements.paid_to_applicants)

@@ -11,5 +11,6 @@ class AuctionConfig(AppConfig):
     def ready(self) -> None:
         from auction.services import registration
         from payments import listeners
+        from payments.events import PaidFor
 
-        listeners.on_payment_received(registration.on_payment_received)
+        listeners.on_payment_received(PaidFor.REGISTRATION_DEPOSIT)(registration.on_deposit_paid)

@@ -26,6 +26,7 @@ from core.errors import DomainError, InvalidTransition, NotFound
 from payments import engine as payment_engine
 from payments import ledger
 from payments import services as payments
+from payments.events import PaymentReceived
 from payments.models import AccountPurpose, Payment, PaymentStatus, Purpose
 from payments.money import Money
 
@@ -187,12 +188,11 @@ def start_balance_payment(*, buyer: Any, sale_id: int, method: str) -> Payment:
     return sale.payment
 
 
-def on_payment_received(payment: Payment) -> None:
-    """Payments core's listener: a balance payment for a sale succeeded."""
-    if payment.purpose == Purpose.BALANCE and payment.reference.startswith("sale:"):
-        sale = Sale.objects.filter(public_id=payment.reference.removeprefix("sale:")).first()
-        if sale is not None:
-            sale_paid(sale_id=sale.pk, payment=payment)
+def on_balance_paid(event: PaymentReceived) -> None:
+    """Payments core's listener of `PaidFor.SALE_BALANCE`: a sale's balance payment succeeded."""
+    sale = Sale.objects.filter(public_id=event.subject_id).first()
+    if sale is not None:
+        sale_paid(sale_id=sale.pk, payment=event.payment)
 
 
 def sale_paid(*, sale_id: int, payment: Payment | None) -> Sale:

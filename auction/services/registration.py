@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -16,6 +15,8 @@ from auction.models import Auction, Lot, Notification, Registration
 from core import audit
 from payments import engine as payment_engine
 from payments import services as payments
+from payments.events import PaidFor, PaymentReceived
+from payments.events import reference as payment_reference
 from payments.models import Payment, Purpose
 from payments.money import Money
 
@@ -40,7 +41,7 @@ def _method(amount: Money, wanted: str | None) -> str:
 
 
 def deposit_reference(registration: Registration) -> str:
-    return f"deposit:registration:{registration.pk}"
+    return payment_reference(PaidFor.REGISTRATION_DEPOSIT, registration.pk)
 
 
 @transaction.atomic
@@ -120,19 +121,14 @@ def _set_deposit(
     )
 
 
-def on_payment_received(payment: Any) -> None:
-    """Payments core's listener: a deposit payment succeeded."""
-    if payment.purpose == Purpose.DEPOSIT:
-        deposit_received(reference=payment.reference)
+def on_deposit_paid(event: PaymentReceived) -> None:
+    """Payments core's listener of `PaidFor.REGISTRATION_DEPOSIT`: a deposit payment succeeded."""
+    deposit_received(registration_id=event.subject_pk)
 
 
 @transaction.atomic
-def deposit_received(*, reference: str) -> Registration | None:
-    """Payments core confirmed a deposit: pending → held. Idempotent; None for other payments."""
-    prefix = "deposit:registration:"
-    if not reference.startswith(prefix):
-        return None
-    registration_id = int(reference[len(prefix) :])
+def deposit_received(*, registration_id: int) -> Registration:
+    """Payments core confirmed a deposit: pending → held. Idempotent."""
     lot_id = Registration.objects.filter(pk=registration_id).values_list("lot_id", flat=True).get()
     # The lot first, then its registration, as every path does (docs/concurrency.md, "The global
     # order"): a settlement holds the lot and then locks its registrations, so locking the
