@@ -227,10 +227,9 @@ def sale_paid(*, sale_id: int, payment: Payment | None) -> Sale:
         received_at=sale.paid_at,
     )
     _refund_excess_deposit(sale)
-    for other in (
-        sale.lot.registrations.select_for_update().exclude(pk=sale.registration_id).order_by("pk")
-    ):
-        registrations.refund_deposit(other, reason="the buyer paid the balance")
+    registrations.refund_deposits(
+        sale.lot, reason="the buyer paid the balance", keep=sale.registration_id
+    )
     _record(sale, "sale.paid", before)
     closing.sale_completed(sale)
     return sale
@@ -406,10 +405,7 @@ def offer_next(*, lot_id: int, now: datetime) -> Sale | None:
 
 
 def _sale_failed(lot: Lot) -> None:
-    for registration in lot.registrations.select_for_update().order_by("pk"):
-        registrations.refund_deposit(
-            registration, reason="no buyer paid; the lot goes to a further round"
-        )
+    registrations.refund_deposits(lot, reason="no buyer paid; the lot goes to a further round")
     if lot.status == Lot.Status.SOLD:
         auctions.record_sale_failed(lot_id=lot.pk, reason="Every buyer defaulted")
     notices.tell(

@@ -161,6 +161,17 @@ def refund_deposit(registration: Registration, *, reason: str) -> None:
     _set_deposit(registration, Registration.Deposit.REFUNDED, actor=None, note=reason)
 
 
+def refund_deposits(lot: Lot, *, reason: str, keep: int | None = None) -> None:
+    """Refund the held deposits of the lot's registrations, but the registration `keep`.
+
+    The caller holds the lot (or the sale that locked it): its registrations are
+    locked after it, in ascending id (docs/concurrency.md, "The global order").
+    """
+    others = lot.registrations.all() if keep is None else lot.registrations.exclude(pk=keep)
+    for registration in others.select_for_update().order_by("pk"):
+        refund_deposit(registration, reason=reason)
+
+
 def apply_deposit(registration: Registration) -> None:
     """The winner's deposit counts towards the price."""
     if registration.deposit_status == Registration.Deposit.HELD:
