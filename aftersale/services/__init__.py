@@ -5,12 +5,12 @@ aftersale.approve_disbursement(actor=user, disbursement_id=12)
 """
 
 from aftersale.services.custody import receive_seized_funds, start_redemption
-from aftersale.services.disbursements import (
+from aftersale.services.disbursements import prepare_disbursement, send_disbursement
+from aftersale.services.distribution import (
     approve_disbursement,
-    prepare_disbursement,
-    send_disbursement,
+    cancel_distribution,
+    propose_distribution,
 )
-from aftersale.services.distribution import cancel_distribution, propose_distribution
 from aftersale.services.reconciliation import (
     Imported,
     import_camt053,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Capability
 from aftersale import access, locks, notices
 from aftersale.models import CustodyItem
+from aftersale.services import distribution as distributions
 from auction import locks as auction_locks
 from auction.models import Lot
 from auction.services import lifecycle as auctions
@@ -235,6 +236,4 @@ def on_redemption_paid(event: PaymentReceived) -> None:
 
 
 def _propose(file: EnforcementFile) -> None:
-    from aftersale.services import distribution
-
-    distribution.propose_distribution(actor=None, file_id=file.pk)
+    distributions.propose_distribution(actor=None, file_id=file.pk)

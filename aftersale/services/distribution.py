@@ -13,7 +13,7 @@ from accounts.roles import Capability
 from aftersale import access, engine, locks
 from aftersale.models import CustodyItem, Disbursement, Distribution, DistributionLine
 from aftersale.models.distribution import PayeeKind
-from aftersale.services import claims
+from aftersale.services import claims, disbursements
 from core import audit
 from core.errors import DomainError, InvalidTransition
 from core.numbering import next_number
@@ -180,14 +180,33 @@ def _disbursement_for(
     return disbursement
 
 
+@transaction.atomic
+def approve_disbursement(*, actor: Any, disbursement_id: int) -> Disbursement:
+    """A second person approves a disbursement (`disbursements.approve` checks who may).
+
+    When the last disbursement of a distribution is approved the distribution
+    becomes final and the money is sent; one approved after that is sent at once.
+    """
+    item = disbursements.approve(actor=actor, disbursement_id=disbursement_id)
+    distribution = item.distribution
+    if distribution.status == Distribution.Status.FINAL:
+        disbursements.send(item)
+    elif (
+        not distribution.disbursements.exclude(pk=item.pk)
+        .exclude(status=Disbursement.Status.APPROVED)
+        .exists()
+    ):
+        finalize(distribution)
+    item.refresh_from_db()
+    return item
+
+
 def finalize(distribution: Distribution) -> None:
     """Every disbursement is approved: post custody → payables, then send what may be sent.
 
     Expects the distribution locked. The ledger entry is keyed by the
     distribution, so it is posted once.
     """
-    from aftersale.services import disbursements
-
     if distribution.status != Distribution.Status.PROPOSED:
         return
     legs = _final_legs(distribution)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersale import engine, locks, notices
 from aftersale.models import CustodyItem, FinanceRules, Sale
 from aftersale.services import closing
+from aftersale.services import distribution as distributions
 from auction.models import Lot, Registration
 from auction.services import lifecycle as auctions
 from auction.services import registration as registrations
@@ -231,8 +232,16 @@ def sale_paid(*, sale_id: int, payment: Payment | None) -> Sale:
         sale.lot, reason="the buyer paid the balance", keep=sale.registration_id
     )
     _record(sale, "sale.paid", before)
-    closing.sale_completed(sale)
+    _completed(sale)
     return sale
+
+
+def _completed(sale: Sale) -> None:
+    """The buyer paid in full: certificate, transfer-of-ownership letter, proposed distribution."""
+    sale.certificate = closing.issue_certificate(sale)
+    sale.ownership_letter = closing.send_ownership_letter(sale)
+    sale.save(update_fields=["certificate", "ownership_letter"])
+    distributions.propose_distribution(actor=None, file_id=sale.file_id)
 
 
 def _refund_excess_deposit(sale: Sale) -> None:

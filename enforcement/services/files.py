@@ -383,6 +383,22 @@ def record_file_satisfied(*, file_id: int, note: str) -> EnforcementFile:
 
 
 @transaction.atomic
+def record_paid_to_applicants(*, file_id: int, paid_minor: int) -> EnforcementFile:
+    """What the court account has paid the file's applicants in all (the after-sale side counts).
+
+    Called by the payments side, not by a person, whenever a disbursement to an
+    applicant is paid or comes back; the balance owed is read from it.
+    """
+    if paid_minor < 0:
+        raise ValueError("what was paid cannot be negative")
+    file = locks.lock_file(file_id)
+    if file.paid_to_applicants_minor != paid_minor:  # a figure derived from audited payouts
+        file.paid_to_applicants_minor = paid_minor
+        file.save(update_fields=["paid_to_applicants_minor"])
+    return file
+
+
+@transaction.atomic
 def record_payment_account(*, party_id: int, account_id: str) -> Party:
     """Remember the party's account at the payment provider, made the first time it is paid."""
     party = Party.objects.select_for_update().get(pk=party_id)

@@ -26,10 +26,14 @@ def test_a_file_is_numbered_per_court_and_year_and_audited(staff, court):
     assert AuditRecord.objects.filter(action="file.opened", object_id=str(first.pk)).exists()
 
 
-def test_balance_owed_is_claim_plus_costs_less_what_was_paid(file, monkeypatch):
-    # Only this test's source counts; the registered ones come back afterwards.
-    monkeypatch.setattr(selectors, "PAID_TO_APPLICANT_SOURCES", [])
-    selectors.register_paid_source(lambda f: 5_000_000 if f.pk == file.pk else 0)
+@pytest.mark.parametrize(
+    ("by_court", "directly"), [(5_000_000, 0), (0, 5_000_000), (3_000_000, 2_000_000)]
+)
+def test_balance_owed_is_claim_plus_costs_less_what_was_paid(file, by_court, directly):
+    EnforcementFile.objects.filter(pk=file.pk).update(
+        paid_to_applicants_minor=by_court, paid_directly_minor=directly
+    )
+    file.refresh_from_db()
 
     owed = selectors.balance_owed(file)
 
