@@ -65,7 +65,7 @@ def learn_charge(payment: Payment, charge: str) -> None:
         note=WAITING_FOR_CHARGE,
         payload__data__object__charge=charge,
     ).order_by("id")
-    for event in waiting.select_for_update():
+    for event in locks.lock_events(waiting):
         obj = event.payload["data"]["object"]
         outcomes.dispute_opened(
             payment, dispute_id=str(obj["id"]), reason=str(obj.get("reason", ""))

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import logs
 from core.errors import DomainError
-from payments import handlers, jobs, metrics
+from payments import handlers, jobs, locks, metrics
 from payments.client import StripeClient, StripeError, StripeObject
 from payments.handlers import HANDLERS, handler_for
 from payments.models import EventStatus, WebhookEvent
@@ -218,11 +218,7 @@ def process_pending(*, client: StripeClient | None = None, limit: int = 100) -> 
             # The provider answered that it has no such PaymentIntent (or refused to say).
             provider = {"status": f"refused by the provider: {error.code or error.status}"}
         with transaction.atomic():
-            event = (
-                WebhookEvent.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, status=EventStatus.RECEIVED)
-                .first()
-            )
+            event = locks.claim_event(pk)
             if event is None:
                 continue  # another worker has it
             _process(event, provider)

@@ -43,12 +43,7 @@ def receive_seized_funds(*, actor: Any, order_id: int, note: str) -> CustodyItem
     executed bank-funds order with an amount, or already received),
     CustodyRefused (note_required).
     """
-    order = (
-        SeizureOrder.objects.select_for_update(of=("self",))  # not its file's court row
-        .select_related("file__court")
-        .filter(pk=order_id)
-        .first()
-    )
+    order = locks.seizure_order(order_id)  # not its file's court row
     if order is None:
         raise NotFound()
     file = order.file
@@ -152,7 +147,7 @@ def start_redemption(*, debtor: Any, file_id: int, method: str) -> Payment:
     ).exclude(status="CANCELED")
     file, live = locks.payment_first(
         lambda: live_ids.values_list("pk", flat=True).first(),
-        lambda: mine.select_for_update(of=("self",)).first(),
+        lambda: locks.file_among(mine),
     )
     if file is None:
         raise NotFound()

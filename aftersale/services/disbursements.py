@@ -309,10 +309,8 @@ def account_created(item: Disbursement, account_id: str) -> None:
         waiting = Disbursement.objects.filter(party=item.party)
     else:
         waiting = Disbursement.objects.filter(encumbrance=item.encumbrance)
-    for other in (
+    for other in locks.waiting_for_account(
         waiting.filter(status=Disbursement.Status.SENDING, destination="")
-        .select_for_update()
-        .order_by("pk")
     ):
         other.destination = account_id
         other.save(update_fields=["destination"])

@@ -53,20 +53,12 @@ def propose_distribution(*, actor: Any, file_id: int) -> Distribution | None:
     # The file's own row (OF): its court is read, not locked, or every row written for the court
     # meanwhile (each bid's audit record) would wait for this transaction (docs/concurrency.md,
     # "The rules").
-    file = (
-        EnforcementFile.objects.select_for_update(of=("self",))
-        .select_related("court")
-        .get(pk=file_id)
-    )
+    file = locks.file(file_id)
     if actor is not None:
         access.require(actor, Capability.PREPARE_DISBURSEMENTS, file.court_id)
     if Distribution.objects.filter(file=file, status=Distribution.Status.PROPOSED).exists():
         return None
-    items = list(
-        CustodyItem.objects.select_for_update()
-        .filter(file=file, distribution__isnull=True)
-        .order_by("received_at", "pk")
-    )
+    items = locks.undistributed_custody(file)
     if not items:
         return None
     total = sum(item.amount_minor for item in items)

@@ -111,7 +111,7 @@ def ensure_party(
 def update_party(*, actor: User, party_id: int, details: PartyDetails) -> Party:
     """Change a party's names and contact details (its identity number stays)."""
     access.require(actor, Capability.MANAGE_FILES)
-    party = access.parties_for(actor).select_for_update().filter(pk=party_id).first()
+    party = locks.lock_party_in(access.parties_for(actor), party_id)
     if party is None:
         raise locks._missing()
     details = validate_party(
@@ -401,7 +401,7 @@ def record_paid_to_applicants(*, file_id: int, paid_minor: int) -> EnforcementFi
 @transaction.atomic
 def record_payment_account(*, party_id: int, account_id: str) -> Party:
     """Remember the party's account at the payment provider, made the first time it is paid."""
-    party = Party.objects.select_for_update().get(pk=party_id)
+    party = locks.lock_party(party_id)
     if party.payment_account_id != account_id:
         before = audit.snapshot(party, ["payment_account_id"])
         party.payment_account_id = account_id
