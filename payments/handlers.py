@@ -17,6 +17,7 @@ from typing import Any
 from payments import confirmation, engine, listeners, locks, outcomes
 from payments.client import REFERENCE_KEY, StripeObject
 from payments.models import EventStatus, Payment, Refund, RefundStatus, WebhookEvent
+from payments.money import from_stripe_amount
 
 logger = logging.getLogger("payments.webhooks")
 
@@ -93,8 +94,6 @@ def _refund_for(obj: dict[str, Any]) -> Refund | None:
 
 
 def _amount_matches(payment: Payment, obj: dict[str, Any]) -> bool:
-    from payments.money import from_stripe_amount
-
     try:
         received = from_stripe_amount(
             int(obj.get("amount_received") or obj.get("amount") or 0), str(obj.get("currency", ""))
@@ -170,8 +169,6 @@ def on_charge_refunded(obj: dict[str, Any]) -> str:
 
 def _refunded_up_to(payment: Payment, obj: dict[str, Any]) -> str:
     """Without the refunds listed: those sent, oldest first, that `amount_refunded` covers."""
-    from payments.money import from_stripe_amount
-
     try:
         refunded = from_stripe_amount(int(obj.get("amount_refunded") or 0), payment.currency)
     except (TypeError, ValueError):

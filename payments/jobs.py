@@ -74,8 +74,7 @@ def register(name: str, operation: Operation) -> None:
 
 
 def _operations() -> dict[str, Operation]:
-    import payments.operations  # noqa: F401 - registers the operations on first use
-
+    """The operations registered at start-up (payments.operations, aftersale.operations)."""
     return OPERATIONS
 
 

@@ -53,6 +53,13 @@ class MalformedEvent(DomainError):
     message = _("The event is not a JSON object with an id, a type and data.object.")
 
 
+def emulated_events() -> bool:
+    """Development's emulated provider events are on (test keys only; production refuses it)."""
+    return bool(getattr(settings, "STRIPE_EMULATE_EVENTS", False)) and str(
+        settings.STRIPE_SECRET_KEY
+    ).startswith("sk_test_")
+
+
 def sign(payload: bytes, secret: str, timestamp: int) -> str:
     """The v1 signature of `payload` at `timestamp` (what the provider sends, and our tests)."""
     signed = f"{timestamp}.".encode() + payload
@@ -230,9 +237,7 @@ def _ask_provider(
     client: StripeClient, event_type: str, payload: dict[str, Any]
 ) -> StripeObject | None:
     """The provider's PaymentIntent behind an event that would credit money, else None."""
-    from payments import emulator
-
-    if event_type not in CONFIRMED_WITH_PROVIDER or emulator.is_on():
+    if event_type not in CONFIRMED_WITH_PROVIDER or emulated_events():
         # Development's emulated events stand in for a stripe-mock that keeps no state, so
         # there is nothing to ask; production refuses STRIPE_EMULATE_EVENTS.
         return None

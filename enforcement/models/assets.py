@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.storage import private_storage
+from enforcement import terms
 
 
 class SeizedAsset(models.Model):
@@ -204,14 +205,10 @@ class SeizedAsset(models.Model):
     @property
     def colour_label(self) -> str:
         """The colour in the reader's language when it is a known one (enforcement.terms)."""
-        from enforcement import terms
-
         return terms.in_reader_language(self.colour)
 
     @property
     def city_label(self) -> str:
-        from enforcement import terms
-
         return terms.in_reader_language(self.city)
 
 

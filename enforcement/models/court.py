@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from enforcement import terms
+
 CURRENCIES = [
     ("SAR", _("Saudi riyal")),
     ("KWD", _("Kuwaiti dinar")),
@@ -68,8 +70,6 @@ class Court(models.Model):
     @property
     def city_label(self) -> str:
         """The city in the reader's language when it is a known one (enforcement.terms)."""
-        from enforcement import terms
-
         return terms.in_reader_language(self.city)
 
 
