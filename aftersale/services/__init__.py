@@ -3,9 +3,9 @@
 The modules form layers, each importing only those below it: `claims` (what
 each payee is owed) and `closing` (certificates, letters, a file satisfied) at
 the bottom; `disbursements` (maker-checker, transfers, payouts); `distribution`
-(proposals, the last approval, finalizing, which sends); and on top the paths
-money arrives by: `sales`, `custody`, and `deadlines` (the worker's pass), with
-`reconciliation` beside them.
+(proposals, the last approval, finalizing, which sends); the paths money
+arrives by, `sales` and `custody`, with `reconciliation` beside them; and on
+top `deadlines`, the worker's pass over the sales.
 
 from aftersale import services as aftersale
 aftersale.approve_disbursement(actor=user, disbursement_id=12)
