@@ -16,13 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.organisations import Agency as Agency
 from accounts.organisations import Court as Court
 from accounts.roles import AGENCY_ROLES, COURT_ROLES, Role, capabilities_of
+from core.storage import private_storage
 
 
 def _private_storage() -> Storage:
     # Identity documents never live under MEDIA_ROOT: a view that checks the
     # reader's permission serves them (core/storage.py).
-    from core.storage import private_storage
-
     return private_storage()
 
 

@@ -9,13 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts import access
+from accounts import access, locks
 from accounts.models import IdentityStatus, User
 from accounts.roles import AGENCY_ROLES, COURT_ROLES, Role
 from core import audit
 from core.errors import DomainError, InvalidTransition, PermissionDenied
 from core.live import users as live_users
-from core.transactions import lock_one
 
 PROFILE_FIELDS = ("full_name", "phone", "preferred_language")
 IDENTITY_FIELDS = (
@@ -81,7 +80,7 @@ def sign_up(
 
 @transaction.atomic
 def update_profile(*, user: User, full_name: str, phone: str, preferred_language: str) -> User:
-    user = lock_one(User.objects.filter(pk=user.pk))
+    user = locks.lock_user(user.pk)
     before = audit.snapshot(user, PROFILE_FIELDS)
     user.full_name, user.phone, user.preferred_language = full_name, phone, preferred_language
     user.save(update_fields=list(PROFILE_FIELDS))
@@ -105,7 +104,7 @@ def set_language(*, user: User, language: str) -> None:
 @transaction.atomic
 def submit_identity(*, user: User, document: UploadedFile) -> User:
     """A bidder sends an ID document: unverified or rejected → pending."""
-    user = lock_one(User.objects.filter(pk=user.pk))
+    user = locks.lock_user(user.pk)
     if user.identity_status not in (IdentityStatus.UNVERIFIED, IdentityStatus.REJECTED):
         raise InvalidTransition(
             _("Your identity is already %(status)s."),
@@ -129,7 +128,7 @@ def submit_identity(*, user: User, document: UploadedFile) -> User:
 
 
 def _review(reviewer: User, subject_id: int, *, status: str, reason: str) -> User:
-    subject = lock_one(User.objects.filter(pk=subject_id))
+    subject = locks.lock_user(subject_id)
     if not access.may_review_identity(reviewer, subject):
         raise PermissionDenied(_("You may not review this identity."))
     if subject.identity_status != IdentityStatus.PENDING:
@@ -189,7 +188,7 @@ def assign_role(
         )
     if role in AGENCY_ROLES and agency_id is None:
         raise DomainError(_("Agency users belong to one agency."), code="required", field="agency")
-    user = lock_one(User.objects.filter(pk=user_id))
+    user = locks.lock_user(user_id)
     before = audit.snapshot(user, ["role", "court", "agency"])
     user.role = role
     user.court_id = court_id if role in COURT_ROLES else None
@@ -209,7 +208,7 @@ def assign_role(
 
 @transaction.atomic
 def deactivate(*, actor: User | None, user_id: int, reason: str) -> User:
-    user = lock_one(User.objects.filter(pk=user_id))
+    user = locks.lock_user(user_id)
     before: dict[str, Any] = {"is_active": user.is_active}
     user.is_active = False
     user.save(update_fields=["is_active"])

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import locks
 from accounts.models import LoginThrottle
 
 ACCOUNT_LOGIN_FAILURE_LIMIT = 10
@@ -57,7 +58,7 @@ def record_failure(username: Any, *, now: datetime | None = None) -> None:
     now = now or timezone.now()
     with transaction.atomic():
         LoginThrottle.objects.get_or_create(username=key, defaults={"window_started_at": now})
-        row = LoginThrottle.objects.select_for_update().get(username=key)
+        row = locks.lock_throttle(key)
         if row.cooldown_until and row.cooldown_until > now:
             return  # refused before the password was checked: not a guess
         if now - row.window_started_at > ACCOUNT_LOGIN_WINDOW:

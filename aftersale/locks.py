@@ -1,5 +1,8 @@
 """Row locks after the sale, always in one order: sale, distribution, then its disbursements.
 
+Then the file (its own row) and its custody items, and the enforcement rows the after-sale
+services change: a seizure order whose funds arrive, a debtor's file being redeemed.
+
 A payment comes before all of them: a path that may cancel a sale's (or a
 file's) unpaid payment locks that payment first (`payment_first`), as the
 transaction recording it paid does (docs/concurrency.md, "The global order").
@@ -11,11 +14,13 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from aftersale.models import Disbursement, Distribution, Match, Sale
+from aftersale.models import CustodyItem, Disbursement, Distribution, Match, Sale
 from core.errors import InvalidTransition, NotFound
-from core.transactions import lock_one
+from core.locks import lock_one
+from enforcement.models import EnforcementFile, SeizureOrder
 from payments.locks import lock_payment
 from payments.models import Payment
 
@@ -111,3 +116,39 @@ def match(pk: int) -> Match:
         return lock_one(Match.objects.select_related("statement").filter(pk=pk))
     except Match.DoesNotExist:
         raise NotFound() from None
+
+
+def waiting_for_account(waiting: QuerySet[Disbursement]) -> list[Disbursement]:
+    """Lock a payee's disbursements `waiting` selects (those still without an account), by id."""
+    return list(waiting.select_for_update().order_by("pk"))
+
+
+def seizure_order(pk: int) -> SeizureOrder | None:
+    """Lock a seizure order's own row (its file and court are read, not locked); None if none."""
+    return (
+        SeizureOrder.objects.select_for_update(of=("self",))
+        .select_related("file__court")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def file(pk: int) -> EnforcementFile:
+    """Lock a file's own row (its court is read, not locked): a proposal of its distribution."""
+    return (
+        EnforcementFile.objects.select_for_update(of=("self",)).select_related("court").get(pk=pk)
+    )
+
+
+def file_among(files: QuerySet[EnforcementFile]) -> EnforcementFile | None:
+    """Lock the first file of `files` (its own row); None when there is none."""
+    return files.select_for_update(of=("self",)).first()
+
+
+def undistributed_custody(file: EnforcementFile) -> list[CustodyItem]:
+    """Lock the file's custody items not yet in a distribution, in received order."""
+    return list(
+        CustodyItem.objects.select_for_update()
+        .filter(file=file, distribution__isnull=True)
+        .order_by("received_at", "pk")
+    )

@@ -9,6 +9,7 @@ person (finance tops the balance up and sends the job again with the same key).
 
 from __future__ import annotations
 
+from aftersale.services import disbursements
 from payments.client import StripeClient, StripeError, StripeObject
 from payments.jobs import Operation, register
 from payments.models import PaymentJob
@@ -21,8 +22,6 @@ def _create_account(client: StripeClient, job: PaymentJob) -> StripeObject:
 
 
 def _account_created(job: PaymentJob, account: StripeObject) -> None:
-    from aftersale.services import disbursements
-
     disbursements.account_created(disbursements.find_for_job(job.subject_id), str(account["id"]))
 
 
@@ -35,8 +34,6 @@ def _create_payout(client: StripeClient, job: PaymentJob) -> StripeObject:
 
 
 def _sent(job: PaymentJob, answer: StripeObject) -> None:
-    from aftersale.services import disbursements
-
     item = disbursements.find_for_job(job.subject_id)
     if answer.get("status") in ("failed", "canceled"):
         disbursements.returned(item, str(answer.get("failure_message") or answer.get("status")))
@@ -46,8 +43,6 @@ def _sent(job: PaymentJob, answer: StripeObject) -> None:
 
 def _refused(job: PaymentJob, error: StripeError) -> bool:
     """A refusal the provider means: back to the queue with its reason, unless a person must act."""
-    from aftersale.services import disbursements
-
     if error.code in WAIT_FOR_A_PERSON:
         return False
     if error.status not in (400, 402, 404):

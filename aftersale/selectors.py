@@ -13,10 +13,18 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersale.models import Disbursement, Distribution, DistributionLine, Match, Sale, Statement
+from aftersale.models import (
+    CustodyItem,
+    Disbursement,
+    Distribution,
+    DistributionLine,
+    Match,
+    Sale,
+    Statement,
+)
 from aftersale.models.distribution import PayeeKind
 from core.money import Money
-from enforcement.models import SeizureOrder
+from enforcement.models import Encumbrance, SeizureOrder
 from payments import ledger
 from payments.models import AccountPurpose, LedgerAccount, Posting
 
@@ -204,8 +212,6 @@ def _percent(basis_points: Any) -> str:
 
 def basis_text(line: DistributionLine, currency: str) -> str:
     """The legal basis of a step, in the active language, from what was stored with it."""
-    from enforcement.models import Encumbrance
-
     basis = line.basis or {}
     rules = basis.get("rules") or {}
     vat_base = (
@@ -249,8 +255,6 @@ def seized_funds_to_receive(court: Any) -> QuerySet[SeizureOrder]:
 
 
 def _received_orders() -> Any:
-    from aftersale.models import CustodyItem
-
     return CustodyItem.objects.filter(order__isnull=False).values("order_id")
 
 

@@ -13,6 +13,7 @@ class AuctionConfig(AppConfig):
         from auction.services import registration
         from core.live import hub
         from payments import listeners
+        from payments.events import PaidFor
 
-        listeners.on_payment_received(registration.on_payment_received)
+        listeners.on_payment_received(PaidFor.REGISTRATION_DEPOSIT)(registration.on_deposit_paid)
         hub.pace_topics(events.is_lot_topic)

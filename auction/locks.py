@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auction.models import Auction, Lot
-from core.transactions import lock_one
+from core.locks import lock_one
 
 
 def lot(lot_id: int) -> Lot:

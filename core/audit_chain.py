@@ -37,7 +37,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from core import audit, bulk_writes
+from core import audit, bulk_writes, locks
 from core.audit import SYSTEM
 from core.models import AuditChain, AuditRecord
 from core.storage import audit_storage, where
@@ -81,11 +81,7 @@ def record_hash(previous_hash: str, record: AuditRecord) -> str:
 def link_pending(limit: int = BATCH) -> int:
     """Give unlinked records their place in their chain; returns how many were linked."""
     with transaction.atomic():
-        pending = list(
-            AuditRecord.objects.select_for_update(skip_locked=True)
-            .filter(record_hash="")
-            .order_by("pk")[:limit]
-        )
+        pending = locks.claim_unlinked_records(limit)
         if not pending:
             return 0
         heads = _lock_heads({chain_of(r.court_id) for r in pending})
@@ -117,12 +113,7 @@ def link_pending(limit: int = BATCH) -> int:
 def _lock_heads(chains: set[str]) -> dict[str, AuditChain]:
     for chain in sorted(chains):
         AuditChain.objects.get_or_create(chain=chain)
-    return {
-        head.chain: head
-        for head in AuditChain.objects.select_for_update()
-        .filter(chain__in=chains)
-        .order_by("chain")
-    }
+    return locks.chain_heads(chains)
 
 
 # --- signing and checkpoints -----------------------------------------------------------------

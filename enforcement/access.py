@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.access import has_capability
 from accounts.roles import Capability
 from core.errors import NotFound, PermissionDenied
+from enforcement.engine import ASSET_PUBLIC
 from enforcement.models import (
     AgencyLetter,
     AssetImport,
@@ -102,8 +103,6 @@ def imports_for(user: Any) -> QuerySet[AssetImport]:
 
 def may_see_asset_photos(user: Any, asset: SeizedAsset) -> bool:
     """Staff of the asset's court always; anyone once the asset is on public sale."""
-    from enforcement.engine import ASSET_PUBLIC
-
     if asset.status in ASSET_PUBLIC:
         return True
     return has_capability(user, Capability.VIEW_FILES) and court_id_of(user) == asset.court_id

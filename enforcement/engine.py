@@ -82,8 +82,3 @@ def allowed(table: dict[str, Transition], action: str, status: str) -> bool:
 def is_overdue(status: str, due_on: date, today: date) -> bool:
     """A letter is overdue when it is unanswered past its due date (in the court's zone)."""
     return status != LetterStatus.ANSWERED and due_on < today
-
-
-def balance_owed_minor(*, claim_minor: int, costs_minor: int, paid_minor: int) -> int:
-    """Claim plus costs less what the applicant has been paid; never below zero."""
-    return max(0, claim_minor + costs_minor - paid_minor)

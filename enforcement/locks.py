@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import NotFound
-from core.transactions import lock_one
+from core.locks import lock_one
 from enforcement.models import (
     AgencyLetter,
+    ApiToken,
     AssetImport,
     EnforcementFile,
     EnforcementRequest,
+    Party,
     SeizedAsset,
     SeizureOrder,
 )
@@ -60,3 +63,18 @@ def lock_import(import_id: int) -> AssetImport:
         return lock_one(AssetImport.objects.filter(pk=import_id))
     except AssetImport.DoesNotExist:
         raise _missing() from None
+
+
+def lock_party(party_id: int) -> Party:
+    """Lock a party (its own row); raises Party.DoesNotExist when there is none."""
+    return lock_one(Party.objects.filter(pk=party_id))
+
+
+def lock_party_in(parties: QuerySet[Party], party_id: int) -> Party | None:
+    """Lock the party `party_id` among `parties` (those the actor may see); None if not there."""
+    return parties.select_for_update().filter(pk=party_id).first()
+
+
+def lock_token(token_id: int, *, user_id: int) -> ApiToken | None:
+    """Lock one of the user's API tokens; None when the user has no such token."""
+    return ApiToken.objects.select_for_update().filter(pk=token_id, user_id=user_id).first()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,35 +16,14 @@ from core import audit
 from core.errors import NotFound
 from core.models import AuditRecord
 from core.money import Money
-from enforcement import access, engine
+from enforcement import access
 from enforcement import history as labels
 from enforcement.models import AgencyLetter, Appraisal, EnforcementFile, FileParty, SeizedAsset
 
-# Sources of what has been paid to a file's applicants, in minor units of the file's currency.
-# The payments app registers its own (from its ledger) when it starts.
-PaidSource = Callable[[EnforcementFile], int]
-PAID_TO_APPLICANT_SOURCES: list[PaidSource] = []
-
-
-def register_paid_source(source: PaidSource) -> None:
-    if source not in PAID_TO_APPLICANT_SOURCES:
-        PAID_TO_APPLICANT_SOURCES.append(source)
-
-
-def paid_to_applicant(file: EnforcementFile) -> Money:
-    return Money(sum(source(file) for source in PAID_TO_APPLICANT_SOURCES), file.currency)
-
 
 def balance_owed(file: EnforcementFile) -> Money:
-    """Claim + costs − what has been paid to the applicant (never below zero)."""
-    return Money(
-        engine.balance_owed_minor(
-            claim_minor=file.claim_minor,
-            costs_minor=file.costs_minor,
-            paid_minor=paid_to_applicant(file).amount_minor,
-        ),
-        file.currency,
-    )
+    """Claim + costs − what the applicants have been paid (never below zero)."""
+    return file.balance_owed()
 
 
 def court_today(court: Court) -> date:

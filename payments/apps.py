@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from payments import operations  # noqa: F401 - registers the payment jobs' operations

@@ -30,9 +30,7 @@ DECLINING_METHODS = frozenset({"pm_card_chargeDeclined"})
 
 
 def is_on() -> bool:
-    return bool(getattr(settings, "STRIPE_EMULATE_EVENTS", False)) and str(
-        settings.STRIPE_SECRET_KEY
-    ).startswith("sk_test_")
+    return webhooks.emulated_events()
 
 
 def event_for(payment: Payment, event_type: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from core.money import from_stripe_amount
 from payments import confirmation, engine, listeners, locks, outcomes
 from payments.client import REFERENCE_KEY, StripeObject
 from payments.models import EventStatus, Payment, Refund, RefundStatus, WebhookEvent
@@ -65,7 +66,7 @@ def learn_charge(payment: Payment, charge: str) -> None:
         note=WAITING_FOR_CHARGE,
         payload__data__object__charge=charge,
     ).order_by("id")
-    for event in waiting.select_for_update():
+    for event in locks.lock_events(waiting):
         obj = event.payload["data"]["object"]
         outcomes.dispute_opened(
             payment, dispute_id=str(obj["id"]), reason=str(obj.get("reason", ""))
@@ -93,8 +94,6 @@ def _refund_for(obj: dict[str, Any]) -> Refund | None:
 
 
 def _amount_matches(payment: Payment, obj: dict[str, Any]) -> bool:
-    from core.money import from_stripe_amount
-
     try:
         received = from_stripe_amount(
             int(obj.get("amount_received") or obj.get("amount") or 0), str(obj.get("currency", ""))
@@ -170,8 +169,6 @@ def on_charge_refunded(obj: dict[str, Any]) -> str:
 
 def _refunded_up_to(payment: Payment, obj: dict[str, Any]) -> str:
     """Without the refunds listed: those sent, oldest first, that `amount_refunded` covers."""
-    from core.money import from_stripe_amount
-
     try:
         refunded = from_stripe_amount(int(obj.get("amount_refunded") or 0), payment.currency)
     except (TypeError, ValueError):

@@ -26,8 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import audit, logs
 from core.errors import DomainError, InvalidTransition
-from core.transactions import lock_one
-from payments import metrics
+from payments import locks, metrics
 from payments.client import (
     APIError,
     RateLimitError,
@@ -75,8 +74,7 @@ def register(name: str, operation: Operation) -> None:
 
 
 def _operations() -> dict[str, Operation]:
-    import payments.operations  # noqa: F401 - registers the operations on first use
-
+    """The operations registered at start-up (payments.operations, aftersale.operations)."""
     return OPERATIONS
 
 
@@ -122,12 +120,7 @@ def _due(now: datetime) -> Q:
 def claim(*, now: datetime, lease_seconds: float = LEASE_SECONDS) -> PaymentJob | None:
     """Take the next due job (or one whose worker's lease ran out) under a lease; None if none."""
     with transaction.atomic():
-        job = (
-            PaymentJob.objects.select_for_update(skip_locked=True)
-            .filter(_due(now))
-            .order_by("next_attempt_at", "id")
-            .first()
-        )
+        job = locks.claim_job(_due(now))
         if job is None:
             return None
         job.status = JobStatus.RUNNING
@@ -183,7 +176,7 @@ def record_success(job: PaymentJob, result: StripeObject) -> None:
     """Mark the job done and apply its result, once, even if two workers got an answer."""
     operation = _operations()[job.operation]
     with transaction.atomic():
-        locked = lock_one(PaymentJob.objects.filter(pk=job.pk))
+        locked = locks.lock_job(job.pk)
         if locked.status == JobStatus.DONE:
             return
         operation.succeeded(locked, result)
@@ -211,7 +204,7 @@ def record_failure(job: PaymentJob, error: StripeError, *, now: datetime) -> str
     """
     operation = _operations()[job.operation]
     with transaction.atomic():
-        locked = lock_one(PaymentJob.objects.filter(pk=job.pk))
+        locked = locks.lock_job(job.pk)
         if locked.status == JobStatus.DONE:
             return "done"
         locked.error = error.as_dict()
@@ -255,7 +248,7 @@ def _needs_attention(job: PaymentJob) -> None:
 def retry_job(*, actor: Any, job: PaymentJob) -> PaymentJob:
     """Finance staff send a stuck job again: the same key and parameters, three more attempts."""
     with transaction.atomic():
-        locked = lock_one(PaymentJob.objects.filter(pk=job.pk))
+        locked = locks.lock_job(job.pk)
         if locked.status != JobStatus.NEEDS_ATTENTION:
             raise InvalidTransition(_("Only a job that needs a person can be sent again."))
         locked.status = JobStatus.PENDING

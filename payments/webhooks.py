@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import logs
 from core.errors import DomainError
-from payments import handlers, jobs, metrics
+from payments import handlers, jobs, locks, metrics
 from payments.client import StripeClient, StripeError, StripeObject
 from payments.handlers import HANDLERS, handler_for
 from payments.models import EventStatus, WebhookEvent
@@ -51,6 +51,13 @@ class InvalidSignature(DomainError):
 class MalformedEvent(DomainError):
     code = "webhook_malformed"
     message = _("The event is not a JSON object with an id, a type and data.object.")
+
+
+def emulated_events() -> bool:
+    """Development's emulated provider events are on (test keys only; production refuses it)."""
+    return bool(getattr(settings, "STRIPE_EMULATE_EVENTS", False)) and str(
+        settings.STRIPE_SECRET_KEY
+    ).startswith("sk_test_")
 
 
 def sign(payload: bytes, secret: str, timestamp: int) -> str:
@@ -218,11 +225,7 @@ def process_pending(*, client: StripeClient | None = None, limit: int = 100) -> 
             # The provider answered that it has no such PaymentIntent (or refused to say).
             provider = {"status": f"refused by the provider: {error.code or error.status}"}
         with transaction.atomic():
-            event = (
-                WebhookEvent.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, status=EventStatus.RECEIVED)
-                .first()
-            )
+            event = locks.claim_event(pk)
             if event is None:
                 continue  # another worker has it
             _process(event, provider)
@@ -234,9 +237,7 @@ def _ask_provider(
     client: StripeClient, event_type: str, payload: dict[str, Any]
 ) -> StripeObject | None:
     """The provider's PaymentIntent behind an event that would credit money, else None."""
-    from payments import emulator
-
-    if event_type not in CONFIRMED_WITH_PROVIDER or emulator.is_on():
+    if event_type not in CONFIRMED_WITH_PROVIDER or emulated_events():
         # Development's emulated events stand in for a stripe-mock that keeps no state, so
         # there is nothing to ask; production refuses STRIPE_EMULATE_EVENTS.
         return None

@@ -11,7 +11,10 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from auction.models import Lot, Registration
 from core.errors import NotFound
+from enforcement.models import EnforcementFile
+from payments.models import Payment
 from support import access, engine
 from support.models import (
     Holiday,
@@ -88,26 +91,18 @@ class LinkOption:
 
 
 def _own_lots(user: Any) -> QuerySet[Any]:
-    from auction.models import Lot
-
     return Lot.objects.filter(registrations__bidder=user).select_related("auction", "asset")
 
 
 def _own_registrations(user: Any) -> QuerySet[Any]:
-    from auction.models import Registration
-
     return Registration.objects.filter(bidder=user).select_related("lot__auction", "lot__asset")
 
 
 def _own_payments(user: Any) -> QuerySet[Any]:
-    from payments.models import Payment
-
     return Payment.objects.filter(payer=user).select_related("court")
 
 
 def _own_files(user: Any) -> QuerySet[Any]:
-    from enforcement.models import EnforcementFile
-
     return EnforcementFile.objects.filter(
         Q(file_parties__party__user=user) | Q(request__submitted_by=user)
     ).distinct()

@@ -10,6 +10,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.money import Money
+from payments.events import PaidFor
+from payments.events import reference as payment_reference
 
 
 class FinanceRules(models.Model):
@@ -204,4 +206,5 @@ class Sale(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"sale:{self.public_id}"
+        """What the balance's payment is stored for (`payments.events.PaidFor.SALE_BALANCE`)."""
+        return payment_reference(PaidFor.SALE_BALANCE, self.public_id)

@@ -1,10 +1,10 @@
 """What each payee of a file is still owed, as the waterfall's input (reads only).
 
 Applicants are owed the file's costs and claim split by their shares; what
-was paid to them outside the court account (other sources of the balance
-owed) is imputed to them in proportion to what each is due, never above it,
-and counts against the costs first, then the claim; what earlier
-distributions gave them counts against the same step. Secured creditors are
+was paid to them outside the court account (the file's `paid_directly_minor`)
+is imputed to them in proportion to what each is due, never above it, and
+counts against the costs first, then the claim; what earlier distributions
+gave them counts against the same step. Secured creditors are
 owed the recorded amount of their encumbrance less what they already got.
 """
 
@@ -17,8 +17,8 @@ from typing import Any
 from django.db.models import Sum
 
 from aftersale import engine
-from aftersale.models import CustodyItem, Distribution, DistributionLine
-from enforcement import selectors as enforcement_selectors
+from aftersale.models import CustodyItem, Disbursement, Distribution, DistributionLine
+from aftersale.models.distribution import PayeeKind
 from enforcement.models import Encumbrance, EnforcementFile, FileParty, Party
 
 SECURED_KINDS = (Encumbrance.Kind.MORTGAGE, Encumbrance.Kind.LIEN, Encumbrance.Kind.CHARGE)
@@ -87,19 +87,15 @@ def _links(file: EnforcementFile, role: str) -> list[FileParty]:
 
 def applicants_of(file: EnforcementFile) -> list[tuple[FileParty, int, int]]:
     """(link, costs owed, claim owed) of each applicant, by the imputation rule above."""
-    from aftersale.services.disbursements import paid_to_applicants
-
     links = _links(file, FileParty.Role.APPLICANT)
     shares = [link.share for link in links]
     costs_due = engine.split(file.costs_minor, shares)
     claim_due = engine.split(file.claim_minor, shares)
-    paid_elsewhere = max(
-        0, enforcement_selectors.paid_to_applicant(file).amount_minor - paid_to_applicants(file)
-    )
     # Imputed in proportion to what each is owed, never above it: split by shares on its
     # own, its rounding could leave one applicant owed a unit the file no longer owes.
     elsewhere = engine.pay_owed(
-        paid_elsewhere, [costs + claim for costs, claim in zip(costs_due, claim_due, strict=True)]
+        file.paid_directly_minor,
+        [costs + claim for costs, claim in zip(costs_due, claim_due, strict=True)],
     )
     result = []
     for index, link in enumerate(links):
@@ -153,3 +149,11 @@ def plan_for(file: EnforcementFile, items: list[CustodyItem]) -> Plan:
             )
         )
     return plan
+
+
+def paid_to_applicants(file: EnforcementFile) -> int:
+    """What the court account has paid the file's applicants (enforcement keeps the figure)."""
+    total = Disbursement.objects.filter(
+        distribution__file=file, payee_kind=PayeeKind.APPLICANT, status=Disbursement.Status.PAID
+    ).aggregate(total=Sum("amount_minor"))["total"]
+    return int(total or 0)

@@ -47,16 +47,6 @@ def file_officer(file: EnforcementFile) -> User | None:
     )
 
 
-def sale_completed(sale: Any) -> None:
-    """The buyer paid in full: certificate, transfer-of-ownership letter, proposed distribution."""
-    from aftersale.services import distribution
-
-    sale.certificate = issue_certificate(sale)
-    sale.ownership_letter = send_ownership_letter(sale)
-    sale.save(update_fields=["certificate", "ownership_letter"])
-    distribution.propose_distribution(actor=None, file_id=sale.file_id)
-
-
 def issue_certificate(sale: Any) -> Receipt:
     lot, asset = sale.lot, sale.lot.asset
     lines = [

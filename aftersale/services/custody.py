@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Capability
 from aftersale import access, locks, notices
 from aftersale.models import CustodyItem
+from aftersale.services import distribution as distributions
 from auction import locks as auction_locks
 from auction.models import Lot
 from auction.services import lifecycle as auctions
@@ -22,6 +23,8 @@ from enforcement.models import EnforcementFile, SeizureOrder
 from payments import engine as payment_engine
 from payments import ledger
 from payments import services as payments
+from payments.events import PaidFor, PaymentReceived
+from payments.events import reference as payment_reference
 from payments.models import AccountPurpose, Payment, Purpose
 
 NOTE_MINIMUM = 5
@@ -40,12 +43,7 @@ def receive_seized_funds(*, actor: Any, order_id: int, note: str) -> CustodyItem
     executed bank-funds order with an amount, or already received),
     CustodyRefused (note_required).
     """
-    order = (
-        SeizureOrder.objects.select_for_update(of=("self",))  # not its file's court row
-        .select_related("file__court")
-        .filter(pk=order_id)
-        .first()
-    )
+    order = locks.seizure_order(order_id)  # not its file's court row
     if order is None:
         raise NotFound()
     file = order.file
@@ -115,11 +113,8 @@ def receive_seized_funds(*, actor: Any, order_id: int, note: str) -> CustodyItem
     return item
 
 
-REDEMPTION_PREFIX = "redemption:file:"
-
-
-def redemption_reference(file: EnforcementFile) -> str:
-    return f"{REDEMPTION_PREFIX}{file.pk}"
+def redemption_reference(file_id: int) -> str:
+    return payment_reference(PaidFor.FILE_REDEMPTION, file_id)
 
 
 def redeemable(file: EnforcementFile) -> bool:
@@ -148,11 +143,11 @@ def start_redemption(*, debtor: Any, file_id: int, method: str) -> Payment:
     """
     mine = access.files_as_debtor(debtor).filter(pk=file_id)
     live_ids = Payment.objects.filter(
-        payer=debtor, purpose=Purpose.BALANCE, reference=f"{REDEMPTION_PREFIX}{file_id}"
+        payer=debtor, purpose=Purpose.BALANCE, reference=redemption_reference(file_id)
     ).exclude(status="CANCELED")
     file, live = locks.payment_first(
         lambda: live_ids.values_list("pk", flat=True).first(),
-        lambda: mine.select_for_update(of=("self",)).first(),
+        lambda: locks.file_among(mine),
     )
     if file is None:
         raise NotFound()
@@ -172,7 +167,7 @@ def start_redemption(*, debtor: Any, file_id: int, method: str) -> Payment:
         court=file.court,
         amount=owed,
         purpose=Purpose.BALANCE,
-        reference=redemption_reference(file),
+        reference=redemption_reference(file.pk),
         method=method
         if method in payment_engine.methods_for(owed)
         else payment_engine.BANK_TRANSFER,
@@ -189,13 +184,13 @@ def start_redemption(*, debtor: Any, file_id: int, method: str) -> Payment:
     return payment
 
 
-def on_payment_received(payment: Payment) -> None:
-    """Payments core's listener: the debtor paid. Lots withdrawn, custody, distribution."""
-    if payment.purpose != Purpose.BALANCE or not payment.reference.startswith(REDEMPTION_PREFIX):
-        return
-    file = EnforcementFile.objects.select_related("court").get(
-        pk=int(payment.reference.removeprefix(REDEMPTION_PREFIX))
-    )
+def on_redemption_paid(event: PaymentReceived) -> None:
+    """Payments core's listener of `PaidFor.FILE_REDEMPTION`: the debtor paid the file off.
+
+    Lots withdrawn, custody, distribution.
+    """
+    payment = event.payment
+    file = EnforcementFile.objects.select_related("court").get(pk=event.subject_pk)
     # Every lot first, in id order, and only then their auctions (withdraw_lot locks its auction
     # last): a lot path holds its lot before the auction (docs/concurrency.md, "The global order").
     lot_ids = list(
@@ -236,6 +231,4 @@ def on_payment_received(payment: Payment) -> None:
 
 
 def _propose(file: EnforcementFile) -> None:
-    from aftersale.services import distribution
-
-    distribution.propose_distribution(actor=None, file_id=file.pk)
+    distributions.propose_distribution(actor=None, file_id=file.pk)

@@ -9,10 +9,10 @@ reversed one goes back to the queue with its reason.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,11 +20,12 @@ from accounts.roles import Capability
 from aftersale import access, locks
 from aftersale.models import Disbursement, Distribution, FinanceRules
 from aftersale.models.distribution import PayeeKind
+from aftersale.services import claims, closing
 from core import audit, receipts
 from core.errors import DomainError, InvalidTransition, NotFound
 from core.models import Receipt
 from core.money import Money, stripe_amount
-from enforcement.models import EnforcementFile
+from enforcement import services as enforcement
 from payments import jobs, ledger
 from payments import selectors as payment_records
 from payments.client import REFERENCE_KEY
@@ -112,13 +113,13 @@ def prepare_disbursement(*, actor: Any, disbursement_id: int, note: str = "") ->
     return item
 
 
-@transaction.atomic
-def approve_disbursement(*, actor: Any, disbursement_id: int) -> Disbursement:
+def approve(*, actor: Any, disbursement_id: int) -> Disbursement:
     """A second person approves; above the court's threshold it must be a supervisor.
 
     The preparer can never approve their own (refused here, and by a CHECK
-    constraint in the database). When the last disbursement of a distribution
-    is approved the distribution becomes final and the money is sent.
+    constraint in the database). Runs in the caller's transaction
+    (`distribution.approve_disbursement`, which then finalizes the
+    distribution or sends the disbursement).
     """
     item = locks.disbursement(disbursement_id)
     access.require(actor, Capability.APPROVE_DISBURSEMENTS, item.court_id)
@@ -149,18 +150,6 @@ def approve_disbursement(*, actor: Any, disbursement_id: int) -> Disbursement:
     )
     item.save(update_fields=["status", "approved_by", "approved_at"])
     _record(item, "disbursement.approved", before, actor=actor)
-    distribution = item.distribution
-    if distribution.status == Distribution.Status.FINAL:
-        send(item)
-    elif (
-        not distribution.disbursements.exclude(pk=item.pk)
-        .exclude(status=Disbursement.Status.APPROVED)
-        .exists()
-    ):
-        from aftersale.services import distribution as distributions
-
-        distributions.finalize(distribution)
-    item.refresh_from_db()
     return item
 
 
@@ -315,17 +304,13 @@ def _key(item: Disbursement, what: str) -> str:
 
 def account_created(item: Disbursement, account_id: str) -> None:
     """The connected account exists: remember it and send every transfer waiting for it."""
-    from enforcement import services as enforcement
-
     if item.party is not None:
         enforcement.record_payment_account(party_id=item.party.pk, account_id=account_id)
         waiting = Disbursement.objects.filter(party=item.party)
     else:
         waiting = Disbursement.objects.filter(encumbrance=item.encumbrance)
-    for other in (
+    for other in locks.waiting_for_account(
         waiting.filter(status=Disbursement.Status.SENDING, destination="")
-        .select_for_update()
-        .order_by("pk")
     ):
         other.destination = account_id
         other.save(update_fields=["destination"])
@@ -358,8 +343,6 @@ def sent(item: Disbursement, provider_id: str) -> None:
 
 def paid(item: Disbursement, provider_id: str) -> None:
     """The provider confirmed the money reached the payee: payable settled, receipt, satisfied?"""
-    from aftersale.services import closing
-
     if item.status == Disbursement.Status.SENDING:
         sent(item, provider_id)
     if item.status != Disbursement.Status.SENT:
@@ -388,6 +371,7 @@ def paid(item: Disbursement, provider_id: str) -> None:
     item.save(update_fields=["status", "paid_at", "receipt"])
     _record(item, "disbursement.paid", before)
     if item.payee_kind == PayeeKind.APPLICANT:
+        _count_paid_to_applicants(item)
         closing.satisfy_if_paid(item.distribution.file)
 
 
@@ -419,9 +403,20 @@ def returned(item: Disbursement, reason: str) -> None:
         entry = JournalEntry.objects.filter(idempotency_key=_key(item, what)).first()
         if entry is not None and not JournalEntry.objects.filter(reverses=entry).exists():
             ledger.reverse_entry(entry=entry, memo=f"Returned {item.file_number}", reference=item)
+    was_paid = item.status == Disbursement.Status.PAID
     item.status, item.failure_reason = Disbursement.Status.RETURNED, reason[:300]
     item.save(update_fields=["status", "failure_reason"])
     _record(item, "disbursement.returned", before, note=item.failure_reason)
+    if was_paid and item.payee_kind == PayeeKind.APPLICANT:
+        _count_paid_to_applicants(item)
+
+
+def _count_paid_to_applicants(item: Disbursement) -> None:
+    """Enforcement reads the balance owed from what the court account paid the applicants."""
+    file = item.distribution.file
+    enforcement.record_paid_to_applicants(
+        file_id=file.pk, paid_minor=claims.paid_to_applicants(file)
+    )
 
 
 def _find(obj: dict[str, Any]) -> Disbursement | None:
@@ -437,8 +432,6 @@ def _find(obj: dict[str, Any]) -> Disbursement | None:
 
 
 def _uuid(text: str) -> Any:
-    import uuid
-
     try:
         return uuid.UUID(text)
     except ValueError:
@@ -460,14 +453,6 @@ def on_provider_event(event_type: str, obj: dict[str, Any]) -> str:
             return "an earlier attempt's event"
         returned(item, reason)
     return ""
-
-
-def paid_to_applicants(file: EnforcementFile) -> int:
-    """Enforcement's source of the balance owed: what the court account paid the applicants."""
-    total = Disbursement.objects.filter(
-        distribution__file=file, payee_kind=PayeeKind.APPLICANT, status=Disbursement.Status.PAID
-    ).aggregate(total=Sum("amount_minor"))["total"]
-    return int(total or 0)
 
 
 def find_for_job(subject_id: str) -> Disbursement:

@@ -13,7 +13,7 @@ from accounts.roles import Capability
 from aftersale import access, engine, locks
 from aftersale.models import CustodyItem, Disbursement, Distribution, DistributionLine
 from aftersale.models.distribution import PayeeKind
-from aftersale.services import claims
+from aftersale.services import claims, disbursements
 from core import audit
 from core.errors import DomainError, InvalidTransition
 from core.money import Money
@@ -53,20 +53,12 @@ def propose_distribution(*, actor: Any, file_id: int) -> Distribution | None:
     # The file's own row (OF): its court is read, not locked, or every row written for the court
     # meanwhile (each bid's audit record) would wait for this transaction (docs/concurrency.md,
     # "The rules").
-    file = (
-        EnforcementFile.objects.select_for_update(of=("self",))
-        .select_related("court")
-        .get(pk=file_id)
-    )
+    file = locks.file(file_id)
     if actor is not None:
         access.require(actor, Capability.PREPARE_DISBURSEMENTS, file.court_id)
     if Distribution.objects.filter(file=file, status=Distribution.Status.PROPOSED).exists():
         return None
-    items = list(
-        CustodyItem.objects.select_for_update()
-        .filter(file=file, distribution__isnull=True)
-        .order_by("received_at", "pk")
-    )
+    items = locks.undistributed_custody(file)
     if not items:
         return None
     total = sum(item.amount_minor for item in items)
@@ -180,14 +172,33 @@ def _disbursement_for(
     return disbursement
 
 
+@transaction.atomic
+def approve_disbursement(*, actor: Any, disbursement_id: int) -> Disbursement:
+    """A second person approves a disbursement (`disbursements.approve` checks who may).
+
+    When the last disbursement of a distribution is approved the distribution
+    becomes final and the money is sent; one approved after that is sent at once.
+    """
+    item = disbursements.approve(actor=actor, disbursement_id=disbursement_id)
+    distribution = item.distribution
+    if distribution.status == Distribution.Status.FINAL:
+        disbursements.send(item)
+    elif (
+        not distribution.disbursements.exclude(pk=item.pk)
+        .exclude(status=Disbursement.Status.APPROVED)
+        .exists()
+    ):
+        finalize(distribution)
+    item.refresh_from_db()
+    return item
+
+
 def finalize(distribution: Distribution) -> None:
     """Every disbursement is approved: post custody → payables, then send what may be sent.
 
     Expects the distribution locked. The ledger entry is keyed by the
     distribution, so it is posted once.
     """
-    from aftersale.services import disbursements
-
     if distribution.status != Distribution.Status.PROPOSED:
         return
     legs = _final_legs(distribution)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from aftersale import engine, locks, notices
 from aftersale.models import CustodyItem, FinanceRules, Sale
 from aftersale.services import closing
+from aftersale.services import distribution as distributions
 from auction.models import Lot, Registration
 from auction.services import lifecycle as auctions
 from auction.services import registration as registrations
@@ -27,6 +28,7 @@ from core.money import Money
 from payments import engine as payment_engine
 from payments import ledger
 from payments import services as payments
+from payments.events import PaymentReceived
 from payments.models import AccountPurpose, Payment, PaymentStatus, Purpose
 
 SALE_FIELDS = ["status", "due_at", "offer_expires_at", "payment", "paid_at", "ended_at"]
@@ -187,12 +189,11 @@ def start_balance_payment(*, buyer: Any, sale_id: int, method: str) -> Payment:
     return sale.payment
 
 
-def on_payment_received(payment: Payment) -> None:
-    """Payments core's listener: a balance payment for a sale succeeded."""
-    if payment.purpose == Purpose.BALANCE and payment.reference.startswith("sale:"):
-        sale = Sale.objects.filter(public_id=payment.reference.removeprefix("sale:")).first()
-        if sale is not None:
-            sale_paid(sale_id=sale.pk, payment=payment)
+def on_balance_paid(event: PaymentReceived) -> None:
+    """Payments core's listener of `PaidFor.SALE_BALANCE`: a sale's balance payment succeeded."""
+    sale = Sale.objects.filter(public_id=event.subject_id).first()
+    if sale is not None:
+        sale_paid(sale_id=sale.pk, payment=event.payment)
 
 
 def sale_paid(*, sale_id: int, payment: Payment | None) -> Sale:
@@ -227,13 +228,20 @@ def sale_paid(*, sale_id: int, payment: Payment | None) -> Sale:
         received_at=sale.paid_at,
     )
     _refund_excess_deposit(sale)
-    for other in (
-        sale.lot.registrations.select_for_update().exclude(pk=sale.registration_id).order_by("pk")
-    ):
-        registrations.refund_deposit(other, reason="the buyer paid the balance")
+    registrations.refund_deposits(
+        sale.lot, reason="the buyer paid the balance", keep=sale.registration_id
+    )
     _record(sale, "sale.paid", before)
-    closing.sale_completed(sale)
+    _completed(sale)
     return sale
+
+
+def _completed(sale: Sale) -> None:
+    """The buyer paid in full: certificate, transfer-of-ownership letter, proposed distribution."""
+    sale.certificate = closing.issue_certificate(sale)
+    sale.ownership_letter = closing.send_ownership_letter(sale)
+    sale.save(update_fields=["certificate", "ownership_letter"])
+    distributions.propose_distribution(actor=None, file_id=sale.file_id)
 
 
 def _refund_excess_deposit(sale: Sale) -> None:
@@ -406,10 +414,7 @@ def offer_next(*, lot_id: int, now: datetime) -> Sale | None:
 
 
 def _sale_failed(lot: Lot) -> None:
-    for registration in lot.registrations.select_for_update().order_by("pk"):
-        registrations.refund_deposit(
-            registration, reason="no buyer paid; the lot goes to a further round"
-        )
+    registrations.refund_deposits(lot, reason="no buyer paid; the lot goes to a further round")
     if lot.status == Lot.Status.SOLD:
         auctions.record_sale_failed(lot_id=lot.pk, reason="Every buyer defaulted")
     notices.tell(

@@ -22,6 +22,7 @@ from aftersale.statements.common import (
     find_reference,
     to_minor,
 )
+from core.money import Money
 
 
 def _text(node: Any, path: str) -> str:
@@ -256,6 +257,4 @@ def _line(
 
 
 def _decimal_text(minor: int, currency: str) -> str:
-    from core.money import Money
-
     return Money(minor, currency).format()

@@ -22,6 +22,7 @@ from aftersale.statements.common import (
     find_reference,
     to_minor,
 )
+from core.money import from_stripe_amount
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,6 @@ def _csv_line(row: dict[str, str], mapping: ColumnMapping, currency: str, where:
 
 def provider_lines(transactions: Iterable[dict[str, Any]]) -> list[Line]:
     """Lines from balance transactions (with `source` expanded when the API gave it)."""
-    from core.money import from_stripe_amount
-
     lines = []
     for number, txn in enumerate(transactions, start=1):
         currency = str(txn.get("currency", "")).upper()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,6 +16,8 @@ from core import audit
 from core.money import Money
 from payments import engine as payment_engine
 from payments import services as payments
+from payments.events import PaidFor, PaymentReceived
+from payments.events import reference as payment_reference
 from payments.models import Payment, Purpose
 
 PADDLE_RANGE = (100, 9999)
@@ -40,7 +41,7 @@ def _method(amount: Money, wanted: str | None) -> str:
 
 
 def deposit_reference(registration: Registration) -> str:
-    return f"deposit:registration:{registration.pk}"
+    return payment_reference(PaidFor.REGISTRATION_DEPOSIT, registration.pk)
 
 
 @transaction.atomic
@@ -120,19 +121,14 @@ def _set_deposit(
     )
 
 
-def on_payment_received(payment: Any) -> None:
-    """Payments core's listener: a deposit payment succeeded."""
-    if payment.purpose == Purpose.DEPOSIT:
-        deposit_received(reference=payment.reference)
+def on_deposit_paid(event: PaymentReceived) -> None:
+    """Payments core's listener of `PaidFor.REGISTRATION_DEPOSIT`: a deposit payment succeeded."""
+    deposit_received(registration_id=event.subject_pk)
 
 
 @transaction.atomic
-def deposit_received(*, reference: str) -> Registration | None:
-    """Payments core confirmed a deposit: pending → held. Idempotent; None for other payments."""
-    prefix = "deposit:registration:"
-    if not reference.startswith(prefix):
-        return None
-    registration_id = int(reference[len(prefix) :])
+def deposit_received(*, registration_id: int) -> Registration:
+    """Payments core confirmed a deposit: pending → held. Idempotent."""
     lot_id = Registration.objects.filter(pk=registration_id).values_list("lot_id", flat=True).get()
     # The lot first, then its registration, as every path does (docs/concurrency.md, "The global
     # order"): a settlement holds the lot and then locks its registrations, so locking the
@@ -163,6 +159,17 @@ def refund_deposit(registration: Registration, *, reason: str) -> None:
         payment = Payment.objects.get(public_id=registration.deposit_reference)
         payments.refund_payment(payment=payment, reason=reason)
     _set_deposit(registration, Registration.Deposit.REFUNDED, actor=None, note=reason)
+
+
+def refund_deposits(lot: Lot, *, reason: str, keep: int | None = None) -> None:
+    """Refund the held deposits of the lot's registrations, but the registration `keep`.
+
+    The caller holds the lot (or the sale that locked it): its registrations are
+    locked after it, in ascending id (docs/concurrency.md, "The global order").
+    """
+    others = lot.registrations.all() if keep is None else lot.registrations.exclude(pk=keep)
+    for registration in others.select_for_update().order_by("pk"):
+        refund_deposit(registration, reason=reason)
 
 
 def apply_deposit(registration: Registration) -> None:

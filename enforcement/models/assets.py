@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core import terms
 from core.storage import private_storage
 
 
@@ -204,14 +205,10 @@ class SeizedAsset(models.Model):
     @property
     def colour_label(self) -> str:
         """The colour in the reader's language when it is a known one (core.terms)."""
-        from core import terms
-
         return terms.in_reader_language(self.colour)
 
     @property
     def city_label(self) -> str:
-        from core import terms
-
         return terms.in_reader_language(self.city)
 
 

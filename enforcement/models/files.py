@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.money import Money
 from core.storage import private_storage
 
 
@@ -110,6 +109,15 @@ class EnforcementFile(models.Model):
     )
     claim_minor = models.BigIntegerField(_("claim amount"))
     costs_minor = models.BigIntegerField(_("costs"), default=0)
+    # Kept by the after-sale side each time a disbursement to an applicant is paid or returned
+    # (`enforcement.services.record_paid_to_applicants`), so the balance owed is read here.
+    paid_to_applicants_minor = models.BigIntegerField(
+        _("paid to the applicants from the court account"), default=0
+    )
+    # Paid to the applicants outside the court account (the debtor paid them directly).
+    paid_directly_minor = models.BigIntegerField(
+        _("paid to the applicants outside the court account"), default=0
+    )
     currency = models.CharField(_("currency"), max_length=3)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True
@@ -171,11 +179,11 @@ class EnforcementFile(models.Model):
     def debtor_names(self) -> str:
         return self._names("DEBTOR")
 
-    def balance_owed(self) -> Any:
-        """Claim + costs − paid to the applicant, as Money (see selectors.balance_owed)."""
-        from enforcement.selectors import balance_owed
-
-        return balance_owed(self)
+    def balance_owed(self) -> Money:
+        """Claim + costs − what the applicants were paid (by the court or not); never below zero."""
+        paid = self.paid_to_applicants_minor + self.paid_directly_minor
+        owed = self.claim_minor + self.costs_minor - paid
+        return Money(max(0, owed), self.currency)
 
 
 class FileParty(models.Model):

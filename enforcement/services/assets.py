@@ -34,6 +34,7 @@ from enforcement.models import (
     AssetPhoto,
     Encumbrance,
     SeizedAsset,
+    SeizureOrder,
 )
 from enforcement.services.common import check_transition, positive, required, transition
 from enforcement.services.files import locked_own_file, refuse_if_final, validated
@@ -133,13 +134,13 @@ def check_details(details: AssetDetails, *, file_id: int) -> dict[str, Any]:
         raise DomainError(
             _("Costs cannot be negative."), code="amount_not_negative", field="transfer_costs"
         )
-    if details.order_id is not None:
-        from enforcement.models import SeizureOrder
-
-        if not SeizureOrder.objects.filter(pk=details.order_id, file_id=file_id).exists():
-            raise DomainError(
-                _("Choose an order of this file."), code="order_not_on_file", field="order"
-            )
+    if (
+        details.order_id is not None
+        and not SeizureOrder.objects.filter(pk=details.order_id, file_id=file_id).exists()
+    ):
+        raise DomainError(
+            _("Choose an order of this file."), code="order_not_on_file", field="order"
+        )
     return values
 
 

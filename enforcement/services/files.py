@@ -112,7 +112,7 @@ def ensure_party(
 def update_party(*, actor: User, party_id: int, details: PartyDetails) -> Party:
     """Change a party's names and contact details (its identity number stays)."""
     access.require(actor, Capability.MANAGE_FILES)
-    party = access.parties_for(actor).select_for_update().filter(pk=party_id).first()
+    party = locks.lock_party_in(access.parties_for(actor), party_id)
     if party is None:
         raise locks._missing()
     details = validate_party(
@@ -384,9 +384,25 @@ def record_file_satisfied(*, file_id: int, note: str) -> EnforcementFile:
 
 
 @transaction.atomic
+def record_paid_to_applicants(*, file_id: int, paid_minor: int) -> EnforcementFile:
+    """What the court account has paid the file's applicants in all (the after-sale side counts).
+
+    Called by the payments side, not by a person, whenever a disbursement to an
+    applicant is paid or comes back; the balance owed is read from it.
+    """
+    if paid_minor < 0:
+        raise ValueError("what was paid cannot be negative")
+    file = locks.lock_file(file_id)
+    if file.paid_to_applicants_minor != paid_minor:  # a figure derived from audited payouts
+        file.paid_to_applicants_minor = paid_minor
+        file.save(update_fields=["paid_to_applicants_minor"])
+    return file
+
+
+@transaction.atomic
 def record_payment_account(*, party_id: int, account_id: str) -> Party:
     """Remember the party's account at the payment provider, made the first time it is paid."""
-    party = Party.objects.select_for_update().get(pk=party_id)
+    party = locks.lock_party(party_id)
     if party.payment_account_id != account_id:
         before = audit.snapshot(party, ["payment_account_id"])
         party.payment_account_id = account_id

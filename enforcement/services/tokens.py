@@ -63,7 +63,7 @@ def issue_api_token(*, actor: User, name: str) -> IssuedToken:
 
 @transaction.atomic
 def revoke_api_token(*, actor: User, token_id: int) -> ApiToken:
-    token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
+    token = locks.lock_token(token_id, user_id=actor.pk)
     if token is None:
         raise locks._missing()
     if token.revoked_at is None:

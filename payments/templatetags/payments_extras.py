@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
+from payments import selectors
+
 register = template.Library()
 
 
@@ -21,8 +23,6 @@ def in_language(value: Any) -> str:
 
 @register.simple_tag
 def finance_attention_count(court: Any) -> int:
-    from payments import selectors
-
     return selectors.attention_count(court) if court is not None else 0
 
 

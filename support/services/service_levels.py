@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import audit
 from core.errors import DomainError, NotFound, PermissionDenied
-from support import access, engine
+from support import access, engine, locks
 from support.models import Holiday, Kind, ServiceCalendar, ServiceTarget
 
 MAX_TARGET_HOURS = 2000
@@ -49,9 +49,7 @@ def update_calendar(
             field="reopen_days",
             params={"low": 1, "high": 90},
         )
-    calendar, _created = ServiceCalendar.objects.select_for_update().get_or_create(
-        court_id=court_id, defaults={"weekend_days": sorted(engine.GULF_WEEKEND)}
-    )
+    calendar = locks.lock_calendar(court_id, defaults={"weekend_days": sorted(engine.GULF_WEEKEND)})
     fields = ("weekend_days", "opens_at", "closes_at", "reopen_days")
     before = audit.snapshot(calendar, fields)
     calendar.weekend_days, calendar.opens_at, calendar.closes_at = days, opens_at, closes_at
@@ -149,7 +147,7 @@ def add_holiday(
 @transaction.atomic
 def remove_holiday(*, actor: Any, holiday_id: int) -> None:
     court_id = _court_id(actor)
-    holiday = Holiday.objects.select_for_update().filter(pk=holiday_id, court_id=court_id).first()
+    holiday = locks.lock_holiday(holiday_id, court_id=court_id)
     if holiday is None:
         raise NotFound()
     audit.record(

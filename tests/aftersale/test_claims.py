@@ -5,19 +5,17 @@ from __future__ import annotations
 import pytest
 
 from aftersale.services import claims
-from enforcement import selectors
+from enforcement.models import EnforcementFile
 from tests.aftersale import helpers
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("paid", [9_814, 9_813, 5_000, 1])
-def test_what_was_paid_elsewhere_leaves_the_applicants_owed_exactly_the_files_balance(
-    court, monkeypatch, paid
-):
+def test_what_was_paid_elsewhere_leaves_the_applicants_owed_exactly_the_files_balance(court, paid):
     file = helpers.file_with(court, claim=2_291, costs=7_523, applicants=2)  # shares 1 and 2
-    monkeypatch.setattr(selectors, "PAID_TO_APPLICANT_SOURCES", [])
-    selectors.register_paid_source(lambda f: paid if f.pk == file.pk else 0)
+    EnforcementFile.objects.filter(pk=file.pk).update(paid_directly_minor=paid)
+    file.refresh_from_db()
 
     owed = claims.applicants_of(file)
 

@@ -38,9 +38,7 @@ def test_a_deposit_confirmed_while_its_lot_is_held_waits_for_the_lot_before_its_
     with transaction.atomic():
         locks.lot(lot.pk)  # a settlement or a withdrawal has the lot...
         confirming = elsewhere(
-            lambda: registrations.deposit_received(
-                reference=registrations.deposit_reference(registration)
-            ),
+            lambda: registrations.deposit_received(registration_id=registration.pk),
             outcomes,
             "deposit confirmed",
         )

@@ -26,10 +26,14 @@ def test_a_file_is_numbered_per_court_and_year_and_audited(staff, court):
     assert AuditRecord.objects.filter(action="file.opened", object_id=str(first.pk)).exists()
 
 
-def test_balance_owed_is_claim_plus_costs_less_what_was_paid(file, monkeypatch):
-    # Only this test's source counts; the registered ones come back afterwards.
-    monkeypatch.setattr(selectors, "PAID_TO_APPLICANT_SOURCES", [])
-    selectors.register_paid_source(lambda f: 5_000_000 if f.pk == file.pk else 0)
+@pytest.mark.parametrize(
+    ("by_court", "directly"), [(5_000_000, 0), (0, 5_000_000), (3_000_000, 2_000_000)]
+)
+def test_balance_owed_is_claim_plus_costs_less_what_was_paid(file, by_court, directly):
+    EnforcementFile.objects.filter(pk=file.pk).update(
+        paid_to_applicants_minor=by_court, paid_directly_minor=directly
+    )
+    file.refresh_from_db()
 
     owed = selectors.balance_owed(file)
 
@@ -199,3 +203,21 @@ def test_a_due_date_in_the_past_is_refused(staff, file, agency):
 
     assert refused.value.field == "due_on"
     assert not AgencyLetter.objects.exists()
+
+
+def test_what_the_court_account_paid_is_kept_on_the_file_and_lowers_the_balance(file):
+    services.record_paid_to_applicants(file_id=file.pk, paid_minor=4_000_000)
+    services.record_paid_to_applicants(file_id=file.pk, paid_minor=4_000_000)  # no change
+    file.refresh_from_db()
+    assert file.paid_to_applicants_minor == 4_000_000
+    assert selectors.balance_owed(file).amount_minor == 15_000_000 + 250_000 - 4_000_000
+
+    services.record_paid_to_applicants(file_id=file.pk, paid_minor=0)  # a payout came back
+    file.refresh_from_db()
+    assert file.balance_owed().amount_minor == 15_000_000 + 250_000
+
+    with pytest.raises(ValueError, match="cannot be negative"):
+        services.record_paid_to_applicants(file_id=file.pk, paid_minor=-1)
+    services.record_paid_to_applicants(file_id=file.pk, paid_minor=99_000_000)  # never below 0
+    file.refresh_from_db()
+    assert file.balance_owed().amount_minor == 0
