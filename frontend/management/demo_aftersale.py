@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from aftersale import services as aftersale
 from aftersale.models import FinanceRules, Sale
+from auction.bidding import decide as bidding
 from auction.models import Lot
-from auction.services import bidding, lifecycle
+from auction.services import lifecycle
 from auction.services import registration as registrations
 from enforcement.models import Court
 from frontend.management import demo_auctions

@@ -14,8 +14,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from auction.bidding import decide as bidding
 from auction.models import Auction, Lot, SaleRules
-from auction.services import bidding, lifecycle
+from auction.services import lifecycle
 from auction.services import registration as registrations
 from enforcement.models import Court, EnforcementFile
 from frontend.management import demo_enforcement

@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from accounts.events import session_group, user_group
 from auction import notifications
+from auction.bidding import decide as bidding
 from auction.models import Lot, Notification, Registration, Watch
-from auction.services import bidding, lifecycle
+from auction.services import lifecycle
 from tests.auction import factories
 from tests.conftest import make_user
 

@@ -10,7 +10,7 @@ import re
 import tokenize
 from pathlib import Path
 
-from auction.engine import Refusal
+from auction.bidding.rules import Refusal
 from tests.harness.servers import ROOT
 
 APPS = [

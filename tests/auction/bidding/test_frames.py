@@ -16,8 +16,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from auction import events, hub, notifications
+from auction.bidding import decide as bidding
+from auction.bidding import rules
 from auction.models import Lot, Notification
-from auction.services import bidding
 from tests.auction import factories
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +119,7 @@ def test_a_leader_outbid_for_good_is_told_once_with_the_final_price(
 def test_the_outbid_rule_names_exactly_those_who_led_during_a_decision_but_not_at_its_end(
     previous, leaders
 ):
-    lost = events.lost_the_lead(previous, leaders)
+    lost = rules.lost_the_lead(previous, leaders)
 
     held = {r for r in [previous, *leaders[:-1]] if r is not None}
     assert set(lost) == held - {leaders[-1]}
