@@ -56,7 +56,14 @@ def test_every_error_code_of_every_app_is_documented():
 def test_every_frame_type_of_the_lot_socket_is_documented():
     sources = [
         ROOT / "auction" / name
-        for name in ("events.py", "consumers.py", "selectors.py", "hub.py", "protocol.py")
+        for name in (
+            "events.py",
+            "consumers.py",
+            "selectors.py",
+            "hub.py",
+            "protocol.py",
+            "bidding/frames.py",
+        )
     ]
     used = {kind for path in sources for kind in FRAME_TYPE.findall(path.read_text())}
     used |= {"batch", "resync"}
