@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -337,3 +340,52 @@ def test_with_only_maxima_the_highest_wins_at_one_increment_above_the_second(max
             else min(winner_max, second + rules.increment_for(state, second))
         )
         assert state.price_minor == expected
+
+
+def test_the_rules_import_nothing_but_the_standard_library():
+    """Pure: no Django, no database, nothing of ours; the frames and notices only format what
+    they yield."""
+    tree = ast.parse(Path(rules.__file__).read_text())
+    imported = {
+        (node.module or "").split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+    } | {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+@settings(max_examples=200, deadline=None)
+@given(instructions())
+def test_each_accepted_bid_carries_the_next_minimum_it_leaves(items):
+    """The `bid_accepted` frame only formats `next_minimum_minor`: it is the minimum the state
+    after the decision asks of the next manual bid, for the last bid of each decision."""
+    state = lot()
+    for instruction in items:
+        state, decision = rules.decide(state, instruction)
+        for bid in decision.bids:
+            assert bid.next_minimum_minor == bid.amount_minor + rules.increment_for(
+                state, bid.amount_minor
+            )
+        if decision.bids:
+            assert decision.bids[-1].next_minimum_minor == rules.next_minimum(state)
+
+
+def test_an_auction_without_an_increment_table_takes_the_default_and_a_table_is_sorted():
+    assert rules.increments_from(None) == rules.DEFAULT_INCREMENTS
+    assert rules.increments_from({"increments": []}) == rules.DEFAULT_INCREMENTS
+    table = {
+        "increments": [
+            {"from_minor": 1_000, "increment_minor": 100},
+            {"from_minor": 0, "increment_minor": 50},
+        ]
+    }
+    assert rules.increments_from(table) == (IncrementBand(0, 50), IncrementBand(1_000, 100))
+    assert rules.minimum_after(rules.increments_from(table), 700, None) == 700
+    assert rules.minimum_after(rules.increments_from(table), 700, 950) == 1_000
+    assert rules.minimum_after(rules.increments_from(table), 700, 1_000) == 1_100
