@@ -12,6 +12,26 @@ from accounts.models import User
 from accounts.roles import Capability, Role
 from auction.models import Auction, Lot
 
+_NOT_ACTIVE = _("Your account is not active.")
+_NOT_A_BIDDER = _("Court staff and supervisors may not bid in judicial auctions.")
+_NOT_VERIFIED = _("Verify your identity before registering for a lot.")
+
+
+def account_bar(user: User) -> Any | None:
+    """Why `user`'s account may not bid on any lot, or None when it may.
+
+    Only an active, verified bidder bids: staff and supervisors never do. Registering
+    applies this rule (`exclusion_reason`), and so does every bid, under the lot's lock
+    (`auction.bidding.decide`), so an account changed since it registered bids no more.
+    """
+    if not user.is_active:
+        return _NOT_ACTIVE
+    if user.role != Role.BIDDER:
+        return _NOT_A_BIDDER
+    if not user.is_verified:
+        return _NOT_VERIFIED
+    return None
+
 
 def exclusion_reason(user: User, lot: Lot) -> Any | None:
     """Why `user` may not register for `lot`, or None when they may.
@@ -19,12 +39,9 @@ def exclusion_reason(user: User, lot: Lot) -> Any | None:
     The debtor and the applicant of the asset's file (matched by identity
     number), and staff and supervisors, never bid; the bidder must be verified.
     """
-    if not user.is_active:
-        return _("Your account is not active.")
-    if user.role != Role.BIDDER:
-        return _("Court staff and supervisors may not bid in judicial auctions.")
-    if not user.is_verified:
-        return _("Verify your identity before registering for a lot.")
+    bar = account_bar(user)
+    if bar is not None:
+        return bar
     if _is_party_to_the_file(user, lot):
         return _("The debtor and the applicant of this enforcement file may not bid on its assets.")
     return None

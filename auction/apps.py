@@ -1,4 +1,4 @@
-"""Auctions, lots, registrations, bids, the bidding engine, its consumers and the clock."""
+"""Auctions, lots, registrations, bids, the bidding rules, its consumers and the clock."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _

@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
 
-from auction import events, notifications
-from auction.models import Heartbeat, Lot, Outage
+from auction import events, locks, notifications
+from auction.models import Lot, Outage
 from auction.services import lifecycle
 from core import audit_chain
 
@@ -54,9 +54,7 @@ class TickReport:
 def beat(now: datetime) -> Outage | None:
     """Record that the platform is running; returns the outage this beat ended, if any."""
     with transaction.atomic():
-        heartbeat, created = Heartbeat.objects.select_for_update().get_or_create(
-            name=PLATFORM, defaults={"beat_at": now}
-        )
+        heartbeat, created = locks.heartbeat(PLATFORM, now)
         if created:
             return None
         last = heartbeat.beat_at
@@ -78,12 +76,7 @@ def compensate_outages(now: datetime) -> int:
     """
     extended = 0
     with transaction.atomic():
-        outages = list(
-            Outage.objects.select_for_update(skip_locked=True)
-            .filter(compensated_at__isnull=True)
-            .order_by("started_at")
-        )
-        for outage in outages:
+        for outage in locks.claim_outages():
             extended += _compensate(outage)
             outage.compensated_at = now
             outage.save(update_fields=["compensated_at"])
@@ -93,16 +86,9 @@ def compensate_outages(now: datetime) -> int:
 def _compensate(outage: Outage) -> int:
     length = outage.ended_at - outage.started_at
     count = 0
-    # The lots only (OF): their auctions are read for the window. Holding an auction's row while
-    # waiting for its next lot could deadlock against a withdrawal, which holds that lot and then
-    # locks the auction (docs/concurrency.md, "The global order").
-    candidates = (
-        Lot.objects.select_for_update(of=("self",))
-        .select_related("auction")
-        .filter(status=Lot.Status.OPEN, ends_at__gte=outage.started_at)
-        .order_by("pk")
-    )
-    for lot in candidates:
+    # The lots only (OF): their auctions are read for the window (docs/concurrency.md, "The
+    # global order").
+    for lot in locks.open_lots_ending_since(outage.started_at):
         window = timedelta(
             seconds=int((lot.auction.rules or {}).get("soft_close_window_seconds", 180))
         )
@@ -138,7 +124,7 @@ def _try(
         with transaction.atomic():
             if wait:
                 _lock_timeout(LOCK_WAIT_MS)
-            elif not Lot.objects.select_for_update(skip_locked=True).filter(pk=lot_id).exists():
+            elif not locks.lot_unless_held(lot_id):
                 return None
             if action == "open":
                 return lifecycle.open_lot(lot_id=lot_id, now=now) is not None
@@ -206,13 +192,7 @@ def close_due(now: datetime) -> int:
     while True:
         before = (done, len(failed))
         with transaction.atomic():
-            claimed = list(
-                Lot.objects.select_related("auction", "leader")
-                .select_for_update(skip_locked=True, of=("self",))
-                .filter(status=Lot.Status.OPEN, ends_at__lte=now - grace)
-                .exclude(pk__in=failed)
-                .order_by("ends_at", "pk")[:CLOSE_BATCH]
-            )
+            claimed = locks.claim_due_lots(now - grace, failed, CLOSE_BATCH)
             try:
                 with transaction.atomic():
                     done += len(lifecycle.decide_locked_closes(claimed, now))

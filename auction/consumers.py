@@ -22,8 +22,10 @@ from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, close_old_connections
 from django.utils import translation
 
-from auction import batcher, events, metrics, protocol, selectors
-from auction.services.bidding import Instruction
+from auction import events, metrics, protocol, selectors
+from auction.bidding import batcher, frames
+from auction.bidding.decide import Instruction
+from auction.bidding.rules import Refusal
 from core.clock import stamp
 from core.live import metrics as live_metrics
 from core.live.consumers import GroupRefresher
@@ -198,25 +200,24 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             if self.strikes > FLOOD_STRIKES:
                 await self.close(code=CLOSE_FLOODING)
                 return
-            await self._error("rate_limited", None, "Too many messages; slow down.")
+            with translation.override(self.language):
+                await self._send_json(
+                    frames.refusal(
+                        "error",
+                        "rate_limited",
+                        message=translation.gettext("Too many messages; slow down."),
+                    )
+                )
             return
         with translation.override(self.language):
             try:
                 message = protocol.parse(text_data)
             except protocol.BadMessage as error:
-                await self._send_json(error.as_frame())
+                await self._send_json(
+                    frames.refusal("error", error.code, field=error.field, message=error.message)
+                )
                 return
             await self._handle(message)
-
-    async def _error(self, code: str, field: str | None, message: str) -> None:
-        with translation.override(self.language):
-            text = translation.gettext(message)
-        await self._send_json(
-            {
-                "type": "error",
-                "error": {"code": code, "field": field, "params": {}, "message": text},
-            }
-        )
 
     async def _handle(self, message: Any) -> None:
         if isinstance(message, protocol.PingMessage):
@@ -237,7 +238,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             )
         except DATABASE_AWAY:
             logger.warning("lot %s: no replay, the database is unavailable", self.lot_id)
-            await self._send_json({"type": "error", "error": _unavailable()})
+            await self._send_json(frames.unavailable("error"))
         else:
             metrics.RESUMES.inc()
             if frame.get("reason") == "resume_too_old":
@@ -251,17 +252,12 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if self.user_id is not None:
             return False
         await self._send_json(
-            {
-                "type": "bid_result",
-                "client_id": client_id,
-                "accepted": False,
-                "error": {
-                    "code": "not_registered",
-                    "field": None,
-                    "params": {},
-                    "message": translation.gettext("Log in and register for this lot to bid."),
-                },
-            }
+            frames.refusal(
+                "bid_result",
+                Refusal.NOT_REGISTERED,
+                client_id=client_id,
+                message=translation.gettext("Log in and register for this lot to bid."),
+            )
         )
         return True
 
@@ -272,19 +268,7 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         assert self.user_id is not None
         if not _bid_bucket(self.user_id).take():
             await self._send_json(
-                {
-                    "type": "bid_result",
-                    "client_id": message.client_id,
-                    "accepted": False,
-                    "error": {
-                        "code": "rate_limited",
-                        "field": None,
-                        "params": {},
-                        "message": translation.gettext(
-                            "Too many bids in a short time; wait a moment and try again."
-                        ),
-                    },
-                }
+                frames.refusal("bid_result", Refusal.RATE_LIMITED, client_id=message.client_id)
             )
             return
         instruction = Instruction(
@@ -297,9 +281,10 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         try:
             answer = await batcher.submit(self.lot_id, instruction)
         except DATABASE_AWAY:
-            await self._send_json(_unavailable_result(message.client_id))
+            logger.warning("a bid could not be decided: the database is unavailable")
+            await self._send_json(frames.unavailable("bid_result", message.client_id))
             return
-        await self._send_json(_result(answer, message.client_id))
+        await self._send_json(frames.result(answer, message.client_id))
 
     async def _auto_bid(self, message: protocol.AutoBidMessage) -> None:
         received_at = stamp()
@@ -315,57 +300,13 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         try:
             answer = await batcher.submit(self.lot_id, instruction)
         except DATABASE_AWAY:
-            frame = _unavailable_result(None)
+            logger.warning("a bid could not be decided: the database is unavailable")
+            frame = frames.unavailable("auto_bid_result")
         else:
-            frame = _result(answer, None)
-        frame["type"] = "auto_bid_result"
+            frame = frames.result(answer, None, "auto_bid_result")
         frame["maximum_minor"] = message.maximum_minor
         await self._send_json(frame)
 
     async def session_ended(self, event: dict[str, Any]) -> None:
         await self._send_json({"type": "session_ended", "reason": event["reason"]})
         await self.close(code=CLOSE_SESSION_ENDED)
-
-
-def _result(answer: Any, client_id: str | None) -> dict[str, Any]:
-    if answer.accepted:
-        return {"type": "bid_result", "client_id": client_id, **answer.as_dict()}
-    return {
-        "type": "bid_result",
-        "client_id": client_id,
-        "accepted": False,
-        "error": {
-            "code": answer.code,
-            "field": "amount_minor",
-            "params": answer.params,
-            "message": answer.message(),
-        },
-    }
-
-
-def _unavailable() -> dict[str, Any]:
-    """The refusal while the database is away: retryable, and safe to retry.
-
-    The commit may have happened just before the connection broke, so the
-    bid is not said to be lost: sending it again with the same client id
-    returns the original answer if it was placed, and decides it if not.
-    """
-    return {
-        "code": "service_unavailable",
-        "field": None,
-        "params": {},
-        "message": translation.gettext(
-            "Bidding is interrupted for a moment. Send your bid again: a bid already "
-            "received is never placed twice."
-        ),
-    }
-
-
-def _unavailable_result(client_id: str | None) -> dict[str, Any]:
-    logger.warning("a bid could not be decided: the database is unavailable")
-    return {
-        "type": "bid_result",
-        "client_id": client_id,
-        "accepted": False,
-        "error": _unavailable(),
-    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from auction.engine import Refusal
+from auction.bidding.rules import Refusal
 from core.errors import DomainError
 
 MESSAGES = {
@@ -33,21 +33,6 @@ def message_for(code: str, params: dict[str, object]) -> str:
             shown[name.removesuffix("_minor")] = Money(value, currency).format()
     template = str(MESSAGES[Refusal(code)])
     return template % shown if "%(" in template else template
-
-
-class BidRefused(DomainError):
-    """A bid or automatic maximum refused by a rule; `code` is the engine's reason."""
-
-    status = 409
-
-    def __init__(
-        self,
-        reason: Refusal,
-        *,
-        params: dict[str, object] | None = None,
-        field: str | None = "amount",
-    ) -> None:
-        super().__init__(MESSAGES[reason], code=reason.value, field=field, params=params)
 
 
 class RegistrationRefused(DomainError):

@@ -16,8 +16,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from auction import engine
-from auction.models import Lot, Registration
+from auction.models import Lot
 from core.live import hub
 from core.transactions import after_commit
 
@@ -52,44 +51,6 @@ def _default(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"cannot encode {type(value).__name__}")
-
-
-def increments_of(lot: Lot) -> tuple[engine.IncrementBand, ...]:
-    rules = lot.auction.rules or {}
-    return engine.validate_increments(
-        engine.IncrementBand(int(b["from_minor"]), int(b["increment_minor"]))
-        for b in rules.get("increments", [{"from_minor": 0, "increment_minor": 1}])
-    )
-
-
-def next_minimum_after(lot: Lot, price_minor: int | None) -> int:
-    if price_minor is None:
-        return lot.opening_minor
-    bands = increments_of(lot)
-    increment = bands[0].increment_minor
-    for band in bands:
-        if price_minor >= band.from_minor:
-            increment = band.increment_minor
-    return price_minor + increment
-
-
-def bid_frame(lot: Lot, paddle: int, bid: engine.Accepted, received_at: datetime) -> Frame:
-    return Frame(
-        lot_topic(lot.pk),
-        encode(
-            {
-                "type": "bid_accepted",
-                "lot": lot.pk,
-                "seq": bid.seq,
-                "paddle": paddle,
-                "amount_minor": bid.amount_minor,
-                "currency": lot.currency,
-                "source": bid.source.value,
-                "received_at": received_at,
-                "next_minimum_minor": next_minimum_after(lot, bid.amount_minor),
-            }
-        ),
-    )
 
 
 def extended_frame(lot: Lot, seq: int, ends_at: datetime, *, reason: str) -> Frame:
@@ -166,46 +127,6 @@ def personal(lot: Lot, user_id: int, kind: str, **fields: Any) -> Frame:
         bidder_topic(lot.pk, user_id),
         encode({"type": kind, "lot": lot.pk, "seq": lot.seq, **fields}),
     )
-
-
-def lost_the_lead(previous_leader: int | None, leaders: list[int]) -> list[int]:
-    """Registrations that led at some point of one decision and do not lead at its end.
-
-    One rule for the page's `outbid` frame and the outbid notice (toast and e-mail), so neither
-    claims an outbid that the same decision undid.
-    """
-    lost, holder = [], previous_leader
-    for leader in leaders:
-        if holder is not None and leader != holder:
-            lost.append(holder)
-        holder = leader
-    return [r for r in dict.fromkeys(lost) if r != holder]
-
-
-def personal_frames(
-    lot: Lot,
-    previous_leader: int | None,
-    leaders: list[int],
-    registrations: dict[int, Registration],
-) -> list[Frame]:
-    """What each bidder's own page is told of one decision: its net effect, never its steps.
-
-    `leaders` is the registration that led after each new bid, in order. `outbid` goes to each
-    bidder who led at some point of the decision and does not lead at its end: a bidder whose
-    automatic bid answered a rival's within the same decision was never outbid as far as
-    anyone can see, and is told `you_lead` instead. `you_lead` goes to the leader at the end
-    whenever the decision placed a bid (a new leader, or one whose automatic bid kept the lead).
-    """
-    if not leaders:
-        return []
-    frames: list[Frame] = []
-    for loser_id in lost_the_lead(previous_leader, leaders):
-        loser = registrations.get(loser_id) or Registration.objects.get(pk=loser_id)
-        frames.append(personal(lot, loser.bidder_id, "outbid", price_minor=lot.price_minor))
-    holder = leaders[-1]
-    winner = registrations.get(holder) or Registration.objects.get(pk=holder)
-    frames.append(personal(lot, winner.bidder_id, "you_lead", price_minor=lot.price_minor))
-    return frames
 
 
 def publish(frames: Iterable[Frame]) -> None:

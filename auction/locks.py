@@ -1,19 +1,167 @@
-"""Row locks of the auction app. Bids, the close and withdrawals serialise on the lot row."""
+"""Every row lock of the auction app: its `FOR UPDATE`s and its `SKIP LOCKED` claims.
+
+Bids, the clock, closes, withdrawals and deposits serialise on the lot row, and
+all of them take it through `lots` (or `lot`, one of them): one statement, the
+lots' rows only (`FOR UPDATE OF`), each read with its auction, in ascending id
+(docs/concurrency.md, "The global order"). What a locked lot owns (its
+registrations, its auction) is locked after it, by the functions below it.
+"""
 
 from __future__ import annotations
 
-from auction.models import Auction, Lot
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from django.db import connection
+
+from auction.bidding import store
+from auction.models import (
+    Auction,
+    Heartbeat,
+    Lot,
+    Notification,
+    Outage,
+    Registration,
+    SaleRules,
+    Watch,
+)
+from core import bulk_writes
 from core.locks import lock_one
+
+LOT_FIELDS = bulk_writes.fields(Lot)
+AUCTION_FIELDS = bulk_writes.fields(Auction)
+
+
+# --- lots (rank 6) ------------------------------------------------------------------------------
+
+
+def lots(lot_ids: Sequence[int], *, skip_locked: bool = False) -> list[Lot]:
+    """Lock the lots' rows (not their auctions') in ascending id, each read with its auction.
+
+    One statement in SQL made once from the models (the bid batch sends it for every batch).
+    An unknown lot is left out; with `skip_locked`, so is a lot another transaction holds.
+    """
+    if not lot_ids:
+        return []
+    sql = (
+        f"SELECT {store.select_list('l', LOT_FIELDS)}, {store.select_list('a', AUCTION_FIELDS)} "
+        f'FROM "{Lot._meta.db_table}" l '
+        f'JOIN "{Auction._meta.db_table}" a ON a."id" = l."auction_id" '
+        f'WHERE l."id" IN ({store.marks(len(lot_ids))}) ORDER BY l."id"'
+    )
+    if connection.features.has_select_for_update_of:  # SQLite (embedded) locks the database
+        sql += " FOR UPDATE OF l"
+        if skip_locked:
+            sql += " SKIP LOCKED"
+    found: list[Lot] = store.with_related(
+        sql, list(lot_ids), (Lot, LOT_FIELDS), "auction", AUCTION_FIELDS
+    )
+    return found
 
 
 def lot(lot_id: int) -> Lot:
-    """Lock the lot FOR UPDATE (inside a transaction) and return it freshly read.
+    """Lock one lot (inside a transaction) and return it freshly read, with its auction.
 
-    Only the lot's row is locked (FOR UPDATE OF): its auction is read with it but
-    stays unlocked, so the lots of one auction never wait for each other.
+    Raises Lot.DoesNotExist for an unknown lot.
     """
-    return Lot.objects.select_related("auction").select_for_update(of=("self",)).get(pk=lot_id)
+    found = lots([lot_id])
+    if not found:
+        raise Lot.DoesNotExist(f"no lot {lot_id}")
+    return found[0]
+
+
+def lot_unless_held(lot_id: int) -> bool:
+    """Lock one lot unless another transaction holds it (SKIP LOCKED); whether it was locked."""
+    return bool(lots([lot_id], skip_locked=True))
+
+
+def claim_due_lots(ends_before: datetime, excluding: Collection[int], limit: int) -> list[Lot]:
+    """Claim up to `limit` open lots that ended at or before `ends_before`, earliest end first,
+    skipping those another transaction holds; each read with its auction and its leader."""
+    return list(
+        Lot.objects.select_related("auction", "leader")
+        .select_for_update(skip_locked=True, of=("self",))
+        .filter(status=Lot.Status.OPEN, ends_at__lte=ends_before)
+        .exclude(pk__in=excluding)
+        .order_by("ends_at", "pk")[:limit]
+    )
+
+
+def open_lots_ending_since(moment: datetime) -> list[Lot]:
+    """Lock the open lots that end at or after `moment`, ascending id, with their auctions
+    (read, not locked: holding an auction's row while waiting for its next lot could deadlock
+    against a withdrawal, which holds that lot and then locks the auction)."""
+    return list(
+        Lot.objects.select_for_update(of=("self",))
+        .select_related("auction")
+        .filter(status=Lot.Status.OPEN, ends_at__gte=moment)
+        .order_by("pk")
+    )
+
+
+# --- what a locked lot owns (rank 7) ------------------------------------------------------------
+
+
+def registrations_of(lot: Lot) -> list[Registration]:
+    """Lock the registrations of a locked lot, ascending id."""
+    return list(lot.registrations.select_for_update().order_by("pk"))
+
+
+def registration(registration_id: int) -> Registration:
+    """Lock one registration (its own row; its lot must be locked first), with its lot and
+    the lot's auction."""
+    return (
+        Registration.objects.select_related("lot__auction")
+        .select_for_update(of=("self",))
+        .get(pk=registration_id)
+    )
 
 
 def auction(auction_id: int) -> Auction:
     return lock_one(Auction.objects.filter(pk=auction_id))
+
+
+# --- leaves and claims --------------------------------------------------------------------------
+
+
+def sale_rules(court_id: int) -> SaleRules:
+    """Lock the court's sale rules (a leaf), made on first use."""
+    return SaleRules.objects.select_for_update().get_or_create(court_id=court_id)[0]
+
+
+def heartbeat(name: str, now: datetime) -> tuple[Heartbeat, bool]:
+    """Lock the named heartbeat (a leaf), made at `now` on first use; whether it was made."""
+    return Heartbeat.objects.select_for_update().get_or_create(name=name, defaults={"beat_at": now})
+
+
+def claim_outages() -> list[Outage]:
+    """Claim the outages not yet compensated, oldest first."""
+    return list(
+        Outage.objects.select_for_update(skip_locked=True)
+        .filter(compensated_at__isnull=True)
+        .order_by("started_at")
+    )
+
+
+def claim_watches_closing(ends_before: datetime, limit: int) -> list[Watch]:
+    """Claim watches of open lots ending at or before `ends_before` not yet told so (only the
+    watches: the lots stay free for the bids and the clock)."""
+    return list(
+        Watch.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("lot")
+        .filter(
+            closing_notified_at__isnull=True,
+            lot__status=Lot.Status.OPEN,
+            lot__ends_at__lte=ends_before,
+        )[:limit]
+    )
+
+
+def claim_pending_notices(limit: int) -> list[tuple[int, int, int, str]]:
+    """Claim notices not yet pushed, oldest first: (id, user, lot, kind) each."""
+    return list(
+        Notification.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pushed_at__isnull=True)
+        .order_by("created_at", "pk")
+        .values_list("pk", "user_id", "lot_id", "kind")[:limit]
+    )

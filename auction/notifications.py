@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from auction import locks
 from auction.models import Lot, Notification, Watch
 from core import metrics
 from core.live import users as live_users
@@ -57,16 +58,7 @@ def notices(
 def closing_soon(now: datetime) -> int:
     """Notice every watcher of an open lot that ends within ten minutes, once."""
     with transaction.atomic():
-        watches = list(
-            # Only the watches: the lots stay free for the bids and the clock.
-            Watch.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("lot")
-            .filter(
-                closing_notified_at__isnull=True,
-                lot__status=Lot.Status.OPEN,
-                lot__ends_at__lte=now + CLOSING_SOON,
-            )[:BATCH]
-        )
+        watches = locks.claim_watches_closing(now + CLOSING_SOON, BATCH)
         for watch in watches:
             record(
                 watch.lot, [watch.user_id], Notification.Kind.CLOSING_SOON, watch.lot.price_minor
@@ -114,12 +106,7 @@ def deliver_pending(now: datetime) -> int:
     loop, sends its e-mails over one mail connection, and records them with one UPDATE.
     """
     with transaction.atomic():
-        pending = list(
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pushed_at__isnull=True)
-            .order_by("created_at", "pk")
-            .values_list("pk", "user_id", "lot_id", "kind")[:BATCH]
-        )
+        pending = locks.claim_pending_notices(BATCH)
         if not pending:
             return 0
         Notification.objects.filter(pk__in=[pk for pk, *_rest in pending]).update(pushed_at=now)

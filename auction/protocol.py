@@ -71,22 +71,12 @@ _adapter: TypeAdapter[Any] = TypeAdapter(ClientMessage)
 
 
 class BadMessage(Exception):
-    """A client message that breaks the schema; `as_frame` says which field and rule."""
+    """A client message that breaks the schema: its code, the field and the rule (the socket
+    sends it as an `error` frame, `auction.bidding.frames.refusal`)."""
 
     def __init__(self, code: str, field: str | None, message: str) -> None:
         super().__init__(message)
         self.code, self.field, self.message = code, field, message
-
-    def as_frame(self) -> dict[str, Any]:
-        return {
-            "type": "error",
-            "error": {
-                "code": self.code,
-                "field": self.field,
-                "params": {},
-                "message": self.message,
-            },
-        }
 
 
 _RULES = {

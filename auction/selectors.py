@@ -140,7 +140,7 @@ VISIBLE = [Auction.Status.PUBLISHED, Auction.Status.LIVE, Auction.Status.CLOSED]
 
 
 def _state(lot: Lot) -> dict[str, Any]:
-    from auction.events import next_minimum_after
+    from auction.bidding.decide import next_minimum_of
 
     return {
         "lot": lot.pk,
@@ -151,7 +151,7 @@ def _state(lot: Lot) -> dict[str, Any]:
         "opening_minor": lot.opening_minor,
         "deposit_minor": lot.deposit_minor,
         "price_minor": lot.price_minor,
-        "next_minimum_minor": next_minimum_after(lot, lot.price_minor),
+        "next_minimum_minor": next_minimum_of(lot),
         "bid_count": lot.bid_count,
         "starts_at": lot.starts_at,
         "ends_at": lot.ends_at,

@@ -294,8 +294,8 @@ def pgbench_scripts(maker: Maker, rows: int, ends_at: datetime, directory: Path)
     from django.db import connection
     from django.utils import timezone
 
+    from auction.bidding import decide as bidding
     from auction.models import Lot
-    from auction.services import bidding
 
     now = timezone.now()
     auction = maker.auction(now - timedelta(hours=1), ends_at)
@@ -387,8 +387,8 @@ def pgbench_scripts(maker: Maker, rows: int, ends_at: datetime, directory: Path)
 
 
 def _pieces(sql: str, params: tuple[Any, ...]) -> list[tuple[str, tuple[Any, ...]]]:
-    """The statements of one `execute` that sends several (`batch_sql.execute` joins them with
-    ";\\n"), each with its own parameters."""
+    """The statements of one `execute` that sends several (`core.bulk_writes.execute` joins
+    them with ";\\n"), each with its own parameters."""
     pieces, start = [], 0
     for piece in sql.split(";\n"):
         count = piece.count("%s")

@@ -16,8 +16,9 @@ from django.utils import timezone
 from accounts.organisations import Court
 from aftersale import services as aftersale
 from aftersale.models import FinanceRules, Sale
+from auction.bidding import decide as bidding
 from auction.models import Lot
-from auction.services import bidding, lifecycle
+from auction.services import lifecycle
 from auction.services import registration as registrations
 from demo import auctions as demo_auctions
 from payments import services as payments

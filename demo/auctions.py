@@ -15,8 +15,9 @@ from typing import Any
 from django.utils import timezone
 
 from accounts.organisations import Court
+from auction.bidding import decide as bidding
 from auction.models import Auction, Lot, SaleRules
-from auction.services import bidding, lifecycle
+from auction.services import lifecycle
 from auction.services import registration as registrations
 from demo import enforcement as demo_enforcement
 from enforcement.models import EnforcementFile

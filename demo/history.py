@@ -24,9 +24,10 @@ from accounts.organisations import Court
 from aftersale import services as aftersale
 from aftersale.models import Disbursement, Distribution, Sale
 from aftersale.services import disbursements
-from auction.events import next_minimum_after
+from auction.bidding import decide as bidding
+from auction.bidding import rules as bidding_rules
 from auction.models import Lot, SaleRules
-from auction.services import bidding, lifecycle
+from auction.services import lifecycle
 from auction.services import registration as registrations
 from demo import enforcement as demo_enforcement
 from enforcement.models import EnforcementFile
@@ -169,13 +170,10 @@ def _bids(
     for number in range(count):
         lot.refresh_from_db()
         wanted = lot.opening_minor + (ceiling - lot.opening_minor) * (number + 1) // count
-        amount = (
-            lot.opening_minor
-            if lot.price_minor is None
-            else next_minimum_after(lot, lot.price_minor)
-        )
+        bands = bidding_rules.increments_from(lot.auction.rules)
+        amount = bidding_rules.minimum_after(bands, lot.opening_minor, lot.price_minor)
         while amount < wanted:
-            amount = next_minimum_after(lot, amount)
+            amount = bidding_rules.minimum_after(bands, lot.opening_minor, amount)
         with at(first + step * number):
             bidding.place_bid(
                 lot_id=lot.pk,

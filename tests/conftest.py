@@ -166,9 +166,9 @@ def _close_worker_connections(django_db_setup: None, django_db_blocker: Any) -> 
     yield
     import sys
 
-    if "auction.batcher" in sys.modules:
+    if "auction.bidding.batcher" in sys.modules:
         with django_db_blocker.unblock():
-            sys.modules["auction.batcher"].close_connections()
+            sys.modules["auction.bidding.batcher"].close_connections()
 
 
 @pytest.fixture(scope="module")

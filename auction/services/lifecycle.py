@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from auction import access, engine, events, listeners, locks, metrics, notifications
+from auction import access, events, listeners, locks, metrics, notifications
+from auction.bidding import rules as bidding_rules
+from auction.bidding.decide import state_of
 from auction.errors import AuctionRuleError
 from auction.models import Auction, Bid, Lot, Notification, Registration, SaleRules
 from auction.services import registration as registrations
-from auction.services.bidding import state_of
 from core import audit, bulk_writes, formatting
 from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from core.models import AuditRecord
@@ -39,11 +40,11 @@ def update_sale_rules(*, actor: User, court_id: int, **values: Any) -> SaleRules
     """Supervisors edit their court's rules; running sales keep their snapshot."""
     if not access.may_edit_rules(actor, court_id):
         raise PermissionDenied(_("Only supervisors of the court edit its sale rules."))
-    rules = SaleRules.objects.select_for_update().get_or_create(court_id=court_id)[0]
+    rules = locks.sale_rules(court_id)
     before = rules.snapshot()
     if "increments" in values:
-        engine.validate_increments(
-            engine.IncrementBand(int(b["from_minor"]), int(b["increment_minor"]))
+        bidding_rules.validate_increments(
+            bidding_rules.IncrementBand(int(b["from_minor"]), int(b["increment_minor"]))
             for b in values["increments"]
         )
     for name, value in values.items():
@@ -314,8 +315,8 @@ def decide_locked_closes(lots: list[Lot], now: datetime) -> list[Lot]:
     for lot in lots:
         if lot.status != Lot.Status.OPEN or now <= lot.ends_at + CLOSE_GRACE:
             continue
-        outcome = engine.close_result(state_of(lot, []), lot.reserve_minor)
-        lot.status = Lot.Status.SOLD if outcome == engine.Outcome.SOLD else Lot.Status.UNSOLD
+        outcome = bidding_rules.close_result(state_of(lot, []), lot.reserve_minor)
+        lot.status = Lot.Status.SOLD if outcome == bidding_rules.Outcome.SOLD else Lot.Status.UNSOLD
         lot.outcome, lot.closed_at = outcome.value, now
         winner: Registration | None = lot.leader if lot.status == Lot.Status.SOLD else None
         records.append(
@@ -375,7 +376,7 @@ def settle_lot(*, lot_id: int) -> Lot | None:
 def _settle(lot: Lot) -> None:
     """Settle a decided close (the lot is locked)."""
     winner: Registration | None = lot.leader if lot.status == Lot.Status.SOLD else None
-    for registration in lot.registrations.select_for_update().order_by("pk"):
+    for registration in locks.registrations_of(lot):
         if winner is not None and registration.pk == winner.pk:
             registrations.apply_deposit(registration)
         elif not registration.keep_deposit_reserved or winner is None:
@@ -418,7 +419,7 @@ def withdraw_lot(*, actor: User | None, lot_id: int, reason: str) -> Lot:
     lot.withdrawn_reason, lot.closed_at = reason.strip(), timezone.now()
     lot.settled_at = lot.closed_at  # refunds and the asset are settled in this transaction
     lot.save(update_fields=["status", "outcome", "withdrawn_reason", "closed_at", "settled_at"])
-    for registration in lot.registrations.select_for_update().order_by("pk"):
+    for registration in locks.registrations_of(lot):
         registrations.refund_deposit(registration, reason="lot withdrawn")
     if lot.auction.status != Auction.Status.DRAFT:  # a draft's asset was never listed
         enforcement.mark_withdrawn(actor=actor, asset_id=lot.asset_id, note=lot.withdrawn_reason)

@@ -134,11 +134,7 @@ def deposit_received(*, registration_id: int) -> Registration:
     # order"): a settlement holds the lot and then locks its registrations, so locking the
     # registration first (or with the lot, in one statement) could deadlock against it.
     locks.lot(lot_id)
-    registration = (
-        Registration.objects.select_related("lot__auction")
-        .select_for_update(of=("self",))
-        .get(pk=registration_id)
-    )
+    registration = locks.registration(registration_id)
     if registration.deposit_status != Registration.Deposit.PENDING:
         return registration
     _set_deposit(registration, Registration.Deposit.HELD, actor=None)

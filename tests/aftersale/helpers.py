@@ -6,7 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from aftersale.models import Sale
-from auction.services import bidding, lifecycle
+from auction.bidding import decide as bidding
+from auction.services import lifecycle
 from core.money import Money
 from enforcement.models import FileParty
 from payments import services as payments

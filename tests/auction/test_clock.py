@@ -10,8 +10,9 @@ from django.db import connections
 from django.utils import timezone
 
 from auction import clock
+from auction.bidding import decide as bidding
 from auction.models import Bid, Heartbeat, Lot, Outage
-from auction.services import bidding, lifecycle
+from auction.services import lifecycle
 from core.models import AuditRecord
 from tests.auction import factories
 

@@ -8,9 +8,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from auction.bidding import decide as bidding
 from auction.errors import AuctionRuleError
 from auction.models import Auction, Bid, Lot, SaleRules
-from auction.services import bidding, lifecycle
+from auction.services import lifecycle
 from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from core.models import AuditRecord
 from tests.auction import factories

@@ -11,8 +11,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from auction.bidding import decide as bidding
 from auction.models import Bid, Lot
-from auction.services import bidding
 from tests.auction import factories
 from tests.harness.aio import in_thread, run
 from tests.harness.http import cookie_header, logged_in_client

@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from auction import notifications
+from auction.bidding import decide as bidding
 from auction.models import Lot, Notification, Registration, Watch
-from auction.services import bidding, lifecycle
+from auction.services import lifecycle
 from core.live.users import session_group, user_group
 from tests.auction import factories
 from tests.conftest import make_user

@@ -12,8 +12,9 @@ import pytest
 from django.urls import reverse
 
 from auction import open_records
+from auction.bidding import decide as bidding
 from auction.models import Bid
-from auction.services import bidding, lifecycle
+from auction.services import lifecycle
 from core import audit_chain
 from tests.auction import factories
 

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from auction.bidding import decide as bidding
 from auction.errors import RegistrationRefused
 from auction.models import Registration
-from auction.services import bidding, lifecycle
+from auction.services import lifecycle
 from auction.services import registration as registrations
 from core.models import AuditRecord
 from payments import ledger

@@ -10,7 +10,7 @@ import re
 import tokenize
 from pathlib import Path
 
-from auction.engine import Refusal
+from auction.bidding.rules import Refusal
 from tests.harness.servers import ROOT
 
 APPS = [
@@ -56,8 +56,15 @@ def test_every_error_code_of_every_app_is_documented():
 def test_every_frame_type_of_the_lot_socket_is_documented():
     sources = [
         ROOT / "auction" / name
-        for name in ("events.py", "consumers.py", "selectors.py", "protocol.py")
-    ] + [ROOT / "core" / "live" / "hub.py"]
+        for name in (
+            "events.py",
+            "consumers.py",
+            "selectors.py",
+            "protocol.py",
+            "bidding/frames.py",
+        )
+    ]
+    sources.append(ROOT / "core" / "live" / "hub.py")
     used = {kind for path in sources for kind in FRAME_TYPE.findall(path.read_text())}
     used |= {"batch", "resync"}
     protocol = (ROOT / "docs" / "live-protocol.md").read_text()

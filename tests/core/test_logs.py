@@ -14,8 +14,8 @@ import pytest
 from django.test import Client
 from websockets.asyncio.client import connect
 
-from auction import batcher
-from auction.services.bidding import Instruction
+from auction.bidding import batcher
+from auction.bidding.decide import Instruction
 from core import logs
 from core.clock import stamp
 from tests.auction import factories
@@ -68,7 +68,7 @@ def test_a_missing_or_malformed_request_id_is_replaced_by_a_new_one(access_lines
 def test_a_bid_batch_logs_with_the_request_ids_of_its_sockets(court, caplog):
     lot = factories.lot(court, opening_minor=1_000)
     registration = factories.registered_bidder(lot)
-    caplog.set_level(logging.DEBUG, logger="auction.batcher")
+    caplog.set_level(logging.DEBUG, logger="auction.bidding.batcher")
     caplog.handler.addFilter(logs.ContextFilter())
 
     async def bid():
@@ -85,7 +85,7 @@ def test_a_bid_batch_logs_with_the_request_ids_of_its_sockets(court, caplog):
 
     answer = run(bid)
 
-    decided = [r for r in caplog.records if r.name == "auction.batcher"]
+    decided = [r for r in caplog.records if r.name == "auction.bidding.batcher"]
     assert answer.accepted
     assert decided
     assert all(record.request_ids == ["socket-request-0001"] for record in decided)

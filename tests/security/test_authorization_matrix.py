@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from accounts import services as accounts
 from accounts.roles import Capability, capabilities_of
-from auction.services import bidding, lifecycle
+from auction.bidding import decide as bidding
+from auction.services import lifecycle
 from core.models import AuditRecord
 from core.money import Money
 from payments import services as payments

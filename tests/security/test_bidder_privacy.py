@@ -14,7 +14,8 @@ from django.utils import timezone
 from websockets.asyncio.client import connect
 
 from auction import notifications
-from auction.services import bidding, lifecycle
+from auction.bidding import decide as bidding
+from auction.services import lifecycle
 from tests.auction import factories
 from tests.harness.aio import in_thread, run
 from tests.harness.http import cookie_header, logged_in_client

@@ -37,7 +37,8 @@ def site(court, other_court, agency, other_agency) -> dict[str, Any]:  # noqa: F
     """Both matrices' worlds, and records in the states that show the remaining forms:
     a lot open for registration, a resolved ticket, a sale paid in full."""
     from aftersale import services as aftersale
-    from auction.services import bidding, lifecycle
+    from auction.bidding import decide as bidding
+    from auction.services import lifecycle
     from payments import services as payments
     from payments.models import Method
     from support import services as support

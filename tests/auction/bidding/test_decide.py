@@ -13,9 +13,9 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from auction import batcher
+from auction.bidding import batcher
+from auction.bidding import decide as bidding
 from auction.models import Bid, Lot, Notification, Registration
-from auction.services import bidding
 from core.models import AuditRecord
 from tests.auction import factories
 from tests.harness.aio import run
@@ -373,7 +373,7 @@ def test_bids_on_several_lots_decided_in_one_transaction_are_decided_as_each_lot
             client_id=client_id,
         )
 
-    answers, frames = bidding.decide_lots_unpublished(
+    answers, frames = bidding.decide(
         {
             second.pk: [bid(c, 1_000, "c1"), bid(c, 1_100, "c2")],
             first.pk: [bid(a, 1_000, "a1"), bid(b, 1_000, "b1"), bid(b, 1_100, "b2")],
@@ -409,7 +409,7 @@ def test_a_batch_takes_the_same_round_trips_whatever_it_holds(court):
 
     def round_trips(groups):
         with CaptureQueriesContext(connection) as queries:
-            answers, _frames = bidding.decide_lots_unpublished(groups)
+            answers, _frames = bidding.decide(groups)
         return len(queries), answers
 
     alone = factories.lot(court, the_auction=auction)
@@ -499,7 +499,7 @@ from django.utils import timezone
 
 call_command("migrate", verbosity=0)
 from auction.models import Lot, Registration
-from auction.services import bidding
+from auction.bidding import decide as bidding
 from bench import data
 
 maker = data.Maker()
@@ -517,7 +517,7 @@ def bid(user, amount, client_id, **extra):
 
 
 opening = data.OPENING
-answers, frames = bidding.decide_lots_unpublished({
+answers, frames = bidding.decide({
     lot.pk: [
         bid(a, opening, f"{lot.pk}-1", keep_deposit_reserved=True),
         bidding.Instruction(
@@ -527,7 +527,7 @@ answers, frames = bidding.decide_lots_unpublished({
     ]
     for lot in lots
 })
-again, _ = bidding.decide_lots_unpublished({lots[0].pk: [bid(a, opening, f"{lots[0].pk}-1")]})
+again, _ = bidding.decide({lots[0].pk: [bid(a, opening, f"{lots[0].pk}-1")]})
 print(json.dumps({
     "accepted": [[x.accepted for x in answers[lot.pk]] for lot in lots],
     "duplicate": again[lots[0].pk][0].duplicate,

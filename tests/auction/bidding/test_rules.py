@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ast
+import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auction import engine
-from auction.engine import (
+from auction.bidding import rules
+from auction.bidding.rules import (
     IncrementBand,
     LotState,
     ManualBid,
@@ -51,8 +54,8 @@ def amounts(decision) -> list[tuple[int, int, str]]:
 
 
 def test_the_first_bid_is_at_least_the_opening_price():
-    state, refused = engine.place_manual(lot(), manual(1, 499, 1))
-    state, accepted = engine.place_manual(state, manual(1, 500, 2))
+    state, refused = rules.place_manual(lot(), manual(1, 499, 1))
+    state, accepted = rules.place_manual(state, manual(1, 500, 2))
 
     assert refused.refusal == Refusal.BELOW_MINIMUM
     assert refused.params == {"minimum": 500}
@@ -63,17 +66,17 @@ def test_the_first_bid_is_at_least_the_opening_price():
 
 def test_later_bids_need_the_increment_of_the_price_band():
     state = lot(price_minor=900, leader_id=1, seq=3, bid_count=3)
-    assert engine.next_minimum(state) == 950
+    assert rules.next_minimum(state) == 950
     state = replace(state, price_minor=1_000)
-    assert engine.next_minimum(state) == 1_100
+    assert rules.next_minimum(state) == 1_100
     state = replace(state, price_minor=12_000)
-    assert engine.next_minimum(state) == 12_500
+    assert rules.next_minimum(state) == 12_500
 
 
 def test_the_leader_cannot_bid_against_themselves():
     state = lot(price_minor=900, leader_id=1, seq=1, bid_count=1)
 
-    after, decision = engine.place_manual(state, manual(1, 1_500, 2))
+    after, decision = rules.place_manual(state, manual(1, 1_500, 2))
 
     assert decision.refusal == Refusal.ALREADY_LEADING
     assert after == state
@@ -82,10 +85,10 @@ def test_the_leader_cannot_bid_against_themselves():
 def test_a_bid_after_the_end_is_refused_and_one_exactly_at_the_end_counts():
     state = lot()
 
-    late_state, late = engine.place_manual(
+    late_state, late = rules.place_manual(
         state, manual(1, 500, 1, at=END + timedelta(microseconds=1))
     )
-    _, on_time = engine.place_manual(state, manual(1, 500, 1, at=END))
+    _, on_time = rules.place_manual(state, manual(1, 500, 1, at=END))
 
     assert late.refusal == Refusal.LOT_CLOSED
     assert late_state == state
@@ -93,46 +96,46 @@ def test_a_bid_after_the_end_is_refused_and_one_exactly_at_the_end_counts():
 
 
 def test_an_automatic_bid_answers_with_the_least_amount_that_keeps_it_leading():
-    state, _ = engine.set_automatic(lot(), auto(2, 2_000, 1))
+    state, _ = rules.set_automatic(lot(), auto(2, 2_000, 1))
     assert state.price_minor == 500
     assert state.leader_id == 2
 
-    state, decision = engine.place_manual(state, manual(1, 700, 2))
+    state, decision = rules.place_manual(state, manual(1, 700, 2))
 
     assert amounts(decision) == [(1, 700, "MANUAL"), (2, 750, "AUTOMATIC")]
     assert (state.leader_id, state.price_minor) == (2, 750)
 
 
 def test_between_two_maxima_the_higher_wins_one_increment_above_the_lower():
-    state, _ = engine.set_automatic(lot(), auto(1, 800, 1))
+    state, _ = rules.set_automatic(lot(), auto(1, 800, 1))
 
-    state, decision = engine.set_automatic(state, auto(2, 2_000, 2))
+    state, decision = rules.set_automatic(state, auto(2, 2_000, 2))
 
     assert amounts(decision) == [(1, 800, "AUTOMATIC"), (2, 850, "AUTOMATIC")]
     assert (state.leader_id, state.price_minor) == (2, 850)
 
 
 def test_the_winning_maximum_is_capped_at_its_own_value():
-    state, _ = engine.set_automatic(lot(), auto(1, 800, 1))
+    state, _ = rules.set_automatic(lot(), auto(1, 800, 1))
 
-    state, decision = engine.set_automatic(state, auto(2, 820, 2))
+    state, decision = rules.set_automatic(state, auto(2, 820, 2))
 
     assert amounts(decision) == [(1, 800, "AUTOMATIC"), (2, 820, "AUTOMATIC")]
 
 
 def test_the_earlier_of_two_equal_maxima_wins():
-    state, _ = engine.set_automatic(lot(), auto(1, 900, 1))
+    state, _ = rules.set_automatic(lot(), auto(1, 900, 1))
 
-    state, decision = engine.set_automatic(state, auto(2, 900, 2))
+    state, decision = rules.set_automatic(state, auto(2, 900, 2))
 
     assert amounts(decision) == [(1, 900, "AUTOMATIC")]
     assert (state.leader_id, state.price_minor) == (1, 900)
 
 
 def test_a_manual_bid_equal_to_a_maximum_takes_the_lead():
-    state, _ = engine.set_automatic(lot(), auto(2, 900, 1))
+    state, _ = rules.set_automatic(lot(), auto(2, 900, 1))
 
-    state, decision = engine.place_manual(state, manual(1, 900, 2))
+    state, decision = rules.place_manual(state, manual(1, 900, 2))
 
     assert amounts(decision) == [(1, 900, "MANUAL")]
     assert state.leader_id == 1
@@ -141,7 +144,7 @@ def test_a_manual_bid_equal_to_a_maximum_takes_the_lead():
 def test_a_maximum_below_the_next_minimum_is_refused():
     state = lot(price_minor=900, leader_id=1, seq=1, bid_count=1)
 
-    after, decision = engine.set_automatic(state, auto(2, 920, 2))
+    after, decision = rules.set_automatic(state, auto(2, 920, 2))
 
     assert decision.refusal == Refusal.MAXIMUM_TOO_LOW
     assert decision.params == {"minimum": 950}
@@ -149,9 +152,9 @@ def test_a_maximum_below_the_next_minimum_is_refused():
 
 
 def test_cancelling_a_maximum_keeps_the_bids_already_made():
-    state, _ = engine.set_automatic(lot(), auto(1, 900, 1))
+    state, _ = rules.set_automatic(lot(), auto(1, 900, 1))
 
-    state, decision = engine.set_automatic(state, auto(1, None, 2))
+    state, decision = rules.set_automatic(state, auto(1, None, 2))
 
     assert not decision.bids
     assert state.auto_bids == ()
@@ -162,14 +165,14 @@ def test_a_bid_in_the_soft_close_window_moves_the_end():
     state = lot()
     at = END - timedelta(minutes=1)
 
-    state, decision = engine.place_manual(state, manual(1, 500, 1, at=at))
+    state, decision = rules.place_manual(state, manual(1, 500, 1, at=at))
 
     assert decision.extended_to == at + timedelta(minutes=3)
     assert state.ends_at == at + timedelta(minutes=3)
 
 
 def test_a_bid_before_the_window_does_not_move_the_end():
-    state, decision = engine.place_manual(lot(), manual(1, 500, 1, at=END - timedelta(minutes=4)))
+    state, decision = rules.place_manual(lot(), manual(1, 500, 1, at=END - timedelta(minutes=4)))
 
     assert decision.extended_to is None
     assert state.ends_at == END
@@ -179,7 +182,7 @@ def test_the_extension_stops_at_the_cap():
     rule = SoftClose(timedelta(minutes=3), timedelta(minutes=3), cap=timedelta(minutes=5))
     state = lot(soft_close=rule, ends_at=END + timedelta(minutes=4))
 
-    state, decision = engine.place_manual(state, manual(1, 500, 1, at=END + timedelta(minutes=3)))
+    state, decision = rules.place_manual(state, manual(1, 500, 1, at=END + timedelta(minutes=3)))
 
     assert state.ends_at == END + timedelta(minutes=5)
     assert decision.extended_to == END + timedelta(minutes=5)
@@ -188,17 +191,17 @@ def test_the_extension_stops_at_the_cap():
 def test_close_result_follows_the_reserve():
     sold = lot(price_minor=2_000, leader_id=1, seq=4, bid_count=4)
 
-    assert engine.close_result(sold, reserve_minor=None) == Outcome.SOLD
-    assert engine.close_result(sold, reserve_minor=2_000) == Outcome.SOLD
-    assert engine.close_result(sold, reserve_minor=2_001) == Outcome.UNSOLD_RESERVE_NOT_MET
-    assert engine.close_result(lot(), reserve_minor=None) == Outcome.UNSOLD_NO_BIDS
+    assert rules.close_result(sold, reserve_minor=None) == Outcome.SOLD
+    assert rules.close_result(sold, reserve_minor=2_000) == Outcome.SOLD
+    assert rules.close_result(sold, reserve_minor=2_001) == Outcome.UNSOLD_RESERVE_NOT_MET
+    assert rules.close_result(lot(), reserve_minor=None) == Outcome.UNSOLD_NO_BIDS
 
 
 def test_a_closed_lot_refuses_everything():
     state = lot(is_open=False)
 
-    assert engine.place_manual(state, manual(1, 500, 1))[1].refusal == Refusal.LOT_NOT_OPEN
-    assert engine.set_automatic(state, auto(1, 900, 1))[1].refusal == Refusal.LOT_NOT_OPEN
+    assert rules.place_manual(state, manual(1, 500, 1))[1].refusal == Refusal.LOT_NOT_OPEN
+    assert rules.set_automatic(state, auto(1, 900, 1))[1].refusal == Refusal.LOT_NOT_OPEN
 
 
 @pytest.mark.parametrize(
@@ -212,7 +215,7 @@ def test_a_closed_lot_refuses_everything():
 )
 def test_bad_increment_tables_are_refused(bands):
     with pytest.raises(ValueError, match=r"increment|band"):
-        engine.validate_increments(bands)
+        rules.validate_increments(bands)
 
 
 # --- Hypothesis: random sequences of manual and automatic instructions ---------------------
@@ -249,8 +252,8 @@ def test_invariants_hold_over_any_sequence_of_instructions(items, cap):
     all_bids = []
     for instruction in items:
         before = state
-        minimum = engine.next_minimum(state)
-        state, decision = engine.decide(state, instruction)
+        minimum = rules.next_minimum(state)
+        state, decision = rules.decide(state, instruction)
 
         if decision.is_refused:
             assert state == before, "a refusal changes nothing"
@@ -295,10 +298,10 @@ def test_a_batch_decides_exactly_as_one_instruction_at_a_time(items):
     one_by_one = lot()
     expected = []
     for instruction in items:
-        one_by_one, decision = engine.decide(one_by_one, instruction)
+        one_by_one, decision = rules.decide(one_by_one, instruction)
         expected.append(decision)
 
-    batched, decisions = engine.decide_batch(lot(), items)
+    batched, decisions = rules.decide_batch(lot(), items)
 
     assert batched == one_by_one
     assert decisions == expected
@@ -317,8 +320,8 @@ def test_with_only_maxima_the_highest_wins_at_one_increment_above_the_second(max
     state = lot()
     standing = []
     for order, (registration, maximum) in enumerate(maxima, start=1):
-        minimum = engine.next_minimum(state)
-        state, decision = engine.set_automatic(state, auto(registration, maximum, order))
+        minimum = rules.next_minimum(state)
+        state, decision = rules.set_automatic(state, auto(registration, maximum, order))
         if decision.is_refused:
             assert maximum < minimum
         else:
@@ -334,6 +337,55 @@ def test_with_only_maxima_the_highest_wins_at_one_increment_above_the_second(max
         expected = (
             winner_max
             if second == winner_max
-            else min(winner_max, second + engine.increment_for(state, second))
+            else min(winner_max, second + rules.increment_for(state, second))
         )
         assert state.price_minor == expected
+
+
+def test_the_rules_import_nothing_but_the_standard_library():
+    """Pure: no Django, no database, nothing of ours; the frames and notices only format what
+    they yield."""
+    tree = ast.parse(Path(rules.__file__).read_text())
+    imported = {
+        (node.module or "").split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+    } | {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+@settings(max_examples=200, deadline=None)
+@given(instructions())
+def test_each_accepted_bid_carries_the_next_minimum_it_leaves(items):
+    """The `bid_accepted` frame only formats `next_minimum_minor`: it is the minimum the state
+    after the decision asks of the next manual bid, for the last bid of each decision."""
+    state = lot()
+    for instruction in items:
+        state, decision = rules.decide(state, instruction)
+        for bid in decision.bids:
+            assert bid.next_minimum_minor == bid.amount_minor + rules.increment_for(
+                state, bid.amount_minor
+            )
+        if decision.bids:
+            assert decision.bids[-1].next_minimum_minor == rules.next_minimum(state)
+
+
+def test_an_auction_without_an_increment_table_takes_the_default_and_a_table_is_sorted():
+    assert rules.increments_from(None) == rules.DEFAULT_INCREMENTS
+    assert rules.increments_from({"increments": []}) == rules.DEFAULT_INCREMENTS
+    table = {
+        "increments": [
+            {"from_minor": 1_000, "increment_minor": 100},
+            {"from_minor": 0, "increment_minor": 50},
+        ]
+    }
+    assert rules.increments_from(table) == (IncrementBand(0, 50), IncrementBand(1_000, 100))
+    assert rules.minimum_after(rules.increments_from(table), 700, None) == 700
+    assert rules.minimum_after(rules.increments_from(table), 700, 950) == 1_000
+    assert rules.minimum_after(rules.increments_from(table), 700, 1_000) == 1_100

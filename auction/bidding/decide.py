@@ -1,11 +1,14 @@
-"""Placing bids and automatic maxima: decided in arrival order under the lot's lock, one commit.
+"""Deciding bids and automatic maxima: in arrival order under the lots' locks, one commit.
 
-`decide` is the single path every bid takes (WebSocket, HTTP form, tests,
-benchmarks): it locks the lot row, checks each instruction's bidder (registered,
-deposit held, still allowed to bid), lets the engine decide them in arrival
-order, writes the accepted bids with consecutive sequence numbers, updates the
-lot, and commits. Only then does it publish the lot's events and return each
-instruction's answer, so nobody hears of a bid that is not durable.
+`decide` is the single path every bid takes (WebSocket through the batcher,
+HTTP form, tests, benchmarks): in one transaction it locks the lots
+(`auction.locks.lots`), reads the instructions' bidders and any earlier
+answers to their retries (`store`), checks each bidder (registered, deposit
+held, still allowed to bid: `auction.access.account_bar`), lets the rules
+decide the instructions in arrival order, writes the accepted bids with
+consecutive sequence numbers and the lots (`store.write`), and commits. It
+returns each instruction's answer and the frames to publish, which the caller
+publishes once it has returned, so nobody hears of a bid that is not durable.
 
 Each instruction carries the moment the server received it (stamped on
 arrival, before any wait for the lock). A bid that arrived at or before the
@@ -16,19 +19,19 @@ even if it waited in a queue.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from auction import engine, events, notifications
-from auction.engine import Refusal
+from auction import access, events, locks, notifications
+from auction.bidding import frames, rules, store
+from auction.bidding.rules import Refusal
 from auction.errors import message_for
 from auction.models import Bid, Lot, Notification, Registration
-from auction.services import batch_sql
-from core import bulk_writes
 from core.models import AuditRecord
 
 _arrivals = itertools.count()
@@ -62,24 +65,6 @@ class Answer:
     is_leading: bool = False
     duplicate: bool = False
 
-    def as_dict(self) -> dict[str, object]:
-        if self.accepted:
-            return {
-                "accepted": True,
-                "seq": self.seq,
-                "amount_minor": self.amount_minor,
-                "received_at": self.received_at.isoformat() if self.received_at else None,
-                "paddle": self.paddle,
-                "is_leading": self.is_leading,
-                "duplicate": self.duplicate,
-            }
-        return {
-            "accepted": False,
-            "code": self.code,
-            "message": self.message(),
-            "params": self.params,
-        }
-
     def message(self) -> str:
         """The refusal in the active language (render it where the user's language is on)."""
         return message_for(self.code, self.params) if self.code else ""
@@ -94,23 +79,19 @@ def refused(reason: Refusal, params: dict[str, object] | None = None) -> Answer:
     return Answer(accepted=False, code=reason.value, params=dict(params or {}))
 
 
-def state_of(lot: Lot, autos: Sequence[Registration]) -> engine.LotState:
-    """The engine's view of a locked lot."""
-    rules = lot.auction.rules or {}
-    increments = engine.validate_increments(
-        engine.IncrementBand(int(b["from_minor"]), int(b["increment_minor"]))
-        for b in rules.get("increments", [])
-    )
-    cap = rules.get("soft_close_cap_seconds")
-    return engine.LotState(
+def state_of(lot: Lot, autos: Sequence[Registration]) -> rules.LotState:
+    """The rules' view of a locked lot."""
+    sale = lot.auction.rules or {}
+    cap = sale.get("soft_close_cap_seconds")
+    return rules.LotState(
         is_open=lot.status == Lot.Status.OPEN,
         opening_minor=lot.opening_minor,
-        increments=increments,
+        increments=rules.increments_from(sale),
         ends_at=lot.ends_at,
         original_ends_at=lot.original_ends_at,
-        soft_close=engine.SoftClose(
-            window=timedelta(seconds=int(rules.get("soft_close_window_seconds", 180))),
-            extension=timedelta(seconds=int(rules.get("soft_close_extension_seconds", 180))),
+        soft_close=rules.SoftClose(
+            window=timedelta(seconds=int(sale.get("soft_close_window_seconds", 180))),
+            extension=timedelta(seconds=int(sale.get("soft_close_extension_seconds", 180))),
             cap=timedelta(seconds=int(cap)) if cap is not None else None,
         ),
         price_minor=lot.price_minor,
@@ -119,7 +100,7 @@ def state_of(lot: Lot, autos: Sequence[Registration]) -> engine.LotState:
         seq=lot.seq,
         bid_count=lot.bid_count,
         auto_bids=tuple(
-            engine.AutoBid(r.pk, int(r.auto_max_minor), r.auto_order)
+            rules.AutoBid(r.pk, int(r.auto_max_minor), r.auto_order)
             for r in autos
             if r.auto_max_minor is not None
         ),
@@ -132,7 +113,7 @@ def _money_params(lot: Lot, params: dict[str, int]) -> dict[str, object]:
     return shown
 
 
-def _lot_refusal(state: engine.LotState, instruction: Instruction) -> Refusal | None:
+def _lot_refusal(state: rules.LotState, instruction: Instruction) -> Refusal | None:
     """The lot's own state comes first: a closed lot is closed for everyone.
 
     The end is the current one, moved by any earlier bid of the same batch.
@@ -144,61 +125,32 @@ def _lot_refusal(state: engine.LotState, instruction: Instruction) -> Refusal | 
     return None
 
 
+def next_minimum_of(lot: Lot) -> int:
+    """The lowest amount a manual bid on `lot` may have now (the lot as last read)."""
+    return rules.minimum_after(
+        rules.increments_from(lot.auction.rules), lot.opening_minor, lot.price_minor
+    )
+
+
 def _eligibility(registration: Registration | None) -> Refusal | None:
+    """Registered, an account that may bid (the rule registering applies), deposit held."""
     if registration is None:
         return Refusal.NOT_REGISTERED
-    bidder = registration.bidder
-    if not bidder.is_active or bidder.role != "BIDDER" or not bidder.is_verified:
+    if access.account_bar(registration.bidder) is not None:
         return Refusal.EXCLUDED_PARTY
     if registration.deposit_status != Registration.Deposit.HELD:
         return Refusal.DEPOSIT_NOT_HELD
     return None
 
 
-def decide(*, lot_id: int, instructions: Sequence[Instruction]) -> list[Answer]:
-    """Decide `instructions` (in arrival order) in one transaction; publish after commit.
+class Late(Protocol):
+    """Instructions that arrived for a batch's lots while it waited for their locks.
 
-    Never raises for a refused instruction: each gets its own Answer. Raises
-    Lot.DoesNotExist for an unknown lot and database errors as they come.
+    `decide` takes them once, when it holds the locks; whoever made the batch hands them
+    over (the batcher's `Arrivals`), so nothing reaches back into its queue.
     """
-    answers, frames = decide_unpublished(lot_id=lot_id, instructions=instructions)
-    events.publish(frames)
-    return answers
 
-
-def decide_unpublished(
-    *, lot_id: int, instructions: Sequence[Instruction]
-) -> tuple[list[Answer], list[events.Frame]]:
-    """`decide` without the publishing, for callers that answer first and publish after."""
-    answers, frames = decide_lots_unpublished({lot_id: instructions})
-    if lot_id not in answers:
-        raise Lot.DoesNotExist(f"no lot {lot_id}")
-    return answers[lot_id], frames
-
-
-# Given the ids of the locked lots, the instructions for them that arrived since the batch was
-# made, in arrival order.
-Late = Callable[[Sequence[int]], Mapping[int, Sequence[Instruction]]]
-
-
-def decide_lots_unpublished(
-    groups: Mapping[int, Sequence[Instruction]], late: Late | None = None
-) -> tuple[dict[int, list[Answer]], list[events.Frame]]:
-    """Decide the instructions of several lots in one transaction and one commit.
-
-    Each lot's instructions are decided in their order, against that lot
-    alone, exactly as `decide` would: sharing the transaction only saves
-    commits and round trips. The lots are locked in primary-key order, so two
-    batches never deadlock. An unknown lot is left out of the answers. Publish
-    the returned frames once this returns (it has committed).
-
-    `late`, when given, is asked once the locks are held for the instructions
-    that arrived while the batch waited for them; they are decided after their
-    lot's own, in the same transaction, and answered after them. A hot lot's
-    batch thus holds what queued during the wait rather than leaving it for a
-    batch of its own.
-    """
-    return _decide_in_transaction(groups, late)
+    def take(self) -> Mapping[int, Sequence[Instruction]]: ...
 
 
 @dataclass
@@ -213,25 +165,47 @@ class _Writes:
 
 
 @transaction.atomic
-def _decide_in_transaction(
-    groups: Mapping[int, Sequence[Instruction]], late: Late | None
+def decide(
+    groups: Mapping[int, Sequence[Instruction]], late: Late | None = None
 ) -> tuple[dict[int, list[Answer]], list[events.Frame]]:
-    """Three reads, the decisions in memory, one write: the same round trips for any batch."""
-    lots = batch_sql.lock_lots(sorted(groups))
+    """Decide the instructions of one or several lots in one transaction and one commit.
+
+    Each lot's instructions are decided in their order, against that lot
+    alone: sharing the transaction only saves commits and round trips. The
+    lots are locked in ascending id, so two batches never deadlock. Three
+    reads, the decisions in memory, one write: the same round trips for any
+    batch. Never raises for a refused instruction (each gets its own Answer);
+    an unknown lot is left out of the answers; database errors are raised as
+    they come. Publish the returned frames once this returns (it has
+    committed).
+
+    `late`, when given, is taken once the locks are held: its instructions are
+    decided after their lot's own, in the same transaction, and answered after
+    them. A hot lot's batch thus holds what queued during the wait rather than
+    leaving it for a batch of its own.
+    """
+    lots = locks.lots(sorted(groups))
     if late is not None:
-        arrived = late([lot.pk for lot in lots])
+        arrived = late.take()
         groups = {lot_id: [*group, *arrived.get(lot_id, ())] for lot_id, group in groups.items()}
     registrations = _registrations(lots, groups)
     existing = _earlier_bids(registrations, groups)
     writes = _Writes()
     answers: dict[int, list[Answer]] = {}
-    frames: list[events.Frame] = []
+    told: list[events.Frame] = []
     for lot in lots:
         answers[lot.pk] = _decide_lot(
-            lot, groups[lot.pk], registrations.get(lot.pk, {}), existing, writes, frames
+            lot, groups[lot.pk], registrations.get(lot.pk, {}), existing, writes, told
         )
-    _write(writes)
-    return answers, frames
+    store.write(
+        bids=writes.bids,
+        lots=writes.lots,
+        lot_fields=LOT_FIELDS,
+        registrations=writes.registrations,
+        audits=writes.audits,
+        notices=writes.notices,
+    )
+    return answers, told
 
 
 def _registrations(
@@ -240,7 +214,7 @@ def _registrations(
     """Per lot and registration id: the instructions' bidders, every automatic maximum, and the
     current leader (who may lose the lead). One query for all the lots."""
     found: dict[int, dict[int, Registration]] = {}
-    for registration in batch_sql.registrations(
+    for registration in store.registrations(
         [lot.leader_id for lot in lots if lot.leader_id is not None],
         {lot.pk: {i.user_id for i in groups[lot.pk]} for lot in lots},
     ):
@@ -262,7 +236,7 @@ def _earlier_bids(
                 keys.add((registration_id, instruction.client_id))
     return {
         (bid.registration_id, bid.client_id): bid
-        for bid in batch_sql.earlier_bids(sorted(keys))
+        for bid in store.earlier_bids(sorted(keys))
         if bid.client_id
     }
 
@@ -273,7 +247,7 @@ def _decide_lot(
     by_id: dict[int, Registration],
     existing: dict[tuple[int, str], Bid],
     writes: _Writes,
-    frames: list[events.Frame],
+    told: list[events.Frame],
 ) -> list[Answer]:
     """Decide one locked lot's instructions in order, gathering its writes and its frames.
 
@@ -312,13 +286,13 @@ def _decide_lot(
                     received_at=instruction.received_at,
                     source=accepted.source.value,
                     client_id=instruction.client_id
-                    if accepted.source == engine.Source.MANUAL
+                    if accepted.source == rules.Source.MANUAL
                     else None,
                 )
             )
-            frames.append(events.bid_frame(lot, bidder.paddle, accepted, instruction.received_at))
+            told.append(frames.bid_accepted(lot, bidder.paddle, accepted, instruction.received_at))
         if decision.extended_to is not None:
-            frames.append(
+            told.append(
                 events.extended_frame(lot, state.seq, decision.extended_to, reason="soft_close")
             )
         answers.append(_answer_for(registration, instruction, decision, state))
@@ -329,11 +303,11 @@ def _decide_lot(
         writes.bids += new_bids
         writes.audits += _audit_records(lot, new_bids, by_id)
         leaders = [b.registration_id for b in new_bids]
-        frames.extend(events.personal_frames(lot, previous_leader, leaders, by_id))
-        losers = events.lost_the_lead(previous_leader, leaders)
+        lost = rules.lost_the_lead(previous_leader, leaders)
+        told.extend(frames.personal(lot, lost, leaders[-1], by_id))
         writes.notices += notifications.notices(
             lot,
-            [_bidder_of(r, by_id) for r in losers],
+            [_bidder_of(r, by_id) for r in lost],
             Notification.Kind.OUTBID,
             lot.price_minor,
         )
@@ -348,26 +322,26 @@ def _bidder_of(registration_id: int, by_id: dict[int, Registration]) -> int:
 
 
 def _apply(
-    state: engine.LotState, registration: Registration, instruction: Instruction
-) -> tuple[engine.LotState, engine.Decision]:
+    state: rules.LotState, registration: Registration, instruction: Instruction
+) -> tuple[rules.LotState, rules.Decision]:
     order = order_key(instruction.received_at, instruction.order)
     if instruction.kind == "auto":
-        return engine.set_automatic(
+        return rules.set_automatic(
             state,
-            engine.SetAutoBid(
+            rules.SetAutoBid(
                 registration.pk, instruction.maximum_minor, instruction.received_at, order
             ),
         )
     if instruction.amount_minor is None:
-        return state, engine.Decision(refusal=Refusal.INVALID_AMOUNT)
-    return engine.place_manual(
+        return state, rules.Decision(refusal=Refusal.INVALID_AMOUNT)
+    return rules.place_manual(
         state,
-        engine.ManualBid(registration.pk, instruction.amount_minor, instruction.received_at, order),
+        rules.ManualBid(registration.pk, instruction.amount_minor, instruction.received_at, order),
     )
 
 
 def _remember_choices(
-    registration: Registration, instruction: Instruction, state: engine.LotState
+    registration: Registration, instruction: Instruction, state: rules.LotState
 ) -> None:
     """Keep the bidder's automatic maximum and (at the first bid) their second-chance choice."""
     before = (
@@ -422,8 +396,8 @@ def _accepted(
 def _answer_for(
     registration: Registration,
     instruction: Instruction,
-    decision: engine.Decision,
-    state: engine.LotState,
+    decision: rules.Decision,
+    state: rules.LotState,
 ) -> Answer:
     leading = state.leader_id == registration.pk
     own = next(
@@ -431,13 +405,13 @@ def _answer_for(
             b
             for b in decision.bids
             if b.registration_id == registration.pk
-            and (b.source == engine.Source.MANUAL or instruction.kind == "auto")
+            and (b.source == rules.Source.MANUAL or instruction.kind == "auto")
         ),
         None,
     )
     if own is None:
         # An automatic maximum set without bidding yet (another leads above it is impossible:
-        # the engine refuses maxima below the minimum), or a cancellation.
+        # the rules refuse maxima below the minimum), or a cancellation.
         return Answer(
             accepted=True,
             paddle=registration.paddle,
@@ -454,7 +428,7 @@ def _answer_for(
     )
 
 
-def _apply_to_lot(lot: Lot, state: engine.LotState) -> None:
+def _apply_to_lot(lot: Lot, state: rules.LotState) -> None:
     lot.price_minor = state.price_minor
     lot.leader_id = state.leader_id
     lot.leader_order = state.leader_order
@@ -488,21 +462,13 @@ def _audit_records(
     ]
 
 
-def _write(writes: _Writes) -> None:
-    """Everything the decided lots changed: one statement a table, all sent in one round trip."""
-    bulk_writes.execute(
-        [
-            *bulk_writes.insert(Bid, writes.bids),
-            *bulk_writes.update(Lot, writes.lots, LOT_FIELDS),
-            *bulk_writes.update(
-                Registration,
-                writes.registrations,
-                ["auto_max_minor", "auto_order", "keep_deposit_reserved"],
-            ),
-            *bulk_writes.insert(AuditRecord, writes.audits),
-            *bulk_writes.insert(Notification, writes.notices),
-        ]
-    )
+def _decide_one(lot_id: int, instruction: Instruction) -> Answer:
+    """Decide one instruction on its own, then publish what it changed."""
+    answers, told = decide({lot_id: [instruction]})
+    if lot_id not in answers:
+        raise Lot.DoesNotExist(f"no lot {lot_id}")
+    events.publish(told)
+    return answers[lot_id][0]
 
 
 def place_bid(
@@ -523,9 +489,9 @@ def place_bid(
         keep_deposit_reserved=keep_deposit_reserved,
     )
     try:
-        return decide(lot_id=lot_id, instructions=[instruction])[0]
+        return _decide_one(lot_id, instruction)
     except IntegrityError:  # a concurrent retry of the same client id won the insert
-        return decide(lot_id=lot_id, instructions=[instruction])[0]
+        return _decide_one(lot_id, instruction)
 
 
 def set_automatic_bid(
@@ -538,4 +504,4 @@ def set_automatic_bid(
         kind="auto",
         maximum_minor=maximum_minor,
     )
-    return decide(lot_id=lot_id, instructions=[instruction])[0]
+    return _decide_one(lot_id, instruction)

@@ -1,8 +1,11 @@
 """The bidding rules as pure functions of a lot's state: no database, no clock, no I/O.
 
-The services lock the lot, build a `LotState` from it, ask the engine, and
-write back what it decided. Everything here is deterministic, so it is tested
-exhaustively with Hypothesis (tests/auction/test_engine.py).
+`auction.bidding.decide` locks the lot, builds a `LotState` from it, asks
+these rules, and writes back what they decided. They also yield what the
+frames and notices only format: each accepted bid's next minimum
+(`Accepted.next_minimum_minor`) and who lost the lead (`lost_the_lead`).
+Everything here is deterministic, so it is tested exhaustively with
+Hypothesis (tests/auction/bidding/test_rules.py). Nothing here imports Django.
 
 Rules
 -----
@@ -28,10 +31,11 @@ Rules
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class Refusal(StrEnum):
@@ -44,7 +48,7 @@ class Refusal(StrEnum):
     NOT_REGISTERED = "not_registered"
     DEPOSIT_NOT_HELD = "deposit_not_held"
     EXCLUDED_PARTY = "excluded_party"
-    RATE_LIMITED = "rate_limited"
+    RATE_LIMITED = "rate_limited"  # refused before the lot is read (the consumer's bid limit)
     DUPLICATE = "duplicate"
     INVALID_AMOUNT = "invalid_amount"
     MAXIMUM_TOO_LOW = "maximum_too_low"
@@ -116,12 +120,14 @@ class SetAutoBid:
 
 @dataclass(frozen=True, slots=True)
 class Accepted:
-    """One bid written to the record: the manual one or an automatic reply."""
+    """One bid written to the record: the manual one or an automatic reply, and the lowest
+    manual bid it leaves open to the others."""
 
     seq: int
     registration_id: int
     amount_minor: int
     source: Source
+    next_minimum_minor: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,20 +144,46 @@ class Decision:
         return self.refusal is not None
 
 
-def increment_for(state: LotState, price_minor: int) -> int:
-    """The increment of the price band that `price_minor` falls in."""
-    increment = state.increments[0].increment_minor
-    for band in state.increments:
+# The increment table of an auction whose rules name none (a published auction always has
+# one: its court's, or the platform's default, in its rules' snapshot).
+DEFAULT_INCREMENTS = (IncrementBand(0, 1),)
+
+
+def increments_from(rules: Mapping[str, Any] | None) -> tuple[IncrementBand, ...]:
+    """The increment table of an auction's rules (`rules["increments"]`), validated."""
+    bands = (rules or {}).get("increments")
+    if not bands:
+        return DEFAULT_INCREMENTS
+    return validate_increments(
+        IncrementBand(int(b["from_minor"]), int(b["increment_minor"])) for b in bands
+    )
+
+
+def _increment(increments: Sequence[IncrementBand], price_minor: int) -> int:
+    increment = increments[0].increment_minor
+    for band in increments:
         if price_minor >= band.from_minor:
             increment = band.increment_minor
     return increment
 
 
+def increment_for(state: LotState, price_minor: int) -> int:
+    """The increment of the price band that `price_minor` falls in."""
+    return _increment(state.increments, price_minor)
+
+
+def minimum_after(
+    increments: Sequence[IncrementBand], opening_minor: int, price_minor: int | None
+) -> int:
+    """The lowest amount a manual bid may have at `price_minor` (None: no bid yet)."""
+    if price_minor is None:
+        return opening_minor
+    return price_minor + _increment(increments, price_minor)
+
+
 def next_minimum(state: LotState) -> int:
     """The lowest amount a manual bid may have now."""
-    if state.price_minor is None:
-        return state.opening_minor
-    return state.price_minor + increment_for(state, state.price_minor)
+    return minimum_after(state.increments, state.opening_minor, state.price_minor)
 
 
 def is_within_time(state: LotState, received_at: datetime) -> bool:
@@ -188,7 +220,8 @@ def _record(
 ) -> LotState:
     assert state.price_minor is None or amount > state.price_minor, "price must rise"
     seq = state.seq + 1
-    out.append(Accepted(seq, registration_id, amount, source))
+    following = amount + _increment(state.increments, amount)
+    out.append(Accepted(seq, registration_id, amount, source, following))
     return replace(
         state,
         price_minor=amount,
@@ -328,6 +361,21 @@ def close_result(state: LotState, reserve_minor: int | None) -> Outcome:
 
 def is_due_to_close(state: LotState, now: datetime) -> bool:
     return state.is_open and now > state.ends_at
+
+
+def lost_the_lead(previous_leader: int | None, leaders: Sequence[int]) -> list[int]:
+    """Registrations that led at some point of one decision and do not lead at its end.
+
+    `leaders` is the registration that led after each new bid, in order. One rule for the
+    page's `outbid` frame and the outbid notice (toast and e-mail), so neither claims an
+    outbid that the same decision undid.
+    """
+    lost, holder = [], previous_leader
+    for leader in leaders:
+        if holder is not None and leader != holder:
+            lost.append(holder)
+        holder = leader
+    return [r for r in dict.fromkeys(lost) if r != holder]
 
 
 def validate_increments(bands: Iterable[IncrementBand]) -> tuple[IncrementBand, ...]:
