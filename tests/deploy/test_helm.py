@@ -270,6 +270,18 @@ def test_the_chart_requires_the_shared_buckets_and_a_well_formed_digest():
     assert "image.digest must be sha256" in bad_digest.stderr
 
 
+def test_forwarded_headers_are_trusted_from_everyone_only_behind_the_network_policy():
+    open_port = render_text("default", "networkPolicy.enabled=false")
+    named_proxy = render_text(
+        "default", "networkPolicy.enabled=false", "web.forwardedAllowIps=10.0.0.10"
+    )
+
+    assert open_port.returncode != 0
+    assert "web.forwardedAllowIps" in open_port.stderr
+    assert named_proxy.returncode == 0, named_proxy.stderr
+    assert "--forwarded-allow-ips=10.0.0.10" in named_proxy.stdout
+
+
 def test_every_setting_in_the_config_map_is_one_mazad_reads():
     read = set()
     for path in (ROOT / "config" / "settings").glob("*.py"):
