@@ -206,6 +206,10 @@ def test_every_container_has_probes_resources_and_runs_as_non_root(variant):
         assert resources["limits"]["memory"], name
         context = container["securityContext"]
         assert spec["securityContext"]["runAsNonRoot"] is True, name
+        # With the above, what the "restricted" Pod Security Standard asks.
+        assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, name
+        assert all(set(volume) <= {"name", "emptyDir"} for volume in spec["volumes"]), name
+        assert not any(port.get("hostPort") for port in container.get("ports", [])), name
         assert context["runAsNonRoot"] is True, name
         assert context["runAsUser"] != 0, name
         assert context["readOnlyRootFilesystem"] is True, name
