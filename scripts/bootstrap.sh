@@ -3,10 +3,12 @@
 #
 #   scripts/bootstrap.sh run-deps     uv, the locked Python packages (uv.lock), npm packages, stripe-mock, messages
 #   scripts/bootstrap.sh test-deps    the above plus PostgreSQL, pgBackRest, Redis, Chromium, fonts,
-#                                     Prometheus (apt-get) and versitygw, an S3-compatible server (Go)
+#                                     Prometheus (apt-get) and versitygw, an S3-compatible server (Go),
+#                                     helm, kubeconform (Go) and the Kubernetes schemas (PyPI)
 #   scripts/bootstrap.sh services     start PostgreSQL, Redis and stripe-mock on loopback (idempotent)
 #   scripts/bootstrap.sh stripe-mock  start stripe-mock only (idempotent)
 #   scripts/bootstrap.sh uv           install uv only (var/tools/uv)
+#   scripts/bootstrap.sh helm-tools   helm, kubeconform and the Kubernetes schemas only (the chart's tests)
 #
 # Every step checks before it acts, so running it twice is quick and harmless.
 set -euo pipefail
@@ -19,6 +21,16 @@ STRIPE_MOCK_VERSION="v0.197.0"
 # The S3-compatible server of the object-storage tests. v1.0.14 is the last release whose go.mod
 # asks for no newer Go than bookworm-backports' 1.23 (later ones need 1.24).
 VERSITYGW_VERSION="v1.0.14"
+# The chart's tests (tests/deploy/test_helm.py): helm renders and lints deploy/helm/mazad,
+# kubeconform checks every manifest against the Kubernetes API's JSON schemas. Helm v3.21 asks
+# for Go 1.26 (its go.mod); kubeconform v0.7.0 for Go 1.24.
+HELM_VERSION="v3.21.4"
+HELM_GO_MIN="1.26"
+# Helm's Makefile stamps the Kubernetes version of its client-go (v0.36 in v3.21.4's go.mod) into
+# the binary, which `helm template` and `helm lint` assume; `go install` alone leaves 1.20.
+HELM_KUBE_VERSION="1.36"
+KUBECONFORM_VERSION="v0.7.0"
+KUBECONFORM_GO_MIN="1.24"
 STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-12111}"
 PG_VERSION=15
 PG_PORT=5432
@@ -195,6 +207,56 @@ install_versitygw() {
   echo "$VERSITYGW_VERSION" > "$TOOLS_BIN/.versitygw-version"
 }
 
+# helm and kubeconform are built from their Go modules like stripe-mock. The schemas come from
+# the kubernetes-validate wheel on PyPI (pinned by hash in scripts/kubernetes-schemas-requirements.txt),
+# which vendors the JSON schemas generated from each Kubernetes release's OpenAPI document;
+# scripts/kubernetes_schemas.py makes kubeconform's standalone files of them (README of the chart).
+install_helm_tools() {
+  local go
+  if ! { [ -x "$TOOLS_BIN/helm" ] && stamp_ok "$TOOLS_BIN/.helm-version" "$HELM_VERSION kubernetes-$HELM_KUBE_VERSION"; }; then
+    go="$(find_go "$HELM_GO_MIN")" || { install_go; go="$(find_go "$HELM_GO_MIN")" || die "helm $HELM_VERSION needs Go >= $HELM_GO_MIN (its go.mod); put one on PATH"; }
+    log "building helm $HELM_VERSION with $("$go" version | cut -d' ' -f3) ($go)"
+    mkdir -p "$TOOLS_BIN"
+    local major="${HELM_KUBE_VERSION%%.*}" minor="${HELM_KUBE_VERSION#*.}" ldflags
+    ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+    ldflags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+    ldflags+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=$major"
+    ldflags+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
+    ldflags+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=$major"
+    ldflags+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$minor"
+    GOBIN="$TOOLS_BIN" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=0 \
+      "$go" install -trimpath -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+    echo "$HELM_VERSION kubernetes-$HELM_KUBE_VERSION" > "$TOOLS_BIN/.helm-version"
+  fi
+  if ! { [ -x "$TOOLS_BIN/kubeconform" ] && stamp_ok "$TOOLS_BIN/.kubeconform-version" "$KUBECONFORM_VERSION"; }; then
+    go="$(find_go "$KUBECONFORM_GO_MIN")" || { install_go; go="$(find_go "$KUBECONFORM_GO_MIN")" || die "kubeconform $KUBECONFORM_VERSION needs Go >= $KUBECONFORM_GO_MIN; put one on PATH"; }
+    log "building kubeconform $KUBECONFORM_VERSION with $("$go" version | cut -d' ' -f3) ($go)"
+    mkdir -p "$TOOLS_BIN"
+    GOBIN="$TOOLS_BIN" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=0 \
+      "$go" install -trimpath -ldflags "-s -w -X main.version=$KUBECONFORM_VERSION" \
+      "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+    echo "$KUBECONFORM_VERSION" > "$TOOLS_BIN/.kubeconform-version"
+  fi
+  install_kubernetes_schemas
+}
+
+KUBERNETES_SCHEMAS="$ROOT/var/tools/kubernetes-json-schema"
+
+install_kubernetes_schemas() {
+  local want wheels
+  want="$(cat scripts/kubernetes-schemas-requirements.txt scripts/kubernetes_schemas.py | sha256sum | cut -d' ' -f1)"
+  stamp_ok "$KUBERNETES_SCHEMAS/.mazad-stamp" "$want" && return 0
+  install_uv
+  log "fetching the Kubernetes JSON schemas (scripts/kubernetes-schemas-requirements.txt, hash-checked)"
+  wheels="$(mktemp -d)"
+  "$UV_HOME/bin/python" -m pip download -q --disable-pip-version-check --no-deps --require-hashes \
+    --only-binary=:all: -d "$wheels" -r scripts/kubernetes-schemas-requirements.txt
+  rm -rf "$KUBERNETES_SCHEMAS"
+  "$UV_HOME/bin/python" scripts/kubernetes_schemas.py "$wheels"/kubernetes_validate-*.whl "$KUBERNETES_SCHEMAS"
+  rm -rf "$wheels"
+  echo "$want" > "$KUBERNETES_SCHEMAS/.mazad-stamp"
+}
+
 start_stripe_mock() {
   install_stripe_mock
   if port_open "$STRIPE_MOCK_PORT"; then return 0; fi
@@ -252,6 +314,7 @@ test_deps() {
   npm_packages
   install_stripe_mock
   install_versitygw
+  install_helm_tools
   messages
 }
 
@@ -304,5 +367,6 @@ case "${1:-}" in
   stripe-mock) start_stripe_mock ;;
   uv) install_uv ;;
   versitygw) install_versitygw ;;
-  *) die "usage: $0 run-deps|test-deps|services|stripe-mock|versitygw|uv" ;;
+  helm-tools) install_helm_tools ;;
+  *) die "usage: $0 run-deps|test-deps|services|stripe-mock|versitygw|helm-tools|uv" ;;
 esac
