@@ -31,6 +31,9 @@ HELM_GO_MIN="1.26"
 HELM_KUBE_VERSION="1.36"
 KUBECONFORM_VERSION="v0.7.0"
 KUBECONFORM_GO_MIN="1.24"
+# Where the Go found here is older than a tool asks for (bookworm's newest is 1.23), that Go fetches
+# this toolchain from the Go module proxy, checked against the Go checksum database, for the build.
+NEWER_GO_TOOLCHAIN="go1.26.0"
 STRIPE_MOCK_PORT="${STRIPE_MOCK_PORT:-12111}"
 PG_VERSION=15
 PG_PORT=5432
@@ -211,11 +214,22 @@ install_versitygw() {
 # the kubernetes-validate wheel on PyPI (pinned by hash in scripts/kubernetes-schemas-requirements.txt),
 # which vendors the JSON schemas generated from each Kubernetes release's OpenAPI document;
 # scripts/kubernetes_schemas.py makes kubeconform's standalone files of them (README of the chart).
+# Sets `go` and `toolchain` for a tool whose go.mod asks for Go >= $1: the Go found here with
+# GOTOOLCHAIN=local when it is new enough, else the Debian one fetching $NEWER_GO_TOOLCHAIN.
+go_for() {
+  if go="$(find_go "$1")"; then
+    toolchain=local
+  else
+    go="$(find_go 1.21)" || { install_go; go="$(find_go 1.21)" || die "no Go >= 1.21 after installing it"; }
+    toolchain="$NEWER_GO_TOOLCHAIN"
+  fi
+}
+
 install_helm_tools() {
-  local go
+  local go toolchain
   if ! { [ -x "$TOOLS_BIN/helm" ] && stamp_ok "$TOOLS_BIN/.helm-version" "$HELM_VERSION kubernetes-$HELM_KUBE_VERSION"; }; then
-    go="$(find_go "$HELM_GO_MIN")" || { install_go; go="$(find_go "$HELM_GO_MIN")" || die "helm $HELM_VERSION needs Go >= $HELM_GO_MIN (its go.mod); put one on PATH"; }
-    log "building helm $HELM_VERSION with $("$go" version | cut -d' ' -f3) ($go)"
+    go_for "$HELM_GO_MIN"
+    log "building helm $HELM_VERSION with $(GOTOOLCHAIN=$toolchain "$go" version | cut -d' ' -f3) ($go)"
     mkdir -p "$TOOLS_BIN"
     local major="${HELM_KUBE_VERSION%%.*}" minor="${HELM_KUBE_VERSION#*.}" ldflags
     ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
@@ -224,15 +238,15 @@ install_helm_tools() {
     ldflags+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
     ldflags+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=$major"
     ldflags+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$minor"
-    GOBIN="$TOOLS_BIN" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=0 \
+    GOBIN="$TOOLS_BIN" GOTOOLCHAIN="$toolchain" GOFLAGS=-buildvcs=false CGO_ENABLED=0 \
       "$go" install -trimpath -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
     echo "$HELM_VERSION kubernetes-$HELM_KUBE_VERSION" > "$TOOLS_BIN/.helm-version"
   fi
   if ! { [ -x "$TOOLS_BIN/kubeconform" ] && stamp_ok "$TOOLS_BIN/.kubeconform-version" "$KUBECONFORM_VERSION"; }; then
-    go="$(find_go "$KUBECONFORM_GO_MIN")" || { install_go; go="$(find_go "$KUBECONFORM_GO_MIN")" || die "kubeconform $KUBECONFORM_VERSION needs Go >= $KUBECONFORM_GO_MIN; put one on PATH"; }
-    log "building kubeconform $KUBECONFORM_VERSION with $("$go" version | cut -d' ' -f3) ($go)"
+    go_for "$KUBECONFORM_GO_MIN"
+    log "building kubeconform $KUBECONFORM_VERSION with $(GOTOOLCHAIN=$toolchain "$go" version | cut -d' ' -f3) ($go)"
     mkdir -p "$TOOLS_BIN"
-    GOBIN="$TOOLS_BIN" GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=0 \
+    GOBIN="$TOOLS_BIN" GOTOOLCHAIN="$toolchain" GOFLAGS=-buildvcs=false CGO_ENABLED=0 \
       "$go" install -trimpath -ldflags "-s -w -X main.version=$KUBECONFORM_VERSION" \
       "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
     echo "$KUBECONFORM_VERSION" > "$TOOLS_BIN/.kubeconform-version"
