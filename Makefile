@@ -5,7 +5,7 @@ export DATABASE_URL ?= postgres://mazad:mazad@127.0.0.1:5432/mazad
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 export STRIPE_API_BASE ?= http://127.0.0.1:12111
 
-.PHONY: run test check lint typecheck pytest messages services clean soak bench upgrade backup
+.PHONY: run test check lint typecheck layers pytest messages services clean soak bench upgrade backup
 
 run:
 	@env -u DATABASE_URL -u REDIS_URL scripts/run.sh
@@ -16,7 +16,7 @@ test:
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory pytest
 
-check: lint typecheck
+check: lint typecheck layers
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check --fail-level WARNING
 
@@ -26,6 +26,10 @@ lint:
 
 typecheck:
 	.venv/bin/mypy .
+
+# Which package may import which: the contracts in pyproject.toml (docs/architecture.md, "Layers").
+layers:
+	.venv/bin/lint-imports --no-cache
 
 pytest:
 	$(PY) -m pytest --create-db $(PYTEST_ARGS)

@@ -21,7 +21,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from accounts.models import User
 from accounts.organisations import CURRENCIES
 from auction.models import Auction, Lot, Registration, SaleRules, Watch
-from core.money import Money, exponent, parse
+from core.forms import parse_money
+from core.money import Money, exponent
 
 CURRENCY_CODES = [code for code, _label in CURRENCIES]
 
@@ -80,7 +81,7 @@ def _thousandths(text: str) -> int | None:
     if not text:
         return None
     try:
-        return parse(text, "KWD").amount_minor
+        return parse_money(text, "KWD").amount_minor
     except ValidationError:  # an unusable bound is ignored, never an error page
         return None
 

@@ -10,8 +10,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import parse_money
 from core.inputs import TextValidator, validate_schedule
-from core.money import parse
 
 
 class MoneyField(forms.CharField):
@@ -26,7 +26,7 @@ class MoneyField(forms.CharField):
         text = super().clean(value)
         if text in (None, ""):
             return None
-        return parse(str(text), self.currency).amount_minor
+        return parse_money(str(text), self.currency).amount_minor
 
 
 class CourtDateTimeField(forms.DateTimeField):
@@ -199,7 +199,7 @@ class SaleRulesForm(forms.Form):
                     params={"line": number},
                 )
             try:
-                start, step = (parse(part, self.currency).amount_minor for part in parts)
+                start, step = (parse_money(part, self.currency).amount_minor for part in parts)
             except ValidationError as error:
                 raise ValidationError(
                     _("Line %(line)s: %(error)s"),

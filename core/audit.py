@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.forms.models import model_to_dict
 
 from core.models import AuditRecord
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 SYSTEM = "system"
 
@@ -35,7 +33,7 @@ def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str
 
 def record(
     *,
-    actor: User | None,
+    actor: AbstractBaseUser | None,
     action: str,
     obj: models.Model,
     before: Mapping[str, Any] | None = None,
@@ -59,7 +57,7 @@ def record(
 
 def build(
     *,
-    actor: User | None,
+    actor: AbstractBaseUser | None,
     action: str,
     obj: models.Model,
     before: Mapping[str, Any] | None = None,
@@ -70,8 +68,8 @@ def build(
     """The record `record` appends, unsaved: for a service that writes many in one statement."""
     actor_user = actor if actor is not None and actor.pk else None
     return AuditRecord(
-        actor=actor_user,
-        actor_label=actor_user.email if actor_user else SYSTEM,
+        actor_id=actor_user.pk if actor_user else None,
+        actor_label=actor_user.get_username() if actor_user else SYSTEM,
         court_id=court_id,
         action=action,
         object_type=obj._meta.label_lower,

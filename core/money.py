@@ -4,19 +4,20 @@ The exponent of each currency comes from one table, py-moneyed's ISO 4217 data
 (SAR, AED, USD 2; KWD, BHD, OMR, JOD 3; VND, JPY 0). Stripe's own rules for
 amounts (three-decimal currencies must end in 0 for cards; ISK and UGX are sent
 with two decimals) live in `stripe_amount` and nowhere else.
+
+Pure: no Django here, so the pure engines may compute with Money. Reading what a person typed
+(`core.forms.parse_money`) raises form errors and lives with the forms; the reader's language
+for `Money.format()` is Django's active one once core's app is ready (`use_reader_language`).
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_currency
-from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 from moneyed import CurrencyDoesNotExist, get_currency
 
 # Stripe accepts at most 8 digits in minor units for a card payment by default.
@@ -24,6 +25,20 @@ CARD_MAXIMUM_MINOR = 99_999_999
 # Currencies Stripe expects with two decimals although ISO gives them none.
 STRIPE_TWO_DECIMAL_OVERRIDES = frozenset({"ISK", "UGX"})
 MAX_DIGITS = 18  # fits a PostgreSQL bigint with room to spare
+
+
+def _no_language() -> str | None:
+    return None
+
+
+_reader_language: Callable[[], str | None] = _no_language
+
+
+def use_reader_language(source: Callable[[], str | None]) -> None:
+    """Where `Money.format()` learns the reader's language when its caller names none
+    (core/apps.py passes Django's `get_language`); Arabic until then."""
+    global _reader_language
+    _reader_language = source
 
 
 def exponent(currency: str) -> int:
@@ -113,7 +128,7 @@ class Money:
 
     def format(self, locale: str | None = None) -> str:
         """Locale-aware text with the currency's own decimals, e.g. "KWD 1,234.500"."""
-        language = locale or get_language() or "ar"
+        language = locale or _reader_language() or "ar"
         if language.startswith("ar"):
             return str(
                 format_currency(self.to_decimal(), self.currency, locale="ar", currency_digits=True)
@@ -134,40 +149,6 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.to_decimal()} {self.currency}"
-
-
-_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹٫٬", "01234567890123456789.,")
-_NUMBER = re.compile(r"^\d+(\.\d+)?$")
-
-
-def parse(text: str, currency: str) -> Money:
-    """Parse what a person typed ("1,250.500", "١٢٥٠٫٥") into Money.
-
-    Raises ValidationError (code "amount_format" or "amount_decimals") when the
-    text is not a plain positive number or has more decimals than the currency.
-    """
-    cleaned = str(text).strip().translate(_ARABIC_DIGITS).replace(",", "").replace(" ", "")
-    if not _NUMBER.match(cleaned):
-        raise ValidationError(
-            _("Enter an amount as digits, for example 1250.500."), code="amount_format"
-        )
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as error:  # pragma: no cover - the pattern already guards this
-        raise ValidationError(_("Enter a valid amount."), code="amount_format") from error
-    places = exponent(currency)
-    value_exponent = int(value.as_tuple().exponent)
-    decimals = -value_exponent if value_exponent < 0 else 0
-    if decimals > places:
-        raise ValidationError(
-            _("%(currency)s amounts have at most %(places)s decimals."),
-            code="amount_decimals",
-            params={"currency": currency, "places": places},
-        )
-    minor = int(value.scaleb(places))
-    if len(str(minor)) > MAX_DIGITS:
-        raise ValidationError(_("The amount is too large."), code="amount_too_large")
-    return Money(minor, currency)
 
 
 class UnpayableByCard(ValueError):

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.money import parse
+from core.forms import parse_money
 from enforcement import validators
 from enforcement.models import SeizedAsset
 
@@ -38,7 +38,7 @@ def parse_amount(value: str, currency: str) -> int | None:
     """Minor units of a typed amount, or None when blank; ValidationError names the rule."""
     if not value.strip():
         return None
-    return parse(value, currency).amount_minor
+    return parse_money(value, currency).amount_minor
 
 
 class AssetFieldsForm(forms.Form):
