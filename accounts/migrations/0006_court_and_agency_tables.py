@@ -25,6 +25,18 @@ def content_types_to(app_label, other_label):
     return move
 
 
+def rename_check(old, new):
+    """PostgreSQL renames the check in place. SQLite (the embedded default) keeps a check inside
+    the table's definition and remakes the table from the model's state on any later change to
+    it, so there is nothing to rename there."""
+
+    def rename(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(f"ALTER TABLE accounts_court RENAME CONSTRAINT {old} TO {new}")
+
+    return rename
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0005_courts_and_agencies"),
@@ -51,11 +63,9 @@ class Migration(migrations.Migration):
                 ),
             ],
             database_operations=[
-                migrations.RunSQL(
-                    "ALTER TABLE accounts_court RENAME CONSTRAINT enforcement_court_currency_known"
-                    " TO accounts_court_currency_known",
-                    "ALTER TABLE accounts_court RENAME CONSTRAINT accounts_court_currency_known"
-                    " TO enforcement_court_currency_known",
+                migrations.RunPython(
+                    rename_check("enforcement_court_currency_known", "accounts_court_currency_known"),
+                    rename_check("accounts_court_currency_known", "enforcement_court_currency_known"),
                 ),
             ],
         ),
