@@ -11,6 +11,7 @@ from accounts.access import has_capability
 from accounts.models import User
 from accounts.roles import Capability, Role
 from auction.models import Auction, Lot
+from enforcement.models import FileParty
 
 _NOT_ACTIVE = _("Your account is not active.")
 _NOT_A_BIDDER = _("Court staff and supervisors may not bid in judicial auctions.")
@@ -48,7 +49,6 @@ def exclusion_reason(user: User, lot: Lot) -> Any | None:
 
 
 def _is_party_to_the_file(user: User, lot: Lot) -> bool:
-    from enforcement.models import FileParty
 
     same_person = Q(party__id_number=user.id_number, party__id_country=user.id_country)
     linked_account = Q(party__user=user)

@@ -19,10 +19,13 @@ from django.http import HttpRequest, QueryDict
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
-from accounts.organisations import CURRENCIES
+from accounts.organisations import CURRENCIES, Court
 from auction.models import Auction, Lot, Registration, SaleRules, Watch
 from core.forms import parse_money
 from core.money import Money, exponent
+from enforcement import selectors
+from enforcement.models import AssetPhoto, SeizedAsset
+from payments.models import Payment
 
 CURRENCY_CODES = [code for code, _label in CURRENCIES]
 
@@ -99,7 +102,6 @@ def _price_bound(thousandths: int, *, lower: bool) -> Q:
 
 
 def _photo() -> Subquery:
-    from enforcement.models import AssetPhoto
 
     return Subquery(
         AssetPhoto.objects.filter(asset_id=OuterRef("asset_id")).order_by("pk").values("pk")[:1]
@@ -164,7 +166,6 @@ def search(filters: Filters, *, now: datetime) -> QuerySet[Lot]:
 
 
 def cities() -> list[str]:
-    from enforcement.models import SeizedAsset
 
     listed = SeizedAsset.objects.filter(lots__auction__status__in=VISIBLE).exclude(city="")
     return sorted(set(listed.values_list("city", flat=True)))
@@ -190,14 +191,12 @@ def increment_rows(lot: Lot) -> list[tuple[Money, Money]]:
 
 
 def appraisal_of(asset: Any) -> Money | None:
-    from enforcement import selectors
 
     appraisal = selectors.latest_appraisal(asset)
     return Money(appraisal.value_minor, appraisal.currency) if appraisal else None
 
 
 def deposit_payment(registration: Registration | None) -> Any:
-    from payments.models import Payment
 
     if registration is None or not registration.deposit_reference:
         return None
@@ -266,7 +265,6 @@ def public_rules() -> list[CourtRules]:
 
     A court that never edited its rules sells under the defaults, shown without being saved.
     """
-    from accounts.organisations import Court
 
     saved = {rules.court_id: rules for rules in SaleRules.objects.all()}
     found = []

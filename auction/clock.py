@@ -24,6 +24,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
 
 from auction import events, locks, notifications
+from auction.bidding import rules as bidding_rules
 from auction.models import Lot, Outage
 from auction.services import lifecycle
 from core import audit_chain
@@ -187,7 +188,7 @@ def close_due(now: datetime) -> int:
     close. Lots still due after that were locked a moment ago (by a bid batch, or by another
     closer): each is then waited for briefly, as `_run` does.
     """
-    grace = lifecycle.CLOSE_GRACE + timedelta(microseconds=1)
+    grace = bidding_rules.CLOSE_GRACE + timedelta(microseconds=1)
     done, failed = 0, set[int]()
     while True:
         before = (done, len(failed))
@@ -262,7 +263,7 @@ def seconds_to_next(now: datetime) -> float | None:
         .values_list("ends_at", flat=True)
         .first()
     )
-    due = [moment for moment in (start, end and end + lifecycle.CLOSE_GRACE) if moment]
+    due = [moment for moment in (start, end and end + bidding_rules.CLOSE_GRACE) if moment]
     if not due:
         return None
     return max(0.0, (min(due) - now).total_seconds())

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from auction.bidding.rules import Refusal
 from core.errors import DomainError
+from core.money import Money
 
 MESSAGES = {
     Refusal.LOT_NOT_OPEN: _("This lot is not open for bidding."),
@@ -28,8 +29,6 @@ def message_for(code: str, params: dict[str, object]) -> str:
     currency = str(params.get("currency", ""))
     for name, value in params.items():
         if name.endswith("_minor") and currency and isinstance(value, int):
-            from core.money import Money
-
             shown[name.removesuffix("_minor")] = Money(value, currency).format()
     template = str(MESSAGES[Refusal(code)])
     return template % shown if "%(" in template else template

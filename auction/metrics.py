@@ -14,6 +14,7 @@ from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
+from auction.bidding.rules import CLOSE_GRACE
 from auction.models import Lot, Notification
 from core.clock import db_now
 from core.live.metrics import SOCKETS
@@ -87,7 +88,6 @@ class LotState(DatabaseState):
     """
 
     def read(self) -> Iterable[Metric]:
-        from auction.services.lifecycle import CLOSE_GRACE  # it reports its closes here
 
         now = db_now()
         overdue = Lot.objects.filter(status=Lot.Status.OPEN, ends_at__lt=now - CLOSE_GRACE)

@@ -23,6 +23,7 @@ from django.db.models import Count, Q, QuerySet
 
 from auction.models import Bid, Lot
 from core.models import AuditRecord
+from enforcement.models import Appraisal
 
 CLOSED = [Lot.Status.SOLD, Lot.Status.UNSOLD, Lot.Status.WITHDRAWN]
 RECORD_FIELDS = [
@@ -154,7 +155,6 @@ def closed_lots(court_code: str = "") -> QuerySet[Lot]:
 
 
 def result_rows(court_code: str = "") -> Iterator[dict[str, Any]]:
-    from enforcement.models import Appraisal
 
     for lot in closed_lots(court_code).iterator(chunk_size=500):
         appraisal = (

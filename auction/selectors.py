@@ -8,10 +8,13 @@ from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet
 
+from auction.bidding.decide import next_minimum_of
 from auction.errors import AuctionRuleError
 from auction.models import Auction, Bid, Lot, Registration
 from auction.services import lifecycle
+from core.clock import stamp
 from core.money import Money
+from enforcement.models import SeizedAsset
 
 
 def auctions_of_court(*, court_id: int | None, status: str = "") -> QuerySet[Auction]:
@@ -41,7 +44,6 @@ def lots_of_auction(*, auction_id: int) -> QuerySet[Lot]:
 
 
 def assets_ready_for_sale(*, court_id: int) -> list[Any]:
-    from enforcement.models import SeizedAsset
 
     return list(
         SeizedAsset.objects.filter(
@@ -140,7 +142,6 @@ VISIBLE = [Auction.Status.PUBLISHED, Auction.Status.LIVE, Auction.Status.CLOSED]
 
 
 def _state(lot: Lot) -> dict[str, Any]:
-    from auction.bidding.decide import next_minimum_of
 
     return {
         "lot": lot.pk,
@@ -161,7 +162,6 @@ def _state(lot: Lot) -> dict[str, Any]:
 
 
 def timezone_now() -> datetime:
-    from core.clock import stamp
 
     return stamp()
 

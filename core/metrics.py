@@ -34,6 +34,9 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils.module_loading import import_string
 from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
@@ -44,6 +47,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+
+from core import heartbeats
 
 logger = logging.getLogger(__name__)
 
@@ -224,8 +229,6 @@ def serve(
 
 def serve_from_settings(*, with_state: bool = False) -> WSGIServer | None:
     """Serve on METRICS_PORT/METRICS_HOST; `with_state` adds the database's state collectors."""
-    from django.conf import settings
-    from django.utils.module_loading import import_string
 
     collectors = (
         [import_string(path)() for path in settings.METRICS_COLLECTORS] if with_state else []
@@ -250,7 +253,6 @@ class DatabaseState:
         raise NotImplementedError
 
     def collect(self) -> Iterator[Metric]:
-        from django.db import connection, transaction
 
         opened_here = connection.connection is None
         try:
@@ -275,8 +277,6 @@ class ReplicationState(DatabaseState):
     """
 
     def read(self) -> Iterable[Metric]:
-        from django.db import connection
-        from prometheus_client.core import GaugeMetricFamily
 
         replicas = GaugeMetricFamily(
             "mazad_postgres_replicas", "Standbys streaming from this PostgreSQL primary."
@@ -319,7 +319,6 @@ class HeartbeatState(DatabaseState):
     """
 
     def read(self) -> Iterable[Metric]:
-        from core import heartbeats
 
         age = GaugeMetricFamily(
             "mazad_process_heartbeat_age_seconds",

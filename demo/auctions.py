@@ -20,7 +20,7 @@ from auction.models import Auction, Lot, SaleRules
 from auction.services import lifecycle
 from auction.services import registration as registrations
 from demo import enforcement as demo_enforcement
-from enforcement.models import EnforcementFile
+from enforcement.models import EnforcementFile, SeizedAsset
 from payments import services as payments
 from payments.models import Method, Payment
 
@@ -55,7 +55,6 @@ def _assets(
 
 
 def court_assets(court: Court) -> list[Any]:
-    from enforcement.models import SeizedAsset
 
     return list(SeizedAsset.objects.filter(court=court, status="APPROVED_FOR_SALE"))
 

@@ -23,12 +23,19 @@ from django.utils import timezone
 from schwifty import IBAN
 
 from accounts import identity
+from accounts.models import User
 from accounts.organisations import Agency, Court
 from core.money import exponent
 from demo import catalogue
 from demo import photos as demo_photos
 from enforcement import services
-from enforcement.models import AgencyLetter, Encumbrance, EnforcementFile, SeizedAsset
+from enforcement.models import (
+    AgencyLetter,
+    Encumbrance,
+    EnforcementFile,
+    EnforcementRequest,
+    SeizedAsset,
+)
 from enforcement.validators import VIN_VALUES, vin_check_digit
 
 COUNTRY_OF_COURT = {"RYC": "SA", "KWC": "KW"}
@@ -494,7 +501,6 @@ def _seed_letter(
 ) -> None:
     """Letters in every state: sent, acknowledged, answered, and overdue; in Arabic, the language
     of the courts and agencies of the demo."""
-    from accounts.models import User
 
     letter = services.send_letter(
         actor=staff,
@@ -528,7 +534,6 @@ DEMO_PDF = (
 
 def seed_requests(court: Court, staff: Any, bidders: list[Any]) -> None:
     """Two online requests per court: one awaiting a decision, one rejected with its reason."""
-    from enforcement.models import EnforcementRequest
 
     if EnforcementRequest.objects.filter(court=court).exists():
         return

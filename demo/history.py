@@ -20,6 +20,7 @@ from unittest import mock
 from babel.dates import format_date
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.organisations import Court
 from aftersale import services as aftersale
 from aftersale.models import Disbursement, Distribution, Sale
@@ -30,6 +31,7 @@ from auction.models import Lot, SaleRules
 from auction.services import lifecycle
 from auction.services import registration as registrations
 from demo import enforcement as demo_enforcement
+from enforcement import services as enforcement
 from enforcement.models import EnforcementFile
 from payments import services as payments
 from payments.models import JobStatus, Method, Payment, PaymentJob, Refund, RefundStatus
@@ -222,8 +224,6 @@ def _refunds_confirmed(lot: Lot, finance: Any, confirmed_at: datetime) -> None:
 def _ownership_transferred(sale: Sale, closed_at: datetime) -> None:
     """The registry acknowledges the letter asking it to transfer the asset, then answers it;
     the letter of the latest sale is still being handled."""
-    from accounts.models import User
-    from enforcement import services as enforcement
 
     sale.refresh_from_db()
     letter = sale.ownership_letter

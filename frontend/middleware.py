@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from frontend.views import error_405
+
 
 class MethodNotAllowedPage:
     """A page opened at an address that only receives forms gets a page, not a blank.
@@ -28,7 +30,6 @@ class MethodNotAllowedPage:
             or response.content
         ):
             return response
-        from frontend.views import error_405
 
         page = error_405(request)
         if response.has_header("Allow"):

@@ -148,6 +148,10 @@ class Decision:
 # one: its court's, or the platform's default, in its rules' snapshot).
 DEFAULT_INCREMENTS = (IncrementBand(0, 1),)
 
+# A lot closes this long after its end, so that bids that arrived in time but are still
+# queued for the lot's lock are decided first.
+CLOSE_GRACE = timedelta(milliseconds=500)
+
 
 def increments_from(rules: Mapping[str, Any] | None) -> tuple[IncrementBand, ...]:
     """The increment table of an auction's rules (`rules["increments"]`), validated."""

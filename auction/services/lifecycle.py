@@ -24,10 +24,7 @@ from core.money import Money, card_payable
 from core.numbering import next_number
 from enforcement import selectors as enforcement_selectors
 from enforcement import services as enforcement
-
-# A lot closes this long after its end, so that bids that arrived in time but are still
-# queued for the lot's lock are decided first.
-CLOSE_GRACE = timedelta(milliseconds=500)
+from enforcement.models import SeizedAsset
 
 
 def rules_for(court: Any) -> SaleRules:
@@ -126,7 +123,6 @@ def proposed_prices(asset: Any, rules: dict[str, Any], round_number: int = 1) ->
 
 def _asset_for_sale(court_id: int, asset_id: int, *, next_round: bool) -> Any:
     """An asset of the court approved for sale (or unsold, for its next round)."""
-    from enforcement.models import SeizedAsset
 
     allowed = [SeizedAsset.Status.APPROVED_FOR_SALE]
     if next_round:
@@ -313,7 +309,7 @@ def decide_locked_closes(lots: list[Lot], now: datetime) -> list[Lot]:
     notices: list[Notification] = []
     frames: list[events.Frame] = []
     for lot in lots:
-        if lot.status != Lot.Status.OPEN or now <= lot.ends_at + CLOSE_GRACE:
+        if lot.status != Lot.Status.OPEN or now <= lot.ends_at + bidding_rules.CLOSE_GRACE:
             continue
         outcome = bidding_rules.close_result(state_of(lot, []), lot.reserve_minor)
         lot.status = Lot.Status.SOLD if outcome == bidding_rules.Outcome.SOLD else Lot.Status.UNSOLD

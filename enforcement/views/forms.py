@@ -15,6 +15,7 @@ from accounts.forms import clean_phone
 from accounts.models import User
 from accounts.organisations import Agency, Court
 from core.inputs import TextValidator
+from core.uploads import validate_document
 from enforcement import services, validators
 from enforcement.forms import AssetFieldsForm, money_field, parse_amount
 from enforcement.models import (
@@ -165,7 +166,6 @@ class FileForm(forms.Form):
         return value
 
     def clean_instrument_document(self) -> UploadedFile | None:
-        from core.uploads import validate_document
 
         document: UploadedFile | None = self.cleaned_data.get("instrument_document")
         if document:
@@ -373,7 +373,6 @@ class RequestForm(forms.Form):
         return value
 
     def clean_instrument_document(self) -> UploadedFile:
-        from core.uploads import validate_document
 
         document: UploadedFile = self.cleaned_data["instrument_document"]
         validate_document(document, max_bytes=10 * 1024 * 1024)

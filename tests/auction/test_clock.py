@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from auction import clock
 from auction.bidding import decide as bidding
+from auction.bidding import rules as bidding_rules
 from auction.models import Bid, Heartbeat, Lot, Outage
 from auction.services import lifecycle
 from core.models import AuditRecord
@@ -322,7 +323,7 @@ def test_the_clock_sleeps_until_the_next_lot_is_due_and_no_longer(court):
 
     wait = clock.seconds_to_next(now)
 
-    grace = lifecycle.CLOSE_GRACE.total_seconds()
+    grace = bidding_rules.CLOSE_GRACE.total_seconds()
     assert wait == pytest.approx(10 + grace)
     Lot.objects.filter(pk=lot.pk).update(
         status=Lot.Status.SCHEDULED, starts_at=now + timedelta(seconds=3)

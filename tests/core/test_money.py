@@ -8,6 +8,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.forms import parse_money as parse
 from core.money import (
     CARD_MAXIMUM_MINOR,
     Money,
@@ -15,7 +16,6 @@ from core.money import (
     card_payable,
     exponent,
     from_stripe_amount,
-    parse,
     stripe_amount,
 )
 
