@@ -102,9 +102,10 @@ def open_lots_ending_since(moment: datetime) -> list[Lot]:
 # --- what a locked lot owns (rank 7) ------------------------------------------------------------
 
 
-def registrations_of(lot: Lot) -> list[Registration]:
-    """Lock the registrations of a locked lot, ascending id."""
-    return list(lot.registrations.select_for_update().order_by("pk"))
+def registrations_of(lot: Lot, *, keep: int | None = None) -> list[Registration]:
+    """Lock the registrations of a locked lot, ascending id (all but the registration `keep`)."""
+    registrations = lot.registrations.all() if keep is None else lot.registrations.exclude(pk=keep)
+    return list(registrations.select_for_update().order_by("pk"))
 
 
 def registration(registration_id: int) -> Registration:

@@ -163,8 +163,7 @@ def refund_deposits(lot: Lot, *, reason: str, keep: int | None = None) -> None:
     The caller holds the lot (or the sale that locked it): its registrations are
     locked after it, in ascending id (docs/concurrency.md, "The global order").
     """
-    others = lot.registrations.all() if keep is None else lot.registrations.exclude(pk=keep)
-    for registration in others.select_for_update().order_by("pk"):
+    for registration in locks.registrations_of(lot, keep=keep):
         refund_deposit(registration, reason=reason)
 
 
