@@ -8,6 +8,7 @@ that contract to break.
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -88,3 +89,46 @@ def test_the_contract_breaks_when_a_forbidden_import_comes_back(sources: Path, c
     importer = relative.removesuffix(".py").replace("/", ".")
     assert "BROKEN" in result.stdout
     assert f"{importer} ->" in result.stdout
+
+
+APPS = ("core", "accounts", "enforcement", "payments", "auction", "aftersale", "support")
+
+
+def row_locks_in(path: Path) -> list[int]:
+    """Lines of `path` that take a row lock: a `select_for_update()` call or SQL naming
+    FOR UPDATE (docstrings are prose, not SQL)."""
+    tree = ast.parse(path.read_text())
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    lines = []
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "select_for_update"
+        ) or (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and "FOR UPDATE" in node.value
+            and id(node) not in docstrings
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_every_row_lock_is_taken_in_its_apps_locks_module():
+    outside = {
+        f"{path.relative_to(ROOT)}:{line}"
+        for app in APPS
+        for path in (ROOT / app).rglob("*.py")
+        if path.name != "locks.py" and "migrations" not in path.parts
+        for line in row_locks_in(path)
+    }
+
+    assert not outside, f"take these locks through the app's locks.py: {sorted(outside)}"
