@@ -8,10 +8,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,24 +22,59 @@ from auction import access, catalog, open_records, selectors
 from auction.errors import RegistrationRefused
 from auction.models import Lot, Notification, Watch
 from auction.services import registration as registrations
+from core import http_cache, pagination
+from frontend import selectors as frontend_selectors
 from payments import engine as payment_engine
 from payments.money import Money, exponent
 
 PAGE_SIZE = 24
+CARDS_SECONDS = 60
 
 
-def catalog_page(request: HttpRequest) -> HttpResponse:
+def catalog_page(request: HttpRequest) -> HttpResponseBase:
+    """The catalog: keyset pages, cards rendered once per change, 304 to unchanged readers.
+
+    The page's lots are read with only the fields that say what their cards show (price,
+    sequence number, status, times); the cards are rendered from the shared cache under a key
+    made of those, so a bid, a status change, a publication or a close makes a new key.
+    """
     filters = catalog.Filters.from_query(request.GET)
-    lots = catalog.search(filters, now=timezone.now())
-    page = Paginator(lots, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    found = catalog.listing(filters, now=now)
+    page = pagination.paginate(
+        [segment.only(*catalog.CARD_FIELDS) for segment in found.segments],
+        found.keyset,
+        request.GET,
+        size=PAGE_SIZE,
+        total_of=found.everything,
+    )
+    shown = catalog.fingerprint(page.rows, now=now)
+    cities = catalog.cities()
+    etag = None
+    if http_cache.is_anonymous_reader(request):
+        etag = http_cache.etag_of(
+            "catalog", shown, filters, page.total, page.next_cursor, page.previous_cursor,
+            page.is_reset, cities, [a.pk for a in frontend_selectors.current_announcements()],
+        )  # fmt: skip
+        unchanged = http_cache.not_modified(request, etag)
+        if unchanged is not None:
+            return unchanged
+    cards = http_cache.cached_fragment(
+        http_cache.etag_of("catalog-cards", shown).strip('"'),
+        lambda: render_to_string(
+            "auction/public/_catalog_cards.html",
+            {"lots": catalog.cards(page.rows), "now": now},
+        ),
+        CARDS_SECONDS,
+    )
     context = {
         "page": page,
+        "cards": mark_safe(cards),  # noqa: S308 (our own template's output, escaped there)
         "filters": filters,
-        "cities": catalog.cities(),
-        "query": catalog.query_without_page(request.GET),
-        "now": timezone.now(),
+        "cities": cities,
+        "now": now,
     }
-    return render(request, "auction/public/catalog.html", context)
+    return http_cache.publish(render(request, "auction/public/catalog.html", context), etag)
 
 
 def _lot_or_404(lot_id: int) -> Lot:
