@@ -273,6 +273,15 @@ def public_lot(lot_id: int) -> Lot | None:
     )
 
 
+def lot_fingerprint(lot: Lot) -> tuple[Any, ...]:
+    """What a lot's page shows of the lot, its auction and its asset, as a value."""
+
+    def fields(row: Any) -> tuple[Any, ...]:
+        return tuple(sorted((k, repr(v)) for k, v in vars(row).items() if not k.startswith("_")))
+
+    return fields(lot), fields(lot.auction), fields(lot.asset), fields(lot.auction.court)
+
+
 def increment_rows(lot: Lot) -> list[tuple[Money, Money]]:
     bands = (lot.auction.rules or {}).get("increments", [])
     return [

@@ -29,6 +29,7 @@ from payments.money import Money, exponent
 
 PAGE_SIZE = 24
 CARDS_SECONDS = 60
+LOT_SECONDS = 60
 
 
 def catalog_page(request: HttpRequest) -> HttpResponseBase:
@@ -84,8 +85,35 @@ def _lot_or_404(lot_id: int) -> Lot:
     return lot
 
 
-def lot_page(request: HttpRequest, lot_id: int) -> HttpResponse:
+def lot_page(request: HttpRequest, lot_id: int) -> HttpResponseBase:
+    """A lot's page. Anonymous readers share one render per change of the lot and get 304s.
+
+    The shared part is keyed by what the page shows of the lot (its sequence number moves
+    with every bid), its auction and its asset; photos and documents added to a listed asset
+    show within `LOT_SECONDS`. A signed-in reader's page is rendered for them, private.
+    """
     lot = _lot_or_404(lot_id)
+    if not http_cache.is_anonymous_reader(request):
+        page = render(request, "auction/public/lot.html", _lot_context(request, lot))
+        return http_cache.publish(page, None)
+    shown = catalog.lot_fingerprint(lot)
+    announcements = [a.pk for a in frontend_selectors.current_announcements()]
+    etag = http_cache.etag_of("lot", shown, request.path, announcements)
+    unchanged = http_cache.not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
+    body = http_cache.cached_fragment(
+        http_cache.etag_of("lot-body", shown, request.path).strip('"'),
+        lambda: render_to_string(
+            "auction/public/_lot_body.html", _lot_context(request, lot), request=request
+        ),
+        LOT_SECONDS,
+    )
+    context = {"lot": lot, "asset": lot.asset, "body": mark_safe(body)}  # noqa: S308 (ours)
+    return http_cache.publish(render(request, "auction/public/lot.html", context), etag)
+
+
+def _lot_context(request: HttpRequest, lot: Lot) -> dict[str, Any]:
     user: Any = request.user
     registration = (
         selectors.registration_of(lot_id=lot.pk, user_id=user.pk) if user.is_authenticated else None
@@ -96,7 +124,7 @@ def lot_page(request: HttpRequest, lot_id: int) -> HttpResponse:
         else None
     )
     rules = lot.auction.rules or {}
-    context = {
+    return {
         "lot": lot,
         "auction": lot.auction,
         "asset": lot.asset,
@@ -118,7 +146,6 @@ def lot_page(request: HttpRequest, lot_id: int) -> HttpResponse:
         "appraisal": catalog.appraisal_of(lot.asset),
         "deposit_payment": catalog.deposit_payment(registration),
     }
-    return render(request, "auction/public/lot.html", context)
 
 
 @login_required
