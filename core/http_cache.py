@@ -7,7 +7,8 @@ a signed-in person is `private, no-cache` and carries no validator: no shared ca
 keeps a page with someone's data, and one person's copy is never confirmed to another.
 
 `PublicPageHeaders` (a middleware, outside the CSRF one) has the last word: a response that
-sets a cookie or shows a one-time message is never left public.
+sets a cookie (a first visit's CSRF token, a session) is never left public, and a public page
+does not re-send the CSRF cookie the reader already holds.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
@@ -81,7 +83,15 @@ class PublicPageHeaders:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if getattr(response, PUBLIC_MARK, False) and response.cookies:
+        if not getattr(response, PUBLIC_MARK, False):
+            return response
+        # Django re-sends an unchanged CSRF cookie with every page that holds a token, to
+        # refresh its expiry; a public page leaves it as the reader has it.
+        name = settings.CSRF_COOKIE_NAME
+        sent = response.cookies.get(name)
+        if sent is not None and sent.value == request.COOKIES.get(name):
+            del response.cookies[name]
+        if response.cookies:
             response["Cache-Control"] = PRIVATE
             del response["ETag"]
         return response
