@@ -65,9 +65,10 @@ class Filters:
             return value if value in allowed else ""
 
         q = text_search.clean(query.get("q", ""))
-        # A query is read best match first unless another order is chosen; without a query
-        # there is nothing to rank by.
-        sort = pick("sort", SORTS) or ("relevance" if q else "ending")
+        # A query naming a plate, VIN or deed number is read best match first unless another
+        # order is chosen; words keep the catalog's order (auction/search.py).
+        ranked = q and text_search.names_an_identifier(q)
+        sort = pick("sort", SORTS) or ("relevance" if ranked else "ending")
         sort = "ending" if sort == "relevance" and not q else sort
         return cls(
             q=q,
