@@ -817,7 +817,7 @@ async def catalog(config: dict[str, Any]) -> dict[str, Any]:
                 base_url=base, timeout=30, headers=headers, cookies=staff_cookie
             ) as staff,
         ):
-            size = len((await client.get("/auctions/")).content) if ceiling else 0
+            size = int(config.get("ceiling_bytes", 0))
             await wait_until(start)
             for _ in range(MAX_BIDS):
                 if time.time() >= window[1]:
