@@ -13,9 +13,10 @@ stemming: "سيارات" finds "سيارة".
 
 Plates, VINs and title deed numbers are compared by trigram similarity (`pg_trgm`, GIN
 indexes on their upper-case letters and digits), so one mistyped character still finds the
-asset; an auction number matches as a substring. Results are ranked by the better of the text
-rank and the identifier similarity, best first, when the query names an identifier (it has
-a digit); a query of words keeps the catalog's order, ending first, which its indexes serve.
+asset; an auction number (a query with a digit) matches as a substring. Results are ranked
+by the better of the text rank and the identifier similarity, best first, when the query
+names an identifier (it has a digit); a query of words keeps the catalog's order, ending
+first, which its indexes serve.
 
 SQLite (the embedded `make run`) falls back to substring matching.
 """
@@ -123,11 +124,11 @@ def matching(lots: QuerySet[Lot], term: str) -> QuerySet[Lot]:
             | Q(asset__deed_number__icontains=term)
             | Q(auction__number__icontains=term)
         ).annotate(relevance=Value(1.0, output_field=FloatField()))
-    asset_sql, asset_params = _asset_match(term)
-    auction_sql, auction_params = _auction_match(term)
-    union = RawSQL(  # noqa: S611 (constants; the query's text as parameters)
-        f"{asset_sql} UNION {auction_sql}", [*asset_params, *auction_params]
-    )
+    sql, params = _asset_match(term)
+    if any(ch.isdigit() for ch in term):  # auction numbers have digits; words need no scan
+        auction_sql, auction_params = _auction_match(term)
+        sql, params = f"{sql} UNION {auction_sql}", [*params, *auction_params]
+    union = RawSQL(sql, params)  # noqa: S611 (constants; the query's text as parameters)
     from enforcement.models import SeizedAsset
 
     score = SeizedAsset.objects.filter(pk=OuterRef("asset_id")).annotate(score=_score(term))
