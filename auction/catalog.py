@@ -1,28 +1,42 @@
 """Reads behind the public pages: the catalog's search and filters, a lot page, "my auctions".
 
-The catalog stays fast with thousands of lots: one query per page, filtered on
-indexed columns, with each lot's first photo fetched by a subquery rather than
-one query per card.
+The catalog stays fast with a hundred thousand lots: pages are found by keyset
+(core/pagination.py) on indexed orders, the text search is PostgreSQL's (auction/search.py),
+the total is estimated above a thousand, and each page's first photos come in one query.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, QueryDict
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
 from accounts.organisations import CURRENCIES, Court
+from auction import search as text_search
 from auction.models import Auction, Lot, Registration, SaleRules, Watch
+from core import http_cache
 from core.forms import parse_money
 from core.money import Money, exponent
+from core.pagination import Key, Keyset
 from enforcement import selectors
 from enforcement.models import AssetPhoto, SeizedAsset
 from payments.models import Payment
@@ -33,7 +47,8 @@ VISIBLE = [Auction.Status.PUBLISHED, Auction.Status.LIVE, Auction.Status.CLOSED]
 ENDING_SOON = timedelta(hours=1)
 STATUSES = ("open", "upcoming", "ended")
 KINDS = ("VEHICLE", "REAL_ESTATE", "MOVABLE")
-SORTS = ("ending", "newest", "price_low", "price_high")
+SORTS = ("relevance", "ending", "newest", "price_low", "price_high")
+CITIES_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -53,15 +68,21 @@ class Filters:
             value = query.get(name, "")
             return value if value in allowed else ""
 
+        q = text_search.clean(query.get("q", ""))
+        # A query naming a plate, VIN or deed number is read best match first unless another
+        # order is chosen; words keep the catalog's order (auction/search.py).
+        ranked = q and text_search.names_an_identifier(q)
+        sort = pick("sort", SORTS) or ("relevance" if ranked else "ending")
+        sort = "ending" if sort == "relevance" and not q else sort
         return cls(
-            q=query.get("q", "").strip()[:100],
+            q=q,
             kind=pick("kind", KINDS),
-            city=query.get("city", "").strip()[:100],
+            city=text_search.clean(query.get("city", "")),
             status=pick("status", STATUSES),
             ending_soon=query.get("ending_soon") == "1",
-            price_min=query.get("price_min", "").strip()[:20],
-            price_max=query.get("price_max", "").strip()[:20],
-            sort=pick("sort", SORTS) or "ending",
+            price_min=text_search.clean(query.get("price_min", ""))[:20],
+            price_max=text_search.clean(query.get("price_max", ""))[:20],
+            sort=sort,
         )
 
     @property
@@ -101,29 +122,17 @@ def _price_bound(thousandths: int, *, lower: bool) -> Q:
     return condition
 
 
-def _photo() -> Subquery:
-
-    return Subquery(
-        AssetPhoto.objects.filter(asset_id=OuterRef("asset_id")).order_by("pk").values("pk")[:1]
+def _visible() -> QuerySet[Lot]:
+    return Lot.objects.filter(auction__status__in=VISIBLE).annotate(
+        shown_price=Coalesce("price_minor", "opening_minor")
     )
 
 
-def search(filters: Filters, *, now: datetime) -> QuerySet[Lot]:
-    lots = (
-        Lot.objects.filter(auction__status__in=VISIBLE)
-        .select_related("auction", "auction__court", "asset")
-        .annotate(photo_id=_photo(), shown_price=Coalesce("price_minor", "opening_minor"))
-    )
+def _filtered(filters: Filters, *, now: datetime) -> QuerySet[Lot]:
+    """The visible lots the filters and the query keep, without an order."""
+    lots = _visible()
     if filters.q:
-        term = filters.q
-        lots = lots.filter(
-            Q(asset__title__icontains=term)
-            | Q(asset__make__icontains=term)
-            | Q(asset__model__icontains=term)
-            | Q(asset__district__icontains=term)
-            | Q(asset__city__icontains=term)
-            | Q(auction__number__icontains=term)
-        )
+        lots = text_search.matching(lots, filters.q)
     if filters.kind:
         lots = lots.filter(asset__kind=filters.kind)
     if filters.city:
@@ -135,7 +144,7 @@ def search(filters: Filters, *, now: datetime) -> QuerySet[Lot]:
     elif filters.status == "upcoming":
         lots = lots.filter(status=Lot.Status.SCHEDULED)
     elif filters.status == "ended":
-        lots = lots.filter(status__in=[Lot.Status.SOLD, Lot.Status.UNSOLD, Lot.Status.WITHDRAWN])
+        lots = lots.filter(status__in=ENDED)
     if filters.ending_soon:
         lots = lots.filter(status=Lot.Status.OPEN, ends_at__lte=now + ENDING_SOON)
     low, high = _thousandths(filters.price_min), _thousandths(filters.price_max)
@@ -143,36 +152,121 @@ def search(filters: Filters, *, now: datetime) -> QuerySet[Lot]:
         lots = lots.filter(_price_bound(low, lower=True))
     if high is not None:
         lots = lots.filter(_price_bound(high, lower=False))
-    order = {
-        "ending": ["status", "ends_at", "pk"],
-        "newest": ["-auction__published_at", "-pk"],
-        "price_low": ["shown_price", "pk"],
-        "price_high": ["-shown_price", "pk"],
-    }
-    if filters.sort == "ending":
-        # Open lots first, soonest end first; then upcoming; then ended.
-        from django.db.models import Case, IntegerField, Value, When
+    return lots
 
-        lots = lots.annotate(
-            rank=Case(
-                When(status=Lot.Status.OPEN, then=Value(0)),
-                When(status=Lot.Status.SCHEDULED, then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            )
+
+@dataclass(frozen=True)
+class Listing:
+    """The catalog's lots for some filters: segments walked in order, their keys, the total."""
+
+    segments: list[QuerySet[Lot]]
+    keyset: Keyset
+    everything: QuerySet[Lot]
+
+
+ENDED = [Lot.Status.SOLD, Lot.Status.UNSOLD, Lot.Status.WITHDRAWN]
+BY_END = Keyset((Key("ends_at", "datetime"), Key("pk")))
+ORDERS = {
+    "relevance": Keyset((Key("relevance", "float"), Key("pk")), descending=True),
+    "newest": Keyset((Key("published", "datetime"), Key("pk")), descending=True),
+    "price_low": Keyset((Key("shown_price"), Key("pk"))),
+    "price_high": Keyset((Key("shown_price"), Key("pk")), descending=True),
+}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def listing(filters: Filters, *, now: datetime) -> Listing:
+    """The catalog's lots in the chosen order, as keyset segments (core/pagination.py).
+
+    "Ending first" walks three segments, each read from an index on (status, end): open lots
+    soonest end first, then upcoming ones, then ended ones.
+    """
+    lots = _filtered(filters, now=now)
+    if filters.sort == "ending":
+        segments = [
+            lots.filter(status=Lot.Status.OPEN),
+            lots.filter(status=Lot.Status.SCHEDULED),
+            lots.filter(status__in=ENDED),
+        ]
+        return Listing(segments, BY_END, lots)
+    if filters.sort == "newest":
+        lots = lots.annotate(published=Coalesce("auction__published_at", Value(EPOCH)))
+    return Listing([lots], ORDERS[filters.sort], lots)
+
+
+def search(filters: Filters, *, now: datetime) -> QuerySet[Lot]:
+    """The catalog's lots in the chosen order, as one queryset (the page reads `listing`)."""
+    found = listing(filters, now=now)
+    if filters.sort == "ending":
+        rank = Case(
+            When(status=Lot.Status.OPEN, then=Value(0)),
+            When(status=Lot.Status.SCHEDULED, then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
         )
-        return lots.order_by("rank", "ends_at", "pk")
-    return lots.order_by(*order[filters.sort])
+        return found.everything.annotate(rank=rank).order_by("rank", "ends_at", "pk")
+    return found.everything.order_by(*found.keyset.order())
+
+
+def with_photos(lots: list[Lot]) -> list[Lot]:
+    """Sets each lot's `photo_id` (its asset's first photo, or None) in one query."""
+
+    first = dict(
+        AssetPhoto.objects.filter(asset_id__in={lot.asset_id for lot in lots})
+        .values("asset_id")
+        .annotate(first=Min("pk"))
+        .values_list("asset_id", "first")
+    )
+    for lot in lots:
+        lot.photo_id = first.get(lot.asset_id)  # type: ignore[attr-defined]
+    return lots
+
+
+# What a card shows that changes while a lot is listed: its price and bids (the sequence
+# number moves with each), its status and times. The keyset reads only these.
+CARD_FIELDS = (
+    "pk", "seq", "status", "price_minor", "opening_minor", "starts_at", "ends_at",
+    "closed_at", "auction_id", "asset_id",
+)  # fmt: skip
+
+
+def fingerprint(lots: list[Lot], *, now: datetime) -> tuple[Any, ...]:
+    """What a page of cards shows, as a value: equal fingerprints render equal cards.
+
+    Open and upcoming lots show time left or an opening time, so the minute is part of it.
+    """
+    rows = tuple(
+        (lot.pk, lot.seq, lot.status, lot.price_minor, lot.starts_at, lot.ends_at, lot.closed_at)
+        for lot in lots
+    )
+    counting = any(lot.status in (Lot.Status.OPEN, Lot.Status.SCHEDULED) for lot in lots)
+    return rows, int(now.timestamp() // 60) if counting else 0
+
+
+def cards(lots: list[Lot]) -> list[Lot]:
+    """The page's lots with everything their cards show, in the page's order."""
+    found = (
+        Lot.objects.select_related("auction", "auction__court", "asset")
+        .annotate(shown_price=Coalesce("price_minor", "opening_minor"))
+        .in_bulk([lot.pk for lot in lots])
+    )
+    return with_photos([found[lot.pk] for lot in lots if lot.pk in found])
 
 
 def cities() -> list[str]:
+    """The cities of visible lots' assets, for the filter (cached a minute: a scan of the lots)."""
 
-    listed = SeizedAsset.objects.filter(lots__auction__status__in=VISIBLE).exclude(city="")
-    return sorted(set(listed.values_list("city", flat=True)))
+    def read() -> list[str]:
+        listed = SeizedAsset.objects.filter(lots__auction__status__in=VISIBLE).exclude(city="")
+        return sorted(set(listed.values_list("city", flat=True).distinct()))
 
-
-def query_without_page(query: QueryDict) -> str:
-    return urlencode([(k, v) for k, v in query.items() if k != "page"])
+    # Keyed by the visible auctions' count and latest publication: a publication is a new key.
+    shown = Auction.objects.filter(status__in=VISIBLE).aggregate(
+        n=Count("pk"), at=Max("published_at")
+    )
+    key = f"catalog:cities:{shown['n']}:{shown['at'] and shown['at'].timestamp()}"
+    found: list[str] = http_cache.cached_value(key, read, CITIES_SECONDS)
+    return found
 
 
 def public_lot(lot_id: int) -> Lot | None:
@@ -180,6 +274,15 @@ def public_lot(lot_id: int) -> Lot | None:
     return (
         Lot.objects.select_related(*related).filter(pk=lot_id, auction__status__in=VISIBLE).first()
     )
+
+
+def lot_fingerprint(lot: Lot) -> tuple[Any, ...]:
+    """What a lot's page shows of the lot, its auction and its asset, as a value."""
+
+    def fields(row: Any) -> tuple[Any, ...]:
+        return tuple(sorted((k, repr(v)) for k, v in vars(row).items() if not k.startswith("_")))
+
+    return fields(lot), fields(lot.auction), fields(lot.asset), fields(lot.auction.court)
 
 
 def increment_rows(lot: Lot) -> list[tuple[Money, Money]]:

@@ -8,10 +8,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,24 +22,59 @@ from auction import access, catalog, open_records, selectors
 from auction.errors import RegistrationRefused
 from auction.models import Lot, Notification, Watch
 from auction.services import registration as registrations
+from core import http_cache, pagination
 from core.money import Money, exponent
 from payments import engine as payment_engine
 
 PAGE_SIZE = 24
+CARDS_SECONDS = 60
+LOT_SECONDS = 60
 
 
-def catalog_page(request: HttpRequest) -> HttpResponse:
+def catalog_page(request: HttpRequest) -> HttpResponseBase:
+    """The catalog: keyset pages, cards rendered once per change, 304 to unchanged readers.
+
+    The page's lots are read with only the fields that say what their cards show (price,
+    sequence number, status, times); the cards are rendered from the shared cache under a key
+    made of those, so a bid, a status change, a publication or a close makes a new key.
+    """
     filters = catalog.Filters.from_query(request.GET)
-    lots = catalog.search(filters, now=timezone.now())
-    page = Paginator(lots, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    found = catalog.listing(filters, now=now)
+    page = pagination.paginate(
+        [segment.only(*catalog.CARD_FIELDS) for segment in found.segments],
+        found.keyset,
+        request.GET,
+        size=PAGE_SIZE,
+        total_of=found.everything,
+    )
+    shown = catalog.fingerprint(page.rows, now=now)
+    cities = catalog.cities()
+    etag = None
+    if http_cache.is_anonymous_reader(request):
+        etag = http_cache.etag_of(
+            "catalog", shown, filters, page.total, page.next_cursor, page.previous_cursor,
+            page.is_reset, cities, http_cache.shell_state(),
+        )  # fmt: skip
+        unchanged = http_cache.not_modified(request, etag)
+        if unchanged is not None:
+            return unchanged
+    cards = http_cache.cached_fragment(
+        http_cache.etag_of("catalog-cards", shown).strip('"'),
+        lambda: render_to_string(
+            "auction/public/_catalog_cards.html",
+            {"lots": catalog.cards(page.rows), "now": now},
+        ),
+        CARDS_SECONDS,
+    )
     context = {
         "page": page,
+        "cards": mark_safe(cards),  # noqa: S308 (our own template's output, escaped there)
         "filters": filters,
-        "cities": catalog.cities(),
-        "query": catalog.query_without_page(request.GET),
-        "now": timezone.now(),
+        "cities": cities,
+        "now": now,
     }
-    return render(request, "auction/public/catalog.html", context)
+    return http_cache.publish(render(request, "auction/public/catalog.html", context), etag)
 
 
 def _lot_or_404(lot_id: int) -> Lot:
@@ -47,8 +84,34 @@ def _lot_or_404(lot_id: int) -> Lot:
     return lot
 
 
-def lot_page(request: HttpRequest, lot_id: int) -> HttpResponse:
+def lot_page(request: HttpRequest, lot_id: int) -> HttpResponseBase:
+    """A lot's page. Anonymous readers share one render per change of the lot and get 304s.
+
+    The shared part is keyed by what the page shows of the lot (its sequence number moves
+    with every bid), its auction and its asset; photos and documents added to a listed asset
+    show within `LOT_SECONDS`. A signed-in reader's page is rendered for them, private.
+    """
     lot = _lot_or_404(lot_id)
+    if not http_cache.is_anonymous_reader(request):
+        page = render(request, "auction/public/lot.html", _lot_context(request, lot))
+        return http_cache.publish(page, None)
+    shown = catalog.lot_fingerprint(lot)
+    etag = http_cache.etag_of("lot", shown, request.path, http_cache.shell_state())
+    unchanged = http_cache.not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged
+    body = http_cache.cached_fragment(
+        http_cache.etag_of("lot-body", shown, request.path).strip('"'),
+        lambda: render_to_string(
+            "auction/public/_lot_body.html", _lot_context(request, lot), request=request
+        ),
+        LOT_SECONDS,
+    )
+    context = {"lot": lot, "asset": lot.asset, "body": mark_safe(body)}  # noqa: S308 (ours)
+    return http_cache.publish(render(request, "auction/public/lot.html", context), etag)
+
+
+def _lot_context(request: HttpRequest, lot: Lot) -> dict[str, Any]:
     user: Any = request.user
     registration = (
         selectors.registration_of(lot_id=lot.pk, user_id=user.pk) if user.is_authenticated else None
@@ -59,7 +122,7 @@ def lot_page(request: HttpRequest, lot_id: int) -> HttpResponse:
         else None
     )
     rules = lot.auction.rules or {}
-    context = {
+    return {
         "lot": lot,
         "auction": lot.auction,
         "asset": lot.asset,
@@ -81,7 +144,6 @@ def lot_page(request: HttpRequest, lot_id: int) -> HttpResponse:
         "appraisal": catalog.appraisal_of(lot.asset),
         "deposit_payment": catalog.deposit_payment(registration),
     }
-    return render(request, "auction/public/lot.html", context)
 
 
 @login_required

@@ -5,7 +5,8 @@ Django environment. Commands:
 
 - `setup`: a court, bidders with verified identities and sessions, hot lots
   (every bidder registered, deposits held), lots for the fan-out, 1,000 lots
-  for the many-lots run, 10,000 lots for the catalog, and the lots pgbench uses;
+  for the many-lots run, an archive of 100,000 lots and 100,000 letters for the catalog
+  (bench/archive.py), and the lots pgbench uses;
   then one real `place_bid` whose SQL statements are captured and turned into
   the pgbench scripts.
 - `storm`: 1,000 lots ending within the same minute, each with two bidders
@@ -266,15 +267,14 @@ def setup(spec: dict[str, Any]) -> dict[str, Any]:
             assignment.append([lot.pk, first.pk, second.pk])
         maker.register(pairs)
         out["many_lot_sets"].append(assignment)
-    # The catalog: lots spread over auctions of 100 lots, ending over the next days.
-    catalog = 0
-    while catalog < spec["catalog_lots"]:
-        size = min(100, spec["catalog_lots"] - catalog)
-        ends = [now + timedelta(hours=2, minutes=7 * (catalog + i)) for i in range(size)]
-        auction = maker.auction(now - timedelta(hours=1), max(ends) + timedelta(minutes=1))
-        maker.lots(auction, size, ends_at=ends)
-        catalog += size
-    out["catalog_lots"] = catalog
+    # The catalog: an archive of lots and a staff list of letters, in bulk SQL (bench/archive.py).
+    from bench import archive
+
+    out["catalog"] = archive.make(maker, spec["catalog_lots"], spec["letters"], now)
+    out["catalog"]["cursors"] = archive.cursors(maker)
+    out["catalog"]["staff_session"] = sessions([maker.staff])[0]
+    out["catalog"]["lots"] = archive.sample_lots(200)
+    out["catalog_lots"] = spec["catalog_lots"]
     out["pgbench"] = pgbench_scripts(maker, spec["pgbench_rows"], far, Path(spec["script_dir"]))
     return out
 

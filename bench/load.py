@@ -15,7 +15,8 @@ Run as `python -m bench.load MODE --config JSON --out JSON`. Modes:
   Channels reference) for the watchers.
 - `storm`: the bidders of the closing storm bid in their lots' last seconds
   and note when each `lot_closed` arrives.
-- `catalog`: readers fetch catalog pages as fast as they are served.
+- `catalog`: readers fetch catalog pages, lot pages and a staff list as fast as they are
+  served (a mix of kinds), or, with `ceiling`, a page of the same size from memory.
 
 Every loop is bounded in count and in time; only 127.0.0.1 is ever contacted.
 The generators run on uvloop: on asyncio's own loop one process took ~35 µs to
@@ -38,6 +39,7 @@ from array import array
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import uvloop
 from websockets.asyncio.client import ClientConnection, connect
@@ -719,55 +721,147 @@ async def storm(config: dict[str, Any]) -> dict[str, Any]:
 # --- catalog readers ---------------------------------------------------------------------------
 
 
+CATALOG_MIX = (
+    # (kind, share of the requests)
+    ("first", 0.18),
+    ("deep", 0.14),
+    ("filter", 0.14),
+    ("search_ar", 0.07),
+    ("search_en", 0.07),
+    ("plate", 0.06),
+    ("lot", 0.24),
+    ("letters", 0.10),
+)
+
+
+class CatalogPaths:
+    """The next page a catalog reader asks for, by kind, from the run's data."""
+
+    def __init__(self, config: dict[str, Any], seed: int) -> None:
+        self.data = config["catalog"]
+        self.rng = random.Random(seed)
+
+    def pick(self) -> str:
+        roll, total = self.rng.random(), 0.0
+        for kind, share in CATALOG_MIX:
+            total += share
+            if roll < total:
+                return kind
+        return CATALOG_MIX[-1][0]
+
+    def path(self, kind: str) -> tuple[str, int | None]:
+        """The path, and the lot the answer must link to (the search targets), if any."""
+        rng, data = self.rng, self.data
+        cursors = data["cursors"]
+        if kind == "deep" and cursors["catalog"]:
+            return "/auctions/?" + urlencode({"after": rng.choice(cursors["catalog"])}), None
+        if kind == "filter":
+            return "/auctions/?" + rng.choice(
+                [
+                    "kind=VEHICLE&status=ended",
+                    "city=Jeddah",
+                    "status=open",
+                    "kind=REAL_ESTATE&price_min=200&price_max=600",
+                    "status=upcoming&sort=newest",
+                ]
+            ), None
+        if kind == "search_ar":
+            if rng.random() < 0.5:
+                return "/auctions/?" + urlencode({"q": data["arabic_query"]}), data["arabic_lot"]
+            return "/auctions/?" + urlencode({"q": "سيارات تويوتا"}), None
+        if kind == "search_en":
+            return "/auctions/?" + urlencode({"q": rng.choice(["toyota camry", "trucks"])}), None
+        if kind == "plate":
+            return "/auctions/?" + urlencode({"q": data["plate_query"]}), data["plate_lot"]
+        if kind == "lot":
+            return f"/lots/{rng.choice(data['lots'])}/", None
+        if kind == "letters":
+            if cursors["letters"] and rng.random() < 0.7:
+                after = rng.choice(cursors["letters"])
+                return "/workspace/letters/?" + urlencode({"status": "ALL", "after": after}), None
+            return "/workspace/letters/?status=ALL", None
+        return "/auctions/", None
+
+
 async def catalog(config: dict[str, Any]) -> dict[str, Any]:
-    """Readers fetch catalog pages (plain, filtered, sorted) over keep-alive connections."""
+    """Readers of the catalog, a lot's page and a staff list, over keep-alive connections.
+
+    Each reader asks, as fast as it is answered, for a mix of pages (`CATALOG_MIX`): first
+    pages and deep pages of the catalog, filters, searches in Arabic and English (two of them
+    must find a given lot on their first page), lot pages, and a staff member's list of
+    letters. Half the readers read in Arabic. With `ceiling`, every reader instead asks for
+    the bench-only page of the same size served from memory (bench/urls.py).
+    """
     import httpx
 
     servers = config["servers"]
-    pages = int(config["pages"])
     ready(config, {})
     start = await wait_for_go(config)
     warmup, duration = float(config["warmup"]), float(config["duration"])
     window = (start + warmup, start + warmup + duration)
-    times = array("d")
+    times: dict[str, array[float]] = {}
     statuses: dict[str, int] = {}
-    rng = random.Random(11)
-
-    def path() -> str:
-        choice = rng.random()
-        if choice < 0.5:
-            return f"/auctions/?page={rng.randint(1, pages)}"
-        if choice < 0.7:
-            return f"/auctions/?sort=price_high&page={rng.randint(1, pages)}"
-        if choice < 0.9:
-            return f"/auctions/?kind=VEHICLE&status=open&page={rng.randint(1, max(1, pages // 2))}"
-        return "/auctions/?q=asset&ending_soon=1"
+    found = {"asked": 0, "found": 0}
+    ceiling = bool(config.get("ceiling"))
+    cookie_name = config["cookie_name"]
+    staff_cookie = {cookie_name: config["catalog"]["staff_session"]}
 
     async def reader(index: int) -> None:
         base = servers[index % len(servers)]["http"]
-        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        paths = CatalogPaths(config, seed=1000 + index)
+        language = "ar" if index % 2 else "en"
+        headers = {"Accept-Language": language}
+        async with (
+            httpx.AsyncClient(base_url=base, timeout=30, headers=headers) as client,
+            httpx.AsyncClient(
+                base_url=base, timeout=30, headers=headers, cookies=staff_cookie
+            ) as staff,
+        ):
+            size = int(config.get("ceiling_bytes", 0))
             await wait_until(start)
             for _ in range(MAX_BIDS):
                 if time.time() >= window[1]:
                     return
+                kind = "ceiling" if ceiling else paths.pick()
+                if ceiling:
+                    path, target = f"/bench/ceiling/?bytes={size}", None
+                else:
+                    path, target = paths.path(kind)
                 began, began_wall = time.perf_counter(), time.time()
                 try:
-                    response = await client.get(path(), headers={"Accept-Language": "en"})
+                    response = await (staff if kind == "letters" else client).get(path)
                     status = str(response.status_code)
                 except httpx.HTTPError:
-                    status = "error"
+                    status, response = "error", None
+                elapsed = (time.perf_counter() - began) * 1000
                 if window[0] <= began_wall:
                     statuses[status] = statuses.get(status, 0) + 1
-                    times.append((time.perf_counter() - began) * 1000)
+                    times.setdefault(kind, array("d")).append(elapsed)
+                    if target is not None:
+                        found["asked"] += 1
+                        if response is not None and f'href="/lots/{target}/"' in response.text:
+                            found["found"] += 1
 
     await asyncio.gather(*(reader(i) for i in range(int(config["readers"]))))
+    every = array("d")
+    for values in times.values():
+        every.extend(values)
     return {
         "readers": int(config["readers"]),
         "duration": duration,
-        "pages": len(times),
-        "pages_per_second": round(len(times) / duration, 1),
+        "pages": len(every),
+        "pages_per_second": round(len(every) / duration, 1),
         "statuses": statuses,
-        "page_ms": percentiles(times),
+        "page_ms": percentiles(every),
+        "by_kind": {
+            kind: {
+                "pages": len(values),
+                "pages_per_second": round(len(values) / duration, 1),
+                "page_ms": percentiles(values),
+            }
+            for kind, values in sorted(times.items())
+        },
+        "targets": found,
     }
 
 

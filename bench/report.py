@@ -226,7 +226,111 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         closed_ok if storm else None,
         value_ratio=ratio(worst, 1000.0),
     )
+    _catalog_rows(ours.get("catalog"), plan, row)
     return {"rows": rows}
+
+
+CATALOG_PAGES = ("first", "deep", "filter", "search_ar", "search_en", "plate", "lot")
+
+
+def _catalog_rows(catalog: dict[str, Any] | None, plan: dict[str, Any], row: Any) -> None:
+    """The catalog's targets: p99 and throughput against the in-memory ceiling, the searches."""
+    if not catalog or "by_kind" not in catalog:
+        return
+    readers, lots = catalog["readers"], plan["catalog_lots"]
+    kinds = catalog["by_kind"]
+    public = [k for k in CATALOG_PAGES if k in kinds]
+    worst = max((kinds[k]["page_ms"]["p99"] or 0.0 for k in public), default=None)
+    row(
+        f"catalog and lot page, {readers} readers, {lots:,} lots: slowest kind's p99",
+        worst,
+        "ms",
+        100.0,
+        "target",
+        "< 100 ms",
+        None if worst is None else worst < 100,
+        value_ratio=ratio(worst, 100.0),
+    )
+    ceiling = dig(catalog, "ceiling", "pages_per_second")
+    r = ratio(catalog.get("pages_per_second"), ceiling)
+    row(
+        f"catalog mix, {readers} readers: pages/s",
+        catalog.get("pages_per_second"),
+        "pages/s",
+        ceiling,
+        "same server and stack, a page of the same size from memory",
+        "≥ 0.5×",
+        None if r is None else r >= 0.5,
+    )
+    targets = catalog.get("targets", {})
+    asked, found = targets.get("asked", 0), targets.get("found", 0)
+    row(
+        "stemmed Arabic search and one-character-off plate: target lot on the first page",
+        float(found),
+        "answers",
+        float(asked),
+        "searches made",
+        "every one",
+        None if not asked else found == asked,
+    )
+    letters = dig(kinds, "letters", "page_ms", "p99")
+    row(
+        f"staff list of {plan.get('catalog_letters', 0):,} letters: p99 of any page",
+        letters,
+        "ms",
+        150.0,
+        "target",
+        "< 150 ms",
+        None if letters is None else letters < 150,
+        value_ratio=ratio(letters, 150.0),
+    )
+
+
+KIND_NAMES = {
+    "first": "catalog, first page",
+    "deep": "catalog, a deep page (keyset cursor)",
+    "filter": "catalog, filters",
+    "search_ar": "catalog, Arabic search",
+    "search_en": "catalog, English search",
+    "plate": "catalog, plate one character off",
+    "lot": "a lot's page",
+    "letters": "staff list of letters (any page)",
+    "ceiling": "ceiling: a page of the same size from memory",
+}
+
+
+def _catalog_table(kind: str, plan: dict[str, Any], catalog: dict[str, Any]) -> list[str]:
+    """Each kind of page of the catalog mix, then the in-memory ceiling, under the same readers."""
+    if "by_kind" not in catalog:
+        return []
+    lines = [
+        "",
+        f"**{kind}** — catalog mix: {plan['catalog_lots']:,} lots (most ended), "
+        f"{plan.get('catalog_letters', 0):,} letters, {catalog['readers']} readers "
+        "(half in Arabic), each asking as fast as it is answered",
+        "",
+        "| page | pages/s | p50 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    kinds = dict(catalog["by_kind"])
+    ceiling = catalog.get("ceiling") or {}
+    kinds.update(ceiling.get("by_kind", {}))
+    for name, figures in kinds.items():
+        lines.append(
+            f"| {KIND_NAMES.get(name, name)} | {_fmt(figures['pages_per_second'])} | "
+            f"{_fmt(figures['page_ms']['p50'])} | {_fmt(figures['page_ms']['p99'])} |"
+        )
+    lines.append(
+        f"| all of the mix | {_fmt(catalog['pages_per_second'])} | "
+        f"{_fmt(catalog['page_ms']['p50'])} | {_fmt(catalog['page_ms']['p99'])} |"
+    )
+    targets = catalog.get("targets", {})
+    lines += [
+        "",
+        f"Search targets found on the first page: {targets.get('found', 0)} of "
+        f"{targets.get('asked', 0)}; ceiling statuses {ceiling.get('statuses')}.",
+    ]
+    return lines
 
 
 def _fmt(value: Any, digits: int = 1) -> str:
@@ -410,6 +514,7 @@ def _server_tables(results: dict[str, Any]) -> list[str]:
                 f"{_fmt(catalog['pages_per_second'])} pages/s, page time p50 {_fmt(catalog['page_ms']['p50'])} / "
                 f"p99 {_fmt(catalog['page_ms']['p99'])} ms, statuses {catalog['statuses']}.",
             ]
+            lines += _catalog_table(kind, plan, catalog)
         reference = runs.get("reference") or {}
         if reference:
             lines += [

@@ -16,6 +16,7 @@ from core import audit
 from core.errors import NotFound
 from core.models import AuditRecord
 from core.money import Money
+from core.pagination import Key, Keyset
 from enforcement import access
 from enforcement import history as labels
 from enforcement.models import AgencyLetter, Appraisal, EnforcementFile, FileParty, SeizedAsset
@@ -154,6 +155,20 @@ def letters_overdue_first(
     if file_id is not None:
         letters = letters.filter(file_id=file_id)
     return letters.order_by("-is_overdue", "due_on", "pk")
+
+
+LETTER_ORDER = Keyset((Key("due_on", "date"), Key("pk")))
+
+
+def letters_overdue_first_segments(user: Any, *, status: str = "") -> list[QuerySet[AgencyLetter]]:
+    """`letters_overdue_first` as two keyset segments (core/pagination.py), each by due date.
+
+    The overdue ones, then the others: each is read from the due-date index, wherever the
+    page is.
+    """
+    letters = letters_overdue_first(user, status=status)
+    overdue = ~Q(status=AgencyLetter.Status.ANSWERED) & Q(due_on__lt=timezone.localdate())
+    return [letters.filter(overdue), letters.exclude(overdue)]
 
 
 def get_letter(user: Any, letter_id: int) -> AgencyLetter:

@@ -1,9 +1,16 @@
-"""The pages of bidders, staff and finance: templates, static files, the site's chrome."""
+"""The site shell: templates, static files, the home, help and status pages, announcements."""
 
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from core import http_cache
 
 
 class FrontendConfig(AppConfig):
     name = "frontend"
     verbose_name = _("Site")
+
+    def ready(self) -> None:
+        from frontend import selectors  # its models load once the app registry is ready
+
+        http_cache.shown_on_every_page(selectors.announcement_ids)

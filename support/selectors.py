@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from auction.models import Lot, Registration
 from core.errors import NotFound
+from core.pagination import Key, Keyset, KeysetPage, paginate
 from enforcement.models import EnforcementFile
 from payments.models import Payment
 from support import access, engine
@@ -269,11 +272,14 @@ class QueueFilter:
     search: str = ""
 
 
-def queue(
-    user: Any, court: Any, chosen: QueueFilter, now: datetime | None = None
-) -> list[QueueRow]:
-    """Staff's tickets: pending ones by resolution due (most urgent first), with target states."""
-    now = now or timezone.now()
+QUEUE_ORDER = Keyset((Key("resolution_due_at", "datetime"), Key("pk")))
+RESOLVED_ORDER = Keyset((Key("resolved_key", "datetime"), Key("pk")), descending=True)
+QUEUE_PAGE = 50
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _queue_tickets(user: Any, chosen: QueueFilter) -> tuple[QuerySet[Ticket], Keyset]:
+    """Staff's tickets for a filter, unordered, and the order the queue reads them in."""
     tickets = access.tickets_for(user).select_related("requester", "court")
     if chosen.status in QUEUE_STATUSES:
         tickets = tickets.filter(status__in=QUEUE_STATUSES[chosen.status])
@@ -288,15 +294,51 @@ def queue(
             | Q(subject__icontains=term)
             | Q(requester__full_name__icontains=term)
         )
-    order = "resolution_due_at" if chosen.status != Status.RESOLVED else "-resolved_at"
+    if chosen.status == Status.RESOLVED:
+        return tickets.annotate(resolved_key=Coalesce("resolved_at", Value(EPOCH))), RESOLVED_ORDER
+    return tickets, QUEUE_ORDER
+
+
+def _stands_out_as(target: str, calendar: Any, now: datetime) -> Callable[[Ticket], bool] | None:
+    if target not in (engine.PAST, engine.NEAR):
+        return None
+
+    def keep(ticket: Ticket) -> bool:
+        return QueueRow(ticket, *ticket_states(ticket, calendar, now)).stands_out == target
+
+    return keep
+
+
+def queue(
+    user: Any, court: Any, chosen: QueueFilter, now: datetime | None = None
+) -> list[QueueRow]:
+    """Staff's tickets: pending ones by resolution due (most urgent first), with target states.
+
+    Every ticket of the filter, however many (the page reads `queue_page`).
+    """
+    now = now or timezone.now()
+    tickets, order = _queue_tickets(user, chosen)
     calendar = service_settings(court).calendar
     rows = [
         QueueRow(ticket, *ticket_states(ticket, calendar, now))
-        for ticket in tickets.order_by(order, "pk")[:300]
+        for ticket in tickets.order_by(*order.order())
     ]
     if chosen.target in (engine.PAST, engine.NEAR):
         rows = [row for row in rows if row.stands_out == chosen.target]
     return rows
+
+
+def queue_page(
+    user: Any, court: Any, chosen: QueueFilter, query: QueryDict, now: datetime | None = None
+) -> tuple[KeysetPage, list[QueueRow]]:
+    """One keyset page of the queue (core/pagination.py) and its rows with their target states."""
+    now = now or timezone.now()
+    tickets, order = _queue_tickets(user, chosen)
+    calendar = service_settings(court).calendar
+    keep = _stands_out_as(chosen.target, calendar, now)
+    page = paginate([tickets], order, query, size=QUEUE_PAGE, keep=keep)
+    rows = [QueueRow(ticket, *ticket_states(ticket, calendar, now)) for ticket in page.rows]
+    return page, rows
 
 
 def counts_needing_attention(user: Any, now: datetime | None = None) -> dict[str, int]:

@@ -20,6 +20,7 @@ from aftersale.models import Disbursement
 from core import exports
 from core.errors import DomainError
 from core.forms import add_domain_error
+from core.pagination import Key, Keyset, paginate
 from payments import selectors as payment_records
 
 
@@ -183,11 +184,18 @@ def disbursements(request: HttpRequest) -> HttpResponse:
     items = selectors.history(court, status=status)
     if request.GET.get("format") in ("csv", "xlsx"):
         return _disbursements_table(court, items, request.GET["format"])
-    return render(
-        request,
-        "aftersale/disbursements.html",
-        {"items": items[:200], "status": status, "statuses": Disbursement.Status.choices},
-    )
+    page = paginate([items], DISBURSEMENT_ORDER, request.GET, size=LIST_PAGE)
+    context = {
+        "items": page.rows,
+        "page": page,
+        "status": status,
+        "statuses": Disbursement.Status.choices,
+    }
+    return render(request, "aftersale/disbursements.html", context)
+
+
+DISBURSEMENT_ORDER = Keyset((Key("created_at", "datetime"), Key("pk")), descending=True)
+LIST_PAGE = 50
 
 
 DISBURSEMENT_COLUMNS = [

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "core.middleware.RequestObservation",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session and CSRF middleware: sees the cookies they set (core/http_cache.py).
+    "core.http_cache.PublicPageHeaders",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -155,6 +157,20 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# Cache of rendered page parts (the catalog's cards, core/http_cache.py): Redis when REDIS_URL
+# is set, so every web process shares one render; in process memory otherwise.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("CHANNEL_PREFIX", default="mazad") + ":cache",
+            "TIMEOUT": 300,
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Live events: published once per event to Redis pub/sub (or in process without Redis) and
 # fanned out by each web process's hub (core/live/hub.py).

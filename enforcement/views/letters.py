@@ -19,11 +19,14 @@ from accounts.access import capability_required, has_capability
 from accounts.roles import Capability
 from core.errors import DomainError
 from core.pages import act, attempt, form_status, raise_for_status, serve_private
+from core.pagination import paginate
 from enforcement import letters as letter_documents
 from enforcement import selectors, services
 from enforcement.models import AgencyLetter
 from enforcement.views.files import file_or_404
 from enforcement.views.forms import AnswerForm, LetterForm, TokenForm
+
+LIST_PAGE = 50
 
 
 def _may_read_letters(user: Any) -> bool:
@@ -88,9 +91,15 @@ def letter_list(request: HttpRequest) -> HttpResponse:
         "status", "OPEN" if request.user.has_perm(Capability.ANSWER_LETTERS) else ""
     )
     status = "" if status == "ALL" else status
-    letters = selectors.letters_overdue_first(request.user, status=status)
+    page = paginate(
+        selectors.letters_overdue_first_segments(request.user, status=status),
+        selectors.LETTER_ORDER,
+        request.GET,
+        size=LIST_PAGE,
+    )
     context = {
-        "letters": letters[:200],
+        "letters": page.rows,
+        "page": page,
         "status": status,
         "statuses": AgencyLetter.Status.choices,
         "is_agency": request.user.has_perm(Capability.ANSWER_LETTERS),

@@ -18,9 +18,12 @@ from accounts.access import capability_required, has_capability
 from accounts.roles import Capability
 from core.forms import posted_text
 from core.pages import act, attempt, form_status, serve_private
+from core.pagination import Key, Keyset, paginate
 from enforcement import access, services
 from enforcement.models import EnforcementRequest
 from enforcement.views.forms import ReasonForm, RequestForm
+
+LIST_PAGE = 50
 
 
 def _may_see_requests(user: Any) -> bool:
@@ -55,8 +58,11 @@ def request_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "SUBMITTED" if is_staff else "")
     if status in EnforcementRequest.Status.values:
         requests = requests.filter(status=status)
+    order = Keyset((Key("submitted_at", "datetime"), Key("pk")), descending=not is_staff)
+    page = paginate([requests], order, request.GET, size=LIST_PAGE)
     context = {
-        "requests": requests.order_by("submitted_at" if is_staff else "-submitted_at")[:200],
+        "requests": page.rows,
+        "page": page,
         "is_staff": is_staff,
         "status": status,
         "statuses": EnforcementRequest.Status.choices,

@@ -31,9 +31,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = QueueFilterForm(request.GET or None)
     chosen = form.chosen() if form.is_bound else selectors.QueueFilter()
-    rows = selectors.queue(request.user, request.user.court, chosen)  # type: ignore[union-attr]
+    page, rows = selectors.queue_page(
+        request.user,
+        request.user.court,  # type: ignore[union-attr]
+        chosen,
+        request.GET,
+    )
     context = {
         "form": form,
+        "page": page,
         "rows": rows,
         "chosen": chosen,
         "teams": access.teams_of(request.user),

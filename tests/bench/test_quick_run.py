@@ -59,7 +59,11 @@ def test_the_quick_run_writes_results_with_the_machine_facts_and_every_scenario(
     assert storm["lots"] == results["plan"]["storm_lots"]
     closed = storm["lots"] - storm["unclosed"]
     assert storm["settled_after_end_ms"]["count"] + storm["unsettled"] == closed
-    assert is_number(uvicorn["catalog"]["page_ms"]["p50"])
+    catalog = uvicorn["catalog"]
+    assert is_number(catalog["page_ms"]["p50"])
+    assert set(catalog["statuses"]) == {"200"}
+    assert is_number(catalog["ceiling"]["pages_per_second"])
+    assert catalog["targets"]["found"] == catalog["targets"]["asked"]
     assert results["runs"]["daphne"]["hot_next"]["runs"][0]["decided"] > 0
 
 

@@ -1,0 +1,79 @@
+"""The letters list reads every letter by keyset pages, overdue first, never stopping at 200."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.organisations import Agency
+from enforcement.models import AgencyLetter
+from tests.auction import factories
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def _letters(court: Any, count: int) -> tuple[Any, list[AgencyLetter]]:
+    staff = make_user("EXECUTION_STAFF", court=court)
+    file = factories.enforcement_file(court)
+    agency = Agency.objects.create(
+        code="TRAFFIC-T", kind="TRAFFIC", name_ar="المرور", name_en="Traffic"
+    )
+    today = timezone.localdate()
+    letters = AgencyLetter.objects.bulk_create(
+        AgencyLetter(
+            court=court,
+            number=f"L-{i:05d}",
+            file=file,
+            agency=agency,
+            subject_kind="INQUIRY",
+            language="ar",
+            subject=f"Letter {i}",
+            body="",
+            due_on=today + timedelta(days=(i % 40) - 20),
+            sent_by=staff,
+        )
+        for i in range(count)
+    )
+    return staff, letters
+
+
+def test_every_letter_is_listed_once_overdue_first_across_pages(client, court):
+    staff, letters = _letters(court, 230)
+    client.force_login(staff)
+    query = QueryDict("status=ALL", mutable=True)
+    seen: list[AgencyLetter] = []
+
+    for _ in range(20):
+        response = client.get(reverse("enforcement:letter_list") + "?" + query.urlencode())
+        assert response.status_code == 200
+        page = response.context["page"]
+        seen.extend(page.rows)
+        if not page.next_cursor:
+            break
+        query = QueryDict(page.next_query, mutable=True)
+
+    today = timezone.localdate()
+    overdue = [letter.due_on < today for letter in seen]
+    assert sorted(letter.pk for letter in seen) == sorted(letter.pk for letter in letters)
+    assert overdue == sorted(overdue, reverse=True)
+    assert page.total == 230
+    assert page.is_total_exact
+
+
+def test_a_bad_page_link_of_the_letters_shows_the_first_page(client, court):
+    staff, _letters_made = _letters(court, 60)
+    client.force_login(staff)
+
+    response = client.get(
+        reverse("enforcement:letter_list"), {"status": "ALL", "after": "WzAsIngiLDFd"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["page"].is_reset
+    assert len(response.context["page"].rows) == 50
