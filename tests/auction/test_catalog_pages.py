@@ -14,8 +14,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auction.bidding import decide as bidding
 from auction.models import Lot
-from auction.services import bidding
 from core import pagination
 from core.formatting import format_money
 from tests.auction import factories
