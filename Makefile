@@ -76,8 +76,8 @@ cluster:
 cluster-test:
 	scripts/bootstrap.sh test-deps
 	scripts/bootstrap.sh services
-	$(PY) -m pytest --create-db -m cluster tests/cluster $(PYTEST_ARGS)
-	$(PY) -m cluster down
+	MAZAD_CLUSTER_TESTS=1 $(PY) -m pytest --create-db -m cluster tests/cluster $(PYTEST_ARGS); \
+		status=$$?; $(PY) -m cluster down; exit $$status
 
 cluster-down:
 	$(PY) -m cluster down

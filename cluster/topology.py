@@ -80,6 +80,9 @@ class Cluster:
     log_dir: Path
     network: Network = field(default_factory=Network)
     launcher: Stack | None = None
+    # A migrated cluster's base backup: later clusters start from a copy instead of migrating.
+    template: Path | None = None
+    from_template: bool = False
     processes: dict[str, list[Process]] = field(default_factory=dict)  # host -> processes
 
     # -- addresses ----------------------------------------------------------------------------
@@ -116,12 +119,12 @@ class Cluster:
 
     @classmethod
     @contextlib.contextmanager
-    def running(cls, log_dir: Path) -> Iterator[Cluster]:
+    def running(cls, log_dir: Path, template: Path | None = None) -> Iterator[Cluster]:
         root = Path(tempfile.mkdtemp(prefix="mazad-cluster-"))
         root.chmod(0o755)
         shutil.rmtree(log_dir, ignore_errors=True)
         log_dir.mkdir(parents=True, exist_ok=True)
-        cluster = cls(root, log_dir)
+        cluster = cls(root, log_dir, template=template)
         try:
             cluster.start()
             yield cluster
@@ -141,7 +144,10 @@ class Cluster:
         self.start_postgres()
         self.start_redis()
         self._start("stripe", "stripe-mock", self.stripe_command(), port=12111)
-        self.migrate()
+        if not self.from_template:
+            self.migrate()
+            if self.template is not None:
+                self.save_template(self.template)
         for host in ("web1", "web2"):
             self.start_web(host)
         self.start_worker()
@@ -254,6 +260,21 @@ class Cluster:
             if os.geteuid() == 0:
                 owner = pwd.getpwnam("postgres")
                 os.chown(self.root / host, owner.pw_uid, owner.pw_gid)
+        if self.template is not None and (self.template / "PG_VERSION").exists():
+            self.copy_template(self.template)
+        else:
+            self.create_primary()
+        self.build_standby("pg2", primary="pg1")
+        # Only now: a synchronous primary without its standby waits for it on every commit.
+        self.psql("pg1", "alter system set synchronous_standby_names = 'pg2'")
+        self.psql("pg1", "select pg_reload_conf()")
+        deadline = time.monotonic() + 30
+        while self.psql("pg1", "select sync_state from pg_stat_replication") != "sync":
+            if time.monotonic() > deadline:
+                raise RuntimeError("the standby did not become synchronous")
+            time.sleep(0.2)
+
+    def create_primary(self) -> None:
         self._checked(
             "pg1",
             str(PG_BIN / "initdb"),
@@ -278,20 +299,56 @@ class Cluster:
                 "port = 5432\nmax_connections = 300\nwal_level = replica\nmax_wal_senders = 5\n"
                 "hot_standby = on\nwal_log_hints = on\nsynchronous_commit = on\nfsync = on\n"
                 "log_min_messages = warning\n"
+                "# A client host that vanished (a clock cut off holding a lot's row lock) is\n"
+                "# given up on within seconds, so its locks pass to the hosts still there.\n"
+                "tcp_keepalives_idle = 2\ntcp_keepalives_interval = 1\ntcp_keepalives_count = 3\n"
+                "tcp_user_timeout = 4000\n"
             )
         self.start_pg("pg1")
         self.psql("pg1", f"create role {ROLE} login password '{PASSWORD}'")
         self.psql("pg1", f"create role {REPLICATOR} login replication password '{PASSWORD}'")
         self.psql("pg1", f"create database {DATABASE} owner {ROLE}")
-        self.build_standby("pg2", primary="pg1")
-        # Only now: a synchronous primary without its standby waits for it on every commit.
-        self.psql("pg1", "alter system set synchronous_standby_names = 'pg2'")
-        self.psql("pg1", "select pg_reload_conf()")
-        deadline = time.monotonic() + 30
-        while self.psql("pg1", "select sync_state from pg_stat_replication") != "sync":
-            if time.monotonic() > deadline:
-                raise RuntimeError("the standby did not become synchronous")
-            time.sleep(0.2)
+
+    def copy_template(self, template: Path) -> None:
+        """pg1 from a migrated base backup: a primary (no standby settings) with the schema."""
+        data = self.pg_data("pg1")
+        shutil.copytree(template, data, symlinks=True)
+        (data / "standby.signal").unlink(missing_ok=True)
+        auto = data / "postgresql.auto.conf"
+        auto.write_text(
+            "".join(
+                line
+                for line in auto.read_text().splitlines(keepends=True)
+                if not line.startswith(("primary_conninfo", "synchronous_standby_names"))
+            )
+        )
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            for path in [data, *data.rglob("*")]:
+                os.chown(path, owner.pw_uid, owner.pw_gid, follow_symlinks=False)
+        data.chmod(0o700)
+        self.start_pg("pg1")
+        self.from_template = True
+
+    def save_template(self, template: Path) -> None:
+        """A base backup of the migrated primary, for the next cluster to start from."""
+        shutil.rmtree(template, ignore_errors=True)
+        template.parent.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            os.chown(template.parent, owner.pw_uid, owner.pw_gid)
+        self._checked(
+            "pg1",
+            str(PG_BIN / "pg_basebackup"),
+            "-d",
+            f"host={self.address('pg1')} port=5432 user={REPLICATOR} password={PASSWORD}",
+            "-D",
+            str(template),
+            "-X",
+            "stream",
+            "--checkpoint=fast",
+            "--no-sync",
+        )
 
     def build_standby(self, host: str, *, primary: str) -> None:
         """A streaming standby of `primary` on `host`, from a base backup, then started."""
@@ -499,6 +556,12 @@ defaults
     retries 3
     option redispatch 1
     option forwardfor
+    # A web host that vanished is noticed on its open WebSockets by TCP keepalive (idle ones)
+    # and by the lb host's short retransmission limit (net.ipv4.tcp_retries2, set at start).
+    option srvtcpka
+    srvtcpka-idle 1s
+    srvtcpka-intvl 1s
+    srvtcpka-cnt 3
 
 frontend https
     bind {lb}:443 ssl crt {bundle}
@@ -512,7 +575,9 @@ backend web
     option httpchk
     http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host {lb} hdr X-Forwarded-Proto https
     http-check expect status 200
-    default-server inter 500ms fastinter 250ms fall 2 rise 2 on-marked-down shutdown-sessions
+    # A server that is not ready gets no new connection; its open sockets stay (during a
+    # database failover every server is not ready, and bids are refused, retryably, on them).
+    default-server inter 500ms fastinter 250ms fall 2 rise 2
 {servers}
 """
 
@@ -520,6 +585,12 @@ backend web
         bundle = self.make_certificate()
         config = self.root / "haproxy.cfg"
         config.write_text(self.haproxy_config(bundle))
+        # Unacknowledged data to a vanished host is given up after about 6 s, not 15 minutes.
+        subprocess.run(
+            [*self.network.hosts["lb"].exec_prefix(), "sysctl", "-qw", "net.ipv4.tcp_retries2=3"],
+            check=True,
+            timeout=10,
+        )
         self._start("lb", "haproxy", ["haproxy", "-db", "-f", str(config)], port=443)
 
     def haproxy(self, command: str) -> str:
@@ -542,6 +613,15 @@ backend web
                 states[fields[1]] = fields[17]
         return states
 
+    def sessions(self) -> dict[str, int]:
+        """The connections HAProxy holds open to each web server now (WebSockets, mostly)."""
+        current = {}
+        for line in self.haproxy("show stat").splitlines():
+            fields = line.split(",")
+            if len(fields) > 17 and fields[0] == "web" and fields[1] not in ("BACKEND", "FRONTEND"):
+                current[fields[1]] = int(fields[4] or 0)
+        return current
+
     def wait_until_served(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while True:
@@ -552,6 +632,33 @@ backend web
                 raise RuntimeError(
                     f"the balancer does not see every web process up: {states}\n{self.logs()}"
                 )
+            time.sleep(0.2)
+
+    # -- a rolling deploy ---------------------------------------------------------------------
+
+    def redeploy(self, host: str, timeout: float = 60) -> None:
+        """Drain the host at the balancer, stop its processes gracefully, start them, serve again.
+
+        Draining sends no new connection there; the stopping processes close their
+        WebSockets with "service restart" (1012) and the pages reconnect through the
+        balancer to the other host.
+        """
+        servers = [f"web/{host}-{port}" for port in WEB_PORTS]
+        for server in servers:
+            self.haproxy(f"set server {server} state drain")
+        web = [p for p in self.processes.get(host, []) if p.name.startswith(f"{host}-uvicorn")]
+        for process in web:
+            process.stop(grace=30)
+            self.processes[host].remove(process)
+        self.start_web(host)
+        for server in servers:
+            self.haproxy(f"set server {server} state ready")
+        deadline = time.monotonic() + timeout
+        while not all(
+            state == "UP" for name, state in self.server_states().items() if name.startswith(host)
+        ):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{host} did not come back: {self.server_states()}")
             time.sleep(0.2)
 
     # -- stopping -----------------------------------------------------------------------------

@@ -26,14 +26,23 @@ import redis
 import redis.asyncio as aioredis
 import redis.asyncio.sentinel as aiosentinel
 import redis.sentinel
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
 
 SCHEME = "redis+sentinel"
 # How long a client waits on one Sentinel before asking the next.
 SENTINEL_TIMEOUT_SECONDS = 0.5
-# Idle 1 s, then a probe a second, 3 unanswered: a vanished host is given up after about 4 s.
+# Idle 1 s, then a probe a second, 3 unanswered: a vanished host is given up after about 4 s;
+# and data sent to it (a SUBSCRIBE, a PUBLISH) that stays unacknowledged 4 s ends the
+# connection too, where TCP alone would retransmit for a quarter of an hour.
 KEEPALIVE_OPTIONS: dict[int, int] = {
     option: value
-    for name, value in (("TCP_KEEPIDLE", 1), ("TCP_KEEPINTVL", 1), ("TCP_KEEPCNT", 3))
+    for name, value in (
+        ("TCP_KEEPIDLE", 1),
+        ("TCP_KEEPINTVL", 1),
+        ("TCP_KEEPCNT", 3),
+        ("TCP_USER_TIMEOUT", 4000),
+    )
     if (option := getattr(socket, name, None)) is not None
 }
 
@@ -109,7 +118,10 @@ def async_client(url: str, **kwargs: Any) -> aioredis.Redis:
         return aioredis.Redis.from_url(url, **kwargs)
     target = parse_sentinel(url)
     sentinel = aiosentinel.Sentinel(target.sentinels, sentinel_kwargs=_sentinel_kwargs(target))
-    client: aioredis.Redis = sentinel.master_for(target.service, **_server_kwargs(target, kwargs))
+    # No silent retry: redis-py would reconnect a subscription to the new primary by itself and
+    # hide the events lost on the way, where the hub must know, to tell its sockets to resync.
+    options = {"retry": AsyncRetry(NoBackoff(), 0), **kwargs}
+    client: aioredis.Redis = sentinel.master_for(target.service, **_server_kwargs(target, options))
     return client
 
 
