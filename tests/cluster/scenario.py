@@ -7,12 +7,14 @@ import contextlib
 import os
 import urllib.parse
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from cluster.topology import DATABASE, PASSWORD, ROLE, Cluster
 from core.redis_urls import channel_layer_host
 from tests.conftest import PASSWORD as BIDDER_PASSWORD
-from tests.faults.sale import Sale, accepted_count, live_sale, sign_in, wait_for
+from tests.faults.sale import Sale, accepted_count, live_sale, wait_for
+from tests.harness.http import cookie_header, logged_in_client
 from tests.harness.live_clients import LiveClient
 
 # The many-host scenario's crowd (smaller with CLUSTER_WATCHERS / CLUSTER_BIDDERS).
@@ -81,7 +83,18 @@ def signed_in_sale(cluster: Cluster, **options: Any) -> Sale:
     hashed = PBKDF2PasswordHasher().encode(BIDDER_PASSWORD, "clustersalt0123456789")
     bidders = [r.bidder_id for regs in sale.registrations.values() for r in regs]
     get_user_model().objects.filter(pk__in=bidders).update(password=hashed)
-    sign_in(cluster, sale)  # type: ignore[arg-type]
+    # As a crowd arrives: several sign-ins at once, spread by the balancer.
+    emails = [(r.pk, r.bidder.email) for regs in sale.registrations.values() for r in regs]
+
+    def one(registration: tuple[int, str]) -> tuple[int, str]:
+        client = logged_in_client(cluster.live_base_url(), registration[1])
+        try:
+            return registration[0], cookie_header(client)
+        finally:
+            client.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        sale.cookies.update(pool.map(one, emails))
     return sale
 
 

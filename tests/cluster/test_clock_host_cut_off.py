@@ -9,7 +9,8 @@ import pytest
 from tests.faults.provider import wait_until
 from tests.faults.sale import db_now, live_sale
 
-pytestmark = [pytest.mark.cluster, pytest.mark.servers]
+# A cluster starts in one to two minutes on a busy 2-core machine; the scenario runs after.
+pytestmark = [pytest.mark.cluster, pytest.mark.servers, pytest.mark.timeout(1200)]
 
 LOTS = 6
 

@@ -14,7 +14,8 @@ from tests.faults import invariants
 from tests.faults.sale import accepted_count, reconnect_database, wait_for
 from tests.harness.aio import run
 
-pytestmark = [pytest.mark.cluster, pytest.mark.servers]
+# A cluster starts in one to two minutes on a busy 2-core machine; the scenario runs after.
+pytestmark = [pytest.mark.cluster, pytest.mark.servers, pytest.mark.timeout(1200)]
 
 LEDGER_ENTRIES = 2_000  # the bound on the book-keeper's loop (it stops well before)
 
