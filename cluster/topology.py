@@ -640,8 +640,8 @@ backend web
         """Drain the host at the balancer, stop its processes gracefully, start them, serve again.
 
         Draining sends no new connection there; the stopping processes close their
-        WebSockets with "service restart" (1012) and the pages reconnect through the
-        balancer to the other host.
+        WebSockets as they shut down, and the pages reconnect through the balancer to the
+        other host.
         """
         servers = [f"web/{host}-{port}" for port in WEB_PORTS]
         for server in servers:
