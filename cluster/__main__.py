@@ -30,13 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     with Cluster.running(ROOT / "var" / "cluster-logs") as cluster:
         if not args.no_seed:
             print(cluster.manage("seed_demo"))
+            print(cluster.manage("seed_demo", "--logins"))
         print(f"\nMazad on {len(HOSTS)} hosts: {cluster.base_url}/")
         print(f"  the certificate made for this run: {cluster.certificate}")
         print(f"  (curl --cacert {cluster.certificate} {cluster.base_url}/readyz)")
         print(f"  logs: {cluster.log_dir}")
         for name in HOSTS:
             print(f"  {name:<10} {cluster.address(name)}")
-        print("The demonstration's logins are printed above by seed_demo. Ctrl-C stops everything.")
+        print("The demonstration's logins are listed above. Ctrl-C stops everything.")
         try:
             while not stop.wait(1):
                 pass

@@ -548,6 +548,7 @@ class Cluster:
 defaults
     mode http
     timeout connect 2s
+    timeout check 2s
     timeout client 60s
     timeout server 60s
     timeout tunnel 1h
