@@ -5,7 +5,8 @@ export DATABASE_URL ?= postgres://mazad:mazad@127.0.0.1:5432/mazad
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 export STRIPE_API_BASE ?= http://127.0.0.1:12111
 
-.PHONY: run test check lint typecheck layers pytest messages services clean soak bench upgrade backup
+.PHONY: run test check lint typecheck layers pytest messages services clean soak bench upgrade backup \
+	cluster cluster-test cluster-down
 
 run:
 	@env -u DATABASE_URL -u REDIS_URL scripts/run.sh
@@ -66,3 +67,21 @@ upgrade:
 # stored files: scripts/backup.sh and docs/operations.md (PGDATA, PGPORT, BACKUP_DIR, ...).
 backup:
 	scripts/backup.sh backup
+
+# Mazad on many hosts (README, "Many hosts"): network namespaces of this machine on a bridge of
+# their own (10.77.0.0/24), a TLS load balancer, two web hosts, a worker, two clocks, PostgreSQL
+# with a synchronous standby, Redis with a replica and three Sentinels. Needs root (ip netns).
+# `make cluster` runs it until Ctrl-C; `make cluster-test` breaks hosts under it (tests/cluster);
+# `make cluster-down` removes whatever an interrupted run left behind.
+cluster:
+	scripts/bootstrap.sh test-deps
+	@env -u DATABASE_URL -u REDIS_URL $(PY) -m cluster up
+
+cluster-test:
+	scripts/bootstrap.sh test-deps
+	scripts/bootstrap.sh services
+	MAZAD_CLUSTER_TESTS=1 $(PY) -m pytest --create-db -m cluster tests/cluster $(PYTEST_ARGS); \
+		status=$$?; $(PY) -m cluster down; exit $$status
+
+cluster-down:
+	$(PY) -m cluster down

@@ -16,11 +16,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
-import redis.asyncio as aioredis
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.migrations.executor import MigrationExecutor
+
+from core import redis_urls
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ async def check_migrations() -> None:
 
 
 async def check_redis() -> None:
-    client = aioredis.from_url(
+    client = redis_urls.async_client(
         settings.REDIS_URL,
         socket_connect_timeout=CHECK_TIMEOUT_SECONDS,
         socket_timeout=CHECK_TIMEOUT_SECONDS,

@@ -321,8 +321,10 @@ install_prometheus() {
 }
 
 test_deps() {
-  apt_install postgresql pgbackrest redis-server chromium fonts-noto-core fonts-noto-ui-core \
-    gettext libpango-1.0-0 libpangoft2-1.0-0 ca-certificates
+  # redis-sentinel, haproxy, openssl and iproute2: the many-host cluster (make cluster).
+  apt_install postgresql pgbackrest redis-server redis-sentinel haproxy openssl iproute2 \
+    chromium fonts-noto-core fonts-noto-ui-core gettext libpango-1.0-0 libpangoft2-1.0-0 \
+    ca-certificates
   install_prometheus
   python_packages test
   npm_packages

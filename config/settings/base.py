@@ -8,6 +8,7 @@ import environ
 from django.utils.translation import gettext_lazy as _
 
 from core import logs, sentry
+from core.redis_urls import channel_layer_host
 
 django_stubs_ext.monkeypatch()  # lets admin classes be written ModelAdmin[Model]
 
@@ -133,6 +134,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # errors instead of waiting when its pool runs out during a reconnect storm; the
 # socket timeout is raised because redis-py 8 defaults to 5 s, which equals
 # channels_redis' blocking-pop timeout and kills every idle consumer after 5 s.
+# REDIS_URL may name Sentinels instead of a server (redis+sentinel://..., core/redis_urls.py).
 REDIS_URL: str = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -140,13 +142,13 @@ if REDIS_URL:
             "BACKEND": "core.live.channel_layer.RedisChannelLayer",
             "CONFIG": {
                 "hosts": [
-                    {
-                        "address": REDIS_URL,
-                        "max_connections": 1000,
-                        "socket_timeout": 30,
-                        "socket_connect_timeout": 5,
-                        "socket_keepalive": True,
-                    }
+                    channel_layer_host(
+                        REDIS_URL,
+                        max_connections=1000,
+                        socket_timeout=30,
+                        socket_connect_timeout=5,
+                        socket_keepalive=True,
+                    )
                 ],
                 "capacity": 1500,
                 "expiry": 60,

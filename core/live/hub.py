@@ -52,11 +52,11 @@ from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
 import redis
-import redis.asyncio as aioredis
 from django.conf import settings
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
+from core import redis_urls
 from core.live import metrics
 
 logger = logging.getLogger(__name__)
@@ -487,7 +487,7 @@ class Hub:
         while True:
             # No read timeout: the subscription blocks until an event comes (redis-py 8's
             # default of 5 s would drop it whenever a lot is quiet for 5 s).
-            client = aioredis.Redis.from_url(
+            client = redis_urls.async_client(
                 self.redis_url, socket_keepalive=True, socket_timeout=None, socket_connect_timeout=5
             )
             pubsub = client.pubsub(ignore_subscribe_messages=True)
@@ -570,7 +570,7 @@ def _redis_publisher() -> redis.Redis:
     global _publisher
     if _publisher is None:
         # Short timeouts: a Redis outage must never hold up a bid; clients recover by seq.
-        _publisher = redis.Redis.from_url(
+        _publisher = redis_urls.sync_client(
             settings.REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
         )
     return _publisher

@@ -1,0 +1,1 @@
+"""Mazad on many hosts: network namespaces of this machine (`make cluster`, `make cluster-test`)."""
