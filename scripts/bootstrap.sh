@@ -245,7 +245,7 @@ install_prometheus() {
 }
 
 test_deps() {
-  apt_install postgresql pgbackrest redis-server chromium fonts-noto-core fonts-noto-ui-core \
+  apt_install postgresql pgbackrest redis-server chromium fonts-noto-core fonts-noto-ui-core poppler-utils \
     gettext libpango-1.0-0 libpangoft2-1.0-0 ca-certificates
   install_prometheus
   python_packages test
