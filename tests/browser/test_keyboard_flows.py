@@ -25,7 +25,10 @@ def test_staff_publish_an_auction_by_keyboard_and_the_focus_lands_on_the_outcome
     auction = factories.auction(
         court, status=Auction.Status.DRAFT, starts_at=starts, ends_at=starts + timedelta(days=1)
     )
-    factories.lot(court, the_auction=auction, status="SCHEDULED")
+    asset = factories.approved_asset(court)
+    approved = asset.status
+    factories.lot(court, the_auction=auction, status="SCHEDULED", asset=asset)
+    type(asset).objects.filter(pk=asset.pk).update(status=approved)  # listed when published
     staff = make_user("EXECUTION_STAFF", court=court, preferred_language=language)
     server = web_servers["daphne"]
     context, page = open_page(browser, server, language, email=staff.email)
@@ -37,6 +40,8 @@ def test_staff_publish_an_auction_by_keyboard_and_the_focus_lands_on_the_outcome
         page.wait_for_load_state()
         page.locator("[data-messages] .alert").wait_for()
 
+        outcome = page.locator("[data-messages]").inner_text()
+        assert page.locator("[data-messages] .alert-success").count() == 1, outcome
         assert focused(page) == "DIV"
         assert page.evaluate("document.activeElement.matches('[data-messages]')")
         page.keyboard.press("Tab")
