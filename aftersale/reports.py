@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from aftersale.models import Match, Statement
-from core import exports
+from core import documents, exports
 from core.money import Money
 from payments import ledger
 from payments.models import AccountPurpose
@@ -157,10 +157,8 @@ def as_xlsx(report: DailyReport) -> bytes:
 
 
 def as_pdf(report: DailyReport) -> bytes:
-    from weasyprint import HTML
-
     html = render_to_string(
         "aftersale/report_pdf.html",
         {"report": report, "font_dir": (settings.NODE_MODULES / "@fontsource").as_uri()},
     )
-    return bytes(HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf())
+    return documents.write_pdf(html)

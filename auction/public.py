@@ -262,7 +262,6 @@ def live_text() -> dict[str, Any]:
         "highestBid": _("Highest bid"),
         "owedOpen": _("Cost of winning at the current price"),
         "owedWon": _("What you owe"),
-        "newBid": _("New bid: %(amount)s by paddle %(paddle)s."),
         "depositHeld": _("Your deposit was received: you can bid."),
         "extended": _("A late bid extended the auction."),
         "extendedOutage": _(
@@ -291,6 +290,14 @@ def live_text() -> dict[str, Any]:
         "opensAt": _("Opens soon"),
         "ended": _("Bidding has ended"),
         "closing": _("Closing…"),
+        "priceNow": _("The price is now %(amount)s."),
+        # Said once each as the end comes near (seconds left).
+        "timeLeft": {
+            "300": _("Five minutes left."),
+            "60": _("One minute left."),
+            "30": _("Thirty seconds left."),
+            "10": _("Ten seconds left."),
+        },
     }
 
 

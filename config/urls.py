@@ -7,6 +7,7 @@ from django.views.static import serve
 
 from core.views import livez, readyz, receipt_pdf, receipt_verify
 from enforcement.api import api as agency_api
+from enforcement.verification import letter_verify
 
 urlpatterns = [
     path("livez", livez, name="livez"),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("healthz", readyz, name="healthz"),
     path("receipts/<str:number>/verify/", receipt_verify, name="receipt_verify"),
     path("receipts/<str:number>.pdf", receipt_pdf, name="receipt_pdf"),
+    path("letters/<str:number>/verify/", letter_verify, name="letter_verify"),
     path("accounts/", include("accounts.urls")),
     path("payments/", include("payments.urls")),
     path("support/", include("support.urls")),

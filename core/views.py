@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from core import health, receipts
+from core import formatting, health, receipts
 from core.models import Receipt
 
 
@@ -37,7 +37,8 @@ async def readyz(request: HttpRequest) -> JsonResponse:
 
 
 def receipt_verify(request: HttpRequest, number: str) -> HttpResponse:
-    """Public: confirms a receipt's number, date and hash; says whether a given hash matches."""
+    """Public: a receipt's kind, number, date, court, amount and party (identity masked) as
+    recorded when it was issued; says whether a given hash matches."""
     receipt = Receipt.objects.select_related("court").filter(number=number).first()
     given = request.GET.get("h", "").strip().lower()[:128]
     matches = bool(
@@ -49,7 +50,12 @@ def receipt_verify(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request,
         "receipts/verify.html",
-        {"receipt": receipt, "given_hash": given, "matches": matches},
+        {
+            "receipt": receipt,
+            "given_hash": given,
+            "matches": matches,
+            "summary": receipts.summary(receipt, formatting.language()) if receipt else {},
+        },
         status=200 if receipt else 404,
     )
 

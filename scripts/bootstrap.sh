@@ -321,10 +321,11 @@ install_prometheus() {
 }
 
 test_deps() {
-  # redis-sentinel, haproxy, openssl and iproute2: the many-host cluster (make cluster).
+  # redis-sentinel, haproxy, openssl and iproute2: the many-host cluster (make cluster);
+  # poppler-utils: the documents' first pages as pictures in the tests.
   apt_install postgresql pgbackrest redis-server redis-sentinel haproxy openssl iproute2 \
-    chromium fonts-noto-core fonts-noto-ui-core gettext libpango-1.0-0 libpangoft2-1.0-0 \
-    ca-certificates
+    chromium fonts-noto-core fonts-noto-ui-core poppler-utils gettext libpango-1.0-0 \
+    libpangoft2-1.0-0 ca-certificates
   install_prometheus
   python_packages test
   npm_packages

@@ -30,6 +30,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from core import documents
 from support.models import Kind, Rating, Status, Team, Ticket, Topic
 
 CLOSED_STATUSES = (Status.RESOLVED, Status.CLOSED)
@@ -355,9 +356,7 @@ def render_csv(report: QuarterlyReport) -> bytes:
 
 
 def render_pdf(report: QuarterlyReport, language: str) -> bytes:
-    """The report as an A4 PDF in `language` (right to left in Arabic), with bar charts."""
-    from weasyprint import HTML
-
+    """The report as a tagged A4 PDF in `language` (right to left in Arabic), with bar charts."""
     with translation.override(language):
         html = render_to_string(
             "support/report_pdf.html",
@@ -370,7 +369,7 @@ def render_pdf(report: QuarterlyReport, language: str) -> bytes:
                 "court_name": report.court.name,
             },
         )
-    return bytes(HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf())
+    return documents.write_pdf(html)
 
 
 @dataclass(frozen=True)

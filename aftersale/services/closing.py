@@ -54,13 +54,17 @@ def issue_certificate(sale: Any) -> Receipt:
         receipts.Line(_("Auction"), lot.auction.number),
         receipts.Line(_("Lot"), lot.reference),
         receipts.Line(_("Asset"), asset.title),
-        receipts.Line(_("Buyer"), sale.buyer.full_name),
-        receipts.Line(_("Buyer's identity"), f"{sale.buyer.id_country} {sale.buyer.id_number}"),
+        receipts.Line(_("Buyer"), sale.buyer.full_name, role="party"),
+        receipts.Line(
+            _("Buyer's identity"),
+            receipts.masked_identity(sale.buyer.id_country, sale.buyer.id_number),
+            role="party_id",
+        ),
         receipts.Line(_("Paddle number"), str(sale.registration.paddle)),
         receipts.Line(_("Price"), sale.money("price")),
         receipts.Line(_("Buyer's premium"), sale.money("premium")),
         receipts.Line(_("VAT"), sale.money("vat")),
-        receipts.Line(_("Total paid"), sale.total),
+        receipts.Line(_("Total paid"), sale.total, role="amount"),
         receipts.Line(_("Paid in full on"), sale.paid_at),
     ]
     for field, label in (

@@ -380,9 +380,9 @@ def _receipt(item: Disbursement) -> Receipt:
         kind=Receipt.Kind.TRANSFER,
         title=_("Transfer from the court account"),
         lines=[
-            receipts.Line(_("Amount"), item.money),
-            receipts.Line(_("Paid to"), item.payee_name),
-            receipts.Line(_("As"), item.get_payee_kind_display()),
+            receipts.Line(_("Amount"), item.money, role="amount"),
+            receipts.Line(_("Paid to"), item.payee_name, role="party"),
+            receipts.Line(_("As"), PayeeKind(item.payee_kind).label),
             receipts.Line(_("Enforcement file"), item.file_number),
             receipts.Line(_("Distribution"), item.distribution.number),
             receipts.Line(_("Payment reference"), item.provider_id or item.short_reference),

@@ -16,6 +16,7 @@ from core.models import Receipt
 from core.money import Money
 from enforcement import access, locks, validators
 from enforcement.models import EnforcementFile, EnforcementRequest, Party
+from enforcement.models.files import InstrumentKind
 from enforcement.services.common import Instrument, PartyDetails, positive, required
 from enforcement.services.files import open_file, validate_party, validated
 
@@ -86,12 +87,14 @@ def _issue_receipt(request: EnforcementRequest) -> Receipt:
         court=request.court,
         issued_to=request.submitted_by,
         lines=[
-            receipts.Line(_("Request number"), str(request.pk)),
-            receipts.Line(_("Applicant"), request.submitted_by.full_name),
+            receipts.Line(_("Applicant"), request.submitted_by.full_name, role="party"),
             receipts.Line(_("Debtor"), request.debtor_name),
-            receipts.Line(_("Executive instrument"), request.get_instrument_kind_display()),
+            # The choice's lazy label, so each language's column names it in that language.
+            receipts.Line(_("Executive instrument"), InstrumentKind(request.instrument_kind).label),
             receipts.Line(_("Instrument reference"), request.instrument_reference),
-            receipts.Line(_("Claim amount"), Money(request.claim_minor, request.currency)),
+            receipts.Line(
+                _("Claim amount"), Money(request.claim_minor, request.currency), role="amount"
+            ),
             receipts.Line(_("Submitted"), request.submitted_at),
         ],
     )

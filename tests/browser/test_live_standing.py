@@ -75,7 +75,7 @@ READ_PAGE = """() => {
     status: root.querySelector("[data-live=status]").dataset.status,
     panel: root.querySelector(".live-panel").innerText,
     bidding: visible(root.querySelector("[data-show=bidding]")),
-    bid_enabled: visible(bid) && !bid.disabled,
+    bid_enabled: visible(bid) && !bid.disabled && bid.getAttribute("aria-disabled") !== "true",
     next_minimum: visible(root.querySelector("[data-live=next-minimum]")),
     owed: visible(root.querySelector("[data-show=owed]")),
     owed_title: root.querySelector("[data-live=owed-title]").innerText,

@@ -47,7 +47,7 @@ def cluster_database(cluster: Cluster) -> Iterator[None]:
     )
     layers = {
         "default": {
-            "BACKEND": "core.channel_layer.RedisChannelLayer",
+            "BACKEND": "core.live.channel_layer.RedisChannelLayer",
             "CONFIG": {"hosts": [channel_layer_host(cluster.redis_url)], "prefix": "cluster"},
         }
     }

@@ -286,8 +286,27 @@ def build_world(court: Any, other_court: Any) -> World:
         "statement": statement,
         "file": lot.asset.file,
         "photo": _photo(lot.asset),
+        "letter": _letter(lot.asset.file, users["staff"]),
     }
     return World(users, objects)
+
+
+def _letter(file: Any, sender: Any) -> Any:
+    from accounts.organisations import Agency
+    from enforcement.models import AgencyLetter
+
+    return AgencyLetter.objects.create(
+        court=file.court,
+        number=f"{file.court.code}-L-000001",
+        file=file,
+        agency=Agency.objects.get(code="TRF"),
+        subject_kind=AgencyLetter.Subject.INQUIRY,
+        language="ar",
+        subject="استعلام",
+        body="نص الخطاب",
+        due_on=timezone.localdate(),
+        sent_by=sender,
+    )
 
 
 def _photo(asset: Any) -> Any:
@@ -326,6 +345,7 @@ def kwargs_for(name: str, world: World) -> dict[str, Any]:
         "payments:retry_job": {"job_id": o["job"].pk},
         "receipt_pdf": {"number": o["receipt"].number},
         "receipt_verify": {"number": o["receipt"].number},
+        "letter_verify": {"number": o["letter"].number},
         "aftersale:purchase": {"public_id": o["sale"].public_id},
         "aftersale:redeem": {"file_id": o["file"].pk},
         "support:ticket": {"number": o["ticket"].number},
@@ -354,6 +374,7 @@ GET_POLICY: dict[str, Expected] = {
     "auction:open_results": public,
     "auction:lot_record": public,
     "receipt_verify": public,
+    "letter_verify": public,
     "accounts:login": anonymous_only,
     "accounts:sign_up": anonymous_only,
     "accounts:password_reset": public,

@@ -13,6 +13,14 @@
 // again; a note is shown only when the standing it describes is the one that
 // holds now, one note at a time (a new one replaces the last), in the panel's
 // own flow, so it never covers a control.
+//
+// What a screen reader hears: one live region (`announce`) says one short sentence per change
+// that matters to this bidder: their standing or a bid's answer (which names the price), the
+// price when it moved, the lot closing, and the time left at a few thresholds. Nothing is said
+// for a value that did not change, and the visible price, standing and countdown are not live
+// regions (the countdown is rewritten once a second at most). Errors are alerts of their own.
+// Focus never falls to the page: controls that cannot act now are aria-disabled, not disabled,
+// and when the control that had focus disappears, focus moves to the standing.
 
 import { moneyFormatter } from "./format.js";
 
@@ -177,7 +185,6 @@ function start(root) {
       if (frame.paddle === you.paddle) you.has_bid = true;
       you.is_leading = frame.paddle === you.paddle;
     }
-    announce(fill(text.newBid, { amount: money(frame.amount_minor), paddle: frame.paddle }));
   }
 
   function applyState(frame) {
@@ -236,16 +243,80 @@ function start(root) {
   function settle(change) {
     const before = standingOf();
     const topBefore = state.bids.length ? state.bids[0].seq : 0;
-    change();
-    const after = standingOf();
-    if (after !== before) {
-      clearNotesNotAbout(after);
-      if (note.dataset.about !== after) noteTransition(before, after);
-    } else if (after === "leading") {
-      noteAutomaticAnswer(topBefore);
+    const focused = root.contains(document.activeElement) ? document.activeElement : null;
+    turn = [];
+    try {
+      change();
+      const after = standingOf();
+      if (after !== before) {
+        clearNotesNotAbout(after);
+        if (note.dataset.about !== after) noteTransition(before, after);
+      } else if (after === "leading") {
+        noteAutomaticAnswer(topBefore);
+      }
+      sayDeferred(after);
+      render();
+      speakTurn(before, after);
+    } finally {
+      turn = null;
     }
-    sayDeferred(after);
-    render();
+    keepFocus(focused);
+  }
+
+  // --- announcements ----------------------------------------------------------------------
+  const live = $("announce");
+  let turn = null; // what the change being settled has to say, in the order it was said
+  let spokenPrice = null;
+  let spokenText = "";
+  function speak(message) {
+    if (!message || message === spokenText) return;
+    spokenText = message;
+    live.textContent = message;
+    const log = (root.announcements = root.announcements || []);
+    log.push(message); // what was announced, for tests and for the record
+  }
+  function announce(message) {
+    if (turn) turn.push({ message, weight: 0 });
+    else speak(message);
+  }
+  function currentPrice() {
+    const lot = state.lot;
+    return lot && lot.bid_count > 0 ? lot.price_minor : null;
+  }
+  // The one sentence of a change: a note about the bidder (it names the price) first, else the
+  // new standing, else the price if it moved, else a lesser notice (an extension).
+  function speakTurn(before, after) {
+    const price = currentPrice();
+    const moved = price !== null && price !== spokenPrice;
+    if (before === "loading") { spokenPrice = price; return; }
+    const notes = turn.filter((item) => item.weight > 0);
+    let message = notes.length ? notes[notes.length - 1].message : "";
+    if (!message && after !== before && text.standing[after]) {
+      message = fill(text.standing[after], { paddle: state.you && state.you.paddle });
+      if (moved) message += " " + fill(text.priceNow, { amount: money(price) });
+    }
+    if (!message && moved) message = fill(text.priceNow, { amount: money(price) });
+    if (!message && turn.length) message = turn[turn.length - 1].message;
+    spokenPrice = price;
+    speak(message);
+  }
+
+  // Thresholds of time left (seconds) at which the countdown is announced, once each per end.
+  const THRESHOLDS = [300, 60, 30, 10];
+  let lastLeft = null;
+  function announceTimeLeft(left) {
+    const seconds = Math.ceil(left / 1000);
+    const crossed = lastLeft === null ? [] : THRESHOLDS.filter((limit) => lastLeft > limit && seconds <= limit);
+    lastLeft = seconds;
+    if (crossed.length) speak(text.timeLeft[String(Math.min(...crossed))]);
+  }
+
+  // The control that had focus is gone or hidden: focus the bidder's standing, never the page.
+  // (Chromium moves focus off a hidden element only at its next style pass: check the control.)
+  function keepFocus(focused) {
+    if (!focused) return;
+    if (!focused.isConnected || focused.closest("[hidden]") || focused.disabled) { $("you").focus(); return; }
+    if (document.activeElement === document.body) focused.focus();
   }
 
   // A bid's answer can come before the lot's frames that show the bid: its note waits for them,
@@ -275,7 +346,9 @@ function start(root) {
         : fill(text.message.outbid, { amount: price }), "warning", "outbid");
     } else if (after === "leading") {
       const top = topBid();
-      if (top && top.source === "AUTOMATIC") say(fill(text.message.autoLeads, { amount: price }), "success", "leading");
+      // A maximum just saved that took the lead is told once, by its own answer.
+      const justSaved = top && deferred.some((item) => item.seq === top.seq);
+      if (top && top.source === "AUTOMATIC" && !justSaved) say(fill(text.message.autoLeads, { amount: price }), "success", "leading");
     } else if (after === "won") {
       say(fill(text.message.won, { amount: price }), "success", "won");
     } else if (after === "lost" || (after === "closed" && lot.status === "SOLD")) {
@@ -298,6 +371,12 @@ function start(root) {
   }
 
   // --- rendering --------------------------------------------------------------------------
+  // Writes text only when it differs, so nothing is rewritten with the value it already shows.
+  function put(el, value) {
+    const next = String(value);
+    if (el.textContent !== next) el.textContent = next;
+  }
+
   function show(name, visible) {
     root.querySelectorAll(`[data-show="${name}"]`).forEach((el) => { el.hidden = !visible; });
   }
@@ -307,14 +386,14 @@ function start(root) {
     if (!lot) return;
     const closed = CLOSED.includes(lot.status);
     const hasPrice = lot.price_minor !== null && lot.price_minor !== undefined && lot.bid_count > 0;
-    $("price").textContent = money(hasPrice ? lot.price_minor : lot.opening_minor);
+    put($("price"), money(hasPrice ? lot.price_minor : lot.opening_minor));
     let label = hasPrice ? text.currentPrice : text.openingPrice;
     if (lot.status === "SOLD") label = text.finalPrice;
     else if (closed && hasPrice) label = text.highestBid;
-    $("price-label").textContent = label;
-    $("next-minimum").textContent = money(lot.next_minimum_minor);
-    $("bid-count").textContent = lot.bid_count;
-    $("status").textContent = text.status[lot.status] || lot.status;
+    put($("price-label"), label);
+    put($("next-minimum"), money(lot.next_minimum_minor));
+    put($("bid-count"), lot.bid_count);
+    put($("status"), text.status[lot.status] || lot.status);
     $("status").dataset.status = lot.status;
     root.dataset.seq = state.seq; // how far the page has caught up with the lot
     renderBids();
@@ -355,7 +434,7 @@ function start(root) {
     const panel = $("you");
     panel.dataset.standing = standing;
     root.dataset.standing = standing;
-    panel.textContent = fill(text.standing[standing] || "", { paddle: you && you.paddle });
+    put(panel, fill(text.standing[standing] || "", { paddle: you && you.paddle }));
 
     // Controls: only what the bidder can do now.
     const canBid = open && you && you.registered && you.deposit_status === "HELD";
@@ -363,27 +442,32 @@ function start(root) {
     // Logging in, registering and paying the deposit: each offered only while it is the next step.
     ["anonymous", "unregistered", "deposit"].forEach((step) => show(step, standing === step));
     show("next-minimum", !closed);
-    root.querySelectorAll("[data-manual-bid]").forEach((el) => { el.disabled = !canBid || standing === "leading" || Boolean(pendingBid); });
+    // aria-disabled, not disabled: a disabled button drops the focus of the bidder who pressed it.
+    const blocked = !canBid || standing === "leading" || Boolean(pendingBid);
+    root.querySelectorAll("[data-manual-bid]").forEach((el) => {
+      el.setAttribute("aria-disabled", blocked ? "true" : "false");
+      el.classList.toggle("disabled", blocked);
+    });
     const nextButton = $("bid-minimum-amount");
-    if (nextButton) nextButton.textContent = money(lot.next_minimum_minor);
+    if (nextButton) put(nextButton, money(lot.next_minimum_minor));
 
     // The cost of winning: at the current price while open; what the winner owes after.
     const owedVisible = !closed || standing === "won";
     show("owed", owedVisible);
     if (owedVisible) {
       const owed = totalOwed(lot.bid_count > 0 ? lot.price_minor : lot.opening_minor);
-      $("owed-title").textContent = standing === "won" ? text.owedWon : text.owedOpen;
-      $("owed-premium").textContent = money(owed.premium);
-      $("owed-vat").textContent = money(owed.vat);
-      $("owed-total").textContent = money(owed.total);
+      put($("owed-title"), standing === "won" ? text.owedWon : text.owedOpen);
+      put($("owed-premium"), money(owed.premium));
+      put($("owed-vat"), money(owed.vat));
+      put($("owed-total"), money(owed.total));
     }
 
     if (!you || !you.registered) return;
     // A maximum the price has passed stays saved, but no longer bids: it is said so.
     const passed = you.auto_max_minor && standing === "outbid" && lot.price_minor >= you.auto_max_minor;
     const auto = you.auto_max_minor ? money(you.auto_max_minor) + (passed ? ` (${text.exceeded})` : "") : text.none;
-    $("auto-current").textContent = auto;
-    $("auto-summary").textContent = you.auto_max_minor ? `· ${auto}` : "";
+    put($("auto-current"), auto);
+    put($("auto-summary"), you.auto_max_minor ? `· ${auto}` : "");
     const reserve = root.querySelector("[name=keep_deposit_reserved]");
     if (reserve) reserve.closest(".form-check").hidden = you.keep_deposit_reserved !== null && you.keep_deposit_reserved !== undefined;
   }
@@ -397,14 +481,15 @@ function start(root) {
     el.dataset.urgent = "0";
     $("countdown-label").hidden = CLOSED.includes(lot.status); // no "time left" once it has ended
     el.dataset.kind = lot.status === "SCHEDULED" ? "date" : "time";
-    if (lot.status === "SCHEDULED") { el.textContent = root.dataset.opensText || text.opensAt; return; }
-    if (lot.status !== "OPEN") { el.textContent = text.ended; return; }
-    if (left <= 0) { el.textContent = text.closing; return; }
+    if (lot.status === "SCHEDULED") { put(el, root.dataset.opensText || text.opensAt); return; }
+    if (lot.status !== "OPEN") { put(el, text.ended); return; }
+    announceTimeLeft(left);
+    if (left <= 0) { put(el, text.closing); return; }
     const seconds = Math.floor(left / 1000);
     const d = Math.floor(seconds / 86400), h = Math.floor((seconds % 86400) / 3600);
     const m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
     const pad = (n) => String(n).padStart(2, "0");
-    el.textContent = (d ? `${d} ${text.days} ` : "") + `${pad(h)}:${pad(m)}:${pad(s)}`;
+    put(el, (d ? `${d} ${text.days} ` : "") + `${pad(h)}:${pad(m)}:${pad(s)}`);
     el.dataset.urgent = left < 180000 ? "1" : "0";
   }
   setInterval(tick, 250);
@@ -420,8 +505,6 @@ function start(root) {
     extendedTimer = setTimeout(() => { label.textContent = label.dataset.default; label.dataset.extended = "0"; }, 10000);
   }
 
-  const live = $("announce");
-  function announce(message) { live.textContent = message; }
 
   // --- notes: one at a time, in the panel's flow -------------------------------------------
   // `about` names the standing a note assumes ("outbid", "leading", ...); a note about another
@@ -432,7 +515,10 @@ function start(root) {
     clearTimeout(noteTimer);
     const alert = document.createElement("div");
     alert.className = `alert alert-${kind} py-2 mb-0`;
-    alert.setAttribute("role", kind === "danger" ? "alert" : "status");
+    // Errors are alerts; every other note is spoken once through the page's announcer.
+    if (kind === "danger") alert.setAttribute("role", "alert");
+    else if (turn) turn.push({ message, weight: 1 });
+    else speak(message);
     alert.dataset.kind = kind;
     alert.textContent = message;
     note.dataset.about = about;
@@ -469,7 +555,11 @@ function start(root) {
     if (socket && socket.readyState === WebSocket.OPEN) setConnection("live");
     if (frame.type === "bid_result") pendingBid = null;
     const you = state.you;
-    if (!frame.accepted) { say(frame.error.message, "danger"); return; }
+    if (!frame.accepted) {
+      say(frame.error.message, "danger");
+      focusAfterError(frame.type === "auto_bid_result" ? "auto" : lastAction);
+      return;
+    }
     if (frame.type === "auto_bid_result") {
       if (you) you.auto_max_minor = frame.maximum_minor;
       const input = root.querySelector("input[name=maximum]");
@@ -481,7 +571,9 @@ function start(root) {
       else sayWhenShown(frame.seq, fill(text.message.autoExceeded, { amount: money(frame.maximum_minor) }), "warning", "outbid");
       return;
     }
-    if (you && frame.seq) you.has_bid = true;
+    // The bidder has bid once the lot's frames show it (applyBid); marking it before would make
+    // the page call them outbid, for a moment, by their own bid.
+    if (you && frame.seq && frame.seq <= state.seq) you.has_bid = true;
     if (you && you.keep_deposit_reserved == null) {
       const reserve = root.querySelector("[name=keep_deposit_reserved]");
       you.keep_deposit_reserved = reserve ? reserve.checked : false;
@@ -494,8 +586,17 @@ function start(root) {
   }
 
   // --- bidding ----------------------------------------------------------------------------
+  let lastAction = "minimum";
+  // After a refusal, the bidder is back where they typed: the amount, selected to retype it.
+  function focusAfterError(action) {
+    const field = action === "custom" ? root.querySelector("input[name=amount]")
+      : action === "auto" ? root.querySelector("input[name=maximum]") : null;
+    if (field && !field.closest("[hidden]")) { field.focus(); field.select(); }
+  }
+  const blocked = (el) => el && el.getAttribute("aria-disabled") === "true";
+
   function placeBid(amountMinor) {
-    if (!state.lot) return;
+    if (!state.lot || pendingBid) return;
     const owed = totalOwed(amountMinor);
     const question = fill(text.confirm, { amount: money(amountMinor), total: money(owed.total) });
     if (!window.confirm(question)) return;
@@ -507,11 +608,15 @@ function start(root) {
     render();
   }
 
-  root.querySelector("[data-action=bid-minimum]")?.addEventListener("click", () => {
+  root.querySelector("[data-action=bid-minimum]")?.addEventListener("click", (event) => {
+    if (blocked(event.currentTarget)) return;
+    lastAction = "minimum";
     settle(() => placeBid(state.lot.next_minimum_minor));
   });
   root.querySelector("[data-action=bid-custom]")?.addEventListener("submit", (event) => {
     event.preventDefault();
+    if (blocked(event.currentTarget.querySelector("[data-manual-bid]"))) return;
+    lastAction = "custom";
     const input = event.currentTarget.querySelector("input[name=amount]");
     const minor = toMinor(input.value);
     if (minor === null) { say(text.badAmount, "danger"); input.focus(); return; }
@@ -521,7 +626,7 @@ function start(root) {
     event.preventDefault();
     const input = event.currentTarget.querySelector("input[name=maximum]");
     const minor = input.value.trim() === "" ? null : toMinor(input.value);
-    if (input.value.trim() !== "" && minor === null) { say(text.badAmount, "danger"); return; }
+    if (input.value.trim() !== "" && minor === null) { say(text.badAmount, "danger"); input.focus(); return; }
     if (!send({ type: "auto_bid", maximum_minor: minor })) say(text.notConnected, "danger");
   });
 

@@ -58,3 +58,6 @@ document.addEventListener("change", (event) => {
   const href = target.getAttribute("data-href-on-change");
   if (href !== null) window.location.assign(href);
 });
+
+// After an action the page tells its outcome first: the focus starts on the messages.
+document.querySelector("[data-messages]")?.focus();
