@@ -29,6 +29,8 @@ OWN_ANSWER = {
     "accounts/password/reset/<uidb64>/<token>/": 200,
     # Anyone checking a receipt is told that no receipt has this number (in the page's layout).
     "receipts/<str:number>/verify/": 404,
+    # Likewise for an agency letter: no letter has this number.
+    "letters/<str:number>/verify/": 404,
 }
 TECHNICAL = (
     "Page not found (404)",
