@@ -6,10 +6,6 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from core.locks import lock, lock_one
-
-__all__ = ["after_commit", "lock", "lock_one"]
-
 
 def after_commit(callback: Callable[[], object]) -> None:
     """Run `callback` once the surrounding transaction has committed (never if it rolls back)."""
