@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 def wait_for_port(
-    port: int, *, timeout: float = 20.0, process: subprocess.Popen[bytes] | None = None
+    port: int, *, timeout: float = 90.0, process: subprocess.Popen[bytes] | None = None
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -92,10 +92,10 @@ def start_web(kind: str, env: Mapping[str, str], log_dir: Path) -> Server:
     )
     try:
         wait_for_port(port, process=process)
-    except Exception:
+    except Exception as error:
         process.kill()
         raise RuntimeError(
-            f"{kind} did not start:\n{log_path.read_text(errors='replace')}"
+            f"{kind} did not start ({error}):\n{log_path.read_text(errors='replace')}"
         ) from None
     return Server(kind, port, process, log_path)
 
