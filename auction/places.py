@@ -78,12 +78,3 @@ def map_settings() -> dict[str, str]:
         "tiles": str(getattr(settings, "MAP_TILE_URL", "") or ""),
         "attribution": str(getattr(settings, "MAP_TILE_ATTRIBUTION", "") or ""),
     }
-
-
-def places_of_page(lots: list[Any]) -> list[Place]:
-    """The public places of a catalog page's lots (read with their asset ids only): one query."""
-    assets = SeizedAsset.objects.only(
-        "pk", "title", "latitude", "longitude", "public_location", "district", "city"
-    ).in_bulk({lot.asset_id for lot in lots})
-    found = (public_place(lot.pk, assets[lot.asset_id]) for lot in lots if lot.asset_id in assets)
-    return [place for place in found if place is not None]

@@ -51,22 +51,18 @@ def catalog_page(request: HttpRequest) -> HttpResponseBase:
     )
     shown = catalog.fingerprint(page.rows, now=now)
     cities = catalog.cities()
-    on_map = places.places_of_page(page.rows)
     etag = None
     if http_cache.is_anonymous_reader(request):
         etag = http_cache.etag_of(
             "catalog", shown, filters, page.total, page.next_cursor, page.previous_cursor,
-            page.is_reset, cities, on_map, http_cache.shell_state(),
+            page.is_reset, cities, http_cache.shell_state(),
         )  # fmt: skip
         unchanged = http_cache.not_modified(request, etag)
         if unchanged is not None:
             return unchanged
     cards = http_cache.cached_fragment(
         http_cache.etag_of("catalog-cards", shown).strip('"'),
-        lambda: render_to_string(
-            "auction/public/_catalog_cards.html",
-            {"lots": catalog.cards(page.rows), "now": now},
-        ),
+        lambda: _cards_and_map(page.rows, now),
         CARDS_SECONDS,
     )
     context = {
@@ -75,13 +71,25 @@ def catalog_page(request: HttpRequest) -> HttpResponseBase:
         "filters": filters,
         "cities": cities,
         "now": now,
-        "places": [place.as_json() for place in on_map],
-        "map": places.map_settings(),
         "save_form": SaveSearchForm(
             initial={"query": saved_searches.canonical_query(request.GET), "alerts": True}
         ),
     }
     return http_cache.publish(render(request, "auction/public/catalog.html", context), etag)
+
+
+def _cards_and_map(rows: list[Lot], now: Any) -> str:
+    """A catalog page's map of its lots' places (auction/places.py) and its cards, rendered
+    together from the same read: an asset's place is fixed once its sale is approved, so the
+    cards' key covers it."""
+    lots = catalog.cards(rows)
+    on_map = [place.as_json() for place in places.places(lots)]
+    html = ""
+    if on_map:
+        html = render_to_string(
+            "auction/public/_catalog_map.html", {"places": on_map, "map": places.map_settings()}
+        )
+    return html + render_to_string("auction/public/_catalog_cards.html", {"lots": lots, "now": now})
 
 
 def _lot_or_404(lot_id: int) -> Lot:

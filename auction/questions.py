@@ -134,10 +134,10 @@ def _staff_question(staff: User, question_id: int) -> Question:
 
 def answer(*, staff: User, question_id: int, text: str, now: datetime) -> Question:
     """Staff of the lot's court answer a pending question; it is then shown on the lot page."""
-    text = _text(text, field="answer", least=1, most=MAX_ANSWER)
     try:
         with transaction.atomic():
-            question = _staff_question(staff, question_id)
+            question = _staff_question(staff, question_id)  # a missing one is a 404 first
+            text = _text(text, field="answer", least=1, most=MAX_ANSWER)
             question.status = Question.Status.ANSWERED
             question.answer, question.answered_by, question.answered_at = text, staff, now
             question.save(update_fields=["status", "answer", "answered_by", "answered_at"])
@@ -155,10 +155,10 @@ def answer(*, staff: User, question_id: int, text: str, now: datetime) -> Questi
 
 def reject(*, staff: User, question_id: int, reason: str, now: datetime) -> Question:
     """Staff of the lot's court reject a pending question, giving the asker the reason."""
-    reason = _text(reason, field="reason", least=1, most=MAX_REASON)
     try:
         with transaction.atomic():
             question = _staff_question(staff, question_id)
+            reason = _text(reason, field="reason", least=1, most=MAX_REASON)
             question.status = Question.Status.REJECTED
             question.rejection_reason, question.answered_by = reason, staff
             question.answered_at = now

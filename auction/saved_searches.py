@@ -142,10 +142,10 @@ def _own(user: User, search_id: int) -> SavedSearch:
 
 def update(*, user: User, search_id: int, name: str, alerts: bool) -> SavedSearch:
     """Rename a saved search and turn its alerts on or off."""
-    name = _clean_name(name)
     with transaction.atomic():
         account_locks.lock_user(user.pk)
-        search = _own(user, search_id)
+        search = _own(user, search_id)  # another person's or a missing one is a 404 first
+        name = _clean_name(name)
         _name_free(user, name, besides=search.pk)
         search.name, search.alerts = name, alerts
         search.save(update_fields=["name", "alerts"])

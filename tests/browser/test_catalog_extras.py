@@ -120,10 +120,10 @@ def test_a_bidder_saves_a_search_and_asks_staff_answer_in_both_languages(
 ):
     server = web_servers["uvicorn"]
     lot = villa(court, title="Villa in Al Olaya", lat="24.713552", lng="46.675296")
-    staff = make_user("EXECUTION_STAFF", court=court)
     for language, size in (("ar", "phone"), ("en", "desktop"), ("ar", "desktop"), ("en", "phone")):
         width, height = SIZES[size]
         bidder = make_user("BIDDER", verified=True, preferred_language=language)
+        staff = make_user("EXECUTION_STAFF", court=court, preferred_language=language)
         context, page = open_page(
             browser, server, language, email=bidder.email, width=width, height=height
         )

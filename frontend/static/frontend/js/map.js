@@ -9,6 +9,7 @@
 
 function label(point, text) {
   const box = document.createElement("div");
+  box.dir = document.documentElement.dir || "auto"; // the map itself is laid out left to right
   const title = document.createElement("a");
   title.href = point.url;
   title.textContent = point.title;
