@@ -191,3 +191,50 @@ def test_a_bidder_saves_a_search_and_asks_staff_answer_in_both_languages(
         page.screenshot(path=screenshot_dir / "catalog-answers-phone-ar.png", full_page=True)
     finally:
         context.close()
+
+
+def test_the_new_pages_pass_wcag_22_aa_with_their_maps_open(
+    browser, web_servers, court, screenshot_dir
+):
+    from auction import questions, saved_searches
+    from tests.browser.test_accessibility import new_page, reflows, sign_in, violations
+
+    server = web_servers["uvicorn"]
+    lot = villa(court, title="Villa in Al Olaya", lat="24.713552", lng="46.675296")
+    bidder = make_user("BIDDER", verified=True)
+    staff = make_user("EXECUTION_STAFF", court=court)
+    saved_searches.save(user=bidder, name="Villas", query="kind=REAL_ESTATE", alerts=True)
+    asked = questions.ask(user=bidder, lot_id=lot.pk, text="Any damp?", now=timezone.now())
+    questions.answer(staff=staff, question_id=asked.pk, text="None found.", now=timezone.now())
+    questions.ask(user=bidder, lot_id=lot.pk, text="Is the roof new?", now=timezone.now())
+    pages = {
+        None: [f"/lots/{lot.pk}/", "/auctions/?kind=REAL_ESTATE"],
+        bidder: [f"/lots/{lot.pk}/", "/my-auctions/searches/", "/my-auctions/"],
+        staff: ["/staff/questions/"],
+    }
+    found: dict[str, list[str]] = {}
+    for language in ("ar", "en"):
+        for size in ("desktop", "phone"):
+            for user, paths in pages.items():
+                context, page = new_page(browser, server, language, size)
+                try:
+                    if user is not None:
+                        sign_in(page, server, user)
+                    for path in paths:
+                        page.goto(server.base_url + path)
+                        page.wait_for_load_state("networkidle")
+                        box = page.locator(".map-box > summary")
+                        if box.count():
+                            box.click()
+                        if page.locator("[data-map]").count():
+                            page.locator("[data-map] .leaflet-marker-icon").first.wait_for()
+                        problems = violations(page)
+                        wide = reflows(page)
+                        if wide:
+                            problems.append(wide)
+                        if problems:
+                            found[f"{language} {size} {path}"] = problems
+                finally:
+                    context.close()
+
+    assert not found, found
