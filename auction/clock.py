@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
 
-from auction import events, locks, notifications
+from auction import events, locks, notifications, questions, saved_searches
 from auction.bidding import rules as bidding_rules
 from auction.models import Lot, Outage
 from auction.services import lifecycle
@@ -290,4 +290,9 @@ def tick(now: datetime, *, settle: int = BATCH) -> TickReport:
 def notify(now: datetime) -> int:
     """One pass of notices: closing soon for watched lots, then the pending ones delivered."""
     notifications.closing_soon(now)
-    return notifications.deliver_pending(now)
+    delivered = notifications.deliver_pending(now)
+    # New lots told to the saved searches that match them, and answers told to their askers.
+    saved_searches.match_new_lots(now)
+    saved_searches.deliver_alerts(now)
+    questions.deliver_notices(now)
+    return delivered

@@ -21,8 +21,10 @@ from auction.models import (
     Lot,
     Notification,
     Outage,
+    Question,
     Registration,
     SaleRules,
+    SearchAlert,
     Watch,
 )
 from core import bulk_writes
@@ -165,4 +167,33 @@ def claim_pending_notices(limit: int) -> list[tuple[int, int, int, str]]:
         .filter(pushed_at__isnull=True)
         .order_by("created_at", "pk")
         .values_list("pk", "user_id", "lot_id", "kind")[:limit]
+    )
+
+
+# --- saved searches' alerts and lot questions (leaves: nothing is locked after them) -------------
+
+
+def claim_search_alerts(limit: int) -> list[int]:
+    """Claim saved-search alerts not yet sent, oldest first (only the alerts' rows)."""
+    return list(
+        SearchAlert.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(claimed_at__isnull=True)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def question(question_id: int) -> Question:
+    """Lock one question's row (answered or rejected once); raises Question.DoesNotExist."""
+    return lock_one(Question.objects.filter(pk=question_id))
+
+
+def claim_question_notices(limit: int) -> list[int]:
+    """Claim answered or rejected questions whose asker is not yet told (only their rows)."""
+    return list(
+        Question.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(notified_at__isnull=True)
+        .exclude(status=Question.Status.PENDING)
+        .order_by("answered_at", "pk")
+        .values_list("pk", flat=True)[:limit]
     )

@@ -565,3 +565,10 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.lot_id} → {self.user_id}"
+
+
+# Saved searches, their alerts and questions on lots live beside the catalog's code.
+from auction.catalog_models import LotAlertScan as LotAlertScan  # noqa: E402
+from auction.catalog_models import Question as Question  # noqa: E402
+from auction.catalog_models import SavedSearch as SavedSearch  # noqa: E402
+from auction.catalog_models import SearchAlert as SearchAlert  # noqa: E402

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from auction import access, catalog, open_records, selectors
+from auction import access, catalog, open_records, places, questions, saved_searches, selectors
+from auction.catalog_forms import QuestionForm, SaveSearchForm
 from auction.errors import RegistrationRefused
 from auction.models import Lot, Notification, Watch
 from auction.services import registration as registrations
@@ -61,10 +62,7 @@ def catalog_page(request: HttpRequest) -> HttpResponseBase:
             return unchanged
     cards = http_cache.cached_fragment(
         http_cache.etag_of("catalog-cards", shown).strip('"'),
-        lambda: render_to_string(
-            "auction/public/_catalog_cards.html",
-            {"lots": catalog.cards(page.rows), "now": now},
-        ),
+        lambda: _cards_and_map(page.rows, now),
         CARDS_SECONDS,
     )
     context = {
@@ -73,8 +71,25 @@ def catalog_page(request: HttpRequest) -> HttpResponseBase:
         "filters": filters,
         "cities": cities,
         "now": now,
+        "save_form": SaveSearchForm(
+            initial={"query": saved_searches.canonical_query(request.GET), "alerts": True}
+        ),
     }
     return http_cache.publish(render(request, "auction/public/catalog.html", context), etag)
+
+
+def _cards_and_map(rows: list[Lot], now: Any) -> str:
+    """A catalog page's map of its lots' places (auction/places.py) and its cards, rendered
+    together from the same read: an asset's place is fixed once its sale is approved, so the
+    cards' key covers it."""
+    lots = catalog.cards(rows)
+    on_map = [place.as_json() for place in places.places(lots)]
+    html = ""
+    if on_map:
+        html = render_to_string(
+            "auction/public/_catalog_map.html", {"places": on_map, "map": places.map_settings()}
+        )
+    return html + render_to_string("auction/public/_catalog_cards.html", {"lots": lots, "now": now})
 
 
 def _lot_or_404(lot_id: int) -> Lot:
@@ -93,10 +108,12 @@ def lot_page(request: HttpRequest, lot_id: int) -> HttpResponseBase:
     """
     lot = _lot_or_404(lot_id)
     if not http_cache.is_anonymous_reader(request):
-        page = render(request, "auction/public/lot.html", _lot_context(request, lot))
+        context = {**_lot_context(request, lot), **_lot_extras(request, lot)}
+        page = render(request, "auction/public/lot.html", context)
         return http_cache.publish(page, None)
     shown = catalog.lot_fingerprint(lot)
-    etag = http_cache.etag_of("lot", shown, request.path, http_cache.shell_state())
+    answered = questions.answered_state(lot.pk)
+    etag = http_cache.etag_of("lot", shown, answered, request.path, http_cache.shell_state())
     unchanged = http_cache.not_modified(request, etag)
     if unchanged is not None:
         return unchanged
@@ -107,8 +124,31 @@ def lot_page(request: HttpRequest, lot_id: int) -> HttpResponseBase:
         ),
         LOT_SECONDS,
     )
-    context = {"lot": lot, "asset": lot.asset, "body": mark_safe(body)}  # noqa: S308 (ours)
+    context = {
+        "lot": lot,
+        "asset": lot.asset,
+        "body": mark_safe(body),  # noqa: S308 (ours)
+        **_lot_extras(request, lot),
+    }
     return http_cache.publish(render(request, "auction/public/lot.html", context), etag)
+
+
+def _lot_extras(request: HttpRequest, lot: Lot) -> dict[str, Any]:
+    """Where the asset is (as the public may know it) and the lot's questions and answers.
+
+    The same for every anonymous reader; a signed-in asker also sees their own questions
+    still awaiting an answer or rejected."""
+    user: Any = request.user
+    place = places.public_place(lot.pk, lot.asset)
+    return {
+        "place": place,
+        "places": [place.as_json()] if place else [],
+        "map": places.map_settings(),
+        "answered": questions.answered(lot.pk),
+        "my_questions": questions.mine(user, lot.pk) if user.is_authenticated else [],
+        "may_ask": questions.is_open_for_questions(lot, timezone.now()),
+        "question_form": QuestionForm(),
+    }
 
 
 def _lot_context(request: HttpRequest, lot: Lot) -> dict[str, Any]:
@@ -190,6 +230,8 @@ def my_auctions(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": catalog.my_rows(user),
         "watched": catalog.watched(user),
+        "questions": questions.of_asker(user),
+        "saved_searches": saved_searches.of(user),
         "notifications": list(
             Notification.objects.filter(user=user).select_related(
                 "lot__asset", "lot__auction__court"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from auction import public, views
+from auction import catalog_views, public, views
 
 app_name = "auction"
 
@@ -24,5 +24,29 @@ urlpatterns = [
     path("my-auctions/", public.my_auctions, name="mine"),
     path("lots/<int:lot_id>/bids.<str:fmt>", public.lot_record, name="lot_record"),
     path("open-data/", public.open_data, name="open_data"),
+    path("auctions/save-search/", catalog_views.save_search, name="save_search"),
+    path("my-auctions/searches/", catalog_views.saved_search_list, name="saved_searches"),
+    path(
+        "my-auctions/searches/<int:search_id>/",
+        catalog_views.saved_search_edit,
+        name="saved_search_edit",
+    ),
+    path(
+        "my-auctions/searches/<int:search_id>/delete/",
+        catalog_views.saved_search_delete,
+        name="saved_search_delete",
+    ),
+    path("lots/<int:lot_id>/questions/", catalog_views.ask, name="ask"),
+    path("staff/questions/", catalog_views.question_queue, name="staff_questions"),
+    path(
+        "staff/questions/<int:question_id>/answer/",
+        catalog_views.answer_question,
+        name="answer_question",
+    ),
+    path(
+        "staff/questions/<int:question_id>/reject/",
+        catalog_views.reject_question,
+        name="reject_question",
+    ),
     path("open-data/results.<str:fmt>", public.open_results, name="open_results"),
 ]

@@ -264,6 +264,7 @@ STATICFILES_DIRS = [
     ("vendor/plex-arabic", NODE_MODULES / "@fontsource" / "ibm-plex-sans-arabic"),
     ("vendor/plex", NODE_MODULES / "@fontsource" / "ibm-plex-sans"),
     ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
 ]
 # Static files straight from the apps and node_modules (no collectstatic step) outside production.
 WHITENOISE_USE_FINDERS = True
@@ -351,6 +352,14 @@ if S3_BUCKET_PRIVATE:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(
         f"{_store_url.scheme}://{_store_url.netloc}"
     )
+# The public map's tiles (auction/places.py): a court's own tile server, as a Leaflet URL
+# template such as https://tiles.court.example/{z}/{x}/{y}.png. Empty: the map is drawn
+# without tiles and no request leaves the site. Its origin is admitted by the image policy.
+MAP_TILE_URL: str = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION: str = env.str("MAP_TILE_ATTRIBUTION", default="")
+if MAP_TILE_URL:
+    _tiles = urlsplit(MAP_TILE_URL.replace("{s}", "*"))  # {s}.tiles.example: any subdomain
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 

@@ -45,6 +45,13 @@ class SeizedAsset(models.Model):
         DEBTOR = "DEBTOR", _("Occupied by the debtor")
         TENANT = "TENANT", _("Leased to a tenant")
 
+    class PublicLocation(models.TextChoices):
+        """How much of the place the public catalog shows (staff choose; the area by default)."""
+
+        AREA = "AREA", _("The area only (rounded to about a kilometre)")
+        EXACT = "EXACT", _("The exact place")
+        HIDDEN = "HIDDEN", _("Not shown")
+
     court = models.ForeignKey(
         "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"
     )
@@ -95,6 +102,12 @@ class SeizedAsset(models.Model):
     )
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    public_location = models.CharField(
+        _("shown on the public map"),
+        max_length=6,
+        choices=PublicLocation.choices,
+        default=PublicLocation.AREA,
     )
     # What a buyer inherits
     occupancy = models.CharField(
@@ -167,6 +180,10 @@ class SeizedAsset(models.Model):
             models.CheckConstraint(
                 condition=Q(transfer_costs_minor__isnull=True) | Q(transfer_costs_minor__gte=0),
                 name="enforcement_asset_transfer_costs_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(public_location__in=["AREA", "EXACT", "HIDDEN"]),
+                name="enforcement_asset_public_location_known",
             ),
             models.CheckConstraint(
                 condition=Q(area_m2__isnull=True) | Q(area_m2__gt=0),

@@ -69,6 +69,7 @@ class AssetDetails:
     use: str = ""
     latitude: Decimal | None = None
     longitude: Decimal | None = None
+    public_location: str = SeizedAsset.PublicLocation.AREA
     occupancy: str = SeizedAsset.Occupancy.VACANT
     lease_ends_on: date | None = None
     transfer_costs_minor: int | None = None
@@ -124,6 +125,12 @@ def check_details(details: AssetDetails, *, file_id: int) -> dict[str, Any]:
             raise DomainError(
                 _("The area must be greater than zero."), code="area", field="area_m2"
             )
+    if details.public_location not in SeizedAsset.PublicLocation.values:
+        raise DomainError(
+            _("Choose how much of the place the public map shows."),
+            code="invalid_choice",
+            field="public_location",
+        )
     if details.occupancy == SeizedAsset.Occupancy.TENANT and details.lease_ends_on is None:
         raise DomainError(
             _("Give the date the lease ends."), code="required", field="lease_ends_on"

@@ -440,6 +440,15 @@ COVERED_ELSEWHERE = {
     "aftersale:sample_statement",
     "aftersale:seized_funds",
     "aftersale:statement",
+    # tests/auction/test_catalog_permissions.py: saved searches, questions and their answers.
+    "auction:saved_searches",
+    "auction:save_search",
+    "auction:saved_search_edit",
+    "auction:saved_search_delete",
+    "auction:ask",
+    "auction:staff_questions",
+    "auction:answer_question",
+    "auction:reject_question",
     # tests/support/test_permissions.py: staff answers, attachments, reports, service levels.
     "support:answer",
     "support:attachment",
