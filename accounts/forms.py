@@ -176,3 +176,22 @@ class ResetPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
         user = super().save(commit=commit)
         throttle.clear(user.email)
         return user
+
+
+class DigitalIdSignUpForm(forms.Form):
+    """What a new account needs besides the provider's claims: how to reach the person."""
+
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
+    accept_terms = forms.BooleanField(label=_("I accept the terms of use and the privacy notice"))
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+    def clean_phone(self) -> str:
+        return clean_phone(self.cleaned_data["phone"])
+
+    def cleaned_data_for_user(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return {k: data[k] for k in ("email", "phone", "preferred_language")}

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import digital_id_views, views
 from accounts.forms import ResetPasswordForm
 
 app_name = "accounts"
@@ -16,6 +16,13 @@ urlpatterns = [
     path("staff/identities/", views.review_queue, name="review_queue"),
     path("staff/identities/<int:user_id>/", views.review, name="review"),
     path("language/", views.switch_language, name="switch_language"),
+    path("digital-id/new/", digital_id_views.sign_up, name="digital_id_sign_up"),
+    path("digital-id/<slug:country>/start/", digital_id_views.start, name="digital_id_start"),
+    path(
+        "digital-id/<slug:country>/callback/",
+        digital_id_views.callback,
+        name="digital_id_callback",
+    ),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
