@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from accounts import access, mandates
 from accounts.forms import PowerOfAttorneyForm, RejectIdentityForm
 from accounts.models import PowerOfAttorney, User
-from accounts.roles import Capability
+from accounts.roles import Capability, Role
 from core.errors import DomainError
 from core.forms import add_domain_error
 from core.pages import serve_private
@@ -25,6 +25,8 @@ from core.pages import serve_private
 def companies(request: HttpRequest) -> HttpResponse:
     """The companies the user represents, and the form to send a power of attorney."""
     user: User = request.user  # type: ignore[assignment]
+    if user.role != Role.BIDDER:
+        raise PermissionDenied
     form = PowerOfAttorneyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -15,6 +15,7 @@ from accounts.models import Company, PowerOfAttorney
 from auction.bidding import decide as bidding
 from auction.errors import RegistrationRefused
 from auction.models import Bid, Registration
+from auction.services import registration as registrations
 from core.models import AuditRecord
 from payments.models import Payment
 from tests.accounts.test_roles_and_identity import id_upload
@@ -82,13 +83,14 @@ def test_a_representative_sends_a_power_of_attorney_and_staff_approve_it(client,
     assert b"Alrimal Trading Company" in queue.content
     assert approved.status_code == 302
     mandate.refresh_from_db()
-    assert mandate.status == "APPROVED" and mandate.reviewed_by == staff
+    assert mandate.status == "APPROVED"
+    assert mandate.reviewed_by == staff
     assert mandates.valid_mandate(user_id=user.pk, company_id=mandate.company_id) == mandate
     assert AuditRecord.objects.filter(action="company.power_of_attorney_approved").count() == 1
 
 
 def test_staff_reject_a_power_of_attorney_with_a_reason_the_representative_reads(client, staff):
-    user, company = representative_with("PENDING")
+    user, _company = representative_with("PENDING")
     mandate = PowerOfAttorney.objects.get(representative=user)
     client.force_login(staff)
 
@@ -152,8 +154,6 @@ def test_without_a_valid_power_of_attorney_the_representative_cannot_register_fo
     before = counts()
 
     with pytest.raises(RegistrationRefused) as refused:
-        from auction.services import registration as registrations
-
         registrations.register_for_lot(user=user, lot_id=lot.pk, company_id=company.pk)
 
     assert refused.value.code == "power_of_attorney_invalid"
@@ -162,8 +162,6 @@ def test_without_a_valid_power_of_attorney_the_representative_cannot_register_fo
 
 
 def test_a_representative_registers_for_the_company_and_the_deposit_is_in_its_name(court):
-    from auction.services import registration as registrations
-
     lot = factories.lot(court, deposit_minor=50_000)
     user, company = representative_with()
 
@@ -171,7 +169,8 @@ def test_a_representative_registers_for_the_company_and_the_deposit_is_in_its_na
 
     assert registration.company == company
     payment = Payment.objects.get(public_id=registration.deposit_reference)
-    assert payment.company == company and payment.payer == user
+    assert payment.company == company
+    assert payment.payer == user
     assert payment.payer_name.startswith("Alrimal Trading (1010123456)")
     with pytest.raises(RegistrationRefused) as twice:
         registrations.register_for_lot(user=user, lot_id=lot.pk)
@@ -179,7 +178,6 @@ def test_a_representative_registers_for_the_company_and_the_deposit_is_in_its_na
 
 
 def test_a_company_named_on_the_file_is_excluded_by_its_registration_number(court):
-    from auction.services import registration as registrations
     from enforcement.models import FileParty, Party
 
     file = factories.enforcement_file(court)
@@ -208,8 +206,6 @@ def test_a_company_named_on_the_file_is_excluded_by_its_registration_number(cour
 
 
 def test_a_representative_whose_power_of_attorney_lapses_bids_no_more_for_the_company(court):
-    from auction.services import registration as registrations
-
     lot = factories.lot(court, deposit_minor=0)
     user, company = representative_with()
     registration = registrations.register_for_lot(user=user, lot_id=lot.pk, company_id=company.pk)
@@ -221,14 +217,14 @@ def test_a_representative_whose_power_of_attorney_lapses_bids_no_more_for_the_co
 
     second = bidding.place_bid(lot_id=lot.pk, user_id=user.pk, amount_minor=5_000)
 
-    assert first.accepted and registration.company == company
-    assert not second.accepted and second.code == "power_of_attorney_invalid"
+    assert first.accepted
+    assert registration.company == company
+    assert not second.accepted
+    assert second.code == "power_of_attorney_invalid"
     assert counts() == before
 
 
 def test_an_automatic_maximum_stops_for_a_company_whose_power_of_attorney_was_revoked(court):
-    from auction.services import registration as registrations
-
     lot = factories.lot(court, deposit_minor=0)
     user, company = representative_with()
     registrations.register_for_lot(user=user, lot_id=lot.pk, company_id=company.pk)
@@ -238,7 +234,8 @@ def test_an_automatic_maximum_stops_for_a_company_whose_power_of_attorney_was_re
 
     answer = bidding.place_bid(lot_id=lot.pk, user_id=rival.bidder_id, amount_minor=2_000)
 
-    assert answer.accepted and answer.is_leading
+    assert answer.accepted
+    assert answer.is_leading
     lot.refresh_from_db()
     assert lot.leader_id == rival.pk
 
