@@ -260,3 +260,29 @@ def test_the_company_pages_are_in_both_languages(client, staff, language):
     assert expected in mine.content.decode()
     assert queue.status_code == review.status_code == 200
     assert ('<html lang="ar"' in queue.content.decode()) == (language == "ar")
+
+
+def test_the_balance_and_the_sale_certificate_of_a_company_registration_are_in_its_name(
+    court, finance
+):
+    from aftersale import services as aftersale
+    from aftersale.services import closing
+    from payments.models import Method
+    from tests.aftersale.helpers import sold_lot
+
+    sale = sold_lot(court, finance)
+    _representative, company = representative_with()
+    PowerOfAttorney.objects.filter(company=company).update(representative=sale.buyer)
+    Registration.objects.filter(pk=sale.registration_id).update(company=company)
+    sale.refresh_from_db()
+
+    payment = aftersale.start_balance_payment(
+        buyer=sale.buyer, sale_id=sale.pk, method=Method.BANK_TRANSFER
+    )
+    lines = {str(line.label): str(line.value) for line in closing._buyer_lines(sale)}
+
+    assert payment.company == company
+    assert payment.payer_name.startswith("Alrimal Trading (1010123456)")
+    assert lines["Buyer"] == "Alrimal Trading"
+    assert lines["Commercial registration number"] == "SA 1010123456"
+    assert lines["Represented by"] == sale.buyer.full_name
