@@ -176,3 +176,57 @@ class ResetPasswordForm(SetPasswordForm):  # type: ignore[type-arg]
         user = super().save(commit=commit)
         throttle.clear(user.email)
         return user
+
+
+class DigitalIdSignUpForm(forms.Form):
+    """What a new account needs besides the provider's claims: how to reach the person."""
+
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=Language.choices)
+    accept_terms = forms.BooleanField(label=_("I accept the terms of use and the privacy notice"))
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()
+
+    def clean_phone(self) -> str:
+        return clean_phone(self.cleaned_data["phone"])
+
+    def cleaned_data_for_user(self) -> dict[str, str]:
+        data = self.cleaned_data
+        return {k: data[k] for k in ("email", "phone", "preferred_language")}
+
+
+class PowerOfAttorneyForm(forms.Form):
+    registration_country = forms.ChoiceField(
+        label=_("Country of registration"), choices=identity.ID_COUNTRIES
+    )
+    registration_number = forms.CharField(label=_("Commercial registration number"), max_length=32)
+    name_ar = forms.CharField(label=_("Company name in Arabic"), max_length=200, min_length=2)
+    name_en = forms.CharField(label=_("Company name in English"), max_length=200, min_length=2)
+    valid_until = forms.DateField(
+        label=_("Power of attorney valid until"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    document = forms.FileField(
+        label=_("Power of attorney (scan or photo)"),
+        help_text=_("JPEG, PNG or PDF, up to 5 MB."),
+    )
+
+    def clean_registration_number(self) -> str:
+        return identity.normalise(self.cleaned_data["registration_number"])
+
+    def clean_document(self) -> UploadedFile:
+        document: UploadedFile = self.cleaned_data["document"]
+        validate_document(document, max_bytes=5 * 1024 * 1024)
+        return document
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        country, number = data.get("registration_country"), data.get("registration_number")
+        if country and number:
+            try:
+                identity.validate_commercial_registration(country, number)
+            except ValidationError as error:
+                self.add_error("registration_number", error)
+        return data

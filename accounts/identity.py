@@ -85,3 +85,29 @@ def validate_passport(number: str) -> None:
         raise ValidationError(
             _("a passport number has 6 to 9 Latin letters and digits"), code="passport"
         )
+
+
+COMMERCIAL_REGISTRATION_RULES = {
+    "SA": (re.compile(r"^\d{10}$"), _("a Saudi commercial registration number has 10 digits")),
+    "KW": (
+        re.compile(r"^\d{4,8}$"),
+        _("a Kuwaiti commercial registration number has 4 to 8 digits"),
+    ),
+    "BH": (re.compile(r"^\d{4,6}(?:-\d{1,2})?$"), _("a Bahraini CR number has 4 to 6 digits")),
+    "VN": (
+        re.compile(r"^\d{10}(?:\d{3})?$"),
+        _("a Vietnamese enterprise code has 10 or 13 digits"),
+    ),
+}
+
+
+def validate_commercial_registration(country: str, number: str) -> None:
+    """Raise ValidationError naming the rule when `number` is not a registration of `country`."""
+    rule = COMMERCIAL_REGISTRATION_RULES.get(country)
+    if rule is None:
+        raise ValidationError(
+            _("Companies registered in this country are not accepted."), code="id_country"
+        )
+    pattern, message = rule
+    if not pattern.match(number):
+        raise ValidationError(message, code="commercial_registration")

@@ -1,8 +1,8 @@
-"""Row locks of accounts: one user, or one log-in throttle row (leaves: nothing after them)."""
+"""Row locks of accounts: one user, a power of attorney, or a log-in throttle row (leaves)."""
 
 from __future__ import annotations
 
-from accounts.models import LoginThrottle, User
+from accounts.models import LoginThrottle, PowerOfAttorney, User
 from core.locks import lock_one
 
 
@@ -14,3 +14,8 @@ def lock_user(user_id: int) -> User:
 def lock_throttle(username: str) -> LoginThrottle:
     """Lock the log-in throttle row of `username` (made beforehand)."""
     return LoginThrottle.objects.select_for_update().get(username=username)
+
+
+def lock_mandate(mandate_id: int) -> PowerOfAttorney:
+    """Lock one power of attorney; raises PowerOfAttorney.DoesNotExist when there is none."""
+    return lock_one(PowerOfAttorney.objects.filter(pk=mandate_id))

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # Imported so that Django registers the organisations' models with this app.
+from accounts.companies import Company as Company
+from accounts.companies import PowerOfAttorney as PowerOfAttorney
 from accounts.organisations import Agency as Agency
 from accounts.organisations import Court as Court
 from accounts.roles import AGENCY_ROLES, COURT_ROLES, Role, capabilities_of
@@ -199,3 +201,39 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {self.failures}"
+
+
+class DigitalIdentity(models.Model):
+    """A person's national digital identity (an OpenID Connect subject) linked to one account.
+
+    The provider vouched for the national ID number, the name and the date of birth; the
+    account holding it is verified (accounts/digital_id.py, accounts.services).
+    """
+
+    user = models.OneToOneField(
+        User, verbose_name=_("account"), on_delete=models.PROTECT, related_name="digital_identity"
+    )
+    issuer = models.CharField(_("identity provider"), max_length=300)
+    subject = models.CharField(_("subject at the provider"), max_length=255)
+    country = models.CharField(_("issuing country"), max_length=2)
+    national_id = models.CharField(_("national ID number"), max_length=32)
+    full_name = models.CharField(_("name given by the provider"), max_length=200)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    linked_at = models.DateTimeField(_("linked"))
+    last_signed_in_at = models.DateTimeField(_("last signed in"))
+
+    class Meta:
+        verbose_name = _("digital identity")
+        verbose_name_plural = _("digital identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "subject"], name="accounts_digital_identity_one_per_subject"
+            ),
+            models.UniqueConstraint(
+                fields=["country", "national_id"],
+                name="accounts_digital_identity_one_per_national_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country} {self.national_id}"

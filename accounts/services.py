@@ -6,11 +6,13 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import access, locks
-from accounts.models import IdentityStatus, User
+from accounts.digital_id import VerifiedPerson
+from accounts.models import DigitalIdentity, IdentityStatus, IdKind, User
 from accounts.roles import AGENCY_ROLES, COURT_ROLES, Role
 from core import audit
 from core.errors import DomainError, InvalidTransition, PermissionDenied
@@ -221,4 +223,176 @@ def deactivate(*, actor: User | None, user_id: int, reason: str) -> User:
         note=reason,
     )
     live_users.close_sockets_after_commit(user.pk, "deactivated")
+    return user
+
+
+class NationalIdTaken(DomainError):
+    code = "national_id_taken"
+    status = 409
+    message = _(
+        "This national ID is already linked to another Mazad account. Log in to that account "
+        "instead, or ask the court's support desk if it is not yours."
+    )
+
+
+class NationalIdExists(DomainError):
+    code = "national_id_exists"
+    status = 409
+    message = _(
+        "An account with this national ID already exists. Log in to it with its e-mail and "
+        "password, then link your national digital ID from its identity page."
+    )
+
+
+class DigitalIdMismatch(DomainError):
+    code = "digital_id_mismatch"
+    status = 409
+    message = _(
+        "Your account is linked to another national ID. Each account belongs to one person."
+    )
+
+
+def _holder_of(person: VerifiedPerson) -> User | None:
+    """The account the person's digital identity is linked to, or None."""
+    link = (
+        DigitalIdentity.objects.filter(
+            Q(issuer=person.issuer, subject=person.subject)
+            | Q(country=person.country, national_id=person.national_id)
+        )
+        .select_related("user")
+        .first()
+    )
+    return link.user if link is not None else None
+
+
+def _owner_of_number(person: VerifiedPerson) -> User | None:
+    return User.objects.filter(
+        id_kind=IdKind.NATIONAL_ID, id_country=person.country, id_number=person.national_id
+    ).first()
+
+
+def _mark_verified(user: User, person: VerifiedPerson, *, action: str) -> None:
+    """Write the provider's claims into the account (locked by the caller), verify it, audit."""
+    fields = ["full_name", "id_kind", "id_country", "id_number", *IDENTITY_FIELDS]
+    before = audit.snapshot(user, fields)
+    now = timezone.now()
+    user.full_name = person.full_name
+    user.id_kind, user.id_country, user.id_number = (
+        IdKind.NATIONAL_ID,
+        person.country,
+        (person.national_id),
+    )
+    user.identity_status = IdentityStatus.VERIFIED
+    user.identity_reviewed_by = None
+    user.identity_reviewed_at = now
+    user.identity_rejection_reason = ""
+    user.save(update_fields=fields)
+    DigitalIdentity.objects.update_or_create(
+        user=user,
+        defaults={
+            "issuer": person.issuer,
+            "subject": person.subject,
+            "country": person.country,
+            "national_id": person.national_id,
+            "full_name": person.full_name,
+            "birth_date": person.birth_date,
+            "last_signed_in_at": now,
+        },
+        create_defaults={
+            "issuer": person.issuer,
+            "subject": person.subject,
+            "country": person.country,
+            "national_id": person.national_id,
+            "full_name": person.full_name,
+            "birth_date": person.birth_date,
+            "linked_at": now,
+            "last_signed_in_at": now,
+        },
+    )
+    audit.record(
+        actor=user,
+        action=action,
+        obj=user,
+        before=before,
+        after={**audit.snapshot(user, fields), "issuer": person.issuer},
+    )
+
+
+@transaction.atomic
+def sign_in_with_digital_id(*, person: VerifiedPerson) -> User | None:
+    """The account linked to the person's digital identity, its claims refreshed; None when
+    no account is linked yet (the caller offers to create one).
+
+    Raises NationalIdExists when an account not linked to it already carries this
+    national ID (its owner logs in with a password and links it).
+    """
+    holder = _holder_of(person)
+    if holder is None:
+        if _owner_of_number(person) is not None:
+            raise NationalIdExists(field="national_id")
+        return None
+    user = locks.lock_user(holder.pk)
+    if not user.is_active:
+        raise PermissionDenied(_("This account is not active."))
+    _mark_verified(user, person, action="user.signed_in_with_digital_id")
+    return user
+
+
+@transaction.atomic
+def link_digital_id(*, user: User, person: VerifiedPerson) -> User:
+    """Link the person's digital identity to the signed-in `user`, who is verified at once.
+
+    Raises NationalIdTaken when another account holds this national ID (linked or
+    typed at sign-up), DigitalIdMismatch when `user` is linked to another one.
+    """
+    user = locks.lock_user(user.pk)
+    holder, owner = _holder_of(person), _owner_of_number(person)
+    if (holder is not None and holder.pk != user.pk) or (owner is not None and owner.pk != user.pk):
+        raise NationalIdTaken(field="national_id")
+    current = DigitalIdentity.objects.filter(user=user).first()
+    if current is not None and (current.country, current.national_id) != (
+        person.country,
+        person.national_id,
+    ):
+        raise DigitalIdMismatch(field="national_id")
+    try:
+        with transaction.atomic():
+            _mark_verified(user, person, action="user.digital_id_linked")
+    except IntegrityError as error:  # a concurrent link of the same national ID
+        raise NationalIdTaken(field="national_id") from error
+    return user
+
+
+@transaction.atomic
+def sign_up_with_digital_id(
+    *, person: VerifiedPerson, email: str, phone: str, preferred_language: str
+) -> User:
+    """Create a bidder account from the provider's claims, verified at once (no password:
+    the person signs in with the digital ID, or sets one through a password reset).
+
+    Raises DuplicateEmail, NationalIdTaken or NationalIdExists.
+    """
+    email = email.strip().lower()
+    if User.objects.filter(email=email).exists():
+        raise DuplicateEmail(field="email")
+    if _holder_of(person) is not None:
+        raise NationalIdTaken(field="national_id")
+    if _owner_of_number(person) is not None:
+        raise NationalIdExists(field="national_id")
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email,
+                None,
+                full_name=person.full_name,
+                id_kind=IdKind.NATIONAL_ID,
+                id_country=person.country,
+                id_number=person.national_id,
+                phone=phone,
+                preferred_language=preferred_language,
+                role=Role.BIDDER,
+            )
+            _mark_verified(user, person, action="user.signed_up_with_digital_id")
+    except IntegrityError as error:  # a concurrent sign-up with the same e-mail or ID
+        raise NationalIdTaken(field="national_id") from error
     return user

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import company_views, digital_id_views, views
 from accounts.forms import ResetPasswordForm
 
 app_name = "accounts"
@@ -16,6 +16,21 @@ urlpatterns = [
     path("staff/identities/", views.review_queue, name="review_queue"),
     path("staff/identities/<int:user_id>/", views.review, name="review"),
     path("language/", views.switch_language, name="switch_language"),
+    path("companies/", company_views.companies, name="companies"),
+    path(
+        "companies/mandates/<int:mandate_id>/document/",
+        company_views.mandate_document,
+        name="mandate_document",
+    ),
+    path("staff/mandates/", company_views.mandate_queue, name="mandate_queue"),
+    path("staff/mandates/<int:mandate_id>/", company_views.mandate_review, name="mandate_review"),
+    path("digital-id/new/", digital_id_views.sign_up, name="digital_id_sign_up"),
+    path("digital-id/<slug:country>/start/", digital_id_views.start, name="digital_id_start"),
+    path(
+        "digital-id/<slug:country>/callback/",
+        digital_id_views.callback,
+        name="digital_id_callback",
+    ),
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import access, selectors, services
+from accounts import access, digital_id, selectors, services
 from accounts.forms import (
     EmailAuthenticationForm,
     IdentityDocumentForm,
@@ -25,7 +25,7 @@ from accounts.forms import (
     RejectIdentityForm,
     SignUpForm,
 )
-from accounts.models import User
+from accounts.models import DigitalIdentity, User
 from accounts.roles import Capability, Role
 from core.errors import DomainError
 from core.forms import add_domain_error
@@ -80,6 +80,9 @@ class LoginView(auth_views.LoginView):
             return reverse("auction:mine")
         return super().get_default_redirect_url()
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "digital_ids": digital_id.providers()}
+
     def form_invalid(self, form: Any) -> HttpResponse:
         response = super().form_invalid(form)
         if getattr(form, "is_cooling_down", False):
@@ -130,7 +133,12 @@ def identity(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your document was sent. Staff will review it shortly."))
             return redirect("accounts:identity")
-    context = {"form": form, "review_days": selectors.IDENTITY_REVIEW_WORKING_DAYS}
+    context = {
+        "form": form,
+        "review_days": selectors.IDENTITY_REVIEW_WORKING_DAYS,
+        "digital_ids": digital_id.providers(),
+        "digital_identity": DigitalIdentity.objects.filter(user=user).first(),
+    }
     return render(request, "accounts/identity.html", context, status=_status(request, form))
 
 

@@ -16,6 +16,10 @@ MESSAGES = {
     Refusal.NOT_REGISTERED: _("Register for this lot before bidding."),
     Refusal.DEPOSIT_NOT_HELD: _("Your deposit for this lot has not been received yet."),
     Refusal.EXCLUDED_PARTY: _("You may not bid on this lot."),
+    Refusal.POWER_OF_ATTORNEY_INVALID: _(
+        "Your power of attorney for this company is no longer approved or has expired: you "
+        "cannot bid for it."
+    ),
     Refusal.RATE_LIMITED: _("Too many bids in a short time; wait a moment and try again."),
     Refusal.DUPLICATE: _("This bid was already received."),
     Refusal.INVALID_AMOUNT: _("Enter the amount as a whole number of minor units."),

@@ -355,6 +355,16 @@ class Registration(models.Model):
         related_name="registrations",
         verbose_name=_("bidder"),
     )
+    # A representative bidding for a company (with a valid power of attorney, checked when
+    # registering and at every bid); deposits, invoices and the sale are in its name.
+    company = models.ForeignKey(
+        "accounts.Company",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("for the company"),
+    )
     paddle = models.PositiveIntegerField(_("paddle number"))
     deposit_status = models.CharField(
         _("deposit"), max_length=10, choices=Deposit.choices, default=Deposit.PENDING

@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts import mandates
 from accounts.models import User
 from auction import access, catalog, open_records, places, questions, saved_searches, selectors
 from auction.catalog_forms import QuestionForm, SaveSearchForm
@@ -183,6 +184,7 @@ def _lot_context(request: HttpRequest, lot: Lot) -> dict[str, Any]:
         "encumbrances": list(lot.asset.encumbrances.all()),
         "appraisal": catalog.appraisal_of(lot.asset),
         "deposit_payment": catalog.deposit_payment(registration),
+        "companies": list(mandates.valid_mandates(user)) if user.is_authenticated else [],
     }
 
 
@@ -192,8 +194,14 @@ def register(request: HttpRequest, lot_id: int) -> HttpResponse:
     lot = _lot_or_404(lot_id)
     user: User = request.user  # type: ignore[assignment]
     method = request.POST.get("method") or None
+    company = request.POST.get("company", "")
     try:
-        registration = registrations.register_for_lot(user=user, lot_id=lot.pk, method=method)
+        registration = registrations.register_for_lot(
+            user=user,
+            lot_id=lot.pk,
+            method=method,
+            company_id=int(company) if company.isdigit() else None,
+        )
     except RegistrationRefused as error:
         messages.error(request, error.render())
         return redirect("auction:lot", lot_id=lot.pk)

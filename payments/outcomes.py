@@ -118,7 +118,7 @@ def _payment_lines(payment: Payment) -> list[receipts.Line]:
     lines = [
         receipts.Line(_("Amount"), payment.money, role="amount"),
         receipts.Line(_("For"), Purpose(payment.purpose).label),
-        receipts.Line(_("Paid by"), payment.payer.full_name, role="party"),
+        receipts.Line(_("Paid by"), payment.payer_name, role="party"),
         receipts.Line(_("Method"), Method(payment.method).label),
         receipts.Line(_("Reference"), payment.description or payment.reference),
         receipts.Line(_("Paid on"), payment.succeeded_at),
@@ -195,7 +195,7 @@ def refund_paid(
             title=_("Refund"),
             lines=[
                 receipts.Line(_("Amount"), refund.money, role="amount"),
-                receipts.Line(_("Paid to"), payment.payer.full_name, role="party"),
+                receipts.Line(_("Paid to"), payment.payer_name, role="party"),
                 receipts.Line(_("Reason"), refund.reason),
                 receipts.Line(
                     _("Refund of receipt"), payment.receipt.number if payment.receipt else "—"

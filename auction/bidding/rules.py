@@ -48,6 +48,7 @@ class Refusal(StrEnum):
     NOT_REGISTERED = "not_registered"
     DEPOSIT_NOT_HELD = "deposit_not_held"
     EXCLUDED_PARTY = "excluded_party"
+    POWER_OF_ATTORNEY_INVALID = "power_of_attorney_invalid"
     RATE_LIMITED = "rate_limited"  # refused before the lot is read (the consumer's bid limit)
     DUPLICATE = "duplicate"
     INVALID_AMOUNT = "invalid_amount"

@@ -25,9 +25,10 @@ from functools import cache
 from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Field, Model
+from django.db.models import Field, Model, Q
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import PowerOfAttorney, User
 from auction.models import Bid, Lot, Notification, Registration
 from core import bulk_writes
 from core.models import AuditRecord
@@ -172,3 +173,15 @@ def write(
             *bulk_writes.insert(Notification, notices),
         ]
     )
+
+
+def valid_mandates(pairs: set[tuple[int, int | None]]) -> set[tuple[int, int]]:
+    """Of these (representative, company) pairs, those with a power of attorney approved and
+    valid today (the court's day: the project's zone)."""
+    condition = Q()
+    for user_id, company_id in pairs:
+        condition |= Q(representative_id=user_id, company_id=company_id)
+    rows = PowerOfAttorney.objects.filter(
+        condition, status=PowerOfAttorney.Status.APPROVED, valid_until__gte=timezone.localdate()
+    ).values_list("representative_id", "company_id")
+    return set(rows)

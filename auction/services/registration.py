@@ -8,7 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts import mandates
+from accounts.models import Company, User
 from auction import access, events, locks, notifications
 from auction.errors import RegistrationRefused
 from auction.models import Auction, Lot, Notification, Registration
@@ -45,12 +46,15 @@ def deposit_reference(registration: Registration) -> str:
 
 
 @transaction.atomic
-def register_for_lot(*, user: User, lot_id: int, method: str | None = None) -> Registration:
-    """Register `user` for the lot and start their deposit payment.
+def register_for_lot(
+    *, user: User, lot_id: int, method: str | None = None, company_id: int | None = None
+) -> Registration:
+    """Register `user` for the lot (for `company_id` when given) and start the deposit payment.
 
-    Raises RegistrationRefused (with the reason) for an excluded party, an
-    unverified or staff account, or a lot not open to registration. Registering
-    twice returns the existing registration.
+    Raises RegistrationRefused (with the reason) for an excluded party (a person or a
+    company), an unverified or staff account, a representative without an approved,
+    unexpired power of attorney, or a lot not open to registration. Registering twice
+    returns the existing registration; registering again for someone else is refused.
     """
     lot = Lot.objects.select_related("auction", "asset").get(pk=lot_id)
     if lot.status not in (Lot.Status.SCHEDULED, Lot.Status.OPEN) or lot.auction.status not in (
@@ -58,17 +62,15 @@ def register_for_lot(*, user: User, lot_id: int, method: str | None = None) -> R
         Auction.Status.LIVE,
     ):
         raise RegistrationRefused(_("This lot is not open to registration."), code="lot_not_open")
-    reason = access.exclusion_reason(user, lot)
-    if reason is not None:
-        raise RegistrationRefused(reason, code="excluded_party")
+    company = _company_for(user, lot, company_id)
     existing = Registration.objects.filter(lot=lot, bidder=user).first()
     if existing is not None:
-        return existing
+        return _same_registration(existing, company)
     for _attempt in range(5):
         try:
             with transaction.atomic():
                 registration = Registration.objects.create(
-                    lot=lot, bidder=user, paddle=_new_paddle(lot)
+                    lot=lot, bidder=user, company=company, paddle=_new_paddle(lot)
                 )
             break
         except IntegrityError:
@@ -81,7 +83,7 @@ def register_for_lot(*, user: User, lot_id: int, method: str | None = None) -> R
         actor=user,
         action="registration.created",
         obj=registration,
-        after={"lot": lot.pk, "paddle": registration.paddle},
+        after={"lot": lot.pk, "paddle": registration.paddle, "company": company_id},
         court_id=lot.auction.court_id,
     )
     if lot.deposit_minor == 0:
@@ -90,6 +92,7 @@ def register_for_lot(*, user: User, lot_id: int, method: str | None = None) -> R
         amount = Money(lot.deposit_minor, lot.currency)
         payment = payments.collect_payment(
             payer=user,
+            company=company,
             court=lot.auction.court,
             amount=amount,
             purpose=Purpose.DEPOSIT,
@@ -101,6 +104,32 @@ def register_for_lot(*, user: User, lot_id: int, method: str | None = None) -> R
         registration.deposit_reference = str(payment.public_id)
         registration.save(update_fields=["deposit_reference"])
     return registration
+
+
+def _company_for(user: User, lot: Lot, company_id: int | None) -> Company | None:
+    """The company registered for (its bars checked), or None for the person's own name."""
+    if company_id is None:
+        reason = access.exclusion_reason(user, lot)
+        if reason is not None:
+            raise RegistrationRefused(reason, code="excluded_party")
+        return None
+    company = Company.objects.filter(pk=company_id).first()
+    if company is None or mandates.valid_mandate(user_id=user.pk, company_id=company_id) is None:
+        raise RegistrationRefused(access.NO_MANDATE, code="power_of_attorney_invalid")
+    reason = access.company_exclusion_reason(user, lot, company)
+    if reason is not None:
+        raise RegistrationRefused(reason, code="excluded_party")
+    return company
+
+
+def _same_registration(existing: Registration, company: Company | None) -> Registration:
+    if existing.company_id != (company.pk if company else None):
+        raise RegistrationRefused(
+            _("You are already registered for this lot under another name (paddle %(paddle)s)."),
+            code="already_registered",
+            params={"paddle": existing.paddle},
+        )
+    return existing
 
 
 def _set_deposit(

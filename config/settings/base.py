@@ -376,6 +376,35 @@ STRIPE_TIMEOUT_SECONDS: float = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0
 # Development only: post the signed events stripe-mock never sends (payments/emulator.py).
 STRIPE_EMULATE_EVENTS: bool = env.bool("STRIPE_EMULATE_EVENTS", default=False)
 
+# National digital-ID sign-in over OpenID Connect, one provider per country
+# (accounts/digital_id.py; README, "Digital-ID sign-in"). DIGITAL_ID_COUNTRIES lists the
+# countries whose provider is configured; each reads DIGITAL_ID_<COUNTRY>_<SETTING>.
+DIGITAL_ID_COUNTRIES: list[str] = env.list("DIGITAL_ID_COUNTRIES", default=[])
+DIGITAL_ID_TIMEOUT_SECONDS: float = env.float("DIGITAL_ID_TIMEOUT_SECONDS", default=10.0)
+DIGITAL_ID_PROVIDERS: dict[str, dict[str, str]] = {
+    country.upper(): {
+        "issuer": env.str(f"DIGITAL_ID_{country.upper()}_ISSUER"),
+        "client_id": env.str(f"DIGITAL_ID_{country.upper()}_CLIENT_ID"),
+        "client_secret": env.str(f"DIGITAL_ID_{country.upper()}_CLIENT_SECRET"),
+        "name_en": env.str(f"DIGITAL_ID_{country.upper()}_NAME_EN", default="national digital ID"),
+        "name_ar": env.str(f"DIGITAL_ID_{country.upper()}_NAME_AR", default="الهوية الرقمية"),
+        "scopes": env.str(f"DIGITAL_ID_{country.upper()}_SCOPES", default="openid profile"),
+        "national_id_claim": env.str(
+            f"DIGITAL_ID_{country.upper()}_CLAIM_NATIONAL_ID", default="national_id"
+        ),
+        "name_claim": env.str(f"DIGITAL_ID_{country.upper()}_CLAIM_NAME", default="name"),
+        "birthdate_claim": env.str(
+            f"DIGITAL_ID_{country.upper()}_CLAIM_BIRTHDATE", default="birthdate"
+        ),
+    }
+    for country in DIGITAL_ID_COUNTRIES
+}
+# The browser is sent to each provider by a form's answer: the pages' policy admits them.
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].extend(
+    f"{urlsplit(p['issuer']).scheme}://{urlsplit(p['issuer']).netloc}"
+    for p in DIGITAL_ID_PROVIDERS.values()
+)
+
 SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -91,6 +91,15 @@ class Payment(models.Model):
         on_delete=models.PROTECT,
         related_name="payments",
     )
+    # The company the payer pays for as its representative: receipts are in its name.
+    company = models.ForeignKey(
+        "accounts.Company",
+        verbose_name=_("for the company"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
     method = models.CharField(_("method"), max_length=14, choices=Method.choices)
     status = models.CharField(
@@ -172,6 +181,13 @@ class Payment(models.Model):
     @property
     def money(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+    @property
+    def payer_name(self) -> str:
+        """Who the receipt names: the company (by its representative) or the payer."""
+        if self.company is None:
+            return str(self.payer.full_name)
+        return f"{self.company.name} ({self.company.registration_number}) / {self.payer.full_name}"
 
     @property
     def failure_reason(self) -> str:

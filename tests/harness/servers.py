@@ -79,8 +79,14 @@ def server_environment(env: Mapping[str, str]) -> dict[str, str]:
     return {**inherited, **env}
 
 
-def start_web(kind: str, env: Mapping[str, str], log_dir: Path) -> Server:
-    port = free_port()
+def start_web(
+    kind: str,
+    env: Mapping[str, str],
+    log_dir: Path,
+    port: int | None = None,
+    timeout: float = 90.0,
+) -> Server:
+    port = port or free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{kind}-{port}.log"
     process = subprocess.Popen(
@@ -91,7 +97,7 @@ def start_web(kind: str, env: Mapping[str, str], log_dir: Path) -> Server:
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_for_port(port, process=process)
+        wait_for_port(port, timeout=timeout, process=process)
     except Exception as error:
         process.kill()
         raise RuntimeError(

@@ -269,8 +269,23 @@ def build_world(court: Any, other_court: Any) -> World:
     type(bidder).objects.filter(pk=bidder.pk).update(identity_status="UNVERIFIED")
     bidder.refresh_from_db()
     accounts.submit_identity(user=bidder, document=SimpleUploadedFile("id.png", png_bytes()))
+    from accounts.models import Company, PowerOfAttorney
+
+    mandate = PowerOfAttorney(
+        company=Company.objects.create(
+            name_ar="شركة",
+            name_en="Company",
+            registration_country="SA",
+            registration_number="1010000001",
+        ),
+        representative=bidder,
+        valid_until=timezone.localdate(),
+    )
+    mandate.document.save("poa.png", SimpleUploadedFile("poa.png", png_bytes()), save=False)
+    mandate.save()
     objects = {
         "user": bidder,
+        "mandate": mandate,
         "lot": lot,
         "auction": lot.auction,
         "closed": closed,
@@ -327,6 +342,8 @@ def kwargs_for(name: str, world: World) -> dict[str, Any]:
     table: dict[str, dict[str, Any]] = {
         "accounts:identity_document": {"user_id": o["user"].pk},
         "accounts:review": {"user_id": o["user"].pk},
+        "accounts:mandate_review": {"mandate_id": o["mandate"].pk},
+        "accounts:mandate_document": {"mandate_id": o["mandate"].pk},
         "accounts:password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "auction:lot": {"lot_id": o["lot"].pk},
         "enforcement:photo_file": {"photo_id": o["photo"].pk, "size": "thumb"},
@@ -393,6 +410,10 @@ GET_POLICY: dict[str, Expected] = {
     "accounts:identity_document": identity_document_readers,
     "accounts:review_queue": capability(C.VERIFY_IDENTITY, scoped=False),
     "accounts:review": capability(C.VERIFY_IDENTITY, scoped=False),
+    "accounts:companies": bidders_only,
+    "accounts:mandate_document": identity_document_readers,
+    "accounts:mandate_queue": capability(C.VERIFY_IDENTITY, scoped=False),
+    "accounts:mandate_review": capability(C.VERIFY_IDENTITY, scoped=False),
     "enforcement:photo_file": public,  # the asset of this world is on sale: photos are public
     "frontend:announce": capability(C.PUBLISH_ANNOUNCEMENTS, scoped=False),
     "auction:staff_list": capability(C.MANAGE_AUCTIONS, scoped=False),
@@ -457,6 +478,11 @@ COVERED_ELSEWHERE = {
     "support:report_csv",
     "support:report_pdf",
     "support:service_levels",
+    # tests/identity/test_digital_id_sign_in.py: the digital-ID sign-in, open to anyone like the
+    # log-in page (its start, the provider's callback, and the new account's page).
+    "accounts:digital_id_start",
+    "accounts:digital_id_callback",
+    "accounts:digital_id_sign_up",
 }
 # Not pages of ours to police here: the provider's signed webhook (tests/payments/
 # test_webhooks.py), the agencies' token API (tests/enforcement/test_api.py), and Django's
