@@ -17,11 +17,13 @@ from django.db import connection
 from auction.bidding import store
 from auction.models import (
     Auction,
+    Budget,
     Heartbeat,
     Lot,
     Notification,
     Outage,
     Registration,
+    RoundProposal,
     SaleRules,
     Watch,
 )
@@ -165,4 +167,42 @@ def claim_pending_notices(limit: int) -> list[tuple[int, int, int, str]]:
         .filter(pushed_at__isnull=True)
         .order_by("created_at", "pk")
         .values_list("pk", "user_id", "lot_id", "kind")[:limit]
+    )
+
+
+# --- budgets (rank 6b: after every lot of the batch, before what the lots own) ------------------
+
+
+def budgets(budget_ids: Collection[int]) -> dict[int, int]:
+    """Lock the budgets in ascending id; their caps by id (a deleted one is left out).
+
+    The bid batch takes them after its lots, and only when a registration it reads is in a
+    budget: two batches on two lots of one budget are then decided one after the other.
+    """
+    if not budget_ids:
+        return {}
+    rows = (
+        Budget.objects.select_for_update()
+        .filter(pk__in=sorted(budget_ids))
+        .order_by("pk")
+        .values_list("pk", "cap_minor")
+    )
+    return {pk: int(cap) for pk, cap in rows}
+
+
+def budget_of(bidder_id: int, budget_id: int) -> Budget | None:
+    """The bidder's own budget, locked (editing its cap or its lots), or None."""
+    return Budget.objects.select_for_update().filter(pk=budget_id, bidder_id=bidder_id).first()
+
+
+# --- next rounds ----------------------------------------------------------------------------------
+
+
+def round_proposal(proposal_id: int, court_id: int) -> RoundProposal | None:
+    """A proposal of the court, locked (its own row only), before its lot is locked."""
+    return (
+        RoundProposal.objects.select_for_update(of=("self",))
+        .select_related("lot", "auction")
+        .filter(pk=proposal_id, lot__auction__court_id=court_id)
+        .first()
     )
