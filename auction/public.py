@@ -140,9 +140,22 @@ def _lot_context(request: HttpRequest, lot: Lot) -> dict[str, Any]:
         "live_text": live_text(),
         "photos": list(lot.asset.photos.all()),
         "documents": list(lot.asset.documents.all()),
-        "encumbrances": list(lot.asset.encumbrances.all()),
+        **_encumbrances(lot),
         "appraisal": catalog.appraisal_of(lot.asset),
         "deposit_payment": catalog.deposit_payment(registration),
+    }
+
+
+# The rights the distribution pays from the price (aftersale.services.claims.SECURED_KINDS):
+# the buyer takes the asset free of them. Any other recorded right stays with the asset.
+PAID_FROM_PROCEEDS = ("MORTGAGE", "LIEN", "CHARGE")
+
+
+def _encumbrances(lot: Lot) -> dict[str, list[Any]]:
+    rights = list(lot.asset.encumbrances.all())
+    return {
+        "secured": [r for r in rights if r.kind in PAID_FROM_PROCEEDS],
+        "rights_kept": [r for r in rights if r.kind not in PAID_FROM_PROCEEDS],
     }
 
 
@@ -263,6 +276,10 @@ def live_text() -> dict[str, Any]:
         "owedOpen": _("Cost of winning at the current price"),
         "owedWon": _("What you owe"),
         "depositHeld": _("Your deposit was received: you can bid."),
+        "revoked": _(
+            "You are now a party to this asset's enforcement file: your registration was "
+            "revoked and you can no longer bid. Your deposit is refunded."
+        ),
         "extended": _("A late bid extended the auction."),
         "extendedOutage": _(
             "The platform was unavailable during the final minutes: the "

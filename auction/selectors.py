@@ -180,6 +180,7 @@ def _you(lot: Lot, user_id: int | None) -> dict[str, Any] | None:
         "has_bid": registration.bids.exists(),
         "auto_max_minor": registration.auto_max_minor,
         "keep_deposit_reserved": registration.keep_deposit_reserved,
+        "revoked": registration.revoked_at is not None,
     }
 
 
