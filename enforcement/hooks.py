@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Joining:
     user_id: int | None
 
 
-PartyListener = Callable[[Joining], None]
+PartyListener = Callable[[Joining], Any]
 
 _on_party_joining: list[PartyListener] = []
 

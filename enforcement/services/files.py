@@ -306,10 +306,11 @@ def add_party(*, actor: User, file_id: int, role: str, details: PartyDetails) ->
     """
     access.require(actor, Capability.MANAGE_FILES)
     details = validate_party(details)
-    if EnforcementFile.objects.filter(pk=file_id, court_id=actor.court_id).exists():
+    court_id = actor.court_id or 0
+    if EnforcementFile.objects.filter(pk=file_id, court_id=court_id).exists():
         linked = (
             Party.objects.filter(
-                court_id=actor.court_id,
+                court_id=court_id,
                 id_kind=details.id_kind,
                 id_country=details.id_country,
                 id_number=details.id_number,
