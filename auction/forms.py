@@ -223,3 +223,40 @@ class SaleRulesForm(forms.Form):
                 code="increment_table",
             )
         return bands
+
+
+class BudgetForm(forms.Form):
+    """A bidder's budget: a cap (typed in major units of its lots' currency) and its lots."""
+
+    name = forms.CharField(
+        label=_("Name (optional)"), max_length=80, required=False, validators=[TextValidator()]
+    )
+    cap = forms.CharField(
+        label=_("Spend at most"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "dir": "ltr"}),
+    )
+    lots = forms.TypedMultipleChoiceField(
+        label=_("Across these lots"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self, *args: Any, choices: list[tuple[int, str]], currencies: dict[int, str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        lots = self.fields["lots"]
+        assert isinstance(lots, forms.TypedMultipleChoiceField)
+        lots.choices = choices
+        self.currencies = currencies
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lots = data.get("lots") or []
+        text = data.get("cap")
+        if text and lots:
+            currency = self.currencies[lots[0]]
+            try:
+                data["cap_minor"] = parse_money(str(text), currency).amount_minor
+            except ValidationError as error:
+                self.add_error("cap", error)
+        return data

@@ -17,6 +17,7 @@ from django.db import connection
 from auction.bidding import store
 from auction.models import (
     Auction,
+    Bid,
     Budget,
     Heartbeat,
     Lot,
@@ -204,5 +205,24 @@ def round_proposal(proposal_id: int, court_id: int) -> RoundProposal | None:
         RoundProposal.objects.select_for_update(of=("self",))
         .select_related("lot", "auction")
         .filter(pk=proposal_id, lot__auction__court_id=court_id)
+        .first()
+    )
+
+
+# --- bid receipts (a leaf) ----------------------------------------------------------------------
+
+
+def own_bid(bidder_id: int, lot_id: int, seq: int) -> Bid | None:
+    """The bidder's own bid, locked (its row only), with its registration, lot and court.
+
+    Only the bid's receipt is issued under it: nothing else is locked before it in that
+    transaction but the receipt's number (a leaf), so it closes no cycle with the lot paths
+    (an annulment updates the bid under the lot's lock and waits here at most for one
+    receipt).
+    """
+    return (
+        Bid.objects.select_for_update(of=("self",))
+        .select_related("registration__bidder", "lot__auction__court", "lot__asset")
+        .filter(lot_id=lot_id, seq=seq, registration__bidder_id=bidder_id)
         .first()
     )

@@ -21,8 +21,10 @@ from accounts.models import User
 from auction import access, catalog, open_records, selectors
 from auction.errors import RegistrationRefused
 from auction.models import Lot, Notification, Watch
+from auction.services import receipts as bid_receipts
 from auction.services import registration as registrations
 from core import http_cache, pagination
+from core.errors import NotFound
 from core.money import Money, exponent
 from payments import engine as payment_engine
 
@@ -143,6 +145,8 @@ def _lot_context(request: HttpRequest, lot: Lot) -> dict[str, Any]:
         **_encumbrances(lot),
         "appraisal": catalog.appraisal_of(lot.asset),
         "deposit_payment": catalog.deposit_payment(registration),
+        "my_bids": selectors.own_bids(registration) if registration is not None else [],
+        "budget": selectors.budget_standing(registration) if registration is not None else None,
     }
 
 
@@ -179,6 +183,18 @@ def register(request: HttpRequest, lot_id: int) -> HttpResponse:
         )
         return redirect("payments:pay", public_id=payment.public_id)
     return redirect("auction:lot", lot_id=lot.pk)
+
+
+@login_required
+@require_POST
+def bid_receipt(request: HttpRequest, lot_id: int, seq: int) -> HttpResponse:
+    """The bidder's receipt of one of their accepted bids (issued on the first request)."""
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        receipt = bid_receipts.bid_receipt(user=user, lot_id=lot_id, seq=seq)
+    except NotFound as error:
+        raise Http404 from error
+    return redirect("receipt_pdf", number=receipt.number)
 
 
 @login_required

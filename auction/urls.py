@@ -1,6 +1,6 @@
 from django.urls import path
 
-from auction import public, views
+from auction import budget_pages, public, views
 
 app_name = "auction"
 
@@ -21,7 +21,12 @@ urlpatterns = [
     path("lots/<int:lot_id>/", public.lot_page, name="lot"),
     path("lots/<int:lot_id>/register/", public.register, name="register"),
     path("lots/<int:lot_id>/watch/", public.watch, name="watch"),
+    path("lots/<int:lot_id>/bids/<int:seq>/receipt/", public.bid_receipt, name="bid_receipt"),
     path("my-auctions/", public.my_auctions, name="mine"),
+    path("my-budgets/", budget_pages.budget_list, name="budgets"),
+    path("my-budgets/new/", budget_pages.budget_edit, name="budget_new"),
+    path("my-budgets/<int:budget_id>/", budget_pages.budget_edit, name="budget_edit"),
+    path("my-budgets/<int:budget_id>/remove/", budget_pages.budget_remove, name="budget_remove"),
     path("lots/<int:lot_id>/bids.<str:fmt>", public.lot_record, name="lot_record"),
     path("open-data/", public.open_data, name="open_data"),
     path("open-data/results.<str:fmt>", public.open_results, name="open_results"),
