@@ -67,6 +67,15 @@ class SaleRules(models.Model):
         _("price reduction for each further round (basis points)"), default=2_000
     )
     max_rounds = models.PositiveSmallIntegerField(_("number of rounds"), default=3)
+    # The opening price of each further round as a share of the appraisal, in basis points:
+    # the first entry for round 2, the next for round 3... A round without an entry opens at
+    # the previous round's opening less `round_reduction_bp`.
+    round_opening_bp = models.JSONField(
+        _("opening price of each further round (basis points of the appraisal)"),
+        default=list,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -118,6 +127,7 @@ class SaleRules(models.Model):
             "payment_deadline_days": self.payment_deadline_days,
             "round_reduction_bp": self.round_reduction_bp,
             "max_rounds": self.max_rounds,
+            "round_opening_bp": [int(bp) for bp in self.round_opening_bp or []],
         }
 
 

@@ -23,6 +23,7 @@ from auction.errors import RegistrationRefused
 from auction.models import Lot, Notification, Watch
 from auction.services import receipts as bid_receipts
 from auction.services import registration as registrations
+from auction.services import rounds
 from core import http_cache, pagination
 from core.errors import NotFound
 from core.money import Money, exponent
@@ -145,6 +146,7 @@ def _lot_context(request: HttpRequest, lot: Lot) -> dict[str, Any]:
         **_encumbrances(lot),
         "appraisal": catalog.appraisal_of(lot.asset),
         "deposit_payment": catalog.deposit_payment(registration),
+        "earlier_rounds": rounds.history(lot),
         "my_bids": selectors.own_bids(registration) if registration is not None else [],
         "budget": selectors.budget_standing(registration) if registration is not None else None,
     }

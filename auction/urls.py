@@ -17,6 +17,17 @@ urlpatterns = [
     ),
     path("staff/auctions/<int:auction_id>/lots/<int:lot_id>/annul/", views.bid_annul, name="annul"),
     path("staff/sale-rules/", views.sale_rules, name="sale_rules"),
+    path("staff/next-rounds/", views.next_rounds, name="next_rounds"),
+    path(
+        "staff/next-rounds/lots/<int:lot_id>/propose/",
+        views.next_round_propose,
+        name="next_round_propose",
+    ),
+    path(
+        "staff/next-rounds/<int:proposal_id>/decide/",
+        views.next_round_decide,
+        name="next_round_decide",
+    ),
     path("auctions/", public.catalog_page, name="catalog"),
     path("lots/<int:lot_id>/", public.lot_page, name="lot"),
     path("lots/<int:lot_id>/register/", public.register, name="register"),
