@@ -183,7 +183,19 @@ def _you(lot: Lot, user_id: int | None) -> dict[str, Any] | None:
         "auto_max_minor": registration.auto_max_minor,
         "keep_deposit_reserved": registration.keep_deposit_reserved,
         "revoked": registration.revoked_at is not None,
+        "budget_remaining_minor": _budget_remaining(registration),
     }
+
+
+def _budget_remaining(registration: Registration) -> int | None:
+    """What is left of the registration's budget, or None when the lot is in no budget."""
+    if registration.budget_id is None:
+        return None
+    cap = Budget.objects.filter(pk=registration.budget_id).values_list("cap_minor", flat=True)
+    if not cap:
+        return None
+    commitments = store.commitments([registration.budget_id])[registration.budget_id]
+    return budget_rules.remaining(int(cap[0]), commitments)
 
 
 def _visible_lot(lot_id: int) -> Lot | None:

@@ -71,7 +71,9 @@ def save_budget(
         raise DomainError(_("The budget must be more than zero."), code="budget_cap", field="cap")
     chosen = _chosen(user, budget_id, lot_ids)
     previous = (
-        list(Registration.objects.filter(budget_id=budget_id, bidder=user)) if budget_id else []
+        list(Registration.objects.filter(budget_id=budget_id, bidder=user).select_related("lot"))
+        if budget_id
+        else []
     )
     locks.lots(sorted({r.lot_id for r in [*chosen, *previous]}))
     if budget_id is None:
@@ -89,9 +91,9 @@ def save_budget(
         budget.currency = chosen[0].lot.currency
         budget.save(update_fields=["cap_minor", "name", "currency", "updated_at"])
     keep = {r.pk for r in chosen}
-    Registration.objects.filter(pk__in=[r.pk for r in previous if r.pk not in keep]).update(
-        budget=None
-    )
+    # A lot that closed stays in the budget: what was won there stays committed.
+    dropped = [r.pk for r in previous if r.pk not in keep and r.lot.status in OPEN_STATES]
+    Registration.objects.filter(pk__in=dropped).update(budget=None)
     Registration.objects.filter(pk__in=keep).update(budget=budget)
     audit.record(
         actor=user,

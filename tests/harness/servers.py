@@ -91,7 +91,9 @@ def start_web(kind: str, env: Mapping[str, str], log_dir: Path) -> Server:
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_for_port(port, process=process)
+        # A loaded machine may need longer to import Django: MAZAD_SERVER_START_SECONDS.
+        start_seconds = float(os.environ.get("MAZAD_SERVER_START_SECONDS", "20"))
+        wait_for_port(port, timeout=start_seconds, process=process)
     except Exception:
         process.kill()
         raise RuntimeError(

@@ -438,6 +438,10 @@ function start(root) {
     panel.dataset.standing = standing;
     root.dataset.standing = standing;
     put(panel, fill(text.standing[standing] || "", { paddle: you && you.paddle }));
+    const budgetLeft = $("budget-remaining");
+    if (budgetLeft && you && you.budget_remaining_minor !== undefined && you.budget_remaining_minor !== null) {
+      put(budgetLeft, money(you.budget_remaining_minor));
+    }
 
     // Controls: only what the bidder can do now.
     const canBid = open && you && you.registered && you.deposit_status === "HELD";
