@@ -32,7 +32,7 @@ def test_the_panels_total_is_the_invoices_total_for_the_same_price(
     context, page = open_page(browser, server, language, email=buyer.bidder.email)
     try:
         live(page, server, lot, language)
-        page.locator("[data-live=owed-total]", has_text="200").wait_for()
+        page.locator("[data-live=owed-total]", has_text="205").wait_for()  # 200.01 + 5.00 + 0.75
         panel = {
             name: page.locator(f"[data-live=owed-{name}]").inner_text().strip()
             for name in ("premium", "vat", "total")
