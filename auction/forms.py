@@ -284,7 +284,9 @@ class BudgetForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "dir": "ltr"}),
     )
     lots = forms.TypedMultipleChoiceField(
-        label=_("Across these lots"), coerce=int, widget=forms.CheckboxSelectMultiple
+        label=_("Across these lots"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
     def __init__(
