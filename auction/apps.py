@@ -12,8 +12,10 @@ class AuctionConfig(AppConfig):
         from auction import events
         from auction.services import registration
         from core.live import hub
+        from enforcement import hooks
         from payments import listeners
         from payments.events import PaidFor
 
         listeners.on_payment_received(PaidFor.REGISTRATION_DEPOSIT)(registration.on_deposit_paid)
         hub.pace_topics(events.is_lot_topic)
+        hooks.on_party_joining(registration.revoke_for_party)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import parse_money
 from core.inputs import TextValidator, validate_schedule
+
+ARABIC_DECIMALS = str.maketrans("٠١٢٣٤٥٦٧٨٩٫", "0123456789.")
 
 
 class MoneyField(forms.CharField):
@@ -170,6 +173,16 @@ class SaleRulesForm(forms.Form):
         decimal_places=2,
     )
     max_rounds = forms.IntegerField(label=_("Number of rounds"), min_value=1, max_value=10)
+    round_openings = forms.CharField(
+        label=_("Opening price of each further round (% of the appraisal)"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"dir": "ltr", "inputmode": "decimal"}),
+        help_text=_(
+            "For rounds 2, 3… in order, separated by commas, e.g. 64, 51.2. A round left "
+            "out opens at the previous round's opening less the reduction above."
+        ),
+    )
     increments = forms.CharField(
         label=_("Increment table"),
         widget=forms.Textarea(attrs={"rows": 4, "dir": "ltr"}),
@@ -182,6 +195,40 @@ class SaleRulesForm(forms.Form):
     def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.currency = currency
+
+    def clean_round_openings(self) -> list[int]:
+        text = (self.cleaned_data.get("round_openings") or "").translate(ARABIC_DECIMALS)
+        shares: list[int] = []
+        for part in [p.strip() for p in text.replace("،", ",").split(",") if p.strip()]:
+            try:
+                value = Decimal(part)
+            except InvalidOperation:
+                value = Decimal(-1)
+            if not value.is_finite() or value <= 0 or value > 200 or value != round(value, 2):
+                raise ValidationError(
+                    _(
+                        "Write each round's opening as a percentage above 0 and at most 200, "
+                        "with at most two decimals (“%(value)s” is not)."
+                    ),
+                    code="round_opening",
+                    params={"value": part},
+                )
+            shares.append(int(value * 100))
+        return shares
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        shares, rounds = data.get("round_openings") or [], data.get("max_rounds")
+        if rounds is not None and len(shares) > rounds - 1:
+            self.add_error(
+                "round_openings",
+                ValidationError(
+                    _("Give at most one opening per further round (%(count)s)."),
+                    code="round_opening_count",
+                    params={"count": rounds - 1},
+                ),
+            )
+        return data
 
     def clean_increments(self) -> list[dict[str, int]]:
         bands = []
@@ -223,3 +270,71 @@ class SaleRulesForm(forms.Form):
                 code="increment_table",
             )
         return bands
+
+
+class BudgetForm(forms.Form):
+    """A bidder's budget: a cap (typed in major units of its lots' currency) and its lots."""
+
+    name = forms.CharField(
+        label=_("Name (optional)"), max_length=80, required=False, validators=[TextValidator()]
+    )
+    cap = forms.CharField(
+        label=_("Spend at most"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "dir": "ltr"}),
+    )
+    lots = forms.TypedMultipleChoiceField(
+        label=_("Across these lots"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(
+        self, *args: Any, choices: list[tuple[int, str]], currencies: dict[int, str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        lots = self.fields["lots"]
+        assert isinstance(lots, forms.TypedMultipleChoiceField)
+        lots.choices = choices
+        self.currencies = currencies
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lots = data.get("lots") or []
+        text = data.get("cap")
+        if text and lots:
+            currency = self.currencies[lots[0]]
+            try:
+                data["cap_minor"] = parse_money(str(text), currency).amount_minor
+            except ValidationError as error:
+                self.add_error("cap", error)
+        return data
+
+
+class ProposeRoundForm(forms.Form):
+    """Staff propose an unsold lot for its next round: the auction, and (optionally) another
+    opening price than the rule's."""
+
+    auction = forms.TypedChoiceField(label=_("Next auction"), coerce=int)
+    opening = MoneyField(label=_("Opening price (leave empty for the rule's)"), required=False)
+
+    def __init__(
+        self, *args: Any, auctions: list[tuple[int, str]], currency: str, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["auction"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [("", "—"), *auctions]
+        opening = self.fields["opening"]
+        assert isinstance(opening, MoneyField)
+        opening.currency = currency
+
+
+class DecideRoundForm(forms.Form):
+    note = forms.CharField(
+        label=_("Reason (required to reject)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[TextValidator(multiline=True)],
+    )

@@ -17,12 +17,15 @@ from django.db import connection
 from auction.bidding import store
 from auction.models import (
     Auction,
+    Bid,
+    Budget,
     Heartbeat,
     Lot,
     Notification,
     Outage,
     Question,
     Registration,
+    RoundProposal,
     SaleRules,
     SearchAlert,
     Watch,
@@ -196,4 +199,61 @@ def claim_question_notices(limit: int) -> list[int]:
         .exclude(status=Question.Status.PENDING)
         .order_by("answered_at", "pk")
         .values_list("pk", flat=True)[:limit]
+    )
+
+
+# --- budgets (rank 6b: after every lot of the batch, before what the lots own) ------------------
+
+
+def budgets(budget_ids: Collection[int]) -> dict[int, int]:
+    """Lock the budgets in ascending id; their caps by id (a deleted one is left out).
+
+    The bid batch takes them after its lots, and only when a registration it reads is in a
+    budget: two batches on two lots of one budget are then decided one after the other.
+    """
+    if not budget_ids:
+        return {}
+    rows = (
+        Budget.objects.select_for_update()
+        .filter(pk__in=sorted(budget_ids))
+        .order_by("pk")
+        .values_list("pk", "cap_minor")
+    )
+    return {pk: int(cap) for pk, cap in rows}
+
+
+def budget_of(bidder_id: int, budget_id: int) -> Budget | None:
+    """The bidder's own budget, locked (editing its cap or its lots), or None."""
+    return Budget.objects.select_for_update().filter(pk=budget_id, bidder_id=bidder_id).first()
+
+
+# --- next rounds ----------------------------------------------------------------------------------
+
+
+def round_proposal(proposal_id: int, court_id: int) -> RoundProposal | None:
+    """A proposal of the court, locked (its own row only), before its lot is locked."""
+    return (
+        RoundProposal.objects.select_for_update(of=("self",))
+        .select_related("lot", "auction")
+        .filter(pk=proposal_id, lot__auction__court_id=court_id)
+        .first()
+    )
+
+
+# --- bid receipts (a leaf) ----------------------------------------------------------------------
+
+
+def own_bid(bidder_id: int, lot_id: int, seq: int) -> Bid | None:
+    """The bidder's own bid, locked (its row only), with its registration, lot and court.
+
+    Only the bid's receipt is issued under it: nothing else is locked before it in that
+    transaction but the receipt's number (a leaf), so it closes no cycle with the lot paths
+    (an annulment updates the bid under the lot's lock and waits here at most for one
+    receipt).
+    """
+    return (
+        Bid.objects.select_for_update(of=("self",))
+        .select_related("registration__bidder", "lot__auction__court", "lot__asset")
+        .filter(lot_id=lot_id, seq=seq, registration__bidder_id=bidder_id)
+        .first()
     )

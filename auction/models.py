@@ -67,6 +67,15 @@ class SaleRules(models.Model):
         _("price reduction for each further round (basis points)"), default=2_000
     )
     max_rounds = models.PositiveSmallIntegerField(_("number of rounds"), default=3)
+    # The opening price of each further round as a share of the appraisal, in basis points:
+    # the first entry for round 2, the next for round 3... A round without an entry opens at
+    # the previous round's opening less `round_reduction_bp`.
+    round_opening_bp = models.JSONField(
+        _("opening price of each further round (basis points of the appraisal)"),
+        default=list,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -118,6 +127,7 @@ class SaleRules(models.Model):
             "payment_deadline_days": self.payment_deadline_days,
             "round_reduction_bp": self.round_reduction_bp,
             "max_rounds": self.max_rounds,
+            "round_opening_bp": [int(bp) for bp in self.round_opening_bp or []],
         }
 
 
@@ -377,6 +387,18 @@ class Registration(models.Model):
     auto_max_minor = models.BigIntegerField(_("automatic bid maximum"), null=True, blank=True)
     auto_order = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    # Set when the bidder became a party to the asset's enforcement file after registering:
+    # from then on every bid of theirs is refused (`excluded_party`).
+    revoked_at = models.DateTimeField(_("registration revoked"), null=True, blank=True)
+    # The budget the bidder's automatic bids on this lot share with their other chosen lots.
+    budget = models.ForeignKey(
+        "auction.Budget",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registrations",
+        verbose_name=_("budget"),
+    )
 
     class Meta:
         verbose_name = _("registration")
@@ -530,6 +552,7 @@ class Notification(models.Model):
         WON = "WON", _("Won")
         CLOSING_SOON = "CLOSING_SOON", _("Closing soon")
         DEPOSIT_HELD = "DEPOSIT_HELD", _("Deposit received")
+        REGISTRATION_REVOKED = "REGISTRATION_REVOKED", _("Registration revoked")
 
     # Found through the (user, read_at) index: a second index on the user alone would only
     # cost every notice's insert, and a hot lot writes one for nearly every bid.
@@ -550,7 +573,15 @@ class Notification(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["OUTBID", "WON", "CLOSING_SOON", "DEPOSIT_HELD"]),
+                condition=Q(
+                    kind__in=[
+                        "OUTBID",
+                        "WON",
+                        "CLOSING_SOON",
+                        "DEPOSIT_HELD",
+                        "REGISTRATION_REVOKED",
+                    ]
+                ),
                 name="auction_notification_kind_known",
             ),
         ]
@@ -575,6 +606,110 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.lot_id} → {self.user_id}"
+
+
+class Budget(models.Model):
+    """A bidder's cap across lots they chose: "spend at most this across these lots".
+
+    Automatic bids on the chosen lots never commit the bidder beyond it: what they lead
+    or won on the chosen lots plus what a robot would raise to stays within the cap
+    (`auction.bidding.budget`). The lots are the registrations that point here.
+    """
+
+    bidder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="budgets",
+        verbose_name=_("bidder"),
+    )
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    cap_minor = models.BigIntegerField(_("spend at most"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cap_minor__gt=0), name="auction_budget_cap_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bidder_id} {self.cap_minor} {self.currency}"
+
+
+class RoundProposal(models.Model):
+    """Staff propose to offer an unsold lot's asset again in a later draft auction; a judge
+    (supervisor) approves it, which adds the next round's lot, or rejects it."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "PROPOSED", _("Awaiting the judge")
+        APPROVED = "APPROVED", _("Approved")
+        REJECTED = "REJECTED", _("Rejected")
+
+    lot = models.ForeignKey(
+        Lot, on_delete=models.PROTECT, related_name="round_proposals", verbose_name=_("unsold lot")
+    )
+    auction = models.ForeignKey(
+        Auction,
+        on_delete=models.PROTECT,
+        related_name="round_proposals",
+        verbose_name=_("next auction"),
+    )
+    round = models.PositiveSmallIntegerField(_("round"))
+    opening_minor = models.BigIntegerField(_("opening price"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(_("proposed"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    new_lot = models.OneToOneField(
+        Lot,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("next round's lot"),
+    )
+
+    class Meta:
+        verbose_name = _("next round proposal")
+        verbose_name_plural = _("next round proposals")
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["PROPOSED", "APPROVED", "REJECTED"]),
+                name="auction_round_proposal_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(opening_minor__gt=0), name="auction_round_proposal_opening_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["lot"],
+                condition=Q(status__in=["PROPOSED", "APPROVED"]),
+                name="auction_round_proposal_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lot_id} → {self.auction_id} ({self.status})"
 
 
 # Saved searches, their alerts and questions on lots live beside the catalog's code.

@@ -84,6 +84,10 @@ def text(notification: Notification) -> str:
         Notification.Kind.DEPOSIT_HELD: _(
             "Your deposit for “%(title)s” was received: you can bid."
         ),
+        Notification.Kind.REGISTRATION_REVOKED: _(
+            "You became a party to the enforcement file of “%(title)s”: your registration was "
+            "revoked and you can no longer bid on it. Your deposit is refunded."
+        ),
     }
     return messages[notification.kind] % {"title": title, "price": price}
 

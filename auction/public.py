@@ -23,8 +23,11 @@ from auction import access, catalog, open_records, places, questions, saved_sear
 from auction.catalog_forms import QuestionForm, SaveSearchForm
 from auction.errors import RegistrationRefused
 from auction.models import Lot, Notification, Watch
+from auction.services import receipts as bid_receipts
 from auction.services import registration as registrations
+from auction.services import rounds
 from core import http_cache, pagination
+from core.errors import NotFound
 from core.money import Money, exponent
 from payments import engine as payment_engine
 
@@ -181,10 +184,26 @@ def _lot_context(request: HttpRequest, lot: Lot) -> dict[str, Any]:
         "live_text": live_text(),
         "photos": list(lot.asset.photos.all()),
         "documents": list(lot.asset.documents.all()),
-        "encumbrances": list(lot.asset.encumbrances.all()),
+        **_encumbrances(lot),
         "appraisal": catalog.appraisal_of(lot.asset),
         "deposit_payment": catalog.deposit_payment(registration),
         "companies": list(mandates.valid_mandates(user)) if user.is_authenticated else [],
+        "earlier_rounds": rounds.history(lot),
+        "my_bids": selectors.own_bids(registration) if registration is not None else [],
+        "budget": selectors.budget_standing(registration) if registration is not None else None,
+    }
+
+
+# The rights the distribution pays from the price (aftersale.services.claims.SECURED_KINDS):
+# the buyer takes the asset free of them. Any other recorded right stays with the asset.
+PAID_FROM_PROCEEDS = ("MORTGAGE", "LIEN", "CHARGE")
+
+
+def _encumbrances(lot: Lot) -> dict[str, list[Any]]:
+    rights = list(lot.asset.encumbrances.all())
+    return {
+        "secured": [r for r in rights if r.kind in PAID_FROM_PROCEEDS],
+        "rights_kept": [r for r in rights if r.kind not in PAID_FROM_PROCEEDS],
     }
 
 
@@ -214,6 +233,18 @@ def register(request: HttpRequest, lot_id: int) -> HttpResponse:
         )
         return redirect("payments:pay", public_id=payment.public_id)
     return redirect("auction:lot", lot_id=lot.pk)
+
+
+@login_required
+@require_POST
+def bid_receipt(request: HttpRequest, lot_id: int, seq: int) -> HttpResponse:
+    """The bidder's receipt of one of their accepted bids (issued on the first request)."""
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        receipt = bid_receipts.bid_receipt(user=user, lot_id=lot_id, seq=seq)
+    except NotFound as error:
+        raise Http404 from error
+    return redirect("receipt_pdf", number=receipt.number)
 
 
 @login_required
@@ -313,6 +344,10 @@ def live_text() -> dict[str, Any]:
         "owedOpen": _("Cost of winning at the current price"),
         "owedWon": _("What you owe"),
         "depositHeld": _("Your deposit was received: you can bid."),
+        "revoked": _(
+            "You are now a party to this asset's enforcement file: your registration was "
+            "revoked and you can no longer bid. Your deposit is refunded."
+        ),
         "extended": _("A late bid extended the auction."),
         "extendedOutage": _(
             "The platform was unavailable during the final minutes: the "

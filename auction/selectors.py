@@ -8,9 +8,11 @@ from typing import Any
 
 from django.db.models import Count, Min, Q, QuerySet
 
+from auction.bidding import budget as budget_rules
+from auction.bidding import store
 from auction.bidding.decide import next_minimum_of
 from auction.errors import AuctionRuleError
-from auction.models import Auction, Bid, Lot, Registration
+from auction.models import Auction, Bid, Budget, Lot, Registration
 from auction.services import lifecycle
 from core.clock import stamp
 from core.money import Money
@@ -180,7 +182,20 @@ def _you(lot: Lot, user_id: int | None) -> dict[str, Any] | None:
         "has_bid": registration.bids.exists(),
         "auto_max_minor": registration.auto_max_minor,
         "keep_deposit_reserved": registration.keep_deposit_reserved,
+        "revoked": registration.revoked_at is not None,
+        "budget_remaining_minor": _budget_remaining(registration),
     }
+
+
+def _budget_remaining(registration: Registration) -> int | None:
+    """What is left of the registration's budget, or None when the lot is in no budget."""
+    if registration.budget_id is None:
+        return None
+    cap = Budget.objects.filter(pk=registration.budget_id).values_list("cap_minor", flat=True)
+    if not cap:
+        return None
+    commitments = store.commitments([registration.budget_id])[registration.budget_id]
+    return budget_rules.remaining(int(cap[0]), commitments)
 
 
 def _visible_lot(lot_id: int) -> Lot | None:
@@ -270,3 +285,88 @@ def clock_lag(now: datetime) -> ClockLag:
     return ClockLag(
         overdue["count"], lag(overdue["oldest"]), unsettled["count"], lag(unsettled["oldest"])
     )
+
+
+@dataclass(frozen=True)
+class OwnBid:
+    seq: int
+    amount: Money
+    received_at: datetime
+    source: str
+    is_annulled: bool
+    receipt: str | None  # the number of its receipt, once issued
+
+
+def own_bids(registration: Registration) -> list[OwnBid]:
+    """The bidder's own bids on the lot, newest first, with their receipts' numbers."""
+    from core.models import Receipt
+
+    bids = list(Bid.objects.filter(registration=registration).order_by("-seq")[:50])
+    issued = dict(
+        Receipt.objects.filter(
+            kind=Receipt.Kind.BID,
+            subject_type=Bid._meta.label_lower,
+            subject_id__in=[str(b.pk) for b in bids],
+        ).values_list("subject_id", "number")
+    )
+    currency = registration.lot.currency
+    return [
+        OwnBid(
+            b.seq,
+            Money(b.amount_minor, currency),
+            b.received_at,
+            b.get_source_display(),
+            b.is_annulled,
+            issued.get(str(b.pk)),
+        )
+        for b in bids
+    ]
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    lot: Lot
+    committed: Money | None  # what the bidder leads or won it at
+
+
+@dataclass(frozen=True)
+class BudgetStanding:
+    budget: Budget
+    cap: Money
+    committed: Money
+    remaining: Money
+    lines: list[BudgetLine]
+
+
+def budget_standing(registration: Registration | None) -> BudgetStanding | None:
+    """The registration's budget: its cap, what its lots commit, what remains."""
+    if registration is None or registration.budget_id is None:
+        return None
+    found = Budget.objects.filter(pk=registration.budget_id).first()
+    return standing_of(found) if found is not None else None
+
+
+def standing_of(found: Budget) -> BudgetStanding:
+    commitments = store.commitments([found.pk])[found.pk]
+    lots = list(
+        Lot.objects.filter(registrations__budget=found)
+        .select_related("auction", "asset")
+        .order_by("ends_at", "pk")
+    )
+    return BudgetStanding(
+        budget=found,
+        cap=Money(found.cap_minor, found.currency),
+        committed=Money(budget_rules.committed(commitments), found.currency),
+        remaining=Money(budget_rules.remaining(found.cap_minor, commitments), found.currency),
+        lines=[
+            BudgetLine(
+                lot,
+                Money(commitments[lot.pk], found.currency) if lot.pk in commitments else None,
+            )
+            for lot in lots
+        ],
+    )
+
+
+def budgets_of(user_id: int) -> list[BudgetStanding]:
+    return [standing_of(b) for b in Budget.objects.filter(bidder_id=user_id)]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from auction import catalog_views, public, views
+from auction import budget_pages, catalog_views, public, views
 
 app_name = "auction"
 
@@ -17,11 +17,27 @@ urlpatterns = [
     ),
     path("staff/auctions/<int:auction_id>/lots/<int:lot_id>/annul/", views.bid_annul, name="annul"),
     path("staff/sale-rules/", views.sale_rules, name="sale_rules"),
+    path("staff/next-rounds/", views.next_rounds, name="next_rounds"),
+    path(
+        "staff/next-rounds/lots/<int:lot_id>/propose/",
+        views.next_round_propose,
+        name="next_round_propose",
+    ),
+    path(
+        "staff/next-rounds/<int:proposal_id>/decide/",
+        views.next_round_decide,
+        name="next_round_decide",
+    ),
     path("auctions/", public.catalog_page, name="catalog"),
     path("lots/<int:lot_id>/", public.lot_page, name="lot"),
     path("lots/<int:lot_id>/register/", public.register, name="register"),
     path("lots/<int:lot_id>/watch/", public.watch, name="watch"),
+    path("lots/<int:lot_id>/bids/<int:seq>/receipt/", public.bid_receipt, name="bid_receipt"),
     path("my-auctions/", public.my_auctions, name="mine"),
+    path("my-budgets/", budget_pages.budget_list, name="budgets"),
+    path("my-budgets/new/", budget_pages.budget_edit, name="budget_new"),
+    path("my-budgets/<int:budget_id>/", budget_pages.budget_edit, name="budget_edit"),
+    path("my-budgets/<int:budget_id>/remove/", budget_pages.budget_remove, name="budget_remove"),
     path("lots/<int:lot_id>/bids.<str:fmt>", public.lot_record, name="lot_record"),
     path("open-data/", public.open_data, name="open_data"),
     path("auctions/save-search/", catalog_views.save_search, name="save_search"),

@@ -13,13 +13,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import capability_required
+from accounts.access import capability_required, has_capability
 from accounts.models import User
 from accounts.roles import Capability
 from auction import access, selectors
-from auction.forms import AnnulForm, AuctionForm, LotForm, SaleRulesForm, WithdrawForm
-from auction.models import Auction
-from auction.services import lifecycle
+from auction.forms import (
+    AnnulForm,
+    AuctionForm,
+    DecideRoundForm,
+    LotForm,
+    ProposeRoundForm,
+    SaleRulesForm,
+    WithdrawForm,
+)
+from auction.models import Auction, Lot
+from auction.services import lifecycle, rounds
 from core.errors import DomainError
 from core.forms import add_domain_error
 
@@ -225,6 +233,7 @@ def sale_rules(request: HttpRequest) -> HttpResponse:
         "payment_deadline_days": rules.payment_deadline_days,
         "round_reduction_percent": _percent(rules.round_reduction_bp),
         "max_rounds": rules.max_rounds,
+        "round_openings": ", ".join(str(_percent(bp)) for bp in rules.round_opening_bp or []),
         "increments": selectors.increments_text(snapshot["increments"], staff.court.currency),
     }
     form = SaleRulesForm(request.POST or None, initial=initial, currency=staff.court.currency)
@@ -245,6 +254,7 @@ def sale_rules(request: HttpRequest) -> HttpResponse:
                 payment_deadline_days=data["payment_deadline_days"],
                 round_reduction_bp=_basis_points(data["round_reduction_percent"]),
                 max_rounds=data["max_rounds"],
+                round_opening_bp=data["round_openings"],
                 increments=data["increments"],
             )
         except DomainError as error:
@@ -261,3 +271,97 @@ def sale_rules(request: HttpRequest) -> HttpResponse:
     return render(
         request, "auction/staff/sale_rules.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+def _rounds_page(
+    request: HttpRequest,
+    *,
+    bound: dict[int, ProposeRoundForm] | None = None,
+    decide_forms: dict[int, DecideRoundForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    staff = _staff(request)
+    auctions = [
+        (a.pk, f"{a.number} · {a.title}") for a in rounds.target_auctions(court_id=staff.court_id)
+    ]
+    rows = rounds.unsold_lots(court_id=staff.court_id)
+    propose_forms = {
+        row.lot.pk: (bound or {}).get(row.lot.pk)
+        or ProposeRoundForm(auctions=auctions, currency=row.lot.currency, prefix=f"l{row.lot.pk}")
+        for row in rows
+    }
+    proposals = rounds.pending_proposals(court_id=staff.court_id)
+    context = {
+        "rows": [(row, propose_forms[row.lot.pk]) for row in rows],
+        "proposals": [
+            (p, (decide_forms or {}).get(p.pk) or DecideRoundForm(prefix=f"p{p.pk}"))
+            for p in proposals
+        ],
+        "may_decide": has_capability(staff, Capability.APPROVE_SALES),
+        "may_propose": has_capability(staff, Capability.MANAGE_AUCTIONS),
+        "has_targets": bool(auctions),
+    }
+    return render(request, "auction/staff/next_rounds.html", context, status=status)
+
+
+@capability_required(Capability.MANAGE_AUCTIONS)
+def next_rounds(request: HttpRequest) -> HttpResponse:
+    """Unsold lots with the rule's next opening price, their rounds, and the proposals."""
+    return _rounds_page(request)
+
+
+@capability_required(Capability.MANAGE_AUCTIONS)
+@require_POST
+def next_round_propose(request: HttpRequest, lot_id: int) -> HttpResponse:
+    staff = _staff(request)
+    lot = Lot.objects.filter(pk=lot_id, auction__court_id=staff.court_id or 0).first()
+    if lot is None:
+        raise Http404
+    auctions = [
+        (a.pk, f"{a.number} · {a.title}") for a in rounds.target_auctions(court_id=staff.court_id)
+    ]
+    form = ProposeRoundForm(
+        request.POST, auctions=auctions, currency=lot.currency, prefix=f"l{lot.pk}"
+    )
+    if form.is_valid():
+        try:
+            rounds.propose(
+                actor=staff,
+                lot_id=lot.pk,
+                auction_id=form.cleaned_data["auction"],
+                opening_minor=form.cleaned_data["opening"],
+            )
+        except DomainError as error:
+            _refusal(form, error)
+        else:
+            messages.success(request, _("The next round was proposed; it awaits the judge."))
+            return redirect("auction:next_rounds")
+    return _rounds_page(request, bound={lot.pk: form}, status=400)
+
+
+@capability_required(Capability.APPROVE_SALES)
+@require_POST
+def next_round_decide(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    form = DecideRoundForm(request.POST, prefix=f"p{proposal_id}")
+    approve = request.POST.get("decision") == "approve"
+    if request.POST.get("decision") not in ("approve", "reject"):
+        form.add_error(None, _("Choose to approve or to reject."))
+    if form.is_valid():
+        try:
+            rounds.decide(
+                actor=_staff(request),
+                proposal_id=proposal_id,
+                approve=approve,
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            _refusal(form, error)
+        else:
+            messages.success(
+                request,
+                _("The lot was relisted in its next round.")
+                if approve
+                else _("The proposal was rejected."),
+            )
+            return redirect("auction:next_rounds")
+    return _rounds_page(request, decide_forms={proposal_id: form}, status=400)

@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from auction import access, events, locks, notifications
-from auction.bidding import frames, rules, store
+from auction.bidding import budget, frames, rules, store
 from auction.bidding.rules import Refusal
 from auction.errors import message_for
 from auction.models import Bid, Lot, Notification, Registration
@@ -79,8 +79,10 @@ def refused(reason: Refusal, params: dict[str, object] | None = None) -> Answer:
     return Answer(accepted=False, code=reason.value, params=dict(params or {}))
 
 
-def state_of(lot: Lot, autos: Sequence[Registration]) -> rules.LotState:
-    """The rules' view of a locked lot."""
+def state_of(
+    lot: Lot, autos: Sequence[Registration], rooms: tuple[tuple[int, int], ...] = ()
+) -> rules.LotState:
+    """The rules' view of a locked lot (with the room each budgeted registration has on it)."""
     sale = lot.auction.rules or {}
     cap = sale.get("soft_close_cap_seconds")
     return rules.LotState(
@@ -104,7 +106,55 @@ def state_of(lot: Lot, autos: Sequence[Registration]) -> rules.LotState:
             for r in autos
             if r.auto_max_minor is not None
         ),
+        budgets=rooms,
     )
+
+
+@dataclass
+class Budgets:
+    """The caps of the budgets a batch touches (locked) and their commitments, kept current as
+    the batch decides its lots one after the other."""
+
+    caps: dict[int, int] = field(default_factory=dict)
+    commitments: dict[int, dict[int, int]] = field(default_factory=dict)
+
+    def rooms(
+        self, lot_id: int, registrations: Sequence[Registration]
+    ) -> tuple[tuple[int, int], ...]:
+        """The room each budgeted registration's robot has on `lot_id`."""
+        return tuple(
+            (r.pk, budget.room(self.caps[r.budget_id], self.commitments[r.budget_id], lot_id))
+            for r in registrations
+            if r.budget_id is not None and r.budget_id in self.caps
+        )
+
+    def decided(
+        self, lot_id: int, registrations: Sequence[Registration], state: rules.LotState
+    ) -> None:
+        """Move the commitments on `lot_id` to whoever leads it now, at its price."""
+        for registration in registrations:
+            if registration.budget_id is not None and registration.budget_id in self.caps:
+                self.commitments[registration.budget_id] = budget.after_decision(
+                    self.commitments[registration.budget_id],
+                    lot_id,
+                    leads=registration.pk == state.leader_id,
+                    price_minor=state.price_minor,
+                )
+
+
+def _budgets(registrations: Mapping[int, Mapping[int, Registration]]) -> Budgets | None:
+    """Lock the budgets of the batch's registrations (after the lots) and read what each has
+    committed; None, without a round trip, when no registration is in a budget."""
+    ids = {
+        r.budget_id
+        for by_id in registrations.values()
+        for r in by_id.values()
+        if r.budget_id is not None
+    }
+    if not ids:
+        return None
+    caps = locks.budgets(ids)
+    return Budgets(caps=caps, commitments=store.commitments(sorted(caps)))
 
 
 def _money_params(lot: Lot, params: dict[str, int]) -> dict[str, object]:
@@ -136,7 +186,7 @@ def _eligibility(registration: Registration | None) -> Refusal | None:
     """Registered, an account that may bid (the rule registering applies), deposit held."""
     if registration is None:
         return Refusal.NOT_REGISTERED
-    if access.account_bar(registration.bidder) is not None:
+    if registration.revoked_at is not None or access.account_bar(registration.bidder) is not None:
         return Refusal.EXCLUDED_PARTY
     if getattr(registration, "_mazad_without_mandate", False):
         return Refusal.POWER_OF_ATTORNEY_INVALID
@@ -192,12 +242,13 @@ def decide(
         groups = {lot_id: [*group, *arrived.get(lot_id, ())] for lot_id, group in groups.items()}
     registrations = _registrations(lots, groups)
     existing = _earlier_bids(registrations, groups)
+    budgets = _budgets(registrations)
     writes = _Writes()
     answers: dict[int, list[Answer]] = {}
     told: list[events.Frame] = []
     for lot in lots:
         answers[lot.pk] = _decide_lot(
-            lot, groups[lot.pk], registrations.get(lot.pk, {}), existing, writes, told
+            lot, groups[lot.pk], registrations.get(lot.pk, {}), existing, writes, told, budgets
         )
     store.write(
         bids=writes.bids,
@@ -263,6 +314,7 @@ def _decide_lot(
     existing: dict[tuple[int, str], Bid],
     writes: _Writes,
     told: list[events.Frame],
+    budgets: Budgets | None = None,
 ) -> list[Answer]:
     """Decide one locked lot's instructions in order, gathering its writes and its frames.
 
@@ -274,7 +326,8 @@ def _decide_lot(
         for r in by_id.values()
         if r.auto_max_minor is not None and not getattr(r, "_mazad_without_mandate", False)
     ]
-    state = state_of(lot, autos)
+    rooms = budgets.rooms(lot.pk, list(by_id.values())) if budgets is not None else ()
+    state = state_of(lot, autos, rooms)
     answers: list[Answer] = []
     new_bids: list[Bid] = []
     previous_leader = lot.leader_id
@@ -316,6 +369,8 @@ def _decide_lot(
                 events.extended_frame(lot, state.seq, decision.extended_to, reason="soft_close")
             )
         answers.append(_answer_for(registration, instruction, decision, state))
+    if budgets is not None and new_bids:
+        budgets.decided(lot.pk, list(by_id.values()), state)
     writes.registrations += [r for r in by_id.values() if getattr(r, "_mazad_changed", False)]
     if new_bids:
         _apply_to_lot(lot, state)

@@ -22,6 +22,9 @@ Rules
   lies strictly between the old price and the new one, so the record shows
   what the price was fought up to. A manual bid equal to someone's maximum
   takes the lead: a robot can only bid above the price.
+* Budgets: a robot whose lot is in the bidder's budget bids up to the lower of its
+  maximum and the room the budget leaves (`AutoBid.ceiling`); a manual bid is the
+  bidder's own choice and is never limited by it.
 * Soft close: an accepted bid that arrives within the window before the end
   moves the end to `extension` after its arrival (never earlier than it was),
   up to `extension_cap` beyond the original end when a cap is set.
@@ -96,9 +99,20 @@ class LotState:
     seq: int = 0
     bid_count: int = 0
     auto_bids: tuple[AutoBid, ...] = ()
+    # Per registration whose lot is in the bidder's budget: the most its robot may commit on
+    # this lot (the cap less what the bidder leads or won on the budget's other lots,
+    # `auction.bidding.budget.room`). Registrations not named here have no budget.
+    budgets: tuple[tuple[int, int], ...] = ()
 
     def auto_of(self, registration_id: int) -> AutoBid | None:
         return next((a for a in self.auto_bids if a.registration_id == registration_id), None)
+
+    def ceiling(self, auto: AutoBid) -> int:
+        """How high a robot bids: its maximum, or less when its budget leaves less room."""
+        for registration_id, room in self.budgets:
+            if registration_id == auto.registration_id:
+                return min(auto.maximum_minor, room)
+        return auto.maximum_minor
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,8 +224,8 @@ def _ceiling(state: LotState, registration_id: int) -> tuple[int, int]:
     """The leader's ceiling and its time: their maximum if above the price, else the price."""
     assert state.price_minor is not None
     auto = state.auto_of(registration_id)
-    if auto is not None and auto.maximum_minor > state.price_minor:
-        return auto.maximum_minor, auto.order
+    if auto is not None and state.ceiling(auto) > state.price_minor:
+        return state.ceiling(auto), auto.order
     return state.price_minor, state.leader_order
 
 
@@ -240,10 +254,10 @@ def _record(
 def resolve_automatic(state: LotState, out: list[Accepted]) -> LotState:
     """Let the automatic maxima compete after a change; returns the settled state."""
     if state.price_minor is None:
-        opening = [a for a in state.auto_bids if a.maximum_minor >= state.opening_minor]
+        opening = [a for a in state.auto_bids if state.ceiling(a) >= state.opening_minor]
         if not opening:
             return state
-        first = min(opening, key=lambda a: (-a.maximum_minor, a.order))
+        first = min(opening, key=lambda a: (-state.ceiling(a), a.order))
         state = _record(
             state, out, first.registration_id, state.opening_minor, Source.AUTOMATIC, first.order
         )
@@ -252,9 +266,9 @@ def resolve_automatic(state: LotState, out: list[Accepted]) -> LotState:
     price = state.price_minor
     leader_ceiling, leader_order = _ceiling(state, state.leader_id)
     contenders = [(leader_ceiling, leader_order, state.leader_id)] + [
-        (a.maximum_minor, a.order, a.registration_id)
+        (state.ceiling(a), a.order, a.registration_id)
         for a in state.auto_bids
-        if a.registration_id != state.leader_id and a.maximum_minor > price
+        if a.registration_id != state.leader_id and state.ceiling(a) > price
     ]
     if len(contenders) == 1:
         return state

@@ -185,3 +185,23 @@ def valid_mandates(pairs: set[tuple[int, int | None]]) -> set[tuple[int, int]]:
         condition, status=PowerOfAttorney.Status.APPROVED, valid_until__gte=timezone.localdate()
     ).values_list("representative_id", "company_id")
     return set(rows)
+
+
+def commitments(budget_ids: Sequence[int]) -> dict[int, dict[int, int]]:
+    """Per budget, what its bidder leads (open lots) or won (sold lots) on its lots: lot id →
+    price. One query; each registration of the budgets probes its own lot by primary key."""
+    if not budget_ids:
+        return {}
+    sql = (
+        f'SELECT r."budget_id", l."id", l."price_minor" '
+        f'FROM "{Registration._meta.db_table}" r '
+        f'JOIN "{Lot._meta.db_table}" l ON l."id" = r."lot_id" AND l."leader_id" = r."id" '
+        f'WHERE r."budget_id" IN ({marks(len(budget_ids))}) '
+        f"AND l.\"status\" IN ('OPEN', 'SOLD') AND l.\"price_minor\" IS NOT NULL"
+    )
+    found: dict[int, dict[int, int]] = {budget_id: {} for budget_id in budget_ids}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(budget_ids))
+        for budget_id, lot_id, price in cursor.fetchall():
+            found[int(budget_id)][int(lot_id)] = int(price)
+    return found

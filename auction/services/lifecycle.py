@@ -433,9 +433,36 @@ def withdraw_lot(*, actor: User | None, lot_id: int, reason: str) -> Lot:
     return lot
 
 
+def next_round_opening(lot: Lot, rules: dict[str, Any] | None = None) -> int:
+    """The opening price of `lot`'s asset in its next round, by the rule the lot was sold under.
+
+    The rule is the court's, snapshotted with the auction: the next round's share of the
+    appraisal (`round_opening_bp`, from round 2 on) when it names one and the asset has an
+    appraisal; otherwise the lot's own opening less `round_reduction_bp`.
+    """
+    rules = rules if rules is not None else (lot.auction.rules or {})
+    shares = [int(bp) for bp in rules.get("round_opening_bp") or []]
+    index = lot.round + 1 - 2  # round 2 is the first entry
+    if 0 <= index < len(shares):
+        appraisal = appraised_value(lot.asset)
+        if appraisal is not None:
+            return max(appraisal.percent(shares[index], rounding="down").amount_minor, 1)
+    reduced = Money(lot.opening_minor, lot.currency).percent(
+        10_000 - int(rules.get("round_reduction_bp", 0)), rounding="down"
+    )
+    return max(reduced.amount_minor, 1)
+
+
+def rounds_left(lot: Lot) -> bool:
+    return lot.round + 1 <= int((lot.auction.rules or {}).get("max_rounds", 1))
+
+
 @transaction.atomic
-def start_next_round(*, actor: User, lot_id: int, auction_id: int) -> Lot:
-    """Offer an unsold asset again in a later draft auction at the reduced opening price."""
+def start_next_round(
+    *, actor: User, lot_id: int, auction_id: int, opening_minor: int | None = None
+) -> Lot:
+    """Offer an unsold asset again in a later draft auction at the next round's opening price
+    (the rule's, `next_round_opening`, unless the judge approved another)."""
     lot = locks.lot(lot_id)
     if not access.may_manage(actor, lot.auction):
         raise NotFound(_("No such lot."))
@@ -443,23 +470,24 @@ def start_next_round(*, actor: User, lot_id: int, auction_id: int) -> Lot:
         raise InvalidTransition(_("Only an unsold lot goes to a further round."))
     if lot.settled_at is None:  # closed a moment ago: its asset is released here, not later
         _settle(lot)
-    rules = lot.auction.rules or {}
-    next_round = lot.round + 1
-    if next_round > int(rules.get("max_rounds", 1)):
+    if not rounds_left(lot):
         raise AuctionRuleError(_("The rounds for this asset have run out."), code="no_more_rounds")
-    target = Auction.objects.get(pk=auction_id)
+    target = Auction.objects.filter(pk=auction_id, court_id=lot.auction.court_id).first()
+    if target is None:
+        raise NotFound(_("No such auction."), field="auction")
     if target.starts_at <= lot.auction.ends_at:
-        raise AuctionRuleError(_("The next round must be in a later auction."), field="auction")
-    reduced = Money(lot.opening_minor, lot.currency).percent(
-        10_000 - int(rules.get("round_reduction_bp", 0)), rounding="down"
-    )
+        raise AuctionRuleError(
+            _("The next round must be in a later auction."),
+            code="next_round_not_later",
+            field="auction",
+        )
     return add_lot(
         actor=actor,
         auction_id=auction_id,
         asset_id=lot.asset_id,
-        opening_minor=max(reduced.amount_minor, 1),
+        opening_minor=opening_minor or next_round_opening(lot),
         reserve_minor=None,
-        round_number=next_round,
+        round_number=lot.round + 1,
         previous_lot=lot,
     )
 

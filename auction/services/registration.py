@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,7 @@ from auction.errors import RegistrationRefused
 from auction.models import Auction, Lot, Notification, Registration
 from core import audit
 from core.money import Money
+from enforcement.hooks import Joining
 from payments import engine as payment_engine
 from payments import services as payments
 from payments.events import PaidFor, PaymentReceived
@@ -206,3 +208,58 @@ def forfeit_deposit(registration: Registration, *, reason: str) -> None:
     """The buyer did not pay in time: their applied (or held) deposit is forfeited."""
     if registration.deposit_status in (Registration.Deposit.APPLIED, Registration.Deposit.HELD):
         _set_deposit(registration, Registration.Deposit.FORFEITED, actor=None, note=reason)
+
+
+def revoke_for_party(joining: Joining) -> list[Registration]:
+    """The person joining an enforcement file loses their registrations on its assets' lots.
+
+    Runs in the transaction that adds the party (`enforcement.hooks.party_joining`), before
+    it locks the file: the lots first, then their registrations (docs/concurrency.md, "The
+    global order"). A revoked registration bids no more (`excluded_party`, read with the
+    registration the bid batch reads anyway), its automatic maximum is cancelled and its
+    deposit refunded; the bidder is told on the page and in their notices. Bids already
+    made stay on the record: annulling them is the judge's decision.
+    """
+    same_person = Q(bidder__id_number=joining.id_number, bidder__id_country=joining.id_country)
+    if joining.user_id is not None:
+        same_person |= Q(bidder_id=joining.user_id)
+    lot_ids = sorted(
+        set(
+            Registration.objects.filter(
+                same_person,
+                lot__asset__file_id=joining.file_id,
+                lot__status__in=[Lot.Status.SCHEDULED, Lot.Status.OPEN],
+                revoked_at__isnull=True,
+            ).values_list("lot_id", flat=True)
+        )
+    )
+    if not lot_ids:
+        return []
+    now = timezone.now()
+    revoked: list[Registration] = []
+    frames: list[events.Frame] = []
+    for lot in locks.lots(lot_ids):
+        for registration in locks.registrations_of(lot):
+            bidder = registration.bidder
+            matches = (
+                bidder.id_number == joining.id_number and bidder.id_country == joining.id_country
+            ) or bidder.pk == joining.user_id
+            if not matches or registration.revoked_at is not None:
+                continue
+            registration.revoked_at, registration.auto_max_minor = now, None
+            registration.save(update_fields=["revoked_at", "auto_max_minor"])
+            if lot.leader_id != registration.pk:
+                refund_deposit(registration, reason="party to the enforcement file")
+            audit.record(
+                actor=None,
+                action="registration.revoked",
+                obj=registration,
+                after={"revoked_at": now.isoformat(), "lot": lot.pk},
+                note="party to the enforcement file",
+                court_id=lot.auction.court_id,
+            )
+            notifications.record(lot, [bidder.pk], Notification.Kind.REGISTRATION_REVOKED)
+            frames.append(events.personal(lot, bidder.pk, "registration_revoked"))
+            revoked.append(registration)
+    events.publish_after_commit(frames)
+    return revoked

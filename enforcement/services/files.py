@@ -19,7 +19,7 @@ from accounts.roles import Capability
 from core import audit
 from core.errors import DomainError
 from core.numbering import next_number
-from enforcement import access, engine, locks, validators
+from enforcement import access, engine, hooks, locks, validators
 from enforcement.models import EnforcementFile, FileParty, Party
 from enforcement.services.common import Instrument, PartyDetails, positive, required, transition
 
@@ -298,7 +298,27 @@ def refuse_if_final(file: EnforcementFile) -> None:
 
 @transaction.atomic
 def add_party(*, actor: User, file_id: int, role: str, details: PartyDetails) -> Party:
-    """Add another applicant or debtor to an open file."""
+    """Add another applicant or debtor to an open file.
+
+    A bidder registered for a lot of the file's assets who is this person loses the
+    registration in the same transaction (`hooks.party_joining`: the auction app revokes it
+    and tells them), so they bid no more from this commit on.
+    """
+    access.require(actor, Capability.MANAGE_FILES)
+    details = validate_party(details)
+    court_id = actor.court_id or 0
+    if EnforcementFile.objects.filter(pk=file_id, court_id=court_id).exists():
+        linked = (
+            Party.objects.filter(
+                court_id=court_id,
+                id_kind=details.id_kind,
+                id_country=details.id_country,
+                id_number=details.id_number,
+            )
+            .values_list("user_id", flat=True)
+            .first()
+        )
+        hooks.party_joining(hooks.Joining(file_id, details.id_country, details.id_number, linked))
     file = locked_own_file(actor, file_id)
     refuse_if_final(file)
     before = {"parties": _roles(file)}

@@ -61,3 +61,22 @@ export function addHijriDates(root = document) {
     element.after(span);
   }
 }
+
+// `basisPoints`/10000 of a non-negative amount in minor units, rounded half up to a minor unit:
+// the invoice's rule (aftersale/engine.py, `round_half_up_percent`), in integers (BigInt, so
+// no amount is too large), never a float.
+export function percentHalfUp(minor, basisPoints) {
+  const amount = BigInt(minor);
+  const rate = BigInt(basisPoints);
+  if (amount < 0n || rate < 0n) throw new RangeError("amounts and rates are not negative here");
+  return Number((amount * rate + 5000n) / 10000n);
+}
+
+// What a buyer owes at `price` under the auction's rules, as the invoice computes it
+// (aftersale/engine.py, `breakdown`): the premium on the price, VAT on the premium (or on the
+// price and the premium), each rounded half up.
+export function owedAt(price, { premiumBp, vatBp, vatOnPrice }) {
+  const premium = percentHalfUp(price, premiumBp);
+  const vat = percentHalfUp(vatOnPrice ? price + premium : premium, vatBp);
+  return { premium, vat, total: price + premium + vat };
+}

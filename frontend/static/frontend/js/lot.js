@@ -22,7 +22,7 @@
 // Focus never falls to the page: controls that cannot act now are aria-disabled, not disabled,
 // and when the control that had focus disappears, focus moves to the standing.
 
-import { moneyFormatter } from "./format.js";
+import { moneyFormatter, owedAt } from "./format.js";
 
 const root = document.getElementById("lot-live");
 if (root) start(root);
@@ -62,12 +62,8 @@ function start(root) {
     if (fraction.length > exponent) return null;
     return Number(whole) * 10 ** exponent + Number((fraction + "0".repeat(exponent)).slice(0, exponent) || 0);
   };
-  const percent = (minor, bp) => Math.ceil((minor * bp) / 10000);
-  const totalOwed = (price) => {
-    const premium = percent(price, premiumBp);
-    const vat = percent(vatOnPrice ? price + premium : premium, vatBp);
-    return { premium, vat, total: price + premium + vat };
-  };
+  // The invoice's own rule (aftersale/engine.py, `breakdown`): premium and VAT half up.
+  const totalOwed = (price) => owedAt(price, { premiumBp, vatBp, vatOnPrice });
   const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_, key) => values[key] ?? "");
 
   // --- connection -------------------------------------------------------------------------
@@ -118,7 +114,8 @@ function start(root) {
       case "bid_result": case "auto_bid_result": showResult(frame); return;
       case "error": say(frame.error.message, "danger"); return;
       case "session_ended": say(text.sessionEnded, "warning"); return;
-      case "outbid": case "you_lead": case "you_won": case "deposit_held": personal(frame); return;
+      case "outbid": case "you_lead": case "you_won": case "deposit_held": case "registration_revoked":
+        personal(frame); return;
       default: ordered(frame);
     }
   }
@@ -206,6 +203,11 @@ function start(root) {
   // A bidder's own frames say what the lot's frames will show; the standing is derived from
   // those, so these only make sure they arrive (and carry the deposit, which no lot frame does).
   function personal(frame) {
+    if (frame.type === "registration_revoked" && state.you) {
+      state.you.revoked = true;
+      say(text.revoked, "danger");
+      return;
+    }
     if (frame.type === "deposit_held" && state.you) {
       state.you.deposit_status = "HELD";
       say(text.depositHeld, "success");
@@ -233,6 +235,7 @@ function start(root) {
     }
     if (!you) return "anonymous";
     if (!registered) return excluded ? "excluded" : "unregistered";
+    if (you.revoked) return "excluded";
     if (you.deposit_status !== "HELD") return "deposit";
     if (lot.status === "SCHEDULED") return "waiting";
     if (mine) return "leading";
@@ -435,6 +438,10 @@ function start(root) {
     panel.dataset.standing = standing;
     root.dataset.standing = standing;
     put(panel, fill(text.standing[standing] || "", { paddle: you && you.paddle }));
+    const budgetLeft = $("budget-remaining");
+    if (budgetLeft && you && you.budget_remaining_minor !== undefined && you.budget_remaining_minor !== null) {
+      put(budgetLeft, money(you.budget_remaining_minor));
+    }
 
     // Controls: only what the bidder can do now.
     const canBid = open && you && you.registered && you.deposit_status === "HELD";

@@ -1,0 +1,41 @@
+"""How other apps learn that a person is about to become a party to a file, without the
+enforcement app importing them.
+
+An app registers a function at start-up (in its AppConfig.ready); `add_party` calls it in
+its own transaction, before it locks the file (the auction app's rows come earlier in the
+global lock order, docs/concurrency.md), so what the listener writes commits or rolls back
+with the new party.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Joining:
+    """Who joins the file: their identity, and the account already linked to it, if any."""
+
+    file_id: int
+    id_country: str
+    id_number: str
+    user_id: int | None
+
+
+PartyListener = Callable[[Joining], Any]
+
+_on_party_joining: list[PartyListener] = []
+
+
+def on_party_joining(listener: PartyListener) -> PartyListener:
+    """Register `listener(joining)` to run when a party is being added to an open file."""
+    if listener not in _on_party_joining:
+        _on_party_joining.append(listener)
+    return listener
+
+
+def party_joining(joining: Joining) -> None:
+    for listener in _on_party_joining:
+        listener(joining)
