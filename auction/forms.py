@@ -223,3 +223,11 @@ class SaleRulesForm(forms.Form):
                 code="increment_table",
             )
         return bands
+
+
+class CancelAuctionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling the whole auction (court order, ...)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -67,6 +67,9 @@ class SaleRules(models.Model):
         _("price reduction for each further round (basis points)"), default=2_000
     )
     max_rounds = models.PositiveSmallIntegerField(_("number of rounds"), default=3)
+    objection_days = models.PositiveSmallIntegerField(
+        _("days after the close in which a result may be objected to"), default=0
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -118,6 +121,7 @@ class SaleRules(models.Model):
             "payment_deadline_days": self.payment_deadline_days,
             "round_reduction_bp": self.round_reduction_bp,
             "max_rounds": self.max_rounds,
+            "objection_days": self.objection_days,
         }
 
 
@@ -158,6 +162,28 @@ class Auction(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Cancelling the whole sale is proposed by staff and approved by a judge (a supervisor).
+    cancellation_reason = models.TextField(_("reason for cancellation"), blank=True)
+    cancellation_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cancellation proposed by"),
+    )
+    cancellation_proposed_at = models.DateTimeField(
+        _("cancellation proposed"), null=True, blank=True
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cancellation approved by"),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("auction")
@@ -174,6 +200,11 @@ class Auction(models.Model):
             models.CheckConstraint(
                 condition=Q(status="DRAFT") | Q(rules__isnull=False),
                 name="auction_auction_published_has_rules",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="CANCELLED", cancelled_at__isnull=False)
+                | ~Q(cancellation_reason=""),
+                name="auction_auction_cancellation_has_reason",
             ),
         ]
 
@@ -206,6 +237,8 @@ class Lot(models.Model):
         UNSOLD_RESERVE_NOT_MET = "UNSOLD_RESERVE_NOT_MET", _("Unsold: reserve not met")
         WITHDRAWN = "WITHDRAWN", _("Withdrawn")
         BUYER_DEFAULTED = "BUYER_DEFAULTED", _("Unsold: the buyers did not pay")
+        AUCTION_CANCELLED = "AUCTION_CANCELLED", _("The auction was cancelled")
+        SALE_ANNULLED = "SALE_ANNULLED", _("Unsold: the sale was annulled by the court")
 
     auction = models.ForeignKey(
         Auction, on_delete=models.PROTECT, related_name="lots", verbose_name=_("auction")
@@ -282,6 +315,8 @@ class Lot(models.Model):
                         "UNSOLD_RESERVE_NOT_MET",
                         "WITHDRAWN",
                         "BUYER_DEFAULTED",
+                        "AUCTION_CANCELLED",
+                        "SALE_ANNULLED",
                     ]
                 ),
                 name="auction_lot_outcome_known",

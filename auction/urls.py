@@ -9,6 +9,16 @@ urlpatterns = [
     path("staff/auctions/new/", views.auction_create, name="staff_create"),
     path("staff/auctions/<int:auction_id>/", views.auction_detail, name="staff_detail"),
     path("staff/auctions/<int:auction_id>/publish/", views.auction_publish, name="publish"),
+    path(
+        "staff/auctions/<int:auction_id>/cancel/",
+        views.auction_cancel_propose,
+        name="cancel_propose",
+    ),
+    path(
+        "staff/auctions/<int:auction_id>/cancel/decide/",
+        views.auction_cancel_decide,
+        name="cancel_decide",
+    ),
     path("staff/auctions/<int:auction_id>/live/", views.live_board, name="live_board"),
     path(
         "staff/auctions/<int:auction_id>/lots/<int:lot_id>/withdraw/",

@@ -17,9 +17,16 @@ from accounts.access import capability_required
 from accounts.models import User
 from accounts.roles import Capability
 from auction import access, selectors
-from auction.forms import AnnulForm, AuctionForm, LotForm, SaleRulesForm, WithdrawForm
+from auction.forms import (
+    AnnulForm,
+    AuctionForm,
+    CancelAuctionForm,
+    LotForm,
+    SaleRulesForm,
+    WithdrawForm,
+)
 from auction.models import Auction
-from auction.services import lifecycle
+from auction.services import cancellation, lifecycle
 from core.errors import DomainError
 from core.forms import add_domain_error
 
@@ -113,6 +120,8 @@ def auction_detail(request: HttpRequest, auction_id: int) -> HttpResponse:
         "lot_form": lot_form,
         "proposals": selectors.proposals(auction, assets),
         "earliest_start": selectors.earliest_start(auction, timezone.now()),
+        "cancel_form": CancelAuctionForm(),
+        "may_annul": access.may_annul(staff, auction),
     }
     return render(
         request,
@@ -261,3 +270,60 @@ def sale_rules(request: HttpRequest) -> HttpResponse:
     return render(
         request, "auction/staff/sale_rules.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+def _cancellation_step(request: HttpRequest, auction: Auction, step: Any, done: str) -> None:
+    try:
+        step()
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404 from error
+        messages.error(request, error.render())
+    else:
+        messages.success(request, done)
+
+
+@capability_required(Capability.MANAGE_AUCTIONS)
+@require_POST
+def auction_cancel_propose(request: HttpRequest, auction_id: int) -> HttpResponse:
+    """Staff propose cancelling the whole auction, with a reason."""
+    auction = _own_auction(request, auction_id)
+    form = CancelAuctionForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, _("Give the reason for the cancellation (at most 2,000 characters).")
+        )
+        return redirect("auction:staff_detail", auction_id=auction.pk)
+    _cancellation_step(
+        request,
+        auction,
+        lambda: cancellation.propose_cancellation(
+            actor=_staff(request), auction_id=auction.pk, reason=form.cleaned_data["reason"]
+        ),
+        _("The cancellation was proposed; a judge of the court decides it."),
+    )
+    return redirect("auction:staff_detail", auction_id=auction.pk)
+
+
+@capability_required(Capability.MANAGE_AUCTIONS)
+@require_POST
+def auction_cancel_decide(request: HttpRequest, auction_id: int) -> HttpResponse:
+    """A judge approves the proposed cancellation, or staff drop the proposal."""
+    auction = _own_auction(request, auction_id)
+    if request.POST.get("decision") == "approve":
+        _cancellation_step(
+            request,
+            auction,
+            lambda: cancellation.approve_cancellation(actor=_staff(request), auction_id=auction.pk),
+            _("The auction is cancelled: its lots are closed and every deposit is being refunded."),
+        )
+    else:
+        _cancellation_step(
+            request,
+            auction,
+            lambda: cancellation.withdraw_cancellation_proposal(
+                actor=_staff(request), auction_id=auction.pk
+            ),
+            _("The proposed cancellation was dropped."),
+        )
+    return redirect("auction:staff_detail", auction_id=auction.pk)
