@@ -170,6 +170,11 @@ class SaleRulesForm(forms.Form):
         decimal_places=2,
     )
     max_rounds = forms.IntegerField(label=_("Number of rounds"), min_value=1, max_value=10)
+    objection_days = forms.IntegerField(
+        label=_("Days after the close to object to a result (0: none)"),
+        min_value=0,
+        max_value=60,
+    )
     increments = forms.CharField(
         label=_("Increment table"),
         widget=forms.Textarea(attrs={"rows": 4, "dir": "ltr"}),

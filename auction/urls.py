@@ -1,6 +1,6 @@
 from django.urls import path
 
-from auction import public, views
+from auction import downloads, public, views
 
 app_name = "auction"
 
@@ -29,6 +29,7 @@ urlpatterns = [
     path("staff/sale-rules/", views.sale_rules, name="sale_rules"),
     path("auctions/", public.catalog_page, name="catalog"),
     path("lots/<int:lot_id>/", public.lot_page, name="lot"),
+    path("lots/<int:lot_id>/documents.zip", downloads.lot_documents, name="lot_documents"),
     path("lots/<int:lot_id>/register/", public.register, name="register"),
     path("lots/<int:lot_id>/watch/", public.watch, name="watch"),
     path("my-auctions/", public.my_auctions, name="mine"),

@@ -234,6 +234,7 @@ def sale_rules(request: HttpRequest) -> HttpResponse:
         "payment_deadline_days": rules.payment_deadline_days,
         "round_reduction_percent": _percent(rules.round_reduction_bp),
         "max_rounds": rules.max_rounds,
+        "objection_days": rules.objection_days,
         "increments": selectors.increments_text(snapshot["increments"], staff.court.currency),
     }
     form = SaleRulesForm(request.POST or None, initial=initial, currency=staff.court.currency)
@@ -254,6 +255,7 @@ def sale_rules(request: HttpRequest) -> HttpResponse:
                 payment_deadline_days=data["payment_deadline_days"],
                 round_reduction_bp=_basis_points(data["round_reduction_percent"]),
                 max_rounds=data["max_rounds"],
+                objection_days=data["objection_days"],
                 increments=data["increments"],
             )
         except DomainError as error:

@@ -376,3 +376,70 @@ def test_annulment_racing_the_balance_payment_refunds_it_exactly_once(court, str
     assert _refunds_of(_deposit_of(sale)) == 1
     assert not CustodyItem.objects.filter(sale=sale).exists()
     _ledger_holds()
+
+
+@pytest.mark.django_db
+def test_who_sees_the_objection_and_review_pages_in_both_languages(client, court, other_court):
+    finance = make_user("FINANCE_STAFF", court=court)
+    sale = helpers.sold_lot(court, finance, reserved=1, rules=WINDOW)
+    objection_page = reverse("aftersale:objection_file", args=[sale.public_id])
+    review_page = reverse("aftersale:sale_review", args=[sale.pk])
+    bidder = _other_bidder(sale)
+    bidder.preferred_language = "ar"
+    bidder.save(update_fields=["preferred_language"])
+    seen = {}
+    for name, user, page in [
+        ("anonymous", None, objection_page),
+        ("outsider", make_user("BIDDER"), objection_page),
+        ("buyer", sale.buyer, objection_page),
+        ("other bidder", bidder, objection_page),
+        ("judge", make_user("SUPERVISOR", court=court), review_page),
+        ("execution staff", make_user("EXECUTION_STAFF", court=court), review_page),
+        ("finance staff", finance, review_page),
+        ("judge elsewhere", make_user("SUPERVISOR", court=other_court), review_page),
+        ("bidder on review", bidder, review_page),
+    ]:
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        seen[name] = client.get(page).status_code
+    client.force_login(bidder)
+    arabic = client.get(objection_page).content.decode()
+    bad = client.post(objection_page, {"grounds": "short"})
+
+    assert seen == {
+        "anonymous": 302,
+        "outsider": 404,
+        "buyer": 404,
+        "other bidder": 200,
+        "judge": 200,
+        "execution staff": 200,
+        "finance staff": 404,
+        "judge elsewhere": 404,
+        "bidder on review": 404,
+    }
+    assert "تقديم الاعتراض" in arabic
+    assert bad.status_code == 400
+    assert "10" in bad.content.decode()
+    assert not Objection.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_decision_without_reasons_or_with_an_unknown_choice_is_refused_and_changes_nothing(
+    client, court
+):
+    finance = make_user("FINANCE_STAFF", court=court)
+    sale = helpers.sold_lot(court, finance, reserved=1, rules=WINDOW)
+    objection = objections.file_objection(
+        filer=_other_bidder(sale), sale_id=sale.pk, grounds="My bids were lost.", now=timezone.now()
+    )
+    client.force_login(make_user("SUPERVISOR", court=court))
+    url = reverse("aftersale:objection_decide", args=[objection.pk])
+
+    for data in ({"decision": "uphold", "reason": ""}, {"decision": "maybe", "reason": "Why"}):
+        assert client.post(url, data).status_code == 302
+
+    objection.refresh_from_db()
+    sale.refresh_from_db()
+    assert objection.status == Objection.Status.PENDING
+    assert sale.status == Sale.Status.AWAITING_PAYMENT
