@@ -236,3 +236,14 @@ class CancelAuctionForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class ViewingSlotForm(forms.Form):
+    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=50, initial=5)
+    place = forms.CharField(label=_("Meeting place"), max_length=200, validators=[TextValidator()])
+
+    def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["starts_at"] = CourtDateTimeField(label=_("Starts"), zone=zone)
+        self.fields["ends_at"] = CourtDateTimeField(label=_("Ends"), zone=zone)
+        self.order_fields(["starts_at", "ends_at", "capacity", "place"])

@@ -600,3 +600,69 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.lot_id} → {self.user_id}"
+
+
+class InspectionSlot(models.Model):
+    """A time at which an asset on sale may be viewed, set by the court's staff."""
+
+    asset = models.ForeignKey(
+        "enforcement.SeizedAsset",
+        on_delete=models.CASCADE,
+        related_name="inspection_slots",
+        verbose_name=_("asset"),
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveSmallIntegerField(_("places"))
+    place = models.CharField(_("meeting place"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("viewing time")
+        verbose_name_plural = _("viewing times")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="auction_slot_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1, capacity__lte=50), name="auction_slot_capacity_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ViewingBooking(models.Model):
+    """A registered bidder's place at a viewing; cancelled ones stay, marked."""
+
+    slot = models.ForeignKey(
+        InspectionSlot, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("time")
+    )
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.PROTECT,
+        related_name="viewings",
+        verbose_name=_("registration"),
+    )
+    created_at = models.DateTimeField(_("booked"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("viewing booking")
+        verbose_name_plural = _("viewing bookings")
+        ordering = ["slot", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"],
+                condition=Q(cancelled_at__isnull=True),
+                name="auction_viewing_one_per_registration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} at {self.slot_id}"

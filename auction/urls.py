@@ -1,6 +1,6 @@
 from django.urls import path
 
-from auction import downloads, public, views
+from auction import downloads, public, viewing_views, views
 
 app_name = "auction"
 
@@ -30,6 +30,12 @@ urlpatterns = [
     path("auctions/", public.catalog_page, name="catalog"),
     path("lots/<int:lot_id>/", public.lot_page, name="lot"),
     path("lots/<int:lot_id>/documents.zip", downloads.lot_documents, name="lot_documents"),
+    path("lots/<int:lot_id>/viewings/", viewing_views.lot_viewings, name="viewings"),
+    path(
+        "staff/auctions/<int:auction_id>/lots/<int:lot_id>/viewings/",
+        viewing_views.staff_viewings,
+        name="staff_viewings",
+    ),
     path("lots/<int:lot_id>/register/", public.register, name="register"),
     path("lots/<int:lot_id>/watch/", public.watch, name="watch"),
     path("my-auctions/", public.my_auctions, name="mine"),
