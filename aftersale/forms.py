@@ -110,3 +110,53 @@ class ReportForm(forms.Form):
         initial="html",
         required=False,
     )
+
+
+class ObjectionForm(forms.Form):
+    grounds = forms.CharField(
+        label=_("Grounds of your objection"),
+        min_length=10,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": _("Write the grounds of your objection."),
+            "min_length": _("Write at least %(limit_value)d characters."),
+            "max_length": _("Write at most %(limit_value)d characters."),
+        },
+    )
+
+
+class AnnulForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reasons for annulling the sale"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("Give the reasons for the annulment."),
+            "max_length": _("Write at most %(limit_value)d characters."),
+        },
+    )
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            ("reject", _("Reject the objection")),
+            ("uphold", _("Uphold it and annul the sale")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose the decision."),
+            "invalid_choice": _("Choose the decision."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Reasons"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": _("Give the reasons for the decision."),
+            "max_length": _("Write at most %(limit_value)d characters."),
+        },
+    )

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from aftersale.models import CustodyItem, Disbursement, Distribution, Match, Sale
+from aftersale.models import CustodyItem, Disbursement, Distribution, Match, Objection, Sale
 from core.errors import InvalidTransition, NotFound
 from core.locks import lock_one
 from enforcement.models import EnforcementFile, SeizureOrder
@@ -67,6 +67,14 @@ def payment_first(
         except _Moved:
             continue
     raise InvalidTransition(_("The payment changed while this was being done; try again."))
+
+
+def objection(pk: int) -> Objection:
+    """Lock one objection (its sale must be locked first)."""
+    try:
+        return lock_one(Objection.objects.filter(pk=pk))
+    except Objection.DoesNotExist:
+        raise NotFound() from None
 
 
 def sale_and_payment(pk: int) -> tuple[Sale, Payment | None]:

@@ -1,12 +1,19 @@
 from django.urls import path
 
-from aftersale.views import buyer, finance, reconciliation
+from aftersale.views import buyer, finance, objections, reconciliation
 
 app_name = "aftersale"
 
 urlpatterns = [
     path("purchases/", buyer.purchases, name="purchases"),
     path("purchases/<uuid:public_id>/", buyer.purchase, name="purchase"),
+    path("results/<uuid:public_id>/objection/", objections.objection_file, name="objection_file"),
+    path("staff/sales/<int:sale_id>/", objections.sale_review, name="sale_review"),
+    path(
+        "staff/objections/<int:objection_id>/decide/",
+        objections.objection_decide,
+        name="objection_decide",
+    ),
     path("my-files/", buyer.my_files, name="my_files"),
     path("my-files/<int:file_id>/pay/", buyer.redeem, name="redeem"),
     path("finance/", finance.dashboard, name="dashboard"),

@@ -109,6 +109,7 @@ def withdrawn_frame(lot: Lot) -> Frame:
                 "type": "lot_withdrawn",
                 "lot": lot.pk,
                 "seq": lot.seq,
+                "outcome": lot.outcome,
                 "reason": lot.withdrawn_reason,
             }
         ),

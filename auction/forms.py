@@ -183,6 +183,11 @@ class SaleRulesForm(forms.Form):
             "out opens at the previous round's opening less the reduction above."
         ),
     )
+    objection_days = forms.IntegerField(
+        label=_("Days after the close to object to a result (0: none)"),
+        min_value=0,
+        max_value=60,
+    )
     increments = forms.CharField(
         label=_("Increment table"),
         widget=forms.Textarea(attrs={"rows": 4, "dir": "ltr"}),
@@ -338,3 +343,22 @@ class DecideRoundForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         validators=[TextValidator(multiline=True)],
     )
+
+
+class CancelAuctionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for cancelling the whole auction (court order, ...)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ViewingSlotForm(forms.Form):
+    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=50, initial=5)
+    place = forms.CharField(label=_("Meeting place"), max_length=200, validators=[TextValidator()])
+
+    def __init__(self, *args: Any, zone: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["starts_at"] = CourtDateTimeField(label=_("Starts"), zone=zone)
+        self.fields["ends_at"] = CourtDateTimeField(label=_("Ends"), zone=zone)
+        self.order_fields(["starts_at", "ends_at", "capacity", "place"])

@@ -20,6 +20,7 @@ from auction.models import (
     Bid,
     Budget,
     Heartbeat,
+    InspectionSlot,
     Lot,
     Notification,
     Outage,
@@ -128,6 +129,11 @@ def auction(auction_id: int) -> Auction:
 
 
 # --- leaves and claims --------------------------------------------------------------------------
+
+
+def inspection_slot(slot_id: int) -> InspectionSlot:
+    """Lock one viewing time (a leaf after the registration): bookings of it wait in turn."""
+    return lock_one(InspectionSlot.objects.filter(pk=slot_id))
 
 
 def sale_rules(court_id: int) -> SaleRules:

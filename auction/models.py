@@ -76,6 +76,9 @@ class SaleRules(models.Model):
         blank=True,
         encoder=DjangoJSONEncoder,
     )
+    objection_days = models.PositiveSmallIntegerField(
+        _("days after the close in which a result may be objected to"), default=0
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -128,6 +131,7 @@ class SaleRules(models.Model):
             "round_reduction_bp": self.round_reduction_bp,
             "max_rounds": self.max_rounds,
             "round_opening_bp": [int(bp) for bp in self.round_opening_bp or []],
+            "objection_days": self.objection_days,
         }
 
 
@@ -168,6 +172,28 @@ class Auction(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Cancelling the whole sale is proposed by staff and approved by a judge (a supervisor).
+    cancellation_reason = models.TextField(_("reason for cancellation"), blank=True)
+    cancellation_proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cancellation proposed by"),
+    )
+    cancellation_proposed_at = models.DateTimeField(
+        _("cancellation proposed"), null=True, blank=True
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cancellation approved by"),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("auction")
@@ -184,6 +210,11 @@ class Auction(models.Model):
             models.CheckConstraint(
                 condition=Q(status="DRAFT") | Q(rules__isnull=False),
                 name="auction_auction_published_has_rules",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="CANCELLED", cancelled_at__isnull=False)
+                | ~Q(cancellation_reason=""),
+                name="auction_auction_cancellation_has_reason",
             ),
         ]
 
@@ -216,6 +247,8 @@ class Lot(models.Model):
         UNSOLD_RESERVE_NOT_MET = "UNSOLD_RESERVE_NOT_MET", _("Unsold: reserve not met")
         WITHDRAWN = "WITHDRAWN", _("Withdrawn")
         BUYER_DEFAULTED = "BUYER_DEFAULTED", _("Unsold: the buyers did not pay")
+        AUCTION_CANCELLED = "AUCTION_CANCELLED", _("The auction was cancelled")
+        SALE_ANNULLED = "SALE_ANNULLED", _("Unsold: the sale was annulled by the court")
 
     auction = models.ForeignKey(
         Auction, on_delete=models.PROTECT, related_name="lots", verbose_name=_("auction")
@@ -292,6 +325,8 @@ class Lot(models.Model):
                         "UNSOLD_RESERVE_NOT_MET",
                         "WITHDRAWN",
                         "BUYER_DEFAULTED",
+                        "AUCTION_CANCELLED",
+                        "SALE_ANNULLED",
                     ]
                 ),
                 name="auction_lot_outcome_known",
@@ -710,6 +745,72 @@ class RoundProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lot_id} → {self.auction_id} ({self.status})"
+
+
+class InspectionSlot(models.Model):
+    """A time at which an asset on sale may be viewed, set by the court's staff."""
+
+    asset = models.ForeignKey(
+        "enforcement.SeizedAsset",
+        on_delete=models.CASCADE,
+        related_name="inspection_slots",
+        verbose_name=_("asset"),
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveSmallIntegerField(_("places"))
+    place = models.CharField(_("meeting place"), max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("viewing time")
+        verbose_name_plural = _("viewing times")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="auction_slot_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1, capacity__lte=50), name="auction_slot_capacity_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class ViewingBooking(models.Model):
+    """A registered bidder's place at a viewing; cancelled ones stay, marked."""
+
+    slot = models.ForeignKey(
+        InspectionSlot, on_delete=models.PROTECT, related_name="bookings", verbose_name=_("time")
+    )
+    registration = models.ForeignKey(
+        Registration,
+        on_delete=models.PROTECT,
+        related_name="viewings",
+        verbose_name=_("registration"),
+    )
+    created_at = models.DateTimeField(_("booked"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("viewing booking")
+        verbose_name_plural = _("viewing bookings")
+        ordering = ["slot", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"],
+                condition=Q(cancelled_at__isnull=True),
+                name="auction_viewing_one_per_registration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} at {self.slot_id}"
 
 
 # Saved searches, their alerts and questions on lots live beside the catalog's code.

@@ -20,6 +20,7 @@ from auction import access, selectors
 from auction.forms import (
     AnnulForm,
     AuctionForm,
+    CancelAuctionForm,
     DecideRoundForm,
     LotForm,
     ProposeRoundForm,
@@ -27,7 +28,7 @@ from auction.forms import (
     WithdrawForm,
 )
 from auction.models import Auction, Lot
-from auction.services import lifecycle, rounds
+from auction.services import cancellation, lifecycle, rounds
 from core.errors import DomainError
 from core.forms import add_domain_error
 
@@ -121,6 +122,8 @@ def auction_detail(request: HttpRequest, auction_id: int) -> HttpResponse:
         "lot_form": lot_form,
         "proposals": selectors.proposals(auction, assets),
         "earliest_start": selectors.earliest_start(auction, timezone.now()),
+        "cancel_form": CancelAuctionForm(),
+        "may_annul": access.may_annul(staff, auction),
     }
     return render(
         request,
@@ -234,6 +237,7 @@ def sale_rules(request: HttpRequest) -> HttpResponse:
         "round_reduction_percent": _percent(rules.round_reduction_bp),
         "max_rounds": rules.max_rounds,
         "round_openings": ", ".join(str(_percent(bp)) for bp in rules.round_opening_bp or []),
+        "objection_days": rules.objection_days,
         "increments": selectors.increments_text(snapshot["increments"], staff.court.currency),
     }
     form = SaleRulesForm(request.POST or None, initial=initial, currency=staff.court.currency)
@@ -255,6 +259,7 @@ def sale_rules(request: HttpRequest) -> HttpResponse:
                 round_reduction_bp=_basis_points(data["round_reduction_percent"]),
                 max_rounds=data["max_rounds"],
                 round_opening_bp=data["round_openings"],
+                objection_days=data["objection_days"],
                 increments=data["increments"],
             )
         except DomainError as error:
@@ -308,6 +313,17 @@ def _rounds_page(
 def next_rounds(request: HttpRequest) -> HttpResponse:
     """Unsold lots with the rule's next opening price, their rounds, and the proposals."""
     return _rounds_page(request)
+
+
+def _cancellation_step(request: HttpRequest, auction: Auction, step: Any, done: str) -> None:
+    try:
+        step()
+    except DomainError as error:
+        if error.status == 404:
+            raise Http404 from error
+        messages.error(request, error.render())
+    else:
+        messages.success(request, done)
 
 
 @capability_required(Capability.MANAGE_AUCTIONS)
@@ -365,3 +381,49 @@ def next_round_decide(request: HttpRequest, proposal_id: int) -> HttpResponse:
             )
             return redirect("auction:next_rounds")
     return _rounds_page(request, decide_forms={proposal_id: form}, status=400)
+
+
+@capability_required(Capability.MANAGE_AUCTIONS)
+@require_POST
+def auction_cancel_propose(request: HttpRequest, auction_id: int) -> HttpResponse:
+    """Staff propose cancelling the whole auction, with a reason."""
+    auction = _own_auction(request, auction_id)
+    form = CancelAuctionForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, _("Give the reason for the cancellation (at most 2,000 characters).")
+        )
+        return redirect("auction:staff_detail", auction_id=auction.pk)
+    _cancellation_step(
+        request,
+        auction,
+        lambda: cancellation.propose_cancellation(
+            actor=_staff(request), auction_id=auction.pk, reason=form.cleaned_data["reason"]
+        ),
+        _("The cancellation was proposed; a judge of the court decides it."),
+    )
+    return redirect("auction:staff_detail", auction_id=auction.pk)
+
+
+@capability_required(Capability.MANAGE_AUCTIONS)
+@require_POST
+def auction_cancel_decide(request: HttpRequest, auction_id: int) -> HttpResponse:
+    """A judge approves the proposed cancellation, or staff drop the proposal."""
+    auction = _own_auction(request, auction_id)
+    if request.POST.get("decision") == "approve":
+        _cancellation_step(
+            request,
+            auction,
+            lambda: cancellation.approve_cancellation(actor=_staff(request), auction_id=auction.pk),
+            _("The auction is cancelled: its lots are closed and every deposit is being refunded."),
+        )
+    else:
+        _cancellation_step(
+            request,
+            auction,
+            lambda: cancellation.withdraw_cancellation_proposal(
+                actor=_staff(request), auction_id=auction.pk
+            ),
+            _("The proposed cancellation was dropped."),
+        )
+    return redirect("auction:staff_detail", auction_id=auction.pk)

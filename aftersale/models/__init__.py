@@ -7,7 +7,7 @@ from aftersale.models.distribution import (
     DistributionLine,
 )
 from aftersale.models.reconciliation import Match, Statement, StatementLine
-from aftersale.models.sales import FinanceRules, Sale
+from aftersale.models.sales import FinanceRules, Objection, Sale
 
 __all__ = [
     "CustodyItem",
@@ -16,6 +16,7 @@ __all__ = [
     "DistributionLine",
     "FinanceRules",
     "Match",
+    "Objection",
     "Sale",
     "Statement",
     "StatementLine",

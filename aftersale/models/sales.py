@@ -82,6 +82,7 @@ class Sale(models.Model):
         DEFAULTED = "DEFAULTED", _("Defaulted")
         DECLINED = "DECLINED", _("Declined")
         EXPIRED = "EXPIRED", _("Offer expired")
+        ANNULLED = "ANNULLED", _("Annulled by the court")
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
     court = models.ForeignKey(
@@ -146,6 +147,19 @@ class Sale(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The result may be objected to until then (the close plus the auction's snapshotted
+    # objection days); the sale is final once paid, past it and with no objection pending.
+    objection_closes_at = models.DateTimeField(_("objections close"), null=True, blank=True)
+    finalized_at = models.DateTimeField(_("final"), null=True, blank=True)
+    annulled_reason = models.TextField(_("reason for annulment"), blank=True)
+    annulled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("annulled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -165,6 +179,7 @@ class Sale(models.Model):
                         "DEFAULTED",
                         "DECLINED",
                         "EXPIRED",
+                        "ANNULLED",
                     ]
                 ),
                 name="aftersale_sale_status_known",
@@ -191,6 +206,14 @@ class Sale(models.Model):
             models.UniqueConstraint(
                 fields=["registration"], name="aftersale_sale_once_per_registration"
             ),
+            models.CheckConstraint(
+                condition=~Q(status="ANNULLED") | ~Q(annulled_reason=""),
+                name="aftersale_sale_annulment_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(finalized_at__isnull=True) | Q(status="PAID"),
+                name="aftersale_sale_final_only_paid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -208,3 +231,75 @@ class Sale(models.Model):
     def reference(self) -> str:
         """What the balance's payment is stored for (`payments.events.PaidFor.SALE_BALANCE`)."""
         return payment_reference(PaidFor.SALE_BALANCE, self.public_id)
+
+
+class Objection(models.Model):
+    """A party's or another bidder's objection to a lot's result, filed within the window.
+
+    While one is pending the sale is not final: no certificate, no transfer letter and
+    no distribution. A judge rejects it or upholds it, which annuls the sale.
+    """
+
+    class Standing(models.TextChoices):
+        DEBTOR = "DEBTOR", _("Debtor")
+        APPLICANT = "APPLICANT", _("Applicant")
+        BIDDER = "BIDDER", _("Another bidder")
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("Awaiting the judge")
+        REJECTED = "REJECTED", _("Rejected")
+        UPHELD = "UPHELD", _("Upheld: the sale is annulled")
+
+    sale = models.ForeignKey(
+        Sale, verbose_name=_("sale"), on_delete=models.PROTECT, related_name="objections"
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("filed by"),
+        on_delete=models.PROTECT,
+        related_name="objections",
+    )
+    standing = models.CharField(_("filed as"), max_length=10, choices=Standing.choices)
+    grounds = models.TextField(_("grounds"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    filed_at = models.DateTimeField(_("filed"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reasons of the decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["filed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(standing__in=["DEBTOR", "APPLICANT", "BIDDER"]),
+                name="aftersale_objection_standing_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["PENDING", "REJECTED", "UPHELD"]),
+                name="aftersale_objection_status_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="PENDING")
+                | (Q(decided_by__isnull=False, decided_at__isnull=False) & ~Q(decision_reason="")),
+                name="aftersale_objection_decision_complete",
+            ),
+            models.UniqueConstraint(
+                fields=["sale", "filed_by"],
+                condition=Q(status="PENDING"),
+                name="aftersale_objection_one_pending_per_filer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sale_id} objection #{self.pk} {self.status}"

@@ -1,4 +1,4 @@
-"""The payment worker's pass over sales: reminders before the deadline, defaults at it."""
+"""The payment worker's pass over sales: reminders, defaults, and sales final after objections."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ def run(now: datetime) -> int:
         done += _safely(lambda pk=sale_id: sales.default_sale(sale_id=pk, now=now) is not None)
     for sale_id in sales_to_remind(now):
         done += _safely(lambda pk=sale_id: sales.remind(sale_id=pk, now=now))
+    to_finalize = (
+        Sale.objects.filter(status=Sale.Status.PAID, finalized_at__isnull=True)
+        .filter(Q(objection_closes_at__lte=now) | Q(objection_closes_at__isnull=True))
+        .exclude(objections__status="PENDING")
+    )
+    for sale_id in to_finalize.values_list("pk", flat=True):
+        done += _safely(lambda pk=sale_id: sales.finalize_sale(sale_id=pk, now=now))
     offered = Sale.objects.filter(status=Sale.Status.OFFERED, offer_expires_at__lte=now)
     for sale_id in offered.values_list("pk", flat=True):
         done += _safely(lambda pk=sale_id: sales.expire_offer(sale_id=pk, now=now) is not None)

@@ -25,6 +25,7 @@ from auction.services import registration as registrations
 from core import audit, formatting
 from core.errors import DomainError, InvalidTransition, NotFound
 from core.money import Money
+from enforcement.models import FileParty
 from payments import engine as payment_engine
 from payments import ledger
 from payments import services as payments
@@ -89,8 +90,15 @@ def _make_sale(
         balance_minor=breakdown.balance.amount_minor,
         rules={
             key: (lot.auction.rules or {}).get(key)
-            for key in ("premium_bp", "vat_bp", "vat_base", "payment_deadline_days")
+            for key in (
+                "premium_bp",
+                "vat_bp",
+                "vat_base",
+                "payment_deadline_days",
+                "objection_days",
+            )
         },
+        objection_closes_at=objection_deadline(lot),
     )
     audit.record(
         actor=None,
@@ -113,6 +121,15 @@ def _make_sale(
     return sale
 
 
+def objection_deadline(lot: Lot) -> datetime | None:
+    """Until when the lot's result may be objected to: its close plus the snapshotted days;
+    None when the court allows no objection window (the sale is final once paid)."""
+    days = int((lot.auction.rules or {}).get("objection_days") or 0)
+    if days <= 0:
+        return None
+    return (lot.closed_at or timezone.now()) + timedelta(days=days)
+
+
 def on_lot_sold(lot: Lot, winner: Registration) -> None:
     """The auction's listener: the lot closed sold; the winner owes the balance by the deadline."""
     assert lot.price_minor is not None
@@ -127,6 +144,8 @@ def on_lot_sold(lot: Lot, winner: Registration) -> None:
     days = int((lot.auction.rules or {}).get("payment_deadline_days", 5))
     sale.due_at = lot.closed_at + timedelta(days=days)
     sale.save(update_fields=["due_at"])
+    if sale.objection_closes_at is not None:
+        _announce_objection_window(sale)
     if sale.balance_minor == 0:  # the deposit covers it all
         sale_paid(sale_id=sale.pk, payment=None)
         return
@@ -139,6 +158,28 @@ def on_lot_sold(lot: Lot, winner: Registration) -> None:
         due=lambda: formatting.format_moment(sale.due_at, sale.court),
         url=closing.absolute_url("aftersale:purchase", sale.public_id),
     )
+
+
+def _announce_objection_window(sale: Sale) -> None:
+    """Tell the lot's other bidders and the file's parties with an account until when they
+    may object to the result."""
+    bidders = Registration.objects.filter(lot_id=sale.lot_id).exclude(pk=sale.registration_id)
+    users: set[Any] = {registration.bidder for registration in bidders.select_related("bidder")}
+    parties = FileParty.objects.filter(file_id=sale.file_id, party__user__isnull=False)
+    users |= {party.party.user for party in parties.select_related("party__user")}
+    for user in sorted(users, key=lambda user: user.pk):
+        notices.tell(
+            user,
+            _("Result of lot %(lot)s"),
+            _(
+                "The lot was sold for %(price)s. You may object to the result until %(until)s: "
+                "%(url)s"
+            ),
+            lot=sale.lot.reference,
+            price=lambda: sale.money("price").format(),
+            until=lambda: formatting.format_moment(sale.objection_closes_at, sale.court),
+            url=closing.absolute_url("aftersale:objection_file", sale.public_id),
+        )
 
 
 def methods_for(sale: Sale) -> list[str]:
@@ -233,12 +274,45 @@ def sale_paid(*, sale_id: int, payment: Payment | None) -> Sale:
         sale.lot, reason="the buyer paid the balance", keep=sale.registration_id
     )
     _record(sale, "sale.paid", before)
-    _completed(sale)
+    finalize_if_due(sale, timezone.now())  # at once when no objection window is open
     return sale
 
 
+def is_final(sale: Sale, now: datetime) -> bool:
+    """Paid, past the objection window and with no objection pending: the sale stands."""
+    if sale.status != Sale.Status.PAID:
+        return False
+    if sale.objection_closes_at is not None and now < sale.objection_closes_at:
+        return False
+    return not sale.objections.filter(status="PENDING").exists()
+
+
+def finalize_if_due(sale: Sale, now: datetime) -> bool:
+    """Make a locked sale final when it may be (`is_final`); whether it became final now."""
+    if sale.finalized_at is not None or not is_final(sale, now):
+        return False
+    sale.finalized_at = now
+    sale.save(update_fields=["finalized_at"])
+    audit.record(
+        actor=None,
+        action="sale.final",
+        obj=sale,
+        after={"finalized_at": now.isoformat()},
+        court_id=sale.court_id,
+    )
+    _completed(sale)
+    return True
+
+
+@transaction.atomic
+def finalize_sale(*, sale_id: int, now: datetime) -> bool:
+    """The deadline pass: a paid sale whose objection window closed with nothing pending."""
+    sale = locks.sale(sale_id)
+    return finalize_if_due(sale, now)
+
+
 def _completed(sale: Sale) -> None:
-    """The buyer paid in full: certificate, transfer-of-ownership letter, proposed distribution."""
+    """The sale is final: certificate, transfer-of-ownership letter, proposed distribution."""
     sale.certificate = closing.issue_certificate(sale)
     sale.ownership_letter = closing.send_ownership_letter(sale)
     sale.save(update_fields=["certificate", "ownership_letter"])

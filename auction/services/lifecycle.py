@@ -556,3 +556,29 @@ def record_sale_failed(*, lot_id: int, reason: str) -> Lot:
         note=reason,
     )
     return lot
+
+
+@transaction.atomic
+def record_sale_annulled(*, actor: User, lot_id: int, reason: str) -> Lot:
+    """Sold → unsold when a judge annuls the sale; the asset may go to a further round.
+
+    Called by the after-sale side under the sale's lock (which holds the lot). Idempotent.
+    """
+    lot = locks.lot(lot_id)
+    if (lot.status, lot.outcome) == (Lot.Status.UNSOLD, Lot.Outcome.SALE_ANNULLED):
+        return lot
+    if lot.status != Lot.Status.SOLD:
+        raise InvalidTransition(_("Only a sold lot's sale can be annulled."))
+    lot.status, lot.outcome = Lot.Status.UNSOLD, Lot.Outcome.SALE_ANNULLED
+    lot.save(update_fields=["status", "outcome"])
+    enforcement.mark_sale_failed(actor=None, asset_id=lot.asset_id, note=reason)
+    audit.record(
+        actor=actor,
+        action="lot.sale_annulled",
+        obj=lot,
+        court_id=lot.auction.court_id,
+        before={"status": Lot.Status.SOLD},
+        after={"status": lot.status, "outcome": lot.outcome},
+        note=reason,
+    )
+    return lot

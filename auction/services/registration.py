@@ -188,6 +188,20 @@ def refund_deposit(registration: Registration, *, reason: str) -> None:
     _set_deposit(registration, Registration.Deposit.REFUNDED, actor=None, note=reason)
 
 
+def release_deposit(registration: Registration, *, reason: str) -> None:
+    """Refund a held or applied deposit in full (a sale annulled by the court). Idempotent."""
+    if registration.deposit_status not in (
+        Registration.Deposit.HELD,
+        Registration.Deposit.APPLIED,
+    ):
+        return
+    if registration.deposit_reference:
+        payment = Payment.objects.get(public_id=registration.deposit_reference)
+        if payment.refundable.amount_minor > 0:
+            payments.refund_payment(payment=payment, reason=reason)
+    _set_deposit(registration, Registration.Deposit.REFUNDED, actor=None, note=reason)
+
+
 def refund_deposits(lot: Lot, *, reason: str, keep: int | None = None) -> None:
     """Refund the held deposits of the lot's registrations, but the registration `keep`.
 

@@ -69,6 +69,8 @@ def letter_context(
         "debtor_ids": ", ".join(p.id_number for p in debtors),
         "due_on": due_on.isoformat(),
         "note": note.strip(),
+        # What a sale's transfer letter asks the registry to cancel with the transfer.
+        "encumbrances": list(asset.encumbrances.order_by("rank", "pk")) if asset else [],
     }
 
 
