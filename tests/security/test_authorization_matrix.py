@@ -471,6 +471,16 @@ COVERED_ELSEWHERE = {
     "aftersale:sample_statement",
     "aftersale:seized_funds",
     "aftersale:statement",
+    # tests/auction/test_budgets.py, test_next_rounds.py, test_bid_receipts.py: a bidder's own
+    # budgets and bid receipts (another's are 404), next rounds by staff and the judge only.
+    "auction:budgets",
+    "auction:budget_new",
+    "auction:budget_edit",
+    "auction:budget_remove",
+    "auction:bid_receipt",
+    "auction:next_rounds",
+    "auction:next_round_propose",
+    "auction:next_round_decide",
     # tests/auction/test_catalog_permissions.py: saved searches, questions and their answers.
     "auction:saved_searches",
     "auction:save_search",
