@@ -141,6 +141,8 @@ def test_a_keyboard_duel_is_told_once_per_change_and_keeps_the_focus(
         # Alice sets an automatic maximum with the keyboard; it takes the lead at once.
         tab_to(page_a, "details summary")
         page_a.keyboard.press("Enter")
+        assert focused(page_a) == "SUMMARY"
+        assert page_a.evaluate("document.activeElement.parentElement.open")
         tab_to(page_a, "#auto-max")
         page_a.keyboard.type("3000")
         page_a.keyboard.press("Enter")

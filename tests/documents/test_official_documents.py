@@ -2,7 +2,9 @@
 
 Every document is tagged PDF/UA-1, gives back its Arabic words to a text extractor as typed,
 carries the court's letterhead and seal in both languages, and a QR code and link to the
-configured public address. Each kind's first page is drawn into tests/artifacts to be looked at.
+configured public address. Each kind's first page is drawn into tests/artifacts to be looked at,
+in both languages: a letter as written in Arabic and in English, a receipt or certificate as an
+Arabic and an English reader download it (the same bilingual record for both).
 """
 
 from __future__ import annotations
@@ -11,17 +13,19 @@ import io
 import re
 import subprocess
 from datetime import timedelta
+from html import unescape
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from accounts.organisations import Agency
 from aftersale import services as aftersale
 from aftersale.models import Sale
+from core import documents as official
 from core import receipts
 from enforcement import letters, services
 from enforcement.models import AgencyLetter
@@ -329,3 +333,53 @@ def test_the_receipt_verification_page_in_arabic_names_the_payer(client, documen
     assert court.name_ar in page
     assert receipt.issued_to.full_name in page
     assert "ر.س" in page
+
+
+KINDS = ("payment", "request", "certificate", "letter")
+ARABIC_WORD = re.compile(r"[\u0600-\u06ff\ufb50-\ufdff\ufe70-\ufeff]+")
+
+
+def drawn(
+    documents: dict[str, Any], kind: str, language: str, monkeypatch: Any
+) -> tuple[bytes, str]:
+    """The PDF of `kind` in `language` and the HTML it was printed from."""
+    printed: list[str] = []
+    real = official.write_pdf
+
+    def keeping(html: str) -> bytes:
+        printed.append(html)
+        return real(html)
+
+    with monkeypatch.context() as patch, translation.override(language):
+        patch.setattr(official, "write_pdf", keeping)
+        pdf = pdf_of(documents[f"letter_{language}"] if kind == "letter" else documents[kind])
+    return pdf, printed[0]
+
+
+def words_shown(html: str) -> set[str]:
+    """The Arabic words of the page's text: the body, without tags, attributes or styles."""
+    body = html[html.index("<body") :]
+    text = re.sub(r"<style.*?</style>|<[^>]+>", " ", body, flags=re.S)
+    return set(ARABIC_WORD.findall(unescape(text)))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_is_drawn_in_both_languages_and_gives_back_every_arabic_word_it_shows(
+    documents, kind, monkeypatch
+):
+    texts = {}
+    for language in ("ar", "en"):
+        pdf, html = drawn(documents, kind, language, monkeypatch)
+        png = first_page_png(pdf, f"{kind}-{language}")
+        texts[language] = text_of(pdf)
+
+        # Each word whole and in order of its letters. Where a label's cell meets its value's in
+        # the Arabic column the extractor writes them without a space (the tagged structure
+        # keeps them apart for a screen reader), so a word is looked for inside the text.
+        shown = words_shown(html)
+        lost = sorted(word for word in shown if word not in texts[language])
+        assert len(shown) > 20, (kind, language, shown)
+        assert not lost, (kind, language, lost)
+        assert png.stat().st_size > 10_000
+    if kind != "letter":  # one record, whatever the language of the reader who downloads it
+        assert texts["ar"] == texts["en"]

@@ -59,5 +59,19 @@ document.addEventListener("change", (event) => {
   if (href !== null) window.location.assign(href);
 });
 
-// After an action the page tells its outcome first: the focus starts on the messages.
-document.querySelector("[data-messages]")?.focus();
+// After an action the page tells its outcome first: the focus starts on the messages, or else on
+// the outcome the page shows of itself (a card payment being confirmed, received or declined).
+// When htmx replaces an outcome with the next one, it gives the focus to the new one (same id).
+(document.querySelector("[data-messages]") ?? document.querySelector("[data-outcome]"))?.focus();
+
+// A table wider than its box scrolls inside it (the page itself never scrolls sideways): the box
+// then takes the keyboard's focus, so it can be scrolled without a mouse.
+function focusableScrollBoxes() {
+  for (const box of document.querySelectorAll(".table-responsive")) {
+    if (box.scrollWidth > box.clientWidth + 1) box.tabIndex = 0;
+    else box.removeAttribute("tabindex");
+  }
+}
+focusableScrollBoxes();
+window.addEventListener("resize", focusableScrollBoxes);
+document.addEventListener("htmx:afterSwap", focusableScrollBoxes);
