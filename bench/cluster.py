@@ -244,6 +244,23 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             ]
         )
 
+    def balancer_per_delivery(side: dict[str, Any]) -> float | None:
+        return median(
+            [
+                phase["usage"]["balancer_cpu_seconds"]
+                / (phase["delivered_per_second"] * phase["usage"]["seconds"])
+                * 1e6
+                for phase in fan(side).get("phases", [])
+                if "balancer_cpu_seconds" in phase.get("usage", {})
+                and phase.get("delivered_per_second")
+            ]
+        )
+
+    def per_decided_bid(side: dict[str, Any], key: str) -> float | None:
+        decided = hot(side, "decided_per_second")
+        cores = hot(side, key)
+        return cores / decided * 1000 if cores is not None and decided else None
+
     def both(value: Any, digits: int = 1) -> tuple[str, str]:
         return _number(value(one), digits), _number(value(many), digits)
 
@@ -259,6 +276,13 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     row("hot lot: web processes' CPU, cores", lambda s: hot(s, "web_cpu_cores"), 2)
     row("hot lot: PostgreSQL CPU, cores", lambda s: hot(s, "postgres_cpu_cores"), 2)
     row("hot lot: the balancer's CPU, cores", balancer_cores, 2)
+    row("hot lot: web CPU per decided bid, ms", lambda s: per_decided_bid(s, "web_cpu_cores"), 2)
+    row(
+        "hot lot: PostgreSQL CPU per decided bid, ms (across hosts: primary and standby)",
+        lambda s: per_decided_bid(s, "postgres_cpu_cores"),
+        2,
+    )
+    row("hot lot: other work on the machine, cores", lambda s: hot(s, "other_load_cores"), 2)
     row("hot lot: errors", lambda s: hot(s, "errors"), 0)
     label = f"fan-out, {int(watchers):,} watchers at {rate:g} bids/s"
     row(f"{label}: connected", lambda s: fan(s).get("connected"), 0)
@@ -270,12 +294,12 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str]]:
     row(f"{label}: delivered events/s", lambda s: _phases(fan(s), "delivered_per_second"))
     row(f"{label}: share delivered", lambda s: _phases(fan(s), "delivered_share"), 4)
     row(f"{label}: web CPU per delivery, µs", lambda s: _phases(fan(s), "cpu_us_per_delivery"))
+    row(f"{label}: the balancer's CPU per delivery, µs", balancer_per_delivery)
     row(
         f"{label}: memory per watcher, bytes",
         lambda s: _get(fan(s), "memory", "bytes_per_watcher"),
         0,
     )
-    row(f"{label}: gaps in the sequence", lambda s: _phases(fan(s), "gaps"), 0)
     row(f"{label}: resyncs", lambda s: _phases(fan(s), "resyncs"), 0)
     row(f"{label}: socket errors", lambda s: fan(s).get("errors"), 0)
     row(
@@ -327,7 +351,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks the runner works")
     parser.add_argument("--repeats", type=int, help="measured windows per scenario (default 3)")
     parser.add_argument("--out", default=str(OUT), help="where the report goes")
+    parser.add_argument(
+        "--redraw", action="store_true", help="rewrite results.md from results.json, run nothing"
+    )
     args = parser.parse_args(argv)
+    if args.redraw:
+        saved = json.loads((Path(args.out) / "results.json").read_text())
+        text = markdown(saved)
+        (Path(args.out) / "results.md").write_text(text)
+        print(text)
+        return 0
     if os.geteuid() != 0:
         print("the cluster needs root (ip netns)", file=sys.stderr)
         return 2
