@@ -82,7 +82,6 @@ def signed_in_sale(cluster: Cluster, **options: Any) -> Sale:
     (production's password hasher), the rest of the crowd with a session stored as the login
     view stores it (each sign-in costs about a second of a core for the password's hashing:
     50 of them at once would measure a small machine, not the cluster)."""
-    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
     from django.contrib.sessions.backends.db import SessionStore
@@ -106,6 +105,13 @@ def signed_in_sale(cluster: Cluster, **options: Any) -> Sale:
     # As a crowd arrives: several sign-ins at once, spread by the balancer.
     with ThreadPoolExecutor(max_workers=len(through) or 1) as pool:
         sale.cookies.update(pool.map(one, through))
+    # The cookie's name as the cluster's processes set it (production's `__Host-sessionid`).
+    cookie_name = next(
+        part.split("=", 1)[0]
+        for cookie in sale.cookies.values()
+        for part in cookie.split("; ")
+        if part.split("=", 1)[0].endswith("sessionid")
+    )
     user_of = {user.pk: user for user in users}
     # Signed with the key the cluster's processes hold, as their login view would sign it.
     with override_settings(SECRET_KEY=SECRET_KEY):
@@ -116,7 +122,7 @@ def signed_in_sale(cluster: Cluster, **options: Any) -> Sale:
             store["_auth_user_backend"] = "accounts.backends.RoleBackend"
             store["_auth_user_hash"] = user.get_session_auth_hash()
             store.create()
-            sale.cookies[registration.pk] = f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+            sale.cookies[registration.pk] = f"{cookie_name}={store.session_key}"
     return sale
 
 
