@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from enforcement.services.tokens import PREFIX as TOKEN_PREFIX
 from tests.conftest import PASSWORD
 from tests.faults.sale import live_sale, reconnect_database
 from tests.harness.http import csrf_from, logged_in_client
@@ -32,7 +33,10 @@ def test_signing_in_while_the_database_is_down_answers_503_with_the_plain_page_t
                 data={"username": email, "password": PASSWORD, "csrfmiddlewaretoken": token},
                 headers={"Referer": f"{client.base_url}/accounts/login/"},
             )
-            api = client.get("/api/v1/letters", headers={"Authorization": "Bearer an-agency-token"})
+            # A token of the right form, so that it is looked up (a malformed one is refused
+            # without asking the database).
+            bearer = f"Bearer {TOKEN_PREFIX}_abcd_secret"
+            api = client.get("/api/v1/letters", headers={"Authorization": bearer})
             answers[kind] = (login, api)
     finally:
         stack.postgres.start()
