@@ -6,16 +6,18 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 export STRIPE_API_BASE ?= http://127.0.0.1:12111
 
 .PHONY: run test check lint typecheck layers pytest messages services clean soak bench upgrade backup \
-	cluster cluster-test cluster-down
+	cluster cluster-test cluster-faults cluster-down bench-cluster
 
 run:
 	@env -u DATABASE_URL -u REDIS_URL scripts/run.sh
 
+# The main suite, then the faults across hosts (tests/cluster) as a step of their own.
 test:
 	scripts/bootstrap.sh test-deps
 	scripts/bootstrap.sh services
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory pytest
+	$(MAKE) --no-print-directory cluster-faults
 
 check: lint typecheck layers
 	$(PY) manage.py makemigrations --check --dry-run
@@ -44,6 +46,14 @@ bench:
 	scripts/bootstrap.sh test-deps
 	$(PY) -m bench.run $(BENCH_ARGS)
 
+# The hot lot and the 1,000-watcher fan-out on one host, then through the balancer on the two
+# web hosts of the cluster, in one run (bench/cluster.py; root): bench/results/cluster/.
+bench-cluster:
+	scripts/bootstrap.sh test-deps
+	$(PY) -m cluster down >/dev/null
+	env -u DATABASE_URL -u REDIS_URL $(PY) -m bench.cluster $(BENCH_ARGS); \
+		status=$$?; $(PY) -m cluster down >/dev/null; exit $$status
+
 messages:
 	$(PY) manage.py makemessages -l ar --ignore=.venv --ignore=node_modules --ignore=var --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules
@@ -71,16 +81,25 @@ backup:
 # Mazad on many hosts (README, "Many hosts"): network namespaces of this machine on a bridge of
 # their own (10.77.0.0/24), a TLS load balancer, two web hosts, a worker, two clocks, PostgreSQL
 # with a synchronous standby, Redis with a replica and three Sentinels. Needs root (ip netns).
-# `make cluster` runs it until Ctrl-C; `make cluster-test` breaks hosts under it (tests/cluster);
-# `make cluster-down` removes whatever an interrupted run left behind.
+# `make cluster` runs it until Ctrl-C; `make cluster-test` breaks hosts under it (tests/cluster;
+# `make test` runs them too, after the main suite, as `cluster-faults`); `make cluster-down`
+# removes whatever an interrupted run left behind. A leftover of an interrupted run is removed
+# before the tests start and everything is removed after them, whatever their outcome; the
+# whole step is bounded (CLUSTER_TEST_MINUTES).
 cluster:
 	scripts/bootstrap.sh test-deps
 	@env -u DATABASE_URL -u REDIS_URL $(PY) -m cluster up
 
+CLUSTER_TEST_MINUTES ?= 45
 cluster-test:
 	scripts/bootstrap.sh test-deps
 	scripts/bootstrap.sh services
-	MAZAD_CLUSTER_TESTS=1 $(PY) -m pytest --create-db -m cluster tests/cluster $(PYTEST_ARGS); \
+	$(MAKE) --no-print-directory cluster-faults CLUSTER_PYTEST_ARGS="$(PYTEST_ARGS)"
+
+cluster-faults:
+	$(PY) -m cluster down
+	MAZAD_CLUSTER_TESTS=1 timeout -k 60 $(CLUSTER_TEST_MINUTES)m \
+		$(PY) -m pytest --create-db -m cluster tests/cluster $(CLUSTER_PYTEST_ARGS); \
 		status=$$?; $(PY) -m cluster down; exit $$status
 
 cluster-down:

@@ -346,13 +346,24 @@ class Runner:
     # --- the stack -------------------------------------------------------------------------
 
     def start_stack(self) -> None:
-        plan = self.plan
         self.log("starting PostgreSQL, Redis and stripe-mock")
         self.stack.start_postgres(self.postgres_url)
         self.stack.start_redis(self.redis_url)
         self.stack.start_stripe_mock()
         self.log("migrating the benchmark database")
         self.stack.manage("migrate", "--noinput", "-v", "0")
+        self.make_data()
+        env = self.stack.django_env()
+        self.log("starting the payment worker and the clock")
+        self.worker = self.stack.start(
+            "worker", [sys.executable, "manage.py", "run_payment_worker"], env=env
+        )
+        self.clock = self.stack.start(
+            "clock", [sys.executable, "manage.py", "run_auction_clock"], env=env
+        )
+
+    def make_data(self) -> None:
+        plan = self.plan
         self.log("making the data")
         runs_per_kind = len(plan.sweep) * plan.repeats + 2 * plan.repeats + 4
         self.data = self.django(
@@ -375,14 +386,6 @@ class Runner:
         )
         self.hot_lots = list(self.data["hot_lots"])
         self.fanout_lots = list(self.data["fanout_lots"])
-        env = self.stack.django_env()
-        self.log("starting the payment worker and the clock")
-        self.worker = self.stack.start(
-            "worker", [sys.executable, "manage.py", "run_payment_worker"], env=env
-        )
-        self.clock = self.stack.start(
-            "clock", [sys.executable, "manage.py", "run_auction_clock"], env=env
-        )
 
     def start_web(self, kind: str) -> None:
         # The production settings, with the bench-only ceiling page routed (bench/urls.py).

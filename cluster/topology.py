@@ -84,6 +84,8 @@ class Cluster:
     template: Path | None = None
     from_template: bool = False
     processes: dict[str, list[Process]] = field(default_factory=dict)  # host -> processes
+    # More settings for the web processes only (the benchmark lifts the per-user flood limits).
+    web_env: dict[str, str] = field(default_factory=dict)
 
     # -- addresses ----------------------------------------------------------------------------
 
@@ -119,12 +121,17 @@ class Cluster:
 
     @classmethod
     @contextlib.contextmanager
-    def running(cls, log_dir: Path, template: Path | None = None) -> Iterator[Cluster]:
+    def running(
+        cls,
+        log_dir: Path,
+        template: Path | None = None,
+        web_env: dict[str, str] | None = None,
+    ) -> Iterator[Cluster]:
         root = Path(tempfile.mkdtemp(prefix="mazad-cluster-"))
         root.chmod(0o755)
         shutil.rmtree(log_dir, ignore_errors=True)
         log_dir.mkdir(parents=True, exist_ok=True)
-        cluster = cls(root, log_dir, template=template)
+        cluster = cls(root, log_dir, template=template, web_env=dict(web_env or {}))
         try:
             cluster.start()
             yield cluster
@@ -155,6 +162,10 @@ class Cluster:
             self.start_clock(host)
         self.start_balancer()
         self.wait_until_served()
+        # At work, not merely started: a scenario that breaks a host must find it doing its job.
+        self.wait_for_log("worker", "worker", "payment worker started")
+        for host in ("clock1", "clock2"):
+            self.wait_for_log(host, "clock", "auction clock started")
 
     def _start(
         self,
@@ -180,6 +191,18 @@ class Cluster:
                 log = self.log_dir / f"{host}-{name}.log"
                 raise RuntimeError(f"{error}\n{log.read_text(errors='replace')[-3000:]}") from None
         return process
+
+    def wait_for_log(self, host: str, name: str, marker: str, timeout: float = 120) -> None:
+        """Until the process's log says `marker` (a Python process on a busy machine takes a
+        while to import Django); its log's end if it never does or stops first."""
+        log = self.log_dir / f"{host}-{name}.log"
+        process = next(p for p in self.processes[host] if p.name == f"{host}-{name}")
+        deadline = time.monotonic() + timeout
+        while not (log.exists() and marker in log.read_text(errors="replace")):
+            if process.popen.poll() is not None or time.monotonic() > deadline:
+                tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+                raise RuntimeError(f"{host}-{name} did not say {marker!r}:\n{tail}")
+            time.sleep(0.2)
 
     def env(self, **extra: str) -> dict[str, str]:
         assert self.launcher is not None
@@ -385,6 +408,14 @@ class Cluster:
         """`pg_ctl promote` the standby; it commits alone until a new standby is named."""
         self.pg_ctl(host, "promote", "-w", "-t", "60")
 
+    def postgres_pids(self) -> list[int]:
+        """The postmasters running now (their backends are their children)."""
+        pids = []
+        for host in ("pg1", "pg2"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                pids.append(int((self.pg_data(host) / "postmaster.pid").read_text().split()[0]))
+        return pids
+
     def is_primary(self, host: str) -> bool:
         return self.psql(host, "select not pg_is_in_recovery()") == "t"
 
@@ -473,7 +504,7 @@ class Cluster:
         return command
 
     def start_web(self, host: str) -> None:
-        env = self.env()
+        env = self.env(**self.web_env)
         for port in WEB_PORTS:
             self._start(host, f"uvicorn-{port}", self.web_command(host, port), env=env)
         for port in WEB_PORTS:
@@ -661,6 +692,27 @@ backend web
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{host} did not come back: {self.server_states()}")
             time.sleep(0.2)
+
+    def web_processes(self) -> list[Process]:
+        return [
+            process
+            for host in ("web1", "web2")
+            for process in self.processes.get(host, [])
+            if process.name.startswith(f"{host}-uvicorn")
+        ]
+
+    def restart_web(self) -> None:
+        """Every web process stopped and started afresh, then served again by the balancer."""
+        for process in self.web_processes():
+            process.stop(grace=10)
+            for processes in self.processes.values():
+                if process in processes:
+                    processes.remove(process)
+            if self.launcher is not None and process in self.launcher.processes:
+                self.launcher.processes.remove(process)
+        for host in ("web1", "web2"):
+            self.start_web(host)
+        self.wait_until_served()
 
     # -- stopping -----------------------------------------------------------------------------
 

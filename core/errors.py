@@ -71,3 +71,22 @@ class PermissionDenied(DomainError):
 class InvalidTransition(DomainError):
     code = "invalid_transition"
     status = 409
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether `error` (or an exception it was raised from) says the database cannot be reached.
+
+    Django raises `OperationalError` when a connection cannot be made or is lost and
+    `InterfaceError` when a connection it held was closed under it: a restart, a failover,
+    a host gone. The request was not served, and the same request a moment later will be:
+    people get "service unavailable" (503) for it, not "something went wrong" (500).
+    """
+    from django.db import InterfaceError, OperationalError
+
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, (OperationalError, InterfaceError)):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False

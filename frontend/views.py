@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -21,7 +22,7 @@ from accounts.access import capability_required
 from accounts.models import User
 from accounts.roles import Capability
 from core import health
-from core.errors import DomainError
+from core.errors import DomainError, database_unavailable
 from core.forms import add_domain_error
 from frontend import services, status
 
@@ -73,7 +74,10 @@ def announce(request: HttpRequest) -> HttpResponse:
 # Error pages: each in the site's layout and the visitor's language, with a way back. Rendering
 # the layout reads the database (the user, the announcements); when that is what failed, the
 # page falls back to a plain bilingual one that needs nothing. Django's technical pages are for
-# developers only (DEBUG, see README), never for people.
+# developers only (DEBUG, see README), never for people. A request that failed because the
+# database could not be reached (a restart, a failover) is answered 503, "service unavailable",
+# with the plain page straight away (the layout would only fail the same way) and Retry-After.
+RETRY_AFTER_SECONDS = 10
 ERROR_TEMPLATES = {
     400: "400.html",
     403: "403.html",
@@ -88,23 +92,40 @@ def _error_page(
 ) -> HttpResponse:
     if request.path.startswith("/api/"):
         return _api_error(status)
+    if status == 503:
+        return _plain_page(503)
     try:
         return render(request, ERROR_TEMPLATES[status], context or {}, status=status)
     except Exception:
         logger.exception("the %s page could not be rendered; the plain one is shown", status)
-        return HttpResponse(
-            loader.render_to_string("errors/plain.html", {"status": status}), status=status
-        )
+        return _plain_page(status)
+
+
+def _plain_page(status: int) -> HttpResponse:
+    response = HttpResponse(
+        loader.render_to_string("errors/plain.html", {"status": status}), status=status
+    )
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 def _api_error(status: int) -> JsonResponse:
     """The API's callers are programs: the error in the API's one shape (docs/errors.md)."""
-    codes = {400: "invalid", 403: "forbidden", 404: "not_found", 500: "server_error"}
+    codes = {
+        400: "invalid",
+        403: "forbidden",
+        404: "not_found",
+        500: "server_error",
+        503: "service_unavailable",
+    }
     messages_of = {
         400: _("The request could not be understood."),
         403: _("You are not allowed to do this."),
         404: _("Not found."),
         500: _("Something went wrong on our side. Please try again shortly."),
+        503: _("The service is unavailable for a moment. Please send the request again shortly."),
     }
     body: dict[str, Any] = {
         "code": codes[status],
@@ -112,7 +133,10 @@ def _api_error(status: int) -> JsonResponse:
         "params": {},
         "message": messages_of[status],
     }
-    return JsonResponse(body, status=status)
+    response = JsonResponse(body, status=status)
+    if status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -132,6 +156,9 @@ def error_405(request: HttpRequest) -> HttpResponse:
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
+    """Django calls this inside the handling of the exception, which `sys.exc_info()` gives."""
+    if database_unavailable(sys.exc_info()[1]):
+        return _error_page(request, 503)
     return _error_page(request, 500)
 
 

@@ -6,8 +6,10 @@ the end, through the same multi-host DSN the application uses, so they are
 read from whichever host is the primary by then. The namespaces, links and
 processes are removed afterwards, even on failure.
 
-They need root (ip netns) and take minutes, so they run in their own target,
-`make cluster-test`, which sets MAZAD_CLUSTER_TESTS=1; `make test` leaves them.
+They need root (ip netns) and take minutes, so they run as a step of their own
+(`make cluster-test`, and `make test` after the main suite), which sets
+MAZAD_CLUSTER_TESTS=1; the main pytest run leaves them. A leftover of an
+interrupted run (the namespaces' prefix) is removed before each cluster starts.
 """
 
 from __future__ import annotations

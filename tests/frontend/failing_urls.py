@@ -1,4 +1,5 @@
-"""The site's routes plus one that fails, to see what a person gets from a fault (500)."""
+"""The site's routes plus a few that fail, to see what a person gets from a fault (500) and from
+the database being unreachable (503)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,23 @@ def fails(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("a fault provoked by the test")
 
 
+def database_unreachable(request: HttpRequest) -> HttpResponse:
+    """As a view's query fails while PostgreSQL restarts: psycopg2's error, wrapped by Django."""
+    try:
+        raise ConnectionRefusedError("connection refused")
+    except ConnectionRefusedError as error:
+        raise OperationalError("could not connect to server: Connection refused") from error
+
+
 def database_away(request: HttpRequest) -> dict[str, Any]:
     """A context processor as the layout's would be with the database away: it raises."""
     raise OperationalError("the database is unavailable")
 
 
-urlpatterns = [path("fails/", fails), path("fails-and-breaks-the-layout/", fails), *site_patterns]
+urlpatterns = [
+    path("fails/", fails),
+    path("fails-and-breaks-the-layout/", fails),
+    path("database-unreachable/", database_unreachable),
+    path("api/database-unreachable/", database_unreachable),
+    *site_patterns,
+]

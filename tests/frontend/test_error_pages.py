@@ -307,6 +307,26 @@ def test_a_fault_that_breaks_the_layout_too_gets_the_plain_bilingual_page(settin
     assert not any(marker in body for marker in TECHNICAL)
 
 
+@override_settings(ROOT_URLCONF="tests.frontend.failing_urls", DEBUG=False)
+def test_a_request_the_unreachable_database_failed_gets_503_service_unavailable_not_500():
+    client = Client(raise_request_exception=False)
+
+    page = client.get("/database-unreachable/")
+    api = client.get("/api/database-unreachable/")
+
+    body = page.content.decode()
+    assert page.status_code == 503
+    assert page["Retry-After"].isdigit()
+    assert 'data-error-page="503"' in body
+    assert "الخدمة غير متاحة مؤقتًا" in body
+    assert "Service unavailable" in body
+    assert not any(marker in body for marker in TECHNICAL)
+    assert api.status_code == 503
+    assert api["Retry-After"].isdigit()
+    assert api.json()["code"] == "service_unavailable"
+    assert api.json()["field"] is None
+
+
 def test_the_technical_pages_come_back_only_when_a_developer_sets_debug(tmp_path):
     # Off by default: tests/core/test_settings.py checks the embedded default.
     from tests.core.test_settings import probe
