@@ -32,6 +32,9 @@ from core.forms import add_domain_error
 from core.language import set_language_cookie
 from core.live import users as live_users
 from core.pages import serve_private
+from core.pagination import paginate
+
+LIST_PAGE = 50
 
 
 @require_http_methods(["GET", "POST"])
@@ -154,7 +157,9 @@ def identity_document(request: HttpRequest, user_id: int) -> HttpResponseBase:
 def review_queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "PENDING")
     users = selectors.identity_queue(status=status, search=request.GET.get("q", ""))
-    return render(request, "accounts/review_queue.html", {"users": users, "status": status})
+    page = paginate([users], selectors.IDENTITY_ORDER, request.GET, size=LIST_PAGE)
+    context = {"users": page.rows, "page": page, "status": status}
+    return render(request, "accounts/review_queue.html", context)
 
 
 @access.capability_required(Capability.VERIFY_IDENTITY)

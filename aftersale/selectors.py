@@ -24,6 +24,7 @@ from aftersale.models import (
 )
 from aftersale.models.distribution import PayeeKind
 from core.money import Money
+from core.pagination import Key, Keyset
 from enforcement.models import Encumbrance, SeizureOrder
 from payments import ledger
 from payments.models import AccountPurpose, LedgerAccount, Posting
@@ -264,6 +265,10 @@ def statements_of(court: Any) -> QuerySet[Statement]:
             "matches", filter=~Q(matches__kind=Match.Kind.MATCHED) & Q(matches__is_resolved=False)
         )
     )
+
+
+# The imported statements, latest period first, by keyset (core/pagination.py).
+STATEMENT_ORDER = Keyset((Key("to_on", "date"), Key("pk")), descending=True)
 
 
 def statement_of(court: Any, statement_id: int) -> Statement | None:

@@ -9,7 +9,7 @@ class AuctionConfig(AppConfig):
     verbose_name = _("Auctions")
 
     def ready(self) -> None:
-        from auction import events
+        from auction import events, page_versions
         from auction.services import registration
         from core.live import hub
         from enforcement import hooks
@@ -19,3 +19,4 @@ class AuctionConfig(AppConfig):
         listeners.on_payment_received(PaidFor.REGISTRATION_DEPOSIT)(registration.on_deposit_paid)
         hub.pace_topics(events.is_lot_topic)
         hooks.on_party_joining(registration.revoke_for_party)
+        page_versions.connect()

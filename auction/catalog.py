@@ -258,7 +258,8 @@ def cities() -> list[str]:
 
     def read() -> list[str]:
         listed = SeizedAsset.objects.filter(lots__auction__status__in=VISIBLE).exclude(city="")
-        return sorted(set(listed.values_list("city", flat=True).distinct()))
+        # No order: the assets' default order would make DISTINCT sort every listed asset.
+        return sorted(listed.order_by().values_list("city", flat=True).distinct())
 
     # Keyed by the visible auctions' count and latest publication: a publication is a new key.
     shown = Auction.objects.filter(status__in=VISIBLE).aggregate(

@@ -17,6 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from auction.models import Lot
+from core import http_cache
 from core.live import hub
 from core.transactions import after_commit
 
@@ -130,10 +131,45 @@ def personal(lot: Lot, user_id: int, kind: str, **fields: Any) -> Frame:
     )
 
 
+CATALOG_PAGES = "catalog"
+
+
+def lot_pages(lot_id: int) -> str:
+    """The version name of a lot's shared public page (core/http_cache.py, `shared_page`)."""
+    return f"lot:{lot_id}"
+
+
+def page_versions(frames: Iterable[Frame]) -> list[str]:
+    """The shared public pages a lot's public frames change: the catalog and those lots' pages."""
+    lots = sorted({frame.topic for frame in frames if is_lot_topic(frame.topic)})
+    if not lots:
+        return []
+    names = [CATALOG_PAGES, *(lot_pages(int(topic.split(":")[1])) for topic in lots)]
+    return [http_cache.version_name(name) for name in names]
+
+
 def publish(frames: Iterable[Frame]) -> None:
-    """Publish now (call after commit). Never raises: watchers recover through `seq`."""
-    hub.publish_many([(frame.topic, frame.text) for frame in frames])
+    """Publish now (call after commit). Never raises: watchers recover through `seq`.
+
+    The shared public pages the frames change (the catalog, the lots' pages) are marked
+    changed in the same round trip, so the next reader of one gets it rendered anew.
+    """
+    frames = list(frames)
+    hub.publish_many(
+        [(frame.topic, frame.text) for frame in frames], counters=page_versions(frames)
+    )
 
 
 def publish_after_commit(frames: list[Frame]) -> None:
     after_commit(lambda: publish(frames))
+
+
+def pages_changed(lot_ids: Iterable[int] = ()) -> None:
+    """For a change no frame tells (a saved row): the catalog's and the lots' shared pages.
+
+    Bumped at once and again after the commit: a reader who renders between the two sees
+    the old rows under the first bump, and the second one retires that render.
+    """
+    names = [CATALOG_PAGES, *(lot_pages(lot_id) for lot_id in lot_ids)]
+    http_cache.changed(*names)
+    after_commit(lambda: http_cache.changed(*names))

@@ -19,7 +19,16 @@ from django.views.decorators.http import require_POST
 
 from accounts import mandates
 from accounts.models import User
-from auction import access, catalog, open_records, places, questions, saved_searches, selectors
+from auction import (
+    access,
+    catalog,
+    events,
+    open_records,
+    places,
+    questions,
+    saved_searches,
+    selectors,
+)
 from auction.catalog_forms import QuestionForm, SaveSearchForm
 from auction.errors import RegistrationRefused
 from auction.models import Lot, Notification, Watch
@@ -37,12 +46,28 @@ LOT_SECONDS = 60
 
 
 def catalog_page(request: HttpRequest) -> HttpResponseBase:
-    """The catalog: keyset pages, cards rendered once per change, 304 to unchanged readers.
+    """The catalog: keyset pages, shared whole by anonymous readers, 304 to unchanged readers.
 
-    The page's lots are read with only the fields that say what their cards show (price,
-    sequence number, status, times); the cards are rendered from the shared cache under a key
-    made of those, so a bid, a status change, a publication or a close makes a new key.
+    An anonymous reader's page comes whole from the shared cache (core/http_cache.py,
+    `shared_page`) while no lot has changed since it was rendered: a bid, an opening, a close,
+    a withdrawal or a publication bumps the catalog's version after its commit. Open lots
+    show the time left, so a page is also rendered anew each minute. Otherwise the page's
+    lots are read with only the fields that say what their cards show (price, sequence
+    number, status, times), and the cards come from the shared cache under a key made of
+    those.
     """
+    if not http_cache.is_anonymous_reader(request):
+        return _catalog(request)
+    return http_cache.shared_page(
+        request,
+        parts=("catalog", int(timezone.now().timestamp() // 60)),
+        versions=(events.CATALOG_PAGES,),
+        render=lambda: _catalog(request),
+        timeout=CARDS_SECONDS,
+    )
+
+
+def _catalog(request: HttpRequest) -> HttpResponseBase:
     filters = catalog.Filters.from_query(request.GET)
     now = timezone.now()
     found = catalog.listing(filters, now=now)
@@ -106,10 +131,25 @@ def _lot_or_404(lot_id: int) -> Lot:
 def lot_page(request: HttpRequest, lot_id: int) -> HttpResponseBase:
     """A lot's page. Anonymous readers share one render per change of the lot and get 304s.
 
-    The shared part is keyed by what the page shows of the lot (its sequence number moves
-    with every bid), its auction and its asset; photos and documents added to a listed asset
-    show within `LOT_SECONDS`. A signed-in reader's page is rendered for them, private.
+    An anonymous reader's page comes whole from the shared cache while the lot's version is
+    unchanged (every frame on the lot's topic bumps it after its commit: a bid, an extension,
+    the close; core/http_cache.py, `shared_page`). Below it, the body is keyed by what the
+    page shows of the lot (its sequence number moves with every bid), its auction and its
+    asset. Photos, documents and edits of a listed asset show within `LOT_SECONDS`. A
+    signed-in reader's page is rendered for them, private.
     """
+    if not http_cache.is_anonymous_reader(request):
+        return _lot(request, lot_id)
+    return http_cache.shared_page(
+        request,
+        parts=("lot", lot_id),
+        versions=(events.lot_pages(lot_id),),
+        render=lambda: _lot(request, lot_id),
+        timeout=LOT_SECONDS,
+    )
+
+
+def _lot(request: HttpRequest, lot_id: int) -> HttpResponseBase:
     lot = _lot_or_404(lot_id)
     if not http_cache.is_anonymous_reader(request):
         context = {**_lot_context(request, lot), **_lot_extras(request, lot)}

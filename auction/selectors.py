@@ -16,6 +16,7 @@ from auction.models import Auction, Bid, Budget, Lot, Registration
 from auction.services import lifecycle
 from core.clock import stamp
 from core.money import Money
+from core.pagination import Key, Keyset
 from enforcement.models import SeizedAsset
 
 
@@ -27,7 +28,11 @@ def auctions_of_court(*, court_id: int | None, status: str = "") -> QuerySet[Auc
     )
     if status in Auction.Status.values:
         auctions = auctions.filter(status=status)
-    return auctions.order_by("-starts_at", "-pk")
+    return auctions.order_by(*AUCTION_ORDER.order())
+
+
+# The staff list of a court's auctions, latest start first, by keyset (core/pagination.py).
+AUCTION_ORDER = Keyset((Key("starts_at", "datetime"), Key("pk")), descending=True)
 
 
 def auction_of_court(*, court_id: int | None, auction_id: int) -> Auction | None:

@@ -31,6 +31,9 @@ from auction.models import Auction, Lot
 from auction.services import cancellation, lifecycle, rounds
 from core.errors import DomainError
 from core.forms import add_domain_error
+from core.pagination import paginate
+
+LIST_PAGE = 50
 
 
 def _staff(request: HttpRequest) -> User:
@@ -57,11 +60,13 @@ def auction_list(request: HttpRequest) -> HttpResponse:
     auctions = selectors.auctions_of_court(
         court_id=_staff(request).court_id, status=request.GET.get("status", "")
     )
+    page = paginate([auctions], selectors.AUCTION_ORDER, request.GET, size=LIST_PAGE)
     return render(
         request,
         "auction/staff/auction_list.html",
         {
-            "auctions": auctions,
+            "auctions": page.rows,
+            "page": page,
             "status": request.GET.get("status", ""),
             "statuses": Auction.Status.choices,
         },

@@ -15,8 +15,11 @@ Run as `python -m bench.load MODE --config JSON --out JSON`. Modes:
   Channels reference) for the watchers.
 - `storm`: the bidders of the closing storm bid in their lots' last seconds
   and note when each `lot_closed` arrives.
-- `catalog`: readers fetch catalog pages, lot pages and a staff list as fast as they are
-  served (a mix of kinds), or, with `ceiling`, a page of the same size from memory.
+- `catalog`: readers fetch catalog pages, lot pages and a staff list (a mix of kinds), or,
+  with `ceiling`, a page of the same size from memory. Without `pace` each reader asks again
+  as soon as it is answered (a closed loop: it measures throughput); with `pace` each reader
+  opens a page at random moments, `pace` seconds apart on average (an open loop at a stated
+  offered load: it measures latency, counted from the moment the page was due).
 
 Every loop is bounded in count and in time; only 127.0.0.1 is ever contacted.
 The generators run on uvloop: on asyncio's own loop one process took ~35 µs to
@@ -786,11 +789,19 @@ class CatalogPaths:
 async def catalog(config: dict[str, Any]) -> dict[str, Any]:
     """Readers of the catalog, a lot's page and a staff list, over keep-alive connections.
 
-    Each reader asks, as fast as it is answered, for a mix of pages (`CATALOG_MIX`): first
-    pages and deep pages of the catalog, filters, searches in Arabic and English (two of them
-    must find a given lot on their first page), lot pages, and a staff member's list of
-    letters. Half the readers read in Arabic. With `ceiling`, every reader instead asks for
-    the bench-only page of the same size served from memory (bench/urls.py).
+    Each reader asks for a mix of pages (`CATALOG_MIX`): first pages and deep pages of the
+    catalog, filters, searches in Arabic and English (two of them must find a given lot on
+    their first page), lot pages, and a staff member's list of letters. Half the readers read
+    in Arabic. With `ceiling`, every reader instead asks for the bench-only page of the same
+    size served from memory (bench/urls.py).
+
+    Closed loop (no `pace`): a reader asks again as soon as it is answered, with no pause, so
+    the pages per second are what the server sustains, and each page's time is mostly the
+    queue in front of it (readers / pages per second). Open loop (`pace` seconds): a reader
+    opens its pages at moments drawn in advance (exponential gaps of mean `pace`, the same
+    draws for ours and the ceiling), and a page's time runs from the moment it was due, so a
+    server that falls behind is charged for the wait (no coordinated omission); a reader
+    still reads one page at a time, like a person.
     """
     import httpx
 
@@ -803,6 +814,8 @@ async def catalog(config: dict[str, Any]) -> dict[str, Any]:
     statuses: dict[str, int] = {}
     found = {"asked": 0, "found": 0}
     ceiling = bool(config.get("ceiling"))
+    pace = float(config.get("pace") or 0)
+    late = {"pages": 0}
     cookie_name = config["cookie_name"]
     staff_cookie = {cookie_name: config["catalog"]["staff_session"]}
 
@@ -818,9 +831,15 @@ async def catalog(config: dict[str, Any]) -> dict[str, Any]:
             ) as staff,
         ):
             size = int(config.get("ceiling_bytes", 0))
+            moments = random.Random(5000 + index)
+            due = start + (moments.expovariate(1 / pace) if pace else 0.0)
             await wait_until(start)
             for _ in range(MAX_BIDS):
-                if time.time() >= window[1]:
+                if pace:
+                    if due >= window[1]:
+                        return
+                    await wait_until(due)
+                elif time.time() >= window[1]:
                     return
                 kind = "ceiling" if ceiling else paths.pick()
                 if ceiling:
@@ -828,6 +847,13 @@ async def catalog(config: dict[str, Any]) -> dict[str, Any]:
                 else:
                     path, target = paths.path(kind)
                 began, began_wall = time.perf_counter(), time.time()
+                if pace:  # charged from the moment the page was due
+                    lateness = max(0.0, began_wall - due)
+                    began -= lateness
+                    if lateness > 0.001 and window[0] <= due:
+                        late["pages"] += 1
+                    began_wall = due
+                    due += moments.expovariate(1 / pace)
                 try:
                     response = await (staff if kind == "letters" else client).get(path)
                     status = str(response.status_code)
@@ -848,6 +874,9 @@ async def catalog(config: dict[str, Any]) -> dict[str, Any]:
         every.extend(values)
     return {
         "readers": int(config["readers"]),
+        "pace_seconds": pace or None,
+        "offered_pages_per_second": round(int(config["readers"]) / pace, 1) if pace else None,
+        "pages_sent_late": late["pages"] if pace else None,
         "duration": duration,
         "pages": len(every),
         "pages_per_second": round(len(every) / duration, 1),

@@ -77,6 +77,8 @@ class Plan:
     catalog_lots: int = 100_000
     catalog_letters: int = 100_000
     catalog_readers: int = 64
+    # The open-loop runs: each reader opens a page every `catalog_pace` seconds on average.
+    catalog_pace: float = 2.0
     pgbench_clients: tuple[int, ...] = (1, 16, 50, 64, 256)
     profile: bool = True
     servers: tuple[str, ...] = SERVER_KINDS
@@ -110,6 +112,7 @@ class Plan:
             catalog_lots=60,
             catalog_letters=60,
             catalog_readers=2,
+            catalog_pace=0.2,
             pgbench_clients=(),
             profile=False,
         )
@@ -811,7 +814,13 @@ class Runner:
         }
 
     def catalog(self, kind: str) -> dict[str, Any]:
-        """The mixed readers of the catalog, then the same readers on the in-memory ceiling."""
+        """The mixed readers of the catalog, then the same readers on the in-memory ceiling.
+
+        Twice each: in a closed loop (every reader asks again as soon as it is answered: the
+        pages per second, against the ceiling's), then in an open loop at a stated offered
+        load (every reader opens a page every `catalog_pace` seconds on average: the
+        latency, against the ceiling's under the same load). bench/load.py, `catalog`.
+        """
         plan = self.plan
         config = {
             "servers": self.servers(),
@@ -828,7 +837,14 @@ class Runner:
         first = f"{self.servers()[0]['http']}/auctions/"
         with urllib.request.urlopen(first, timeout=60) as answer:  # noqa: S310 (loopback)
             size = len(answer.read())
-        for name, extra in (("ours", {}), ("ceiling", {"ceiling": True, "ceiling_bytes": size})):
+        ceiling = {"ceiling": True, "ceiling_bytes": size}
+        paced = {"pace": plan.catalog_pace}
+        for name, extra in (
+            ("ours", {}),
+            ("ceiling", ceiling),
+            ("ours-paced", paced),
+            ("ceiling-paced", {**ceiling, **paced}),
+        ):
             results, usages = self.run_loads(
                 [Load("catalog", {**config, **extra}, f"catalog-{name}-{kind}")],
                 web=self.web_pids(),
@@ -837,6 +853,7 @@ class Runner:
             found[name] = {**results[0], "usage": usages[0]}
         result = dict(found["ours"])
         result["ceiling"] = found["ceiling"]
+        result["paced"] = {**found["ours-paced"], "ceiling": found["ceiling-paced"]}
         return result
 
     # --- profiles --------------------------------------------------------------------------

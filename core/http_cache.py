@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,9 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.middleware.csrf import get_token
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.html import escape
 from django.utils.translation import get_language
 
 PUBLIC = "public, max-age=0, must-revalidate"
@@ -135,6 +138,25 @@ def cached_fragment(key: str, render: Callable[[], str], timeout: int) -> str:
     return html
 
 
+def cached_fragments(parts: list[tuple[str, Callable[[], str]]], timeout: int) -> list[str]:
+    """Many rendered parts (the rows of a list) in one round trip; the missing ones rendered.
+
+    As `cached_fragment`, each key names everything its part shows.
+    """
+    try:
+        found = cache.get_many([key for key, _render in parts])
+    except Exception:
+        logger.warning("page part cache unreachable", exc_info=True)
+        return [render() for _key, render in parts]
+    rendered = {key: render() for key, render in parts if not isinstance(found.get(key), str)}
+    if rendered:
+        try:
+            cache.set_many(rendered, timeout)
+        except Exception:
+            logger.warning("page part cache unreachable", exc_info=True)
+    return [found[key] if key not in rendered else rendered[key] for key, _render in parts]
+
+
 def cached_value(key: str, read: Callable[[], Any], timeout: int) -> Any:
     """A value from the shared cache, read and stored on a miss (read directly on an outage)."""
     try:
@@ -149,3 +171,110 @@ def cached_value(key: str, read: Callable[[], Any], timeout: int) -> Any:
     except Exception:
         logger.warning("page part cache unreachable", exc_info=True)
     return value
+
+
+# --- whole anonymous pages, shared by every reader until what they show changes -------------
+
+CSRF_MARK = "mazad-shared-page-csrf-token"
+NEXT_MARK = "mazad-shared-page-next-path"
+TOKEN_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+TOKEN_MARKED = f'name="csrfmiddlewaretoken" value="{CSRF_MARK}"'
+
+
+def version_name(name: str) -> str:
+    """The shared cache's key of a page version counter (`shared_page`)."""
+    return f"page-version:{name}"
+
+
+def changed(*names: str) -> None:
+    """Marks the pages that depend on `names` as changed (call after commit). Never raises.
+
+    Changes that publish live frames bump their versions in the same round trip instead
+    (core/live/hub.py, `publish_many`); this is for the others (an auction's publication).
+    """
+    for name in names:
+        key = version_name(name)
+        try:
+            cache.incr(key)
+        except ValueError:
+            try:
+                cache.add(key, 1, None)
+            except Exception:
+                logger.warning("page versions unreachable", exc_info=True)
+        except Exception:
+            logger.warning("page versions unreachable", exc_info=True)
+
+
+def normalised_query(request: HttpRequest) -> list[tuple[str, str]]:
+    """The query string's pairs in a fixed order: the same page for `?a=1&b=2` and `?b=2&a=1`."""
+    return sorted((name, value) for name, values in request.GET.lists() for value in values)
+
+
+def _next_input(request: HttpRequest) -> str:
+    # What base.html's language switch renders: the page's own address to come back to.
+    return f'name="next" value="{escape(request.get_full_path())}"'
+
+
+def shared_page(
+    request: HttpRequest,
+    *,
+    parts: tuple[Any, ...],
+    versions: tuple[str, ...],
+    render: Callable[[], HttpResponseBase],
+    timeout: int,
+) -> HttpResponseBase:
+    """An anonymous reader's page from the shared cache: one render for a thousand readers.
+
+    The entry is keyed by the path, the normalised query, the language, what every page
+    shows (`shell_state`) and the caller's `parts`; it is valid while the counters named in
+    `versions` are unchanged (they are read in the same round trip as the entry). A change
+    bumps them after its commit, so a reader who comes after the change never gets the page
+    from before it. The shared copy holds marks in place of the CSRF tokens and of the
+    page's own address (the language switch's `next`): each reader gets their own. Only a
+    200 with an ETag is shared. Signed-in readers and readers with a message waiting never
+    come here (`is_anonymous_reader`); a cache outage renders every page, never breaks one.
+    """
+    if not settings.SHARED_PUBLIC_PAGES:
+        return render()
+    key = "page:" + etag_of(request.path, normalised_query(request), parts, shell_state()).strip(
+        '"'
+    )
+    names = [version_name(name) for name in versions]
+    try:
+        found = cache.get_many([*names, key])
+    except Exception:
+        logger.warning("page cache unreachable", exc_info=True)
+        return render()
+    current = [int(found.get(name) or 0) for name in names]
+    entry = found.get(key)
+    if isinstance(entry, dict) and entry.get("versions") == current:
+        etag = str(entry["etag"])
+        unchanged = not_modified(request, etag)
+        if unchanged is not None:
+            return unchanged
+        served = HttpResponse(_personal(entry["body"], request), content_type=entry["type"])
+        _public(served, etag)
+        return served
+    rendered = render()
+    if (
+        rendered.status_code != 200
+        or not rendered.get("ETag")
+        or not isinstance(rendered, HttpResponse)
+        or rendered.streaming
+    ):
+        return rendered
+    response, etag = rendered, str(rendered["ETag"])
+    shared = TOKEN_INPUT.sub(TOKEN_MARKED, response.content.decode())
+    shared = shared.replace(_next_input(request), NEXT_MARK)
+    entry = {"versions": current, "etag": etag, "body": shared, "type": response["Content-Type"]}
+    try:
+        cache.set(key, entry, timeout)
+    except Exception:
+        logger.warning("page cache unreachable", exc_info=True)
+    response.content = _personal(shared, request).encode()
+    return response
+
+
+def _personal(shared: str, request: HttpRequest) -> str:
+    """A shared page with this reader's CSRF token and address in place of the marks."""
+    return shared.replace(CSRF_MARK, get_token(request)).replace(NEXT_MARK, _next_input(request))

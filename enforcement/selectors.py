@@ -52,7 +52,11 @@ def search_files(
         files = files.filter(status=status)
     if mine:
         files = files.filter(assigned_to_id=user.pk)
-    return files.order_by("-opened_at", "-pk")
+    return files.order_by(*FILE_ORDER.order())
+
+
+# The files list, newest first, by keyset (core/pagination.py) on (court, opened_at, id).
+FILE_ORDER = Keyset((Key("opened_at", "datetime"), Key("pk")), descending=True)
 
 
 def get_file(user: Any, file_id: int) -> EnforcementFile:

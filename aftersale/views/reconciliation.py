@@ -22,8 +22,11 @@ from aftersale.views.finance import court_of, refuse
 from core import exports, formatting
 from core.errors import DomainError
 from core.forms import add_domain_error
+from core.pagination import paginate
 from payments import services as payment_services
 from payments.client import StripeClient, StripeError
+
+LIST_PAGE = 50
 
 
 @capability_required(Capability.RECONCILE)
@@ -54,9 +57,13 @@ def index(request: HttpRequest) -> HttpResponse:
                     request, _("The statement was imported and matched to the ledger.")
                 )
             return redirect("aftersale:statement", statement_id=target)
+    imported_page = paginate(
+        [selectors.statements_of(court)], selectors.STATEMENT_ORDER, request.GET, size=LIST_PAGE
+    )
     context = {
         "court": court,
-        "statements": selectors.statements_of(court)[:50],
+        "statements": imported_page.rows,
+        "page": imported_page,
         "forms": forms,
         "report_form": ReportForm(initial={"on": timezone.localdate()}),
         "is_test_mode": payment_services.is_test_mode(),

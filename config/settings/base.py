@@ -174,6 +174,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Anonymous readers share whole public pages (the catalog, a lot's page) from that cache until
+# what they show changes (core/http_cache.py, `shared_page`).
+SHARED_PUBLIC_PAGES: bool = env.bool("SHARED_PUBLIC_PAGES", default=True)
+
 # Live events: published once per event to Redis pub/sub (or in process without Redis) and
 # fanned out by each web process's hub (core/live/hub.py).
 LIVE_PREFIX: str = env.str("CHANNEL_PREFIX", default="mazad") + ":live"

@@ -48,11 +48,12 @@ import logging
 import random
 import threading
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
 from typing import Any
 
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
@@ -585,8 +586,12 @@ def publish(topic: str, frame: str) -> bool:
     return publish_many([(topic, frame)])
 
 
-def publish_many(frames: list[tuple[str, str]]) -> bool:
+def publish_many(frames: list[tuple[str, str]], counters: Sequence[str] = ()) -> bool:
     """Publish (topic, frame) pairs in order, in one round trip to Redis. Never raises.
+
+    `counters` are keys of the shared cache incremented in the same round trip, after the
+    frames: the versions of the public pages the frames change (core/http_cache.py,
+    `shared_page`), so a page read after the change is rendered anew.
 
     A decided batch of bids has a frame per bid and per outbid bidder: the
     frames of one topic go as one message (a `batch` frame), and the messages
@@ -599,18 +604,25 @@ def publish_many(frames: list[tuple[str, str]]) -> bool:
     frames = by_topic(frames)
     if settings.REDIS_URL:
         try:
-            if len(frames) == 1:
+            if len(frames) == 1 and not counters:
                 _redis_publisher().publish(channel_name(frames[0][0]), frames[0][1])
             else:
                 pipeline = _redis_publisher().pipeline(transaction=False)
                 for topic, frame in frames:
                     pipeline.publish(channel_name(topic), frame)
+                for name in counters:
+                    pipeline.incr(cache.make_key(name))
                 pipeline.execute()
         except redis.RedisError as error:
             metrics.PUBLISH_FAILURES.inc()
             logger.warning("%d live events not published: %s", len(frames), error)
             return False
         return True
+    for name in counters:  # no Redis: the cache is this process's own
+        try:
+            cache.incr(name)
+        except ValueError:
+            cache.add(name, 1, None)
     hub = get_hub()
     if hub.loop is None or hub.loop.is_closed():
         return False

@@ -147,6 +147,10 @@ class EnforcementFile(models.Model):
         verbose_name = _("enforcement file")
         verbose_name_plural = _("enforcement files")
         ordering = ["-opened_at", "-pk"]
+        # The files list walks a court's files newest first by keyset (enforcement/views/files.py).
+        indexes = [
+            models.Index(fields=["court", "-opened_at", "-id"], name="enf_file_court_opened"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["court", "year", "sequence"], name="enforcement_file_number_per_court_year"

@@ -92,6 +92,17 @@ class AgencyLetter(models.Model):
         verbose_name = _("agency letter")
         verbose_name_plural = _("agency letters")
         ordering = ["due_on", "pk"]
+        # The letters lists (overdue first, then by due date) walk these by keyset: a court's
+        # letters, its unanswered ones (the overdue part and its count), an agency's inbox.
+        indexes = [
+            models.Index(fields=["court", "due_on", "id"], name="enf_letter_court_due"),
+            models.Index(
+                fields=["court", "due_on", "id"],
+                condition=~Q(status="ANSWERED"),
+                name="enf_letter_court_open_due",
+            ),
+            models.Index(fields=["agency", "due_on", "id"], name="enf_letter_agency_due"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["SENT", "ACKNOWLEDGED", "ANSWERED"]),

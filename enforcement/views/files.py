@@ -6,7 +6,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -28,6 +27,7 @@ from core.pages import (
     raise_for_status,
     serve_private,
 )
+from core.pagination import paginate
 from enforcement import access, engine, selectors, services
 from enforcement.forms import parse_amount
 from enforcement.models import EnforcementFile
@@ -41,6 +41,7 @@ from enforcement.views.forms import (
     ReasonForm,
 )
 
+LIST_PAGE = 20
 ORDER_ACTIONS = frozenset({"issue", "execute", "lift"})
 STATUS_ACTIONS = {
     "OPEN": ["start_enforcement", "suspend", "close"],
@@ -62,8 +63,11 @@ def file_list(request: HttpRequest) -> HttpResponse:
     query, status = request.GET.get("q", ""), request.GET.get("status", "")
     mine = request.GET.get("mine") == "1"
     files = selectors.search_files(request.user, query=query, status=status, mine=mine)
-    page = Paginator(files.prefetch_related("file_parties__party"), 20).get_page(
-        request.GET.get("page")
+    page = paginate(
+        [files.prefetch_related("file_parties__party")],
+        selectors.FILE_ORDER,
+        request.GET,
+        size=LIST_PAGE,
     )
     context = {
         "page": page,

@@ -77,3 +77,43 @@ def test_a_bad_page_link_of_the_letters_shows_the_first_page(client, court):
     assert response.status_code == 200
     assert response.context["page"].is_reset
     assert len(response.context["page"].rows) == 50
+
+
+def test_letters_sent_while_a_reader_walks_the_pages_are_never_shown_twice_nor_skip_one(
+    client, court
+):
+    staff, letters = _letters(court, 120)
+    client.force_login(staff)
+    query = QueryDict("status=ALL", mutable=True)
+    seen: list[int] = []
+    sent_meanwhile: list[AgencyLetter] = []
+    today = timezone.localdate()
+
+    for step in range(20):
+        response = client.get(reverse("enforcement:letter_list") + "?" + query.urlencode())
+        page = response.context["page"]
+        seen.extend(letter.pk for letter in page.rows)
+        if not page.next_cursor:
+            break
+        # One letter due long ago (overdue: before every page read so far) and one due last.
+        for days, suffix in ((-400, "a"), (400, "b")):
+            sent_meanwhile.append(
+                AgencyLetter.objects.create(
+                    court=court,
+                    number=f"L-NEW-{step}{suffix}",
+                    file=letters[0].file,
+                    agency=letters[0].agency,
+                    subject_kind="INQUIRY",
+                    language="ar",
+                    subject="New",
+                    body="",
+                    due_on=today + timedelta(days=days),
+                    sent_by=staff,
+                )
+            )
+        query = QueryDict(page.next_query, mutable=True)
+
+    assert len(seen) == len(set(seen))
+    assert {letter.pk for letter in letters} <= set(seen)
+    due_last = {letter.pk for letter in sent_meanwhile if letter.due_on > today}
+    assert due_last <= set(seen)  # after the cursor: read on a later page

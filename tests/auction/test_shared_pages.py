@@ -1,0 +1,226 @@
+"""Whole public pages shared by anonymous readers in Redis, and what retires them, on PostgreSQL.
+
+A page served from the shared cache renders no template, so `response.templates` tells a
+shared page from a render.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+from django.middleware.csrf import _unmask_cipher_token
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from auction import questions
+from auction.bidding import decide as bidding
+from auction.models import Lot
+from auction.services import lifecycle
+from core.formatting import format_money
+from enforcement.models import SeizedAsset
+from tests.auction import factories
+from tests.conftest import make_user
+
+CATALOG = "auction:catalog"
+
+
+@pytest.fixture(autouse=True)
+def _shared_pages(settings: Any) -> None:
+    settings.SHARED_PUBLIC_PAGES = True
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def _reader() -> Client:
+    reader = Client()
+    reader.get(reverse(CATALOG))  # a first visit: the CSRF cookie
+    return reader
+
+
+@pytest.mark.django_db
+def test_a_thousand_readers_of_an_unchanged_page_cost_one_render(court):
+    factories.lot(court)
+    readers = [_reader() for _ in range(3)]
+    first = readers[0].get(reverse(CATALOG), {"kind": "VEHICLE", "status": "open"})
+
+    shared = [
+        reader.get(reverse(CATALOG), {"status": "open", "kind": "VEHICLE"}) for reader in readers
+    ]
+
+    assert first.templates  # rendered once
+    for page in shared:
+        assert page.status_code == 200
+        assert page.templates == []  # served whole from the shared cache
+        assert page["Cache-Control"] == "public, max-age=0, must-revalidate"
+        assert page["ETag"] == first["ETag"]
+
+
+@pytest.mark.django_db
+def test_a_bid_makes_the_next_catalog_and_lot_page_show_it(court):
+    lot = factories.lot(court, opening_minor=1_000)
+    bidder = factories.registered_bidder(lot)
+    reader = _reader()
+    lot_url = reverse("auction:lot", args=[lot.pk])
+    for url in (reverse(CATALOG), lot_url):
+        reader.get(url)
+        assert reader.get(url).templates == []  # shared from now on
+
+    bidding.place_bid(lot_id=lot.pk, user_id=bidder.bidder_id, amount_minor=7_300)
+    catalog = reader.get(reverse(CATALOG))
+    page = reader.get(lot_url)
+
+    price = format_money(7_300, lot.currency)
+    assert catalog.templates
+    assert price in catalog.content.decode()
+    assert page.templates
+    assert price in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_withdrawal_an_asset_edit_and_a_publication_show_at_once(court, supervisor):
+    lot = factories.lot(court)
+    reader = _reader()
+    lot_url = reverse("auction:lot", args=[lot.pk])
+    reader.get(lot_url)
+    reader.get(reverse(CATALOG))
+
+    asset = SeizedAsset.objects.get(pk=lot.asset_id)
+    asset.title = "Renamed Land Cruiser"
+    asset.save(update_fields=["title"])
+    renamed = reader.get(lot_url).content.decode()
+    lifecycle.withdraw_lot(actor=supervisor, lot_id=lot.pk, reason="Paid before the sale")
+    withdrawn = reader.get(reverse(CATALOG)).content.decode()
+    hidden = factories.auction(court, status="DRAFT")
+    new_lot = factories.lot(court, the_auction=hidden)
+    reader.get(reverse(CATALOG))
+    hidden.status, hidden.published_at = "PUBLISHED", lot.auction.published_at
+    hidden.rules = factories.RULES
+    hidden.save(update_fields=["status", "published_at", "rules"])
+    published = reader.get(reverse(CATALOG)).content.decode()
+
+    assert "Renamed Land Cruiser" in renamed
+    assert "lot-status-withdrawn" in withdrawn
+    assert f'href="/lots/{new_lot.pk}/"' in published
+
+
+@pytest.mark.django_db
+def test_each_reader_gets_their_own_token_and_address_from_a_shared_page(court):
+    factories.lot(court)
+    alice, bob = _reader(), _reader()
+    alice.get(reverse(CATALOG), {"sort": "newest"})
+
+    hers = alice.get(reverse(CATALOG), {"sort": "newest"}).content.decode()
+    his = bob.get(reverse(CATALOG) + "?sort=newest&utm=x").content.decode()
+    shared_again = bob.get(reverse(CATALOG), {"sort": "newest"})
+
+    name = django_settings.CSRF_COOKIE_NAME
+    for page, reader in ((hers, alice), (his, bob)):
+        tokens = {
+            part.split('"')[0] for part in page.split('name="csrfmiddlewaretoken" value="')[1:]
+        }
+        assert tokens
+        for token in tokens:
+            assert _unmask_cipher_token(token) == reader.cookies[name].value
+        assert "mazad-shared-page" not in page
+    assert 'name="next" value="/auctions/?sort=newest&amp;utm=x"' in his
+    assert shared_again.templates == []
+    assert 'name="next" value="/auctions/?sort=newest"' in shared_again.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_signed_in_reader_never_gets_the_shared_page(client, court):
+    factories.lot(court)
+    _reader().get(reverse(CATALOG))
+    alice = make_user("BIDDER", full_name="Alice Personal", verified=True)
+    client.force_login(alice)
+
+    hers = client.get(reverse(CATALOG))
+
+    assert hers.templates
+    assert hers["Cache-Control"] == "private, no-cache"
+    assert "Alice" in hers.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_cache_outage_renders_the_page(court, settings):
+    factories.lot(court)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+
+    page = Client().get(reverse(CATALOG))
+
+    assert page.status_code == 200
+    assert page.templates
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readers_racing_a_bid_never_see_the_old_price_after_it_is_acknowledged(court):
+    lot = factories.lot(court, opening_minor=1_000)
+    bidder = factories.registered_bidder(lot)
+    price = format_money(9_900, lot.currency)
+    acknowledged: list[float] = []
+    stale: list[float] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        reader = _reader()
+        try:
+            while not stop.is_set():
+                asked = time.monotonic()
+                body = reader.get(reverse(CATALOG)).content.decode()
+                if acknowledged and asked > acknowledged[0] and price not in body:
+                    stale.append(asked)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    bidding.place_bid(lot_id=lot.pk, user_id=bidder.bidder_id, amount_minor=9_900)
+    acknowledged.append(time.monotonic())
+    time.sleep(0.5)
+    stop.set()
+    for thread in threads:
+        thread.join()
+
+    assert Lot.objects.get(pk=lot.pk).price_minor == 9_900
+    assert stale == []
+
+
+@pytest.mark.django_db
+def test_an_answered_question_shows_on_the_next_shared_lot_page(court):
+    lot = factories.lot(court)
+    asker = make_user("BIDDER", verified=True)
+    staff = make_user("EXECUTION_STAFF", court=court)
+    question = questions.ask(
+        user=asker, lot_id=lot.pk, text="Is the spare key there?", now=timezone.now()
+    )
+    reader = _reader()
+    lot_url = reverse("auction:lot", args=[lot.pk])
+    before = reader.get(lot_url).content.decode()
+    shared = reader.get(lot_url)
+
+    questions.answer(
+        staff=staff,
+        question_id=question.pk,
+        text="Two keys, with the custodian.",
+        now=timezone.now(),
+    )
+    after = reader.get(lot_url)
+
+    assert "Two keys" not in before
+    assert not shared.templates  # the second read was the shared page
+    assert after.templates  # the answer retired it: rendered again
+    assert "Two keys, with the custodian." in after.content.decode()
