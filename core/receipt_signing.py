@@ -119,7 +119,7 @@ class Verdict:
 
 
 MESSAGES: dict[str, Promise] = {
-    "receipt_valid": _("Valid: the receipt is exactly as the court signed it."),
+    "receipt_valid": _("The receipt is exactly as the court signed it."),
     "receipt_too_large": _("The receipt is larger than %(limit)s bytes; it is not one of ours."),
     "receipt_not_json": _("This is not JSON: paste or upload the receipt's .json file as it is."),
     "receipt_malformed": _("The receipt is malformed: %(detail)s"),
