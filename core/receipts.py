@@ -202,6 +202,8 @@ def render_pdf(receipt: Receipt, signed: dict[str, Any] | None = None) -> bytes:
             "label": line["label"],
             "value": line["value"],
             "dir": {code: documents.direction(line["value"][code]) for code in LANGUAGES},
+            # A hash is one long word: it breaks anywhere rather than push the page wider.
+            "breaks": line.get("role") == "chain_hash",
         }
         for line in content["lines"]
     ]
