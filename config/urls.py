@@ -14,7 +14,7 @@ from core.views import (
     signed_receipt_verify,
 )
 from enforcement.api import api as agency_api
-from enforcement.verification import letter_verify
+from enforcement.verification import letter_verify, signed_document_verify
 
 urlpatterns = [
     path("livez", livez, name="livez"),
@@ -26,6 +26,7 @@ urlpatterns = [
     path("receipts/<str:number>/verify/", receipt_verify, name="receipt_verify"),
     path("receipts/<str:number>.pdf", receipt_pdf, name="receipt_pdf"),
     path("letters/<str:number>/verify/", letter_verify, name="letter_verify"),
+    path("documents/<str:number>/verify/", signed_document_verify, name="signed_document_verify"),
     path("accounts/", include("accounts.urls")),
     path("payments/", include("payments.urls")),
     path("support/", include("support.urls")),

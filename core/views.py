@@ -10,8 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from core import formatting, health, receipt_signing, receipts
+from core import formatting, health, pdf_signing, rate_limits, receipt_signing, receipts
 from core.models import Receipt
 
 
@@ -100,15 +101,75 @@ def _posted_receipt(request: HttpRequest) -> bytes | None:
     return text.encode()[: receipt_signing.MAX_BYTES + 1] if text.strip() else None
 
 
-def signed_receipt_verify(request: HttpRequest) -> HttpResponse:
-    """Public: paste or upload a signed receipt's JSON; says valid or invalid, and why.
+# Checking a PDF's signature costs a few hundred milliseconds of work: at most this many checks
+# per client address in the window.
+PDF_CHECKS_PER_WINDOW = 20
+PDF_CHECK_WINDOW_SECONDS = 600
+# Room for the multipart envelope around the largest PDF the page reads.
+_ENVELOPE = 64 * 1024
 
-    Checked against the published keys only, as the offline command does (nothing is looked
-    up in the records), so the page answers the same for a receipt printed years ago."""
+
+def _declared_too_large(request: HttpRequest) -> bool:
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    return declared > pdf_signing.MAX_BYTES + _ENVELOPE
+
+
+def _checked_pdf(request: HttpRequest) -> pdf_signing.SignatureCheck:
+    """The verdict on the uploaded PDF; a refusal (never a 5xx) for anything else sent."""
+    upload = request.FILES.get("pdf")
+    if upload is None:
+        return pdf_signing.SignatureCheck(
+            False, "required", _("Choose the signed PDF file to check.")
+        )
+    return pdf_signing.validate_signed_pdf(bytes(upload.read(pdf_signing.MAX_BYTES + 1)))
+
+
+def _check_moment(check: pdf_signing.SignatureCheck | None) -> str:
+    return formatting.format_moment(check.signed_at) if check and check.signed_at else ""
+
+
+@csrf_exempt
+def signed_receipt_verify(request: HttpRequest) -> HttpResponse:
+    """An upload larger than any document is refused before its body is read (the CSRF check
+    would read it all); everything else goes through the CSRF check to the page."""
+    if request.method == "POST" and _declared_too_large(request):
+        too_large = pdf_signing.validate_signed_pdf(b"\0" * (pdf_signing.MAX_BYTES + 1))
+        return _verify_page(request, pdf_check=too_large, status=422)
+    return _signed_document_verify(request)
+
+
+@csrf_protect
+def _signed_document_verify(request: HttpRequest) -> HttpResponse:
+    """Public: check a signed court document (a PDF: an order, minutes, a decision) or a signed
+    bid receipt (its JSON, pasted or uploaded); says valid or invalid, and why.
+
+    Checked against the published keys and the courts' trust anchors only, as the offline tools
+    do (nothing is looked up in the records), so the page answers the same for a document
+    issued years ago. Nothing sent is kept."""
     verdict = None
+    pdf_check = None
     pasted = ""
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and request.GET.get("kind") == "pdf":
+        if not rate_limits.allow(
+            request,
+            "pdf-verify",
+            limit=PDF_CHECKS_PER_WINDOW,
+            window_seconds=PDF_CHECK_WINDOW_SECONDS,
+        ):
+            pdf_check = pdf_signing.SignatureCheck(
+                False,
+                "rate_limited",
+                _("Too many checks from your address: try again in a few minutes."),
+            )
+            status = 429
+        else:
+            pdf_check = _checked_pdf(request)
+            status = 200 if pdf_check.valid else 422
+    elif request.method == "POST":
         raw = _posted_receipt(request)
         if raw is None:
             verdict = receipt_signing.Verdict(
@@ -120,6 +181,17 @@ def signed_receipt_verify(request: HttpRequest) -> HttpResponse:
             verdict = receipt_signing.verify(raw, receipt_signing.published_keys())
             pasted = request.POST.get("document", "")[: receipt_signing.MAX_BYTES]
         status = 200 if verdict.valid else 422
+    return _verify_page(request, verdict=verdict, pasted=pasted, pdf_check=pdf_check, status=status)
+
+
+def _verify_page(
+    request: HttpRequest,
+    *,
+    verdict: receipt_signing.Verdict | None = None,
+    pasted: str = "",
+    pdf_check: pdf_signing.SignatureCheck | None = None,
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "receipts/signed_verify.html",
@@ -129,6 +201,9 @@ def signed_receipt_verify(request: HttpRequest) -> HttpResponse:
             "receipt": verdict.document.get("receipt") if verdict and verdict.document else None,
             "key": verdict.key if verdict else None,
             "limit": receipt_signing.MAX_BYTES,
+            "pdf_check": pdf_check,
+            "pdf_signed_at": _check_moment(pdf_check),
+            "pdf_limit_mb": pdf_signing.MAX_BYTES // (1024 * 1024),
         },
         status=status,
     )

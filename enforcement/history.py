@@ -27,6 +27,8 @@ ACTION_LABELS: dict[str, Promise] = {
     "order.issue": _("Order issued"),
     "order.record_execution": _("Order executed"),
     "order.lift": _("Order lifted"),
+    "order.signed": _("Seizure order signed"),
+    "order.minutes_signed": _("Seizure minutes signed"),
     "asset.registered": _("Asset registered"),
     "asset.updated": _("Asset corrected"),
     "asset.photos_added": _("Photos added"),

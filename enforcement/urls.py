@@ -13,6 +13,13 @@ urlpatterns = [
     path("files/<int:file_id>/status/", files.file_status, name="file_status"),
     path("files/<int:file_id>/instrument/", files.instrument_document, name="instrument_document"),
     path("files/<int:file_id>/orders/new/", files.order_create, name="order_create"),
+    path("orders/<int:order_id>/sign/", files.order_sign, name="order_sign"),
+    path("orders/<int:order_id>/draft.pdf", files.order_draft, name="order_draft"),
+    path(
+        "signed-documents/<int:document_id>.pdf",
+        files.signed_document,
+        name="signed_document",
+    ),
     path("orders/<int:order_id>/<str:action>/", files.order_action, name="order_action"),
     path("files/<int:file_id>/assets/new/", assets.asset_create, name="asset_create"),
     path("files/<int:file_id>/letters/new/", letters.letter_send, name="letter_send"),

@@ -1,4 +1,4 @@
-"""The public page that checks a printed agency letter against the one the court sent."""
+"""Public pages that check a printed letter or a signed order against what the court issued."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from enforcement import letters
-from enforcement.models import AgencyLetter
+from enforcement.models import AgencyLetter, SignedOrderDocument
 
 
 def letter_verify(request: HttpRequest, number: str) -> HttpResponse:
@@ -26,4 +26,20 @@ def letter_verify(request: HttpRequest, number: str) -> HttpResponse:
         "enforcement/letter_verify.html",
         {"letter": letter, "given_hash": given, "matches": matches},
         status=200 if letter else 404,
+    )
+
+
+def signed_document_verify(request: HttpRequest, number: str) -> HttpResponse:
+    """Public: what the court signed under this number (kind, court, date, the PDF's SHA-256),
+    and the form to check a copy's signature. Shows nothing of what the document orders."""
+    document = (
+        SignedOrderDocument.objects.select_related("order__file__court")
+        .filter(number=number[:40])
+        .first()
+    )
+    return render(
+        request,
+        "enforcement/signed_document_verify.html",
+        {"document": document, "number": number[:40]},
+        status=200 if document else 404,
     )

@@ -283,6 +283,20 @@ AUDIT_CHECKPOINT_MINUTES: int = env.int("AUDIT_CHECKPOINT_MINUTES", default=10)
 # Each court's own Ed25519 key for signed bid receipts, "CODE=base64 key" pairs separated by
 # commas (core/receipt_signing.py); a court without one signs with AUDIT_SIGNING_KEY.
 RECEIPT_SIGNING_KEYS: dict[str, str] = env.dict("RECEIPT_SIGNING_KEYS", default={})
+# Signed court documents (core/pdf_signing.py, docs/signed-documents.md): per court code, its
+# PAdES key and certificate chain, "CODE=/path/court.p12" pairs (or CODE=env:VARIABLE holding a
+# base64 PKCS#12); a passphrase in COURT_SIGNING_PASSPHRASE_<CODE>. The trust anchors are PEM
+# files of the certificate authorities that issue the courts' certificates.
+COURT_SIGNING_KEYS: dict[str, str] = env.dict("COURT_SIGNING_KEYS", default={})
+COURT_SIGNING_TRUST_ROOTS: list[str] = env.list("COURT_SIGNING_TRUST_ROOTS", default=[])
+# An RFC 3161 time-stamping authority: signatures become PAdES B-T instead of B-B.
+COURT_SIGNING_TSA_URL: str = env.str("COURT_SIGNING_TSA_URL", default="")
+# Development and tests: a court without a configured key gets one from a self-signed
+# development CA kept in COURT_SIGNING_DEV_DIR. Production refuses it.
+COURT_SIGNING_DEV_KEYS: bool = env.bool("COURT_SIGNING_DEV_KEYS", default=True)
+COURT_SIGNING_DEV_DIR: str = env.str(
+    "COURT_SIGNING_DEV_DIR", default=str(BASE_DIR / "var" / "signing-dev")
+)
 # Identity documents and other personal files: never under MEDIA_ROOT, only served by views
 # that check the reader's rights.
 PRIVATE_MEDIA_ROOT: str = env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private"))

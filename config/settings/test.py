@@ -7,6 +7,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")  # noqa: F405
 AUDIT_CHECKPOINT_DIR = str(BASE_DIR / "var" / "test-audit-checkpoints")  # noqa: F405
 PRIVATE_MEDIA_ROOT = str(BASE_DIR / "var" / "test-private")  # noqa: F405
+COURT_SIGNING_DEV_KEYS = True
+COURT_SIGNING_DEV_DIR = str(BASE_DIR / "var" / "test-signing")  # noqa: F405
 # Most page tests read each response's template context, which a page served whole from the
 # shared cache has none of; tests/auction/test_shared_pages.py turns the shared pages on.
 SHARED_PUBLIC_PAGES = False

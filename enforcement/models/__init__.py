@@ -16,7 +16,7 @@ from enforcement.models.files import (
     Party,
 )
 from enforcement.models.letters import AgencyLetter, ApiToken
-from enforcement.models.orders import SeizureOrder
+from enforcement.models.orders import SeizureOrder, SignedOrderDocument
 
 __all__ = [
     "AgencyLetter",
@@ -33,4 +33,5 @@ __all__ = [
     "Party",
     "SeizedAsset",
     "SeizureOrder",
+    "SignedOrderDocument",
 ]

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.storage import private_storage
+
 
 class SeizureOrder(models.Model):
     class Kind(models.TextChoices):
@@ -128,3 +130,53 @@ class SeizureOrder(models.Model):
             self.target_note,
         ]
         return " · ".join(part for part in parts if part)
+
+
+class SignedOrderDocument(models.Model):
+    """A seizure order as the judge signed it, or the minutes of its execution as staff signed
+    them: the PDF with the court's PAdES signature (core/pdf_signing.py), kept as signed."""
+
+    class Kind(models.TextChoices):
+        ORDER = "ORDER", _("Seizure order")
+        MINUTES = "MINUTES", _("Seizure minutes")
+
+    order = models.ForeignKey(
+        SeizureOrder,
+        verbose_name=_("seizure order"),
+        on_delete=models.PROTECT,
+        related_name="signed_documents",
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    pdf = models.FileField(
+        _("signed PDF"), storage=private_storage, upload_to="orders/signed/%Y/", max_length=200
+    )
+    sha256 = models.CharField(_("SHA-256 of the signed PDF"), max_length=64)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    signed_at = models.DateTimeField(_("signed"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    signer_name = models.CharField(_("signed by"), max_length=200)
+    certificate_subject = models.CharField(_("certificate"), max_length=300)
+
+    class Meta:
+        verbose_name = _("signed order document")
+        verbose_name_plural = _("signed order documents")
+        ordering = ["signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "kind"], name="enforcement_one_signed_per_kind"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["ORDER", "MINUTES"]),
+                name="enforcement_signedorderdocument_kind_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.number}.pdf"

@@ -38,10 +38,12 @@ from enforcement.services.imports import run_import_step, start_import
 from enforcement.services.letters import acknowledge_letter, answer_letter, send_letter
 from enforcement.services.orders import (
     OrderTarget,
+    draft_pdf,
     issue_order,
     lift_order,
     record_order_execution,
     request_order,
+    review_fingerprint,
 )
 from enforcement.services.requests import accept_request, reject_request, submit_request
 from enforcement.services.tokens import authenticate, issue_api_token, revoke_api_token
@@ -62,6 +64,7 @@ __all__ = [
     "assign_file",
     "authenticate",
     "change_file_status",
+    "draft_pdf",
     "issue_api_token",
     "issue_order",
     "lift_order",
@@ -82,6 +85,7 @@ __all__ = [
     "remove_encumbrance",
     "remove_photo",
     "request_order",
+    "review_fingerprint",
     "revoke_api_token",
     "run_import_step",
     "send_letter",

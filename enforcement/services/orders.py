@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,10 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.organisations import Agency
 from accounts.roles import Capability
-from core import audit
+from core import audit, pdf_signing
 from core.errors import DomainError
-from enforcement import access, engine, locks, validators
-from enforcement.models import EnforcementFile, SeizureOrder
+from core.numbering import next_number
+from enforcement import access, engine, locks, order_documents, validators
+from enforcement.models import EnforcementFile, SeizureOrder, SignedOrderDocument
 from enforcement.services.common import transition
 from enforcement.services.files import locked_own_file, refuse_if_final, validated
 
@@ -116,10 +122,126 @@ def _locked_own_order(actor: User, order_id: int, capability: str) -> SeizureOrd
     return order
 
 
+logger = logging.getLogger(__name__)
+SIGNING_REASONS: dict[str, str] = {
+    SignedOrderDocument.Kind.ORDER: "Seizure order issued by the judge",
+    SignedOrderDocument.Kind.MINUTES: "Seizure minutes: the order was executed",
+}
+
+
+def review_fingerprint(order: SeizureOrder) -> str:
+    """What the judge read: the order's particulars, so a change since makes signing refuse."""
+    particulars = "|".join(
+        str(value)
+        for value in (
+            order.pk,
+            order.status,
+            order.kind,
+            order.agency_id,
+            order.target_party_id,
+            order.target_iban,
+            order.target_vin,
+            order.target_plate,
+            order.target_deed_number,
+            order.target_note,
+            order.file.claim_minor,
+            order.file.costs_minor,
+        )
+    )
+    return hashlib.sha256(particulars.encode()).hexdigest()[:32]
+
+
+def draft_pdf(*, actor: User, order: SeizureOrder) -> bytes:
+    """The order as it will be signed, marked as a draft, for the judge to read first."""
+    access.require(actor, Capability.ISSUE_ORDERS)
+    access.require_same_court(actor, order.file.court_id)
+    return order_documents.render(
+        order,
+        SignedOrderDocument.Kind.ORDER,
+        number="—",
+        moment=timezone.now(),
+        signer_name=actor.get_full_name(),
+        draft=True,
+    )
+
+
+def _sign(order: SeizureOrder, kind: str, *, actor: User, moment: datetime) -> SignedOrderDocument:
+    """Render the document, sign it with the court's key, keep it and record who signed."""
+    court = order.file.court
+    year = timezone.localtime(moment, ZoneInfo(court.time_zone)).year
+    sequence = next_number(f"signed-{kind.lower()}:{court.code}:{year}")
+    number = order_documents.document_number(kind, order, sequence, year)
+    order_number = ""
+    if kind == SignedOrderDocument.Kind.MINUTES:
+        issued = order.signed_documents.filter(kind=SignedOrderDocument.Kind.ORDER).first()
+        order_number = issued.number if issued else ""
+    signer_name = actor.get_full_name() or actor.email
+    pdf = order_documents.render(
+        order,
+        kind,
+        number=number,
+        moment=moment,
+        signer_name=signer_name,
+        order_number=order_number,
+    )
+    try:
+        signed = pdf_signing.sign_pdf(
+            pdf, court, reason=f"{SIGNING_REASONS[kind]} ({number})", signer_name=signer_name
+        )
+        subject = pdf_signing.court_key(court).certificate.subject.rfc4514_string()
+    except pdf_signing.SigningNotConfigured as error:
+        raise DomainError(
+            _(
+                "This court has no signing key yet, so nothing can be signed: the court's IT "
+                "department sets it in COURT_SIGNING_KEYS."
+            ),
+            code="signing_not_configured",
+        ) from error
+    except Exception as error:  # a key that will not load, a time-stamping authority down
+        logger.exception("Signing %s for court %s failed", number, court.code)
+        raise DomainError(
+            _("The document could not be signed; nothing was changed. Try again shortly."),
+            code="signing_failed",
+        ) from error
+    digest = hashlib.sha256(signed).hexdigest()
+    document = SignedOrderDocument(
+        order=order,
+        kind=kind,
+        number=number,
+        sha256=digest,
+        size=len(signed),
+        signed_at=moment,
+        signed_by=actor,
+        signer_name=signer_name[:200],
+        certificate_subject=subject[:300],
+    )
+    document.pdf.save(f"{number}.pdf", ContentFile(signed), save=False)
+    document.save()
+    audit.record(
+        actor=actor,
+        action="order.signed" if kind == SignedOrderDocument.Kind.ORDER else "order.minutes_signed",
+        obj=order.file,
+        after={"document": number, "order": order.pk, "kind": kind, "sha256": digest},
+        court_id=court.pk,
+        note=f"{number} · SHA-256 {digest}",
+    )
+    return document
+
+
 @transaction.atomic
-def issue_order(*, actor: User, order_id: int) -> SeizureOrder:
-    """Requested → issued, by a judge of the court."""
+def issue_order(*, actor: User, order_id: int, reviewed: str = "") -> SeizureOrder:
+    """Requested → issued, by a judge of the court, who signs the order with the court's key.
+
+    An order never goes out unsigned: if the court has no key, or signing fails, it stays
+    requested. `reviewed` is the fingerprint of the draft the judge read (review_fingerprint);
+    if the order changed since, nothing is signed."""
     order = _locked_own_order(actor, order_id, Capability.ISSUE_ORDERS)
+    if reviewed and reviewed != review_fingerprint(order):
+        raise DomainError(
+            _("The order changed since you read it: read it again before signing."),
+            code="order_changed_since_review",
+        )
+    now = timezone.now()
     transition(
         table=engine.ORDER_TRANSITIONS,
         action="issue",
@@ -127,8 +249,9 @@ def issue_order(*, actor: User, order_id: int) -> SeizureOrder:
         actor=actor,
         court_id=order.file.court_id,
         fields=("issued_at", "issued_by"),
-        changes={"issued_at": timezone.now(), "issued_by": actor},
+        changes={"issued_at": now, "issued_by": actor},
     )
+    _sign(order, SignedOrderDocument.Kind.ORDER, actor=actor, moment=now)
     return order
 
 
@@ -149,6 +272,7 @@ def record_order_execution(
             code="amount_not_applicable",
             field="amount_seized",
         )
+    now = timezone.now()
     transition(
         table=engine.ORDER_TRANSITIONS,
         action="record_execution",
@@ -157,11 +281,12 @@ def record_order_execution(
         court_id=order.file.court_id,
         fields=("executed_at", "executed_by", "amount_seized_minor"),
         changes={
-            "executed_at": timezone.now(),
+            "executed_at": now,
             "executed_by": actor,
             "amount_seized_minor": amount_seized_minor,
         },
     )
+    _sign(order, SignedOrderDocument.Kind.MINUTES, actor=actor, moment=now)
     return order
 
 

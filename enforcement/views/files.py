@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from csp.decorators import csp_exempt
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import capability_required
@@ -30,7 +32,7 @@ from core.pages import (
 from core.pagination import paginate
 from enforcement import access, engine, selectors, services
 from enforcement.forms import parse_amount
-from enforcement.models import EnforcementFile
+from enforcement.models import EnforcementFile, SeizureOrder, SignedOrderDocument
 from enforcement.views.forms import (
     AmountSeizedForm,
     FileForm,
@@ -39,6 +41,7 @@ from enforcement.views.forms import (
     PartyForm,
     PartyRoleForm,
     ReasonForm,
+    SignOrderForm,
 )
 
 LIST_PAGE = 20
@@ -130,7 +133,9 @@ def file_detail(request: HttpRequest, file_id: int) -> HttpResponse:
     context = {
         "file": file,
         "parties": selectors.parties_by_role(file),
-        "orders": file.orders.select_related("agency", "target_party"),
+        "orders": file.orders.select_related("agency", "target_party").prefetch_related(
+            "signed_documents"
+        ),
         "assets": file.assets.prefetch_related("photos"),
         "letters": selectors.letters_overdue_first(request.user, file_id=file.pk),
         "balance": selectors.balance_owed(file),
@@ -269,8 +274,12 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
         raise Http404
     back = reverse("enforcement:file_detail", args=[order.file_id]) + "#orders"
     user: Any = request.user
+    if action == "issue":
+        # Issuing is signing: the judge reads the rendered order first (order_sign).
+        if not user.has_perm(Capability.ISSUE_ORDERS):
+            raise PermissionDenied
+        return redirect("enforcement:order_sign", order_id)
     calls = {
-        "issue": lambda: services.issue_order(actor=user, order_id=order_id),
         "execute": lambda: _execute(request, user, order_id, order.file.currency),
         "lift": lambda: services.lift_order(
             actor=user, order_id=order_id, reason=posted_text(request, "reason")
@@ -287,3 +296,83 @@ def _execute(request: HttpRequest, user: Any, order_id: int, currency: str) -> A
     return services.record_order_execution(
         actor=user, order_id=order_id, amount_seized_minor=amount
     )
+
+
+def _own_order(request: HttpRequest, order_id: int) -> SeizureOrder:
+    order = (
+        access.orders_for(request.user)
+        .select_related("file__court", "agency", "target_party")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise Http404
+    return order
+
+
+@capability_required(Capability.ISSUE_ORDERS)
+@require_http_methods(["GET", "POST"])
+def order_sign(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The judge reads the order as it will be issued, then signs it with the court's key."""
+    order = _own_order(request, order_id)
+    back = reverse("enforcement:file_detail", args=[order.file_id]) + "#orders"
+    if order.status != SeizureOrder.Status.REQUESTED:
+        messages.info(request, _("This order was already issued."))
+        return redirect(back)
+    user: Any = request.user
+    form = SignOrderForm(
+        request.POST or None, initial={"reviewed": services.review_fingerprint(order)}
+    )
+    if request.method == "POST" and form.is_valid():
+        done = attempt(
+            form,
+            lambda: services.issue_order(
+                actor=user, order_id=order.pk, reviewed=form.cleaned_data["reviewed"]
+            ),
+        )
+        if done is not None:
+            document = done.signed_documents.get(kind=SignedOrderDocument.Kind.ORDER)
+            messages.success(
+                request,
+                _("You signed and issued the order: %(number)s.") % {"number": document.number},
+            )
+            return redirect(back)
+    context = {"order": order, "file": order.file, "form": form, "signer": user.get_full_name()}
+    return render(
+        request, "enforcement/order_sign.html", context, status=form_status(request, form)
+    )
+
+
+@csp_exempt()  # type: ignore[arg-type]
+@xframe_options_sameorigin
+@capability_required(Capability.ISSUE_ORDERS)
+def order_draft(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The unsigned draft of an order, marked as such, as the judge reads it before signing."""
+    order = _own_order(request, order_id)
+    if order.status != SeizureOrder.Status.REQUESTED:
+        raise Http404
+    try:
+        pdf = services.draft_pdf(actor=request.user, order=order)  # type: ignore[arg-type]
+    except DomainError as error:
+        raise_for_status(error)
+        raise
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="draft-order-{order.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@capability_required(Capability.VIEW_FILES)
+def signed_document(request: HttpRequest, document_id: int) -> HttpResponseBase:
+    """A signed order or minutes, as signed, for staff of the court."""
+    document = (
+        SignedOrderDocument.objects.filter(
+            pk=document_id, order__in=access.orders_for(request.user)
+        )
+        .only("pdf", "number")
+        .first()
+    )
+    if document is None:
+        raise Http404
+    return serve_private(document.pdf, download_name=document.download_name)

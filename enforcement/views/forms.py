@@ -301,6 +301,16 @@ class ReasonForm(forms.Form):
     )
 
 
+class SignOrderForm(forms.Form):
+    """The judge's deliberate act: having read the order, sign it with the court's key."""
+
+    confirm = forms.BooleanField(
+        label=_("I have read the order above and sign it with the court's certificate."),
+        error_messages={"required": _("Tick the box to confirm you read the order and sign it.")},
+    )
+    reviewed = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
 class LetterForm(forms.Form):
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.all())
     # A mortgage cancellation is written by the platform when its holder is paid.
