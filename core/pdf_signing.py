@@ -42,6 +42,7 @@ from typing import Any, Protocol
 from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -183,21 +184,19 @@ def _pem(key: Any, *certs: x509.Certificate) -> bytes:
     return text + b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in certs)
 
 
-def _dev_ca() -> CourtKey:
-    path = _dev_dir() / "court-ca.pem"
-    if path.is_file():
-        return _load_key_material(path.read_bytes(), None, str(path))
+def make_authority(name: str, *, days: int = 3650) -> CourtKey:
+    """A self-signed certificate authority (the development CA; a pilot's or a test's own)."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = _name((NameOID.COMMON_NAME, _DEV_CA_NAME), (NameOID.ORGANIZATION_NAME, "Mazad"))
+    subject = _name((NameOID.COMMON_NAME, name[:64]), (NameOID.ORGANIZATION_NAME, "Mazad"))
     now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
+        .subject_name(subject)
+        .issuer_name(subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
+        .not_valid_after(now + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False),
@@ -206,8 +205,21 @@ def _dev_ca() -> CourtKey:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write_private(path, _pem(key, cert))
     return CourtKey(key, cert, ())
+
+
+def pem_bundle(material: CourtKey) -> bytes:
+    """The private key (unencrypted PKCS#8) and the certificates, leaf first, as PEM."""
+    return _pem(material.key, material.certificate, *material.chain)
+
+
+def _dev_ca() -> CourtKey:
+    path = _dev_dir() / "court-ca.pem"
+    if path.is_file():
+        return _load_key_material(path.read_bytes(), None, str(path))
+    made = make_authority(_DEV_CA_NAME)
+    _write_private(path, pem_bundle(made))
+    return made
 
 
 def court_certificate(
@@ -275,7 +287,7 @@ def _dev_court_key(court: CourtLike) -> CourtKey:
         made = court_certificate(
             ca, code=code, name_en=court.name_en, name_ar=court.name_ar, country=country
         )
-        _write_private(path, _pem(made.key, made.certificate, *made.chain))
+        _write_private(path, pem_bundle(made))
         logger.info("Made a development signing certificate for court %s under %s", code, path)
         return made
 
@@ -303,6 +315,57 @@ def trust_roots() -> list[x509.Certificate]:
         with _dev_lock():
             roots.append(_dev_ca().certificate)
     return roots
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    if cert.issuer != issuer.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def chains_to(material: CourtKey, roots: list[x509.Certificate]) -> bool:
+    """Whether the court's certificate leads, through its chain, to one of `roots`."""
+    current = material.certificate
+    for _step in range(8):
+        if any(_issued_by(current, root) or current == root for root in roots):
+            return True
+        parent = next((c for c in material.chain if _issued_by(current, c)), None)
+        if parent is None or parent == current:
+            return False
+        current = parent
+    return False
+
+
+def configuration_problems(keys: dict[str, str], root_files: list[str]) -> list[str]:
+    """What stops the configured keys from signing documents anyone can check (production's
+    settings check): a key that does not load, an expired certificate, a certificate that
+    does not chain to a configured trust anchor."""
+    problems: list[str] = []
+    roots: list[x509.Certificate] = []
+    for entry in root_files:
+        try:
+            roots.extend(x509.load_pem_x509_certificates(Path(entry).read_bytes()))
+        except (OSError, ValueError):
+            problems.append(f"COURT_SIGNING_TRUST_ROOTS: {entry} is not a readable PEM file")
+    now = dt.datetime.now(dt.UTC)
+    for code, spec in keys.items():
+        try:
+            material = load_configured_key(code, spec)
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        if material.certificate.not_valid_after_utc < now:
+            problems.append(f"COURT_SIGNING_KEYS[{code.upper()}]: the certificate has expired")
+        if roots and not chains_to(material, roots):
+            problems.append(
+                f"COURT_SIGNING_KEYS[{code.upper()}]: the certificate does not chain to any of "
+                "COURT_SIGNING_TRUST_ROOTS"
+            )
+    return problems
 
 
 # --- signing -------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ import binascii
 
 from django.core.exceptions import ImproperlyConfigured
 
-from core import logs
+from core import logs, pdf_signing
 
 from . import samples
 from .base import *  # noqa: F403
@@ -53,6 +53,27 @@ for _code, _receipt_key in env.dict("RECEIPT_SIGNING_KEYS", default={}).items():
             f"RECEIPT_SIGNING_KEYS[{_code}] must be a base64 Ed25519 key (32 bytes), "
             "not a published sample."
         )
+
+# Signed court documents (docs/signed-documents.md): every court signs with its own key,
+# whose certificate chains to a configured trust anchor; never with the development CA.
+if env.bool("COURT_SIGNING_DEV_KEYS", default=False):
+    raise ImproperlyConfigured("COURT_SIGNING_DEV_KEYS must be false in production.")
+COURT_SIGNING_DEV_KEYS = False
+if not env.dict("COURT_SIGNING_KEYS", default={}):
+    raise ImproperlyConfigured(
+        "COURT_SIGNING_KEYS must name each court's signing key and certificate, "
+        "CODE=/path/court.p12 (docs/signed-documents.md)."
+    )
+if not env.list("COURT_SIGNING_TRUST_ROOTS", default=[]):
+    raise ImproperlyConfigured(
+        "COURT_SIGNING_TRUST_ROOTS must name the PEM file(s) of the authority that issues the "
+        "courts' certificates (docs/signed-documents.md)."
+    )
+_signing_problems = pdf_signing.configuration_problems(
+    env.dict("COURT_SIGNING_KEYS", default={}), env.list("COURT_SIGNING_TRUST_ROOTS", default=[])
+)
+if _signing_problems:
+    raise ImproperlyConfigured("; ".join(_signing_problems))
 
 # The payment provider. A published webhook secret would let anyone sign an event; a test key
 # in production means no money moves, which only a demonstration may want, and says so with

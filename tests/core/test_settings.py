@@ -78,7 +78,27 @@ def test_with_environment_the_settings_use_postgresql_redis_and_the_given_values
     assert found["debug"] is False
 
 
+def production_signing() -> dict[str, str]:
+    """A court's key and its authority's certificate, as a court's IT department sets them."""
+    from cryptography.hazmat.primitives import serialization
+
+    from core import pdf_signing
+
+    directory = ROOT / "var" / "test-production-signing"
+    key, root = directory / "RYC.pem", directory / "root.pem"
+    if not (key.is_file() and root.is_file()):
+        directory.mkdir(parents=True, exist_ok=True)
+        authority = pdf_signing.make_authority("Test courts' CA")
+        court = pdf_signing.court_certificate(
+            authority, code="RYC", name_en="Riyadh Execution Court"
+        )
+        key.write_bytes(pdf_signing.pem_bundle(court))
+        root.write_bytes(authority.certificate.public_bytes(serialization.Encoding.PEM))
+    return {"COURT_SIGNING_KEYS": f"RYC={key}", "COURT_SIGNING_TRUST_ROOTS": str(root)}
+
+
 PRODUCTION_ENV = {
+    **production_signing(),
     "SECRET_KEY": "x" * 20 + "-a-real-long-random-secret-for-production-0123456789",
     "ALLOWED_HOSTS": "mazad.example.gov",
     "DATABASE_URL": "postgres://mazad:mazad@127.0.0.1:5432/mazad",
@@ -272,3 +292,43 @@ def test_production_settings_refuse_emulated_provider_events():
 
     assert result.returncode != 0
     assert "STRIPE_EMULATE_EVENTS must be false" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["COURT_SIGNING_KEYS", "COURT_SIGNING_TRUST_ROOTS"])
+def test_production_settings_refuse_to_start_without_the_courts_signing_keys(name):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != name}
+
+    result = run_manage(["check"], env)
+
+    assert result.returncode != 0
+    assert f"{name} must name" in result.stderr
+
+
+def test_production_settings_refuse_the_development_signing_keys():
+    result = run_manage(["check"], {**PRODUCTION_ENV, "COURT_SIGNING_DEV_KEYS": "true"})
+
+    assert result.returncode != 0
+    assert "COURT_SIGNING_DEV_KEYS must be false" in result.stderr
+
+
+def test_production_settings_refuse_a_court_key_that_is_missing_or_of_another_authority(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+
+    from core import pdf_signing
+
+    stranger = pdf_signing.make_authority("Someone else's CA")
+    (tmp_path / "root.pem").write_bytes(
+        stranger.certificate.public_bytes(serialization.Encoding.PEM)
+    )
+
+    missing = run_manage(
+        ["check"], {**PRODUCTION_ENV, "COURT_SIGNING_KEYS": f"RYC={tmp_path / 'none.p12'}"}
+    )
+    foreign = run_manage(
+        ["check"], {**PRODUCTION_ENV, "COURT_SIGNING_TRUST_ROOTS": str(tmp_path / "root.pem")}
+    )
+
+    assert missing.returncode != 0
+    assert "COURT_SIGNING_KEYS[RYC]: no file at" in missing.stderr
+    assert foreign.returncode != 0
+    assert "does not chain to any of COURT_SIGNING_TRUST_ROOTS" in foreign.stderr

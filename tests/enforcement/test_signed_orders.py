@@ -122,7 +122,9 @@ def test_issuing_an_order_signs_it_and_pyhanko_validates_it(staff, supervisor, f
         embedded, signer_validation_context=ValidationContext(trust_roots=roots)
     )
 
-    assert status.intact and status.valid and status.trusted
+    assert status.intact
+    assert status.valid
+    assert status.trusted
     assert status.coverage.name == "ENTIRE_FILE"
     assert embedded.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"  # PAdES
     assert str(embedded.sig_object["/Name"]) == supervisor.full_name
@@ -140,8 +142,11 @@ def test_the_validation_function_names_signer_court_time_kind_and_number(
 
     check = pdf_signing.validate_signed_pdf(pdf_of(document))
 
-    assert check.valid and check.code == "signature_valid"
-    assert check.intact and check.trusted and not check.modified_after_signing
+    assert check.valid
+    assert check.code == "signature_valid"
+    assert check.intact
+    assert check.trusted
+    assert not check.modified_after_signing
     assert check.signer_name == supervisor.full_name
     assert check.court_code == "RYC"
     assert check.court_name == "Riyadh Execution Court"
@@ -288,7 +293,8 @@ def test_executing_an_order_signs_the_minutes_and_the_history_records_both(
     assert check.document_kind == "seizure-minutes"
     assert check.signer_name == staff.full_name
     assert minutes.number.startswith("RYC-SM-")
-    assert "order.signed" in actions and "order.minutes_signed" in actions
+    assert "order.signed" in actions
+    assert "order.minutes_signed" in actions
     record = AuditRecord.objects.get(action="order.minutes_signed")
     assert record.after["sha256"] == minutes.sha256
 
@@ -307,12 +313,11 @@ def test_the_judge_reads_the_draft_then_signs_deliberately(client, staff, superv
     order.refresh_from_db()
     still_requested = order.status
 
-    signed = client.post(
-        page, {"confirm": "on", "reviewed": services.review_fingerprint(order)}
-    )
+    signed = client.post(page, {"confirm": "on", "reviewed": services.review_fingerprint(order)})
 
     assert shown.status_code == 200
-    assert draft.status_code == 200 and draft["Content-Type"] == "application/pdf"
+    assert draft.status_code == 200
+    assert draft["Content-Type"] == "application/pdf"
     assert draft.content.startswith(b"%PDF-")
     assert not pdf_signing.validate_signed_pdf(draft.content).valid  # a draft is not signed
     assert unconfirmed.status_code == 400
@@ -352,7 +357,8 @@ def test_staff_cannot_sign_an_order(client, staff, file, agency):
         {"confirm": "on", "reviewed": services.review_fingerprint(order)},
     )
 
-    assert page.status_code == 403 and post.status_code == 403
+    assert page.status_code == 403
+    assert post.status_code == 403
     order.refresh_from_db()
     assert order.status == SeizureOrder.Status.REQUESTED
 
@@ -461,8 +467,10 @@ def test_no_file_and_a_too_large_upload_are_refused(client):
         REMOTE_ADDR=_address(),
     )
 
-    assert missing.status_code == 422 and missing.context["pdf_check"].code == "required"
-    assert large.status_code == 422 and large.context["pdf_check"].code == "pdf_too_large"
+    assert missing.status_code == 422
+    assert missing.context["pdf_check"].code == "required"
+    assert large.status_code == 422
+    assert large.context["pdf_check"].code == "pdf_too_large"
 
 
 def test_the_public_page_limits_checks_per_address(client, settings):
