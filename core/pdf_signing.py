@@ -358,6 +358,14 @@ def configuration_problems(keys: dict[str, str], root_files: list[str]) -> list[
         except ValueError as error:
             problems.append(str(error))
             continue
+        named = material.certificate.subject.get_attributes_for_oid(
+            NameOID.ORGANIZATION_IDENTIFIER
+        )
+        if not named or named[0].value != code.strip().upper():
+            problems.append(
+                f"COURT_SIGNING_KEYS[{code.upper()}]: the certificate's organizationIdentifier "
+                "must be the court's code"
+            )
         if material.certificate.not_valid_after_utc < now:
             problems.append(f"COURT_SIGNING_KEYS[{code.upper()}]: the certificate has expired")
         if roots and not chains_to(material, roots):

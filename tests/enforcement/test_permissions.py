@@ -269,6 +269,8 @@ GET_PAGES = [
     ("enforcement:party_add", "file", court_policy(M)),
     ("enforcement:instrument_document", "file", court_policy(V)),
     ("enforcement:order_create", "file", court_policy(M)),
+    ("enforcement:order_sign", "order", court_policy(Capability.ISSUE_ORDERS)),
+    ("enforcement:order_draft", "order", court_policy(Capability.ISSUE_ORDERS)),
     ("enforcement:asset_create", "file", court_policy(M)),
     ("enforcement:letter_send", "file", court_policy(M)),
     ("enforcement:asset_detail", "asset", court_policy(V)),

@@ -364,14 +364,17 @@ def test_staff_cannot_sign_an_order(client, staff, file, agency):
 
 
 def test_the_signed_pdf_is_downloaded_by_the_courts_staff_only(
-    client, staff, supervisor, file, agency, other_court
+    client, staff, supervisor, file, agency, agency_user, other_court
 ):
     document = signed_order(staff, supervisor, file, agency)
     url = reverse("enforcement:signed_document", args=[document.pk])
     answers = {}
     for name, user in {
         "staff": staff,
+        "judge": supervisor,
         "other_court": make_user("EXECUTION_STAFF", court=other_court),
+        "other_judge": make_user("SUPERVISOR", court=other_court),
+        "agency": agency_user,
         "bidder": make_user("BIDDER"),
     }.items():
         client.force_login(user)
@@ -381,7 +384,10 @@ def test_the_signed_pdf_is_downloaded_by_the_courts_staff_only(
 
     assert answers["staff"].status_code == 200
     assert b"".join(answers["staff"].streaming_content) == pdf_of(document)
+    assert answers["judge"].status_code == 200
     assert answers["other_court"].status_code == 404
+    assert answers["other_judge"].status_code == 404
+    assert answers["agency"].status_code == 403
     assert answers["bidder"].status_code == 403
     assert anonymous.status_code == 302
     file_page = client.get(reverse("enforcement:file_detail", args=[file.pk]))

@@ -507,6 +507,10 @@ COVERED_ELSEWHERE = {
     "support:report_csv",
     "support:report_pdf",
     "support:service_levels",
+    # tests/enforcement/test_signed_orders.py: a signed order or minutes, to the court's staff
+    # only; the public page of a signed document's number (its own 404 for an unknown one).
+    "enforcement:signed_document",
+    "signed_document_verify",
     # tests/identity/test_digital_id_sign_in.py: the digital-ID sign-in, open to anyone like the
     # log-in page (its start, the provider's callback, and the new account's page).
     "accounts:digital_id_start",
