@@ -306,11 +306,27 @@ def is_configured(court: CourtLike) -> bool:
     return court.code.upper() in _configured() or _dev_enabled()
 
 
+def load_roots(entry: str) -> list[x509.Certificate]:
+    """The certificates of one COURT_SIGNING_TRUST_ROOTS entry: a PEM file, or `env:NAME`
+    (PEM text, or its base64, in the environment variable NAME)."""
+    entry = entry.strip()
+    if entry.startswith("env:"):
+        data = os.environ.get(entry[4:], "").encode()
+        if b"-----BEGIN" not in data:
+            try:
+                data = base64.b64decode(data, validate=True)
+            except (binascii.Error, ValueError) as error:
+                raise ValueError(f"{entry}: neither PEM nor base64 of PEM") from error
+    else:
+        data = Path(entry).read_bytes()
+    return x509.load_pem_x509_certificates(data)
+
+
 def trust_roots() -> list[x509.Certificate]:
     """The certificate authorities a court's certificate must chain to."""
     roots: list[x509.Certificate] = []
     for entry in getattr(settings, "COURT_SIGNING_TRUST_ROOTS", []) or []:
-        roots.extend(x509.load_pem_x509_certificates(Path(entry).read_bytes()))
+        roots.extend(load_roots(entry))
     if _dev_enabled():
         with _dev_lock():
             roots.append(_dev_ca().certificate)
@@ -348,9 +364,9 @@ def configuration_problems(keys: dict[str, str], root_files: list[str]) -> list[
     roots: list[x509.Certificate] = []
     for entry in root_files:
         try:
-            roots.extend(x509.load_pem_x509_certificates(Path(entry).read_bytes()))
+            roots.extend(load_roots(entry))
         except (OSError, ValueError):
-            problems.append(f"COURT_SIGNING_TRUST_ROOTS: {entry} is not a readable PEM file")
+            problems.append(f"COURT_SIGNING_TRUST_ROOTS: {entry} is not readable PEM")
     now = dt.datetime.now(dt.UTC)
     for code, spec in keys.items():
         try:

@@ -5,3 +5,4 @@ from .base import *  # noqa: F403
 DEBUG = False
 WHITENOISE_USE_FINDERS = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+COURT_SIGNING_DEV_DIR = str(BASE_DIR / "var" / "test-signing")  # noqa: F405
