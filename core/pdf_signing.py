@@ -25,6 +25,7 @@ A court is named in its certificate by the standard `organizationIdentifier` att
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import datetime as dt
@@ -32,12 +33,13 @@ import fcntl
 import io
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
 from asn1crypto import x509 as asn1_x509
@@ -65,6 +67,7 @@ KINDS: dict[str, Promise] = {
     "settlement-decision": _("Settlement decision"),
 }
 _COUNTRIES = {"SAR": "SA", "KWD": "KW", "BHD": "BH", "VND": "VN"}
+T = TypeVar("T")
 _DEV_CA_NAME = "Mazad development court CA (not for production)"
 
 
@@ -374,9 +377,7 @@ def configuration_problems(keys: dict[str, str], root_files: list[str]) -> list[
         except ValueError as error:
             problems.append(str(error))
             continue
-        named = material.certificate.subject.get_attributes_for_oid(
-            NameOID.ORGANIZATION_IDENTIFIER
-        )
+        named = material.certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_IDENTIFIER)
         if not named or named[0].value != code.strip().upper():
             problems.append(
                 f"COURT_SIGNING_KEYS[{code.upper()}]: the certificate's organizationIdentifier "
@@ -426,6 +427,17 @@ def _timestamper() -> Any:
     return HTTPTimeStamper(url, timeout=10)  # type: ignore[no-untyped-call]
 
 
+def _off_the_event_loop(call: Callable[[], T]) -> T:
+    """pyHanko runs its own event loop (asyncio.run): from a thread that already runs one
+    (an async caller, a test driving a browser), the work goes to a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
+
+
 def sign_pdf(pdf_bytes: bytes, court: CourtLike, *, reason: str, signer_name: str) -> bytes:
     """`pdf_bytes` signed with `court`'s key: PAdES B-B (B-T with a time-stamping authority).
 
@@ -434,6 +446,12 @@ def sign_pdf(pdf_bytes: bytes, court: CourtLike, *, reason: str, signer_name: st
     (keywords `mazad-kind:` and `mazad-number:`), which the signature covers. Raises
     SigningNotConfigured if the court has no key.
     """
+    return _off_the_event_loop(
+        lambda: _sign(pdf_bytes, court, reason=reason, signer_name=signer_name)
+    )
+
+
+def _sign(pdf_bytes: bytes, court: CourtLike, *, reason: str, signer_name: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
@@ -565,6 +583,10 @@ def validate_signed_pdf(
     input. `roots` are the trust anchors (the configured ones by default).
 
     With several signatures, the last one decides (it covers the earlier ones)."""
+    return _off_the_event_loop(lambda: _validate(data, roots))
+
+
+def _validate(data: bytes, roots: list[x509.Certificate] | None) -> SignatureCheck:
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
@@ -600,8 +622,8 @@ def validate_signed_pdf(
     except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as error:
         logger.info("A signature could not be validated: %s", error)
         return _check("signature_modified", document_kind=kind, document_number=number)
-    except Exception:
-        logger.info("A signature could not be validated")
+    except Exception:  # not a known way for a file to be bad: keep the trace to look at
+        logger.warning("A signature could not be validated", exc_info=True)
         return _check("pdf_unreadable")
     cert = status.signing_cert
     signed_at = status.signer_reported_dt
