@@ -419,9 +419,12 @@ def test_the_public_page_shows_a_changed_byte_invalid(client, staff, supervisor,
 
     response = check_page(client, bytes(data))
 
+    html = response.content.decode()
+
     assert response.status_code == 422
-    assert 'data-pdf-verdict="invalid"' in response.content.decode()
+    assert 'data-pdf-verdict="invalid"' in html
     assert response.context["pdf_check"].code in {"signature_modified", "pdf_unreadable"}
+    assert supervisor.full_name not in html  # nothing a changed file claims is shown as fact
 
 
 def test_the_public_page_shows_another_keys_signature_not_trusted(
@@ -436,6 +439,7 @@ def test_the_public_page_shows_another_keys_signature_not_trusted(
     assert response.status_code == 422
     assert response.context["pdf_check"].code == "signature_untrusted"
     assert "Unknown signer" in response.content.decode()
+    assert "data-pdf-signer-claimed" in response.content.decode()
 
 
 @pytest.mark.parametrize(
