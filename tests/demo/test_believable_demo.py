@@ -41,7 +41,8 @@ from enforcement.models import (
 from payments.models import Payment
 from support.models import Ticket
 
-pytestmark = pytest.mark.django_db
+# Loading the demo renders and signs each seizure order and its minutes (a PDF each).
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(1200)]
 
 # What an asset of each kind may be worth in each market (major units), wide on purpose:
 # a 2017 mid-size car is not SAR 950,000, and a Land Cruiser is not KWD 1.09 million.

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from enforcement.models import AgencyLetter, AssetPhoto, EnforcementFile, SeizedAsset
 
-pytestmark = pytest.mark.django_db
+# Loading the demo renders and signs each seizure order and its minutes (a PDF each).
+pytestmark = [pytest.mark.django_db, pytest.mark.timeout(1200)]
 
 
 def test_seed_demo_loads_enforcement_data_once():
