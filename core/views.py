@@ -63,11 +63,14 @@ def receipt_verify(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
-    """The PDF of a receipt, for the person it was issued to and staff of its court."""
+    """The PDF of a receipt, for the person it was issued to and staff of its court; a bid's
+    receipt carries its signature, as on "My auctions" (docs/bid-receipts.md)."""
     receipt = Receipt.objects.select_related("court").filter(number=number).first()
     if receipt is None or not may_read_receipt(request.user, receipt):
         raise Http404
-    response = HttpResponse(receipts.render_pdf(receipt), content_type="application/pdf")
+    # A signed kind (a bid's receipt) is the same signed PDF wherever it is asked for.
+    pdf = receipts.render_pdf(receipt, receipts.signed_document(receipt))
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
     return response
 

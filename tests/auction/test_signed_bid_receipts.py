@@ -153,6 +153,31 @@ def test_the_pdf_prints_the_signature_and_key_id(bidding_lot):
     assert Receipt.objects.get(kind=Receipt.Kind.BID).number in text
 
 
+def _text_of(pdf: bytes) -> str:
+    return "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+@pytest.mark.django_db
+def test_the_lot_pages_receipt_button_gives_the_same_signed_receipt_as_my_auctions(bidding_lot):
+    lot, mine, _other = bidding_lot
+    client = Client()
+    client.force_login(mine.bidder)
+    assert (
+        reverse("auction:bid_receipt", args=[lot.pk, 3])
+        in client.get(f"/lots/{lot.pk}/").content.decode()
+    )
+
+    from_the_lot = client.post(reverse("auction:bid_receipt", args=[lot.pk, 3]), follow=True)
+
+    assert from_the_lot["Content-Type"] == "application/pdf"
+    document = json.loads(_download(client, lot.pk, 3, "json").content)
+    text = _text_of(from_the_lot.content)
+    assert document["key_id"] in text
+    assert document["signature"] in text
+    assert text == _text_of(_download(client, lot.pk, 3, "pdf").content)
+    assert Receipt.objects.filter(kind=Receipt.Kind.BID).count() == 1
+
+
 @pytest.mark.django_db
 def test_a_court_without_its_own_key_signs_with_the_platforms(bidding_lot, settings):
     lot, mine, _other = bidding_lot
