@@ -5,13 +5,15 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 
-from core import formatting, health, receipt_signing, receipts
+from core import formatting, health, rate_limits, receipt_signing, receipts
 from core.models import Receipt
 
 
@@ -103,15 +105,43 @@ def _posted_receipt(request: HttpRequest) -> bytes | None:
     return text.encode()[: receipt_signing.MAX_BYTES + 1] if text.strip() else None
 
 
+RETRY_AFTER = "Retry-After"
+TOO_MANY_CHECKS = _(
+    "Too many receipts checked from your address. Try again in %(minutes)s minutes."
+)
+
+
+def _verify_limit(request: HttpRequest) -> int | None:
+    """Seconds to wait when the address checked too many receipts in the window, else None."""
+    return rate_limits.hit(
+        "receipt_verify",
+        request,
+        limit=settings.RECEIPT_VERIFY_LIMIT,
+        window_seconds=settings.RECEIPT_VERIFY_WINDOW_SECONDS,
+    )
+
+
+def _minutes(seconds: int) -> int:
+    return max((seconds + 59) // 60, 1)
+
+
 def signed_receipt_verify(request: HttpRequest) -> HttpResponse:
     """Public: paste or upload a signed receipt's JSON; says valid or invalid, and why.
 
     Checked against the published keys only, as the offline command does (nothing is looked
-    up in the records), so the page answers the same for a receipt printed years ago."""
+    up in the records), so the page answers the same for a receipt printed years ago. Checks
+    are limited per client address (`RECEIPT_VERIFY_LIMIT` in `RECEIPT_VERIFY_WINDOW_SECONDS`,
+    shared with the JSON API): over it the page answers 429 and checks nothing."""
     verdict = None
     pasted = ""
     status = 200
-    if request.method == "POST":
+    wait = _verify_limit(request) if request.method == "POST" else None
+    if wait is not None:
+        verdict = receipt_signing.Verdict(
+            False, "rate_limited", TOO_MANY_CHECKS % {"minutes": _minutes(wait)}
+        )
+        status = 429
+    elif request.method == "POST":
         raw = _posted_receipt(request)
         if raw is None:
             verdict = receipt_signing.Verdict(
@@ -123,7 +153,7 @@ def signed_receipt_verify(request: HttpRequest) -> HttpResponse:
             verdict = receipt_signing.verify(raw, receipt_signing.published_keys())
             pasted = request.POST.get("document", "")[: receipt_signing.MAX_BYTES]
         status = 200 if verdict.valid else 422
-    return render(
+    response = render(
         request,
         "receipts/signed_verify.html",
         {
@@ -135,3 +165,81 @@ def signed_receipt_verify(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+    if wait is not None:
+        response[RETRY_AFTER] = str(wait)
+    return response
+
+
+def problem(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: Any,
+    *,
+    field: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> JsonResponse:
+    """An error as RFC 9457 problem details, with the project's error shape as members
+    (`code`, `field`, `params`, `message`: docs/errors.md)."""
+    text = str(message)
+    body = {
+        "type": f"{request.build_absolute_uri('/')}docs/errors#{code}",
+        "title": text,
+        "status": status,
+        "detail": text,
+        "code": code,
+        "field": field,
+        "params": params or {},
+        "message": text,
+    }
+    response = JsonResponse(body, status=status, content_type="application/problem+json")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@csrf_exempt  # public and stateless: no cookie is read, nothing is stored
+def signed_receipt_verify_api(request: HttpRequest) -> HttpResponse:
+    """Public JSON API: POST a signed receipt's JSON (the body, as downloaded); the answer
+    says whether it is valid, and why not (docs/bid-receipts.md, "Checking a receipt").
+
+    A verdict, valid or not, is a 200 answer; an unusable request is problem+json: 405 for
+    another method, 400 `required` for an empty body, 429 `rate_limited` (with
+    `Retry-After`) over the limit the page shares."""
+    if request.method != "POST":
+        response = problem(request, 405, "method_not_allowed", _("Send the receipt with POST."))
+        response["Allow"] = "POST"
+        return response
+    wait = _verify_limit(request)
+    if wait is not None:
+        minutes = _minutes(wait)
+        response = problem(
+            request,
+            429,
+            "rate_limited",
+            TOO_MANY_CHECKS % {"minutes": minutes},
+            params={"minutes": minutes},
+        )
+        response[RETRY_AFTER] = str(wait)
+        return response
+    raw = request.read(receipt_signing.MAX_BYTES + 1)
+    if not raw.strip():
+        return problem(
+            request,
+            400,
+            "required",
+            _("Send the receipt's JSON as the body of the request."),
+            field="body",
+        )
+    verdict = receipt_signing.verify(raw, receipt_signing.published_keys())
+    body: dict[str, Any] = {
+        "valid": verdict.valid,
+        "code": verdict.code,
+        "message": str(verdict.message),
+        "key_id": verdict.key.get("key_id") if verdict.key else None,
+        "court": verdict.key.get("court") if verdict.key else None,
+        "receipt": verdict.document.get("receipt") if verdict.valid and verdict.document else None,
+    }
+    response = JsonResponse(body)
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "no-store"
+    return response

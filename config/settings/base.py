@@ -283,6 +283,10 @@ AUDIT_CHECKPOINT_MINUTES: int = env.int("AUDIT_CHECKPOINT_MINUTES", default=10)
 # Each court's own Ed25519 key for signed bid receipts, "CODE=base64 key" pairs separated by
 # commas (core/receipt_signing.py); a court without one signs with AUDIT_SIGNING_KEY.
 RECEIPT_SIGNING_KEYS: dict[str, str] = env.dict("RECEIPT_SIGNING_KEYS", default={})
+# Checks of signed receipts (/receipts/verify/ and its JSON API) per client address and window
+# (core/rate_limits.py): a check costs a signature verification and needs no account.
+RECEIPT_VERIFY_LIMIT: int = env.int("RECEIPT_VERIFY_LIMIT", default=30)
+RECEIPT_VERIFY_WINDOW_SECONDS: int = env.int("RECEIPT_VERIFY_WINDOW_SECONDS", default=600)
 # Identity documents and other personal files: never under MEDIA_ROOT, only served by views
 # that check the reader's rights.
 PRIVATE_MEDIA_ROOT: str = env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private"))
