@@ -1,7 +1,8 @@
 """One page for a staff member's review of what a person sent: approve it, or reject it with
 a reason. The identity review and the power-of-attorney review are both this page, each with
 its own facts, document and service calls (`accounts.views.review`,
-`accounts.company_views.mandate_review`; template accounts/review_base.html)."""
+`accounts.company_views.mandate_review`; template
+frontend/templates/accounts/review_base.html)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from core.forms import add_domain_error
 class Review:
     """What one kind of review shows and does."""
 
-    template: str  # extends accounts/review_base.html: its facts and its document
+    template: str  # extends the base review template: its facts and its document
     heading: Any
     approve_field: str  # the approve button's name
     approve_label: Any
