@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts import access, mandates
-from accounts.forms import PowerOfAttorneyForm, RejectIdentityForm
+from accounts.forms import PowerOfAttorneyForm
 from accounts.models import PowerOfAttorney, User
+from accounts.review_pages import Review, review_page
 from accounts.roles import Capability, Role
 from core.errors import DomainError
 from core.forms import add_domain_error
@@ -71,30 +72,20 @@ def mandate_review(request: HttpRequest, mandate_id: int) -> HttpResponse:
         PowerOfAttorney.objects.select_related("company", "representative"), pk=mandate_id
     )
     reviewer: User = request.user  # type: ignore[assignment]
-    reject_form = RejectIdentityForm(request.POST if "reject" in request.POST else None)
-    refused = False
-    if request.method == "POST":
-        try:
-            if "approve" in request.POST:
-                mandates.approve_power_of_attorney(reviewer=reviewer, mandate_id=mandate.pk)
-                messages.success(request, _("The power of attorney was approved."))
-                return redirect("accounts:mandate_queue")
-            if reject_form.is_valid():
-                mandates.reject_power_of_attorney(
-                    reviewer=reviewer,
-                    mandate_id=mandate.pk,
-                    reason=reject_form.cleaned_data["reason"],
-                )
-                messages.success(request, _("The power of attorney was rejected."))
-                return redirect("accounts:mandate_queue")
-        except DomainError as error:
-            if error.status == 403:
-                raise PermissionDenied from error
-            if reject_form.is_bound:
-                add_domain_error(reject_form, error)
-            else:
-                messages.error(request, error.render())
-                refused = True
-    context = {"mandate": mandate, "reject_form": reject_form, "today": mandates.today()}
-    status = 400 if refused or reject_form.errors else 200
-    return render(request, "accounts/mandate_review.html", context, status=status)
+    page = Review(
+        template="accounts/mandate_review.html",
+        heading=_("Power of attorney review"),
+        approve_field="approve",
+        approve_label=_("Approve the power of attorney"),
+        approve=lambda: mandates.approve_power_of_attorney(
+            reviewer=reviewer, mandate_id=mandate.pk
+        ),
+        reject=lambda reason: mandates.reject_power_of_attorney(
+            reviewer=reviewer, mandate_id=mandate.pk, reason=reason
+        ),
+        approved=_("The power of attorney was approved."),
+        rejected=_("The power of attorney was rejected."),
+        queue="accounts:mandate_queue",
+        is_pending=mandate.status == PowerOfAttorney.Status.PENDING,
+    )
+    return review_page(request, page, {"mandate": mandate, "today": mandates.today()})

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,10 +21,10 @@ from accounts.forms import (
     EmailAuthenticationForm,
     IdentityDocumentForm,
     ProfileForm,
-    RejectIdentityForm,
     SignUpForm,
 )
-from accounts.models import DigitalIdentity, User
+from accounts.models import DigitalIdentity, IdentityStatus, User
+from accounts.review_pages import Review, review_page
 from accounts.roles import Capability, Role
 from core.errors import DomainError
 from core.forms import add_domain_error
@@ -167,33 +166,21 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def review(request: HttpRequest, user_id: int) -> HttpResponse:
     subject = get_object_or_404(User, pk=user_id)
     reviewer: User = request.user  # type: ignore[assignment]
-    reject_form = RejectIdentityForm(request.POST if "reject" in request.POST else None)
-    refused = False
-    if request.method == "POST":
-        try:
-            if "verify" in request.POST:
-                services.verify_identity(reviewer=reviewer, subject_id=subject.pk)
-                messages.success(request, _("The identity was verified."))
-                return redirect("accounts:review_queue")
-            if reject_form.is_valid():
-                services.reject_identity(
-                    reviewer=reviewer,
-                    subject_id=subject.pk,
-                    reason=reject_form.cleaned_data["reason"],
-                )
-                messages.success(request, _("The identity was rejected; the bidder will see why."))
-                return redirect("accounts:review_queue")
-        except DomainError as error:
-            if error.status == 403:
-                raise PermissionDenied from error
-            if reject_form.is_bound:
-                add_domain_error(reject_form, error)
-            else:  # the verification was refused (already reviewed...): say so above the page
-                messages.error(request, error.render())
-                refused = True
-    context = {"subject": subject, "reject_form": reject_form}
-    status = 400 if refused or reject_form.errors else 200
-    return render(request, "accounts/review.html", context, status=status)
+    page = Review(
+        template="accounts/review.html",
+        heading=_("Identity review"),
+        approve_field="verify",
+        approve_label=_("Verify the identity"),
+        approve=lambda: services.verify_identity(reviewer=reviewer, subject_id=subject.pk),
+        reject=lambda reason: services.reject_identity(
+            reviewer=reviewer, subject_id=subject.pk, reason=reason
+        ),
+        approved=_("The identity was verified."),
+        rejected=_("The identity was rejected; the bidder will see why."),
+        queue="accounts:review_queue",
+        is_pending=subject.identity_status == IdentityStatus.PENDING,
+    )
+    return review_page(request, page, {"subject": subject})
 
 
 @require_POST

@@ -10,8 +10,10 @@ class AuctionConfig(AppConfig):
 
     def ready(self) -> None:
         from auction import events, page_versions
-        from auction.services import registration
+        from auction.services import receipts, registration
+        from core import receipts as core_receipts
         from core.live import hub
+        from core.models import Receipt
         from enforcement import hooks
         from payments import listeners
         from payments.events import PaidFor
@@ -20,3 +22,4 @@ class AuctionConfig(AppConfig):
         hub.pace_topics(events.is_lot_topic)
         hooks.on_party_joining(registration.revoke_for_party)
         page_versions.connect()
+        core_receipts.sign_kind_with(Receipt.Kind.BID, receipts.signed_document_of)

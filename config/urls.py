@@ -12,6 +12,7 @@ from core.views import (
     receipt_pdf,
     receipt_verify,
     signed_receipt_verify,
+    signed_receipt_verify_api,
 )
 from enforcement.api import api as agency_api
 from enforcement.verification import letter_verify, signed_document_verify
@@ -22,6 +23,7 @@ urlpatterns = [
     # The old address of readiness, kept for probes set up with it: the same answer as /readyz.
     path("healthz", readyz, name="healthz"),
     path("receipts/verify/", signed_receipt_verify, name="signed_receipt_verify"),
+    path("receipts/verify.json", signed_receipt_verify_api, name="signed_receipt_verify_api"),
     path(".well-known/mazad-receipt-keys.json", receipt_keys, name="receipt_keys"),
     path("receipts/<str:number>/verify/", receipt_verify, name="receipt_verify"),
     path("receipts/<str:number>.pdf", receipt_pdf, name="receipt_pdf"),

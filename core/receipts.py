@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -187,6 +187,23 @@ def how_to_verify(kind: str) -> dict[str, str]:
             _("Scan the code or open the address below to verify this certificate.")
         )
     return documents.both(_("Scan the code or open the address below to verify this receipt."))
+
+
+# Per kind of receipt, the app that can sign it: `receipt -> signed JSON document` (or None
+# when its subject is gone). Registered at start-up (AppConfig.ready), so core imports no app.
+Signer = Callable[[Receipt], "dict[str, Any] | None"]
+_signers: dict[str, Signer] = {}
+
+
+def sign_kind_with(kind: str, signer: Signer) -> None:
+    """Have receipts of `kind` signed by `signer` wherever their PDF is given."""
+    _signers[kind] = signer
+
+
+def signed_document(receipt: Receipt) -> dict[str, Any] | None:
+    """The receipt's signed JSON document when its kind is signed (a bid's), else None."""
+    signer = _signers.get(receipt.kind)
+    return signer(receipt) if signer is not None else None
 
 
 def render_pdf(receipt: Receipt, signed: dict[str, Any] | None = None) -> bytes:

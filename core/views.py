@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -64,11 +65,14 @@ def receipt_verify(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 def receipt_pdf(request: HttpRequest, number: str) -> HttpResponse:
-    """The PDF of a receipt, for the person it was issued to and staff of its court."""
+    """The PDF of a receipt, for the person it was issued to and staff of its court; a bid's
+    receipt carries its signature, as on "My auctions" (docs/bid-receipts.md)."""
     receipt = Receipt.objects.select_related("court").filter(number=number).first()
     if receipt is None or not may_read_receipt(request.user, receipt):
         raise Http404
-    response = HttpResponse(receipts.render_pdf(receipt), content_type="application/pdf")
+    # A signed kind (a bid's receipt) is the same signed PDF wherever it is asked for.
+    pdf = receipts.render_pdf(receipt, receipts.signed_document(receipt))
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
     return response
 
@@ -99,6 +103,26 @@ def _posted_receipt(request: HttpRequest) -> bytes | None:
         return bytes(upload.read(receipt_signing.MAX_BYTES + 1))
     text = request.POST.get("document", "")
     return text.encode()[: receipt_signing.MAX_BYTES + 1] if text.strip() else None
+
+
+RETRY_AFTER = "Retry-After"
+TOO_MANY_CHECKS = _(
+    "Too many receipts checked from your address. Try again in %(minutes)s minutes."
+)
+
+
+def _verify_limit(request: HttpRequest) -> int | None:
+    """Seconds to wait when the address checked too many receipts in the window, else None."""
+    return rate_limits.hit(
+        "receipt_verify",
+        request,
+        limit=settings.RECEIPT_VERIFY_LIMIT,
+        window_seconds=settings.RECEIPT_VERIFY_WINDOW_SECONDS,
+    )
+
+
+def _minutes(seconds: int) -> int:
+    return max((seconds + 59) // 60, 1)
 
 
 # Checking a PDF's signature costs a few hundred milliseconds of work: at most this many checks
@@ -148,18 +172,22 @@ def _signed_document_verify(request: HttpRequest) -> HttpResponse:
 
     Checked against the published keys and the courts' trust anchors only, as the offline tools
     do (nothing is looked up in the records), so the page answers the same for a document
-    issued years ago. Nothing sent is kept."""
+    issued years ago. Nothing sent is kept. Receipt checks are limited per client address
+    (`RECEIPT_VERIFY_LIMIT` in `RECEIPT_VERIFY_WINDOW_SECONDS`, shared with the JSON API), PDF
+    checks by their own limit: over it the page answers 429 and checks nothing."""
     verdict = None
     pdf_check = None
     pasted = ""
     status = 200
+    wait = None
     if request.method == "POST" and request.GET.get("kind") == "pdf":
-        if not rate_limits.allow(
-            request,
+        wait = rate_limits.hit(
             "pdf-verify",
+            request,
             limit=PDF_CHECKS_PER_WINDOW,
             window_seconds=PDF_CHECK_WINDOW_SECONDS,
-        ):
+        )
+        if wait is not None:
             pdf_check = pdf_signing.SignatureCheck(
                 False,
                 "rate_limited",
@@ -169,6 +197,11 @@ def _signed_document_verify(request: HttpRequest) -> HttpResponse:
         else:
             pdf_check = _checked_pdf(request)
             status = 200 if pdf_check.valid else 422
+    elif request.method == "POST" and (wait := _verify_limit(request)) is not None:
+        verdict = receipt_signing.Verdict(
+            False, "rate_limited", TOO_MANY_CHECKS % {"minutes": _minutes(wait)}
+        )
+        status = 429
     elif request.method == "POST":
         raw = _posted_receipt(request)
         if raw is None:
@@ -181,7 +214,9 @@ def _signed_document_verify(request: HttpRequest) -> HttpResponse:
             verdict = receipt_signing.verify(raw, receipt_signing.published_keys())
             pasted = request.POST.get("document", "")[: receipt_signing.MAX_BYTES]
         status = 200 if verdict.valid else 422
-    return _verify_page(request, verdict=verdict, pasted=pasted, pdf_check=pdf_check, status=status)
+    return _verify_page(
+        request, verdict=verdict, pasted=pasted, pdf_check=pdf_check, status=status, wait=wait
+    )
 
 
 def _verify_page(
@@ -191,8 +226,9 @@ def _verify_page(
     pasted: str = "",
     pdf_check: pdf_signing.SignatureCheck | None = None,
     status: int = 200,
+    wait: int | None = None,
 ) -> HttpResponse:
-    return render(
+    response = render(
         request,
         "receipts/signed_verify.html",
         {
@@ -207,3 +243,81 @@ def _verify_page(
         },
         status=status,
     )
+    if wait is not None:
+        response[RETRY_AFTER] = str(wait)
+    return response
+
+
+def problem(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: Any,
+    *,
+    field: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> JsonResponse:
+    """An error as RFC 9457 problem details, with the project's error shape as members
+    (`code`, `field`, `params`, `message`: docs/errors.md)."""
+    text = str(message)
+    body = {
+        "type": f"{request.build_absolute_uri('/')}docs/errors#{code}",
+        "title": text,
+        "status": status,
+        "detail": text,
+        "code": code,
+        "field": field,
+        "params": params or {},
+        "message": text,
+    }
+    response = JsonResponse(body, status=status, content_type="application/problem+json")
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@csrf_exempt  # public and stateless: no cookie is read, nothing is stored
+def signed_receipt_verify_api(request: HttpRequest) -> HttpResponse:
+    """Public JSON API: POST a signed receipt's JSON (the body, as downloaded); the answer
+    says whether it is valid, and why not (docs/bid-receipts.md, "Checking a receipt").
+
+    A verdict, valid or not, is a 200 answer; an unusable request is problem+json: 405 for
+    another method, 400 `required` for an empty body, 429 `rate_limited` (with
+    `Retry-After`) over the limit the page shares."""
+    if request.method != "POST":
+        response = problem(request, 405, "method_not_allowed", _("Send the receipt with POST."))
+        response["Allow"] = "POST"
+        return response
+    wait = _verify_limit(request)
+    if wait is not None:
+        minutes = _minutes(wait)
+        response = problem(
+            request,
+            429,
+            "rate_limited",
+            TOO_MANY_CHECKS % {"minutes": minutes},
+            params={"minutes": minutes},
+        )
+        response[RETRY_AFTER] = str(wait)
+        return response
+    raw = request.read(receipt_signing.MAX_BYTES + 1)
+    if not raw.strip():
+        return problem(
+            request,
+            400,
+            "required",
+            _("Send the receipt's JSON as the body of the request."),
+            field="body",
+        )
+    verdict = receipt_signing.verify(raw, receipt_signing.published_keys())
+    body: dict[str, Any] = {
+        "valid": verdict.valid,
+        "code": verdict.code,
+        "message": str(verdict.message),
+        "key_id": verdict.key.get("key_id") if verdict.key else None,
+        "court": verdict.key.get("court") if verdict.key else None,
+        "receipt": verdict.document.get("receipt") if verdict.valid and verdict.document else None,
+    }
+    response = JsonResponse(body)
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "no-store"
+    return response

@@ -68,11 +68,12 @@ def open_holds(court: Any) -> QuerySet[DistributionHold]:
     return DistributionHold.objects.filter(court=court, released_at__isnull=True)
 
 
-def recent_entries(court: Any, *, limit: int = 50) -> QuerySet[JournalEntry]:
+def journal_entries(court: Any) -> QuerySet[JournalEntry]:
+    """The court's journal entries, newest first (the ledger page walks them by keyset)."""
     return (
         JournalEntry.objects.filter(court=court)
         .prefetch_related("postings__account")
-        .order_by("-posted_at", "-id")[:limit]
+        .order_by("-posted_at", "-id")
     )
 
 

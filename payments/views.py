@@ -20,6 +20,7 @@ from accounts.access import capability_required
 from accounts.roles import Capability
 from core.errors import DomainError
 from core.forms import add_domain_error
+from core.pagination import Key, Keyset, paginate
 from payments import jobs, ledger, selectors, services, webhooks
 from payments.forms import CardPaymentForm, LedgerDateForm, NoteForm
 from payments.models import CourtAccount, Payment, PaymentJob, Refund
@@ -159,20 +160,29 @@ def retry_job(request: HttpRequest, job_id: int) -> HttpResponse:
     return redirect("payments:finance")
 
 
+ENTRY_ORDER = Keyset((Key("posted_at", "datetime"), Key("pk")), descending=True)
+ENTRIES_PAGE = 50
+
+
 @capability_required(Capability.VIEW_LEDGER)
 @require_GET
 def ledger_page(request: HttpRequest) -> HttpResponse:
-    """Balances of the court's accounts (at the end of a chosen day) and the latest entries."""
+    """Balances of the court's accounts (at the end of a chosen day) and the journal entries,
+    newest first, a page at a time (keyset pages: none is ever left out)."""
     court = _finance_court(request)
     form = LedgerDateForm(request.GET or None)
     at = None
     if form.is_valid() and form.cleaned_data.get("on"):
         zone = ZoneInfo(court.time_zone)
         at = datetime.combine(form.cleaned_data["on"] + timedelta(days=1), time.min, zone)
+    entries = paginate(
+        [selectors.journal_entries(court)], ENTRY_ORDER, request.GET, size=ENTRIES_PAGE
+    )
     context = {
         "court": court,
         "form": form,
         "balances": ledger.balances(court=court, at=at) if not form.errors else [],
-        "entries": selectors.recent_entries(court),
+        "entries": entries.rows,
+        "page": entries,
     }
     return render(request, "payments/ledger.html", context, status=400 if form.errors else 200)

@@ -244,6 +244,7 @@ class Objection(models.Model):
         DEBTOR = "DEBTOR", _("Debtor")
         APPLICANT = "APPLICANT", _("Applicant")
         BIDDER = "BIDDER", _("Another bidder")
+        SECURED_CREDITOR = "SECURED", _("Secured creditor")
 
     class Status(models.TextChoices):
         PENDING = "PENDING", _("Awaiting the judge")
@@ -282,7 +283,7 @@ class Objection(models.Model):
         ordering = ["filed_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(standing__in=["DEBTOR", "APPLICANT", "BIDDER"]),
+                condition=Q(standing__in=["DEBTOR", "APPLICANT", "BIDDER", "SECURED"]),
                 name="aftersale_objection_standing_known",
             ),
             models.CheckConstraint(

@@ -1,7 +1,10 @@
 """Objections to a lot's result and the annulment of a sale by a judge, with its refunds.
 
-A party to the file (the debtor, an applicant) or another bidder of the lot may
-object within the court's objection window (`objection_days`, snapshotted into
+A party to the file (the debtor, an applicant), a secured creditor of the sold
+asset (the holder of its mortgage, lien or recorded charge, known by the identity
+recorded with the encumbrance: their own, or their company's commercial
+registration for a representative with a valid power of attorney) or another
+bidder of the lot may object within the court's objection window (`objection_days`, snapshotted into
 the auction's rules). The sale is final only once it is paid, the window has
 closed and no objection is pending (`sales.is_final`). A judge rejects an
 objection, or upholds it, which annuls the sale (`annul_sale`): the buyer's
@@ -19,17 +22,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts import mandates
 from accounts.access import has_capability
 from accounts.roles import Capability
 from aftersale import locks, notices
 from aftersale.models import CustodyItem, Disbursement, Distribution, Objection, Sale
 from aftersale.services import sales
+from aftersale.services.claims import SECURED_KINDS
 from auction.models import Registration
 from auction.services import lifecycle as auctions
 from auction.services import registration as registrations
 from core import audit
 from core.errors import DomainError, InvalidTransition, NotFound
-from enforcement.models import FileParty
+from enforcement.models import Encumbrance, FileParty
 from payments import ledger
 from payments import services as payments
 from payments.models import AccountPurpose, PaymentStatus
@@ -74,8 +79,8 @@ def standing_of(user: Any, sale: Sale) -> str | None:
     """As what `user` may object to the sale's result, or None when they may not."""
     if not getattr(user, "is_authenticated", False):
         return None
-    if user.pk == sale.buyer_id:
-        return None
+    if user.pk == sale.buyer_id or user.is_court_staff or user.is_agency_user:
+        return None  # the buyer, and staff who act for a court or an agency, have no standing
     role = (
         FileParty.objects.filter(file_id=sale.file_id)
         .filter(party__user=user)
@@ -94,9 +99,34 @@ def standing_of(user: Any, sale: Sale) -> str | None:
         )
     if role is not None:
         return str(role)
+    if _is_secured_creditor(user, sale):
+        return Objection.Standing.SECURED_CREDITOR
     if Registration.objects.filter(lot_id=sale.lot_id, bidder=user).exists():
         return Objection.Standing.BIDDER
     return None
+
+
+def _is_secured_creditor(user: Any, sale: Sale) -> bool:
+    """Whether `user` holds a mortgage, lien or recorded charge over the sold asset, in person
+    or for a company they represent with a power of attorney valid today."""
+    secured = Encumbrance.objects.filter(
+        asset_id=sale.lot.asset_id, kind__in=SECURED_KINDS
+    ).exclude(holder_id_number="")
+    if (
+        user.id_number
+        and secured.filter(
+            holder_id_number=user.id_number.upper(), holder_id_country=user.id_country
+        ).exists()
+    ):
+        return True
+    companies = [
+        (mandate.company.registration_country, mandate.company.registration_number.upper())
+        for mandate in mandates.valid_mandates(user)
+    ]
+    return any(
+        secured.filter(holder_id_country=country, holder_id_number=number).exists()
+        for country, number in companies
+    )
 
 
 @transaction.atomic

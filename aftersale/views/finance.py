@@ -38,10 +38,22 @@ def refuse(error: DomainError) -> None:
         raise Http404 from error
 
 
+# The dashboard's distributions, newest first, ten a page (keyset pages: none is left out);
+# its latest transfers are a preview of the transfers list, which pages through them all.
+DISTRIBUTION_ORDER = Keyset((Key("pk"),), descending=True)
+DASHBOARD_PAGE = 10
+
+
 @capability_required(Capability.VIEW_LEDGER)
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     court = court_of(request)
+    distributions = paginate(
+        [selectors.open_distributions(court).select_related("file")],
+        DISTRIBUTION_ORDER,
+        request.GET,
+        size=DASHBOARD_PAGE,
+    )
     context = {
         "court": court,
         "positions": selectors.cash_positions(court),
@@ -51,7 +63,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "to_approve": selectors.to_approve(court),
         "waiting": selectors.waiting_to_send(court),
         "recent": selectors.history(court)[:10],
-        "distributions": selectors.open_distributions(court).select_related("file")[:10],
+        "distributions": distributions.rows,
+        "distributions_page": distributions,
         "jobs": payment_records.jobs_needing_attention(court),
         "holds": payment_records.open_holds(court),
         "exceptions": selectors.open_exceptions(court),

@@ -580,3 +580,104 @@ def set_automatic_bid(
         maximum_minor=maximum_minor,
     )
     return _decide_one(lot_id, instruction)
+
+
+# --- bids that stop counting ---------------------------------------------------------------------
+
+
+def budgets_for(lots: Sequence[Lot]) -> Budgets | None:
+    """Lock the budgets of the lots' registrations and read their commitments, for `recount`.
+
+    Taken after every lot of the transaction and before any of their registrations
+    (docs/concurrency.md, "The global order"); None, without a lock, when no registration of
+    the lots is in a budget.
+    """
+    ids = set(
+        Registration.objects.filter(lot__in=[lot.pk for lot in lots], budget__isnull=False)
+        .values_list("budget_id", flat=True)
+        .distinct()
+    )
+    if not ids:
+        return None
+    caps = locks.budgets(ids)
+    return Budgets(caps=caps, commitments=store.commitments(sorted(caps)))
+
+
+def recount(
+    lot: Lot, budgets: Budgets | None, *, actor_id: int | None, now: datetime
+) -> list[events.Frame]:
+    """Price and lead of a locked open lot once some of its bids stopped counting.
+
+    Called after a bid is annulled or a bidder is excluded (their registration revoked), in
+    that transaction. The record counts: the bids not annulled whose registration is not
+    revoked. The highest of them gives the price and the leader - but an automatic bid above
+    what its bidder's budget leaves room for on this lot now (`budget.room`) is annulled as
+    well, since no robot may commit beyond the cap (`auction.bidding.budget`). Then the
+    automatic maxima compete from that price as after any bid (`rules.resolve_automatic`,
+    each robot within its budget's room), and their new bids are written. `budgets` are the
+    lots' budgets, locked (`budgets_for`). Returns the frames to publish after the commit
+    (the new bids, who lost the lead); the caller adds the `resync` that tells the watchers
+    to read the lot again.
+    """
+    by_id = {r.pk: r for r in Registration.objects.filter(lot=lot).select_related("bidder")}
+    _mark_without_mandate([r for r in by_id.values() if r.company_id])
+    rooms = dict(budgets.rooms(lot.pk, list(by_id.values()))) if budgets is not None else {}
+    counted: Bid | None = None
+    for bid in Bid.objects.filter(lot=lot, is_annulled=False).order_by("-amount_minor", "-seq"):
+        registration = by_id[bid.registration_id]
+        if registration.revoked_at is not None:
+            continue
+        room = rooms.get(registration.pk)
+        if bid.source == Bid.Source.AUTOMATIC and room is not None and bid.amount_minor > room:
+            bid.is_annulled, bid.annulled_at, bid.annulled_by_id = True, now, actor_id
+            bid.annulled_reason = "automatic bid beyond the bidder's budget"
+            bid.save(update_fields=["is_annulled", "annulled_reason", "annulled_by", "annulled_at"])
+            continue
+        counted = bid
+        break
+    lot.price_minor = counted.amount_minor if counted else None
+    lot.leader_id = counted.registration_id if counted else None
+    lot.leader_order = order_key(counted.received_at, counted.seq) if counted else 0
+    lot.bid_count = Bid.objects.filter(
+        lot=lot, is_annulled=False, registration__revoked_at__isnull=True
+    ).count()
+    autos = [
+        r
+        for r in by_id.values()
+        if r.auto_max_minor is not None
+        and r.revoked_at is None
+        and not getattr(r, "_mazad_without_mandate", False)
+    ]
+    out: list[rules.Accepted] = []
+    state = rules.resolve_automatic(state_of(lot, autos, tuple(rooms.items())), out)
+    _apply_to_lot(lot, state)
+    lot.save(update_fields=LOT_FIELDS)
+    new_bids = [
+        Bid(
+            lot=lot,
+            registration=by_id[accepted.registration_id],
+            amount_minor=accepted.amount_minor,
+            seq=accepted.seq,
+            received_at=now,
+            source=accepted.source.value,
+        )
+        for accepted in out
+    ]
+    told = [frames.bid_accepted(lot, by_id[a.registration_id].paddle, a, now) for a in out]
+    if budgets is not None:
+        budgets.decided(lot.pk, list(by_id.values()), state)
+    if new_bids:
+        leaders = [b.registration_id for b in new_bids]
+        lost = rules.lost_the_lead(counted.registration_id if counted else None, leaders)
+        told.extend(frames.personal(lot, lost, leaders[-1], by_id))
+        store.write(
+            bids=new_bids,
+            lots=[],
+            lot_fields=LOT_FIELDS,
+            registrations=[],
+            audits=_audit_records(lot, new_bids, by_id),
+            notices=notifications.notices(
+                lot, [by_id[r].bidder_id for r in lost], Notification.Kind.OUTBID, lot.price_minor
+            ),
+        )
+    return told

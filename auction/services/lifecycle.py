@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from auction import access, events, listeners, locks, metrics, notifications
+from auction.bidding import decide as bidding
 from auction.bidding import rules as bidding_rules
 from auction.bidding.decide import state_of
 from auction.errors import AuctionRuleError
@@ -496,9 +497,11 @@ def start_next_round(
 def annul_bid(*, actor: User, lot_id: int, seq: int, reason: str) -> Lot:
     """A supervisor annuls a bid with a written reason; the price is recomputed from the rest.
 
-    Deterministic recomputation: the remaining (not annulled) bids are the
-    record; the highest of them gives the price and the leader. Automatic
-    maxima are kept. Watchers are told to resync.
+    Deterministic recomputation (`auction.bidding.decide.recount`): the remaining bids of
+    bidders still allowed to bid are the record and the highest of them gives the price and
+    the leader; an automatic bid its bidder's budget no longer leaves room for does not
+    count. Automatic maxima are kept and compete from that price, each within its budget,
+    as after any bid. Watchers are told to resync.
     """
     if not reason.strip():
         raise DomainError(_("Give the reason for the annulment."), code="required", field="reason")
@@ -510,15 +513,13 @@ def annul_bid(*, actor: User, lot_id: int, seq: int, reason: str) -> Lot:
     bid = Bid.objects.filter(lot=lot, seq=seq, is_annulled=False).first()
     if bid is None:
         raise NotFound(_("No such bid."), field="seq")
+    budgets = bidding.budgets_for([lot])  # after the lot, before its registrations
+    now = timezone.now()
     bid.is_annulled, bid.annulled_reason = True, reason.strip()
-    bid.annulled_by, bid.annulled_at = actor, timezone.now()
+    bid.annulled_by, bid.annulled_at = actor, now
     bid.save(update_fields=["is_annulled", "annulled_reason", "annulled_by", "annulled_at"])
-    top = Bid.objects.filter(lot=lot, is_annulled=False).order_by("-amount_minor").first()
     before = {"price_minor": lot.price_minor, "leader": lot.leader_id}
-    lot.price_minor = top.amount_minor if top else None
-    lot.leader_id = top.registration_id if top else None
-    lot.bid_count = Bid.objects.filter(lot=lot, is_annulled=False).count()
-    lot.save(update_fields=["price_minor", "leader", "bid_count"])
+    told = bidding.recount(lot, budgets, actor_id=actor.pk, now=now)
     audit.record(
         actor=actor,
         action="lot.bid_annulled",
@@ -528,7 +529,7 @@ def annul_bid(*, actor: User, lot_id: int, seq: int, reason: str) -> Lot:
         after={"price_minor": lot.price_minor, "leader": lot.leader_id, "annulled_seq": seq},
         note=bid.annulled_reason,
     )
-    events.publish_after_commit([events.resync_frame(lot, "bid_annulled")])
+    events.publish_after_commit([*told, events.resync_frame(lot, "bid_annulled")])
     return lot
 
 

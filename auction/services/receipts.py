@@ -178,6 +178,19 @@ def signed_document(receipt: Receipt, bid: Bid) -> dict[str, Any]:
     return receipt_signing.sign(body, court.code)
 
 
+def signed_document_of(receipt: Receipt) -> dict[str, Any] | None:
+    """The signed document of a bid's receipt, found from the receipt alone (the PDF of
+    `core.views.receipt_pdf`, which the lot page's button leads to), or None."""
+    bid = (
+        Bid.objects.select_related("lot__auction__court", "registration")
+        .filter(pk=receipt.subject_id)
+        .first()
+        if receipt.kind == Receipt.Kind.BID and receipt.subject_id.isdigit()
+        else None
+    )
+    return signed_document(receipt, bid) if bid is not None else None
+
+
 def signed_bid_receipt(*, user: User, lot_id: int, seq: int) -> tuple[Receipt, Bid, dict[str, Any]]:
     """The user's receipt of their bid (issued on first request) and its signed document."""
     receipt = bid_receipt(user=user, lot_id=lot_id, seq=seq)

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts import mandates
 from accounts.models import Company, User
 from auction import access, events, locks, notifications
+from auction.bidding import decide as bidding
 from auction.errors import RegistrationRefused
-from auction.models import Auction, Lot, Notification, Registration
+from auction.models import Auction, Bid, Lot, Notification, Registration
 from core import audit
 from core.money import Money
 from enforcement.hooks import Joining
@@ -24,6 +25,8 @@ from payments.events import reference as payment_reference
 from payments.models import Payment, Purpose
 
 PADDLE_RANGE = (100, 9999)
+# Why an excluded party's registration, bids and deposit end (the record's note).
+PARTY_REASON = "party to the enforcement file"
 
 
 def _new_paddle(lot: Lot) -> int:
@@ -228,11 +231,15 @@ def revoke_for_party(joining: Joining) -> list[Registration]:
     """The person joining an enforcement file loses their registrations on its assets' lots.
 
     Runs in the transaction that adds the party (`enforcement.hooks.party_joining`), before
-    it locks the file: the lots first, then their registrations (docs/concurrency.md, "The
-    global order"). A revoked registration bids no more (`excluded_party`, read with the
-    registration the bid batch reads anyway), its automatic maximum is cancelled and its
-    deposit refunded; the bidder is told on the page and in their notices. Bids already
-    made stay on the record: annulling them is the judge's decision.
+    it locks the file: the lots first, then the budgets of their bidders, then the lots'
+    registrations (docs/concurrency.md, "The global order"). A revoked registration bids no
+    more (`excluded_party`, read with the registration the bid batch reads anyway), its
+    automatic maximum is cancelled and its deposit refunded. Its bids on the lot stop
+    counting: they are marked annulled (they stay on the record, with the reason) and the
+    price and the lead are recomputed from the others as after a judge's annulment
+    (`auction.bidding.decide.recount`), so a party who led passes the lead to the next valid
+    bid. The bidder is told on the page and in their notices; the lot's watchers are told
+    to resync.
     """
     same_person = Q(bidder__id_number=joining.id_number, bidder__id_country=joining.id_country)
     if joining.user_id is not None:
@@ -252,7 +259,10 @@ def revoke_for_party(joining: Joining) -> list[Registration]:
     now = timezone.now()
     revoked: list[Registration] = []
     frames: list[events.Frame] = []
-    for lot in locks.lots(lot_ids):
+    lots = locks.lots(lot_ids)
+    budgets = bidding.budgets_for(lots)
+    for lot in lots:
+        annulled = 0
         for registration in locks.registrations_of(lot):
             bidder = registration.bidder
             matches = (
@@ -262,18 +272,33 @@ def revoke_for_party(joining: Joining) -> list[Registration]:
                 continue
             registration.revoked_at, registration.auto_max_minor = now, None
             registration.save(update_fields=["revoked_at", "auto_max_minor"])
-            if lot.leader_id != registration.pk:
-                refund_deposit(registration, reason="party to the enforcement file")
+            annulled += Bid.objects.filter(registration=registration, is_annulled=False).update(
+                is_annulled=True, annulled_reason=PARTY_REASON, annulled_at=now
+            )
+            refund_deposit(registration, reason=PARTY_REASON)
             audit.record(
                 actor=None,
                 action="registration.revoked",
                 obj=registration,
-                after={"revoked_at": now.isoformat(), "lot": lot.pk},
-                note="party to the enforcement file",
+                after={"revoked_at": now.isoformat(), "lot": lot.pk, "bids_annulled": annulled},
+                note=PARTY_REASON,
                 court_id=lot.auction.court_id,
             )
             notifications.record(lot, [bidder.pk], Notification.Kind.REGISTRATION_REVOKED)
             frames.append(events.personal(lot, bidder.pk, "registration_revoked"))
             revoked.append(registration)
+        if annulled and lot.status == Lot.Status.OPEN:
+            before = {"price_minor": lot.price_minor, "leader": lot.leader_id}
+            frames += bidding.recount(lot, budgets, actor_id=None, now=now)
+            audit.record(
+                actor=None,
+                action="lot.bids_of_party_annulled",
+                obj=lot,
+                court_id=lot.auction.court_id,
+                before=before,
+                after={"price_minor": lot.price_minor, "leader": lot.leader_id},
+                note=PARTY_REASON,
+            )
+            frames.append(events.resync_frame(lot, "bid_annulled"))
     events.publish_after_commit(frames)
     return revoked

@@ -297,6 +297,10 @@ COURT_SIGNING_DEV_KEYS: bool = env.bool("COURT_SIGNING_DEV_KEYS", default=True)
 COURT_SIGNING_DEV_DIR: str = env.str(
     "COURT_SIGNING_DEV_DIR", default=str(BASE_DIR / "var" / "signing-dev")
 )
+# Checks of signed receipts (/receipts/verify/ and its JSON API) per client address and window
+# (core/rate_limits.py): a check costs a signature verification and needs no account.
+RECEIPT_VERIFY_LIMIT: int = env.int("RECEIPT_VERIFY_LIMIT", default=30)
+RECEIPT_VERIFY_WINDOW_SECONDS: int = env.int("RECEIPT_VERIFY_WINDOW_SECONDS", default=600)
 # Identity documents and other personal files: never under MEDIA_ROOT, only served by views
 # that check the reader's rights.
 PRIVATE_MEDIA_ROOT: str = env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private"))

@@ -12,3 +12,6 @@ COURT_SIGNING_DEV_DIR = str(BASE_DIR / "var" / "test-signing")  # noqa: F405
 # Most page tests read each response's template context, which a page served whole from the
 # shared cache has none of; tests/auction/test_shared_pages.py turns the shared pages on.
 SHARED_PUBLIC_PAGES = False
+# Many tests check receipts from one address; tests/auction/test_signed_bid_receipts.py sets
+# a low limit (and an address of its own) to test the cap itself.
+RECEIPT_VERIFY_LIMIT = 100_000

@@ -241,6 +241,13 @@ class Encumbrance(models.Model):
     asset = models.ForeignKey(SeizedAsset, on_delete=models.CASCADE, related_name="encumbrances")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     holder = models.CharField(_("holder"), max_length=200)
+    # Who the holder is on the platform: a person's national ID or passport number, or a
+    # company's commercial registration, and the issuing country. With it a secured
+    # creditor has standing on the file (they may object to the sale of the asset).
+    holder_id_country = models.CharField(_("holder's issuing country"), max_length=2, blank=True)
+    holder_id_number = models.CharField(
+        _("holder's ID or commercial registration"), max_length=32, blank=True
+    )
     amount_minor = models.BigIntegerField(_("amount"), null=True, blank=True)
     note = models.CharField(_("details"), max_length=300, blank=True)
     # The order in which secured creditors are paid from the asset's sale (1 first).

@@ -256,8 +256,18 @@ def update_asset(*, actor: User, asset_id: int, details: AssetDetails) -> Seized
 
 @transaction.atomic
 def add_encumbrance(
-    *, actor: User, asset_id: int, kind: str, holder: str, amount_minor: int | None, note: str = ""
+    *,
+    actor: User,
+    asset_id: int,
+    kind: str,
+    holder: str,
+    amount_minor: int | None,
+    note: str = "",
+    holder_id_number: str = "",
+    holder_id_country: str = "",
 ) -> Encumbrance:
+    """Record a right over the asset. The holder's identity (ID or commercial registration
+    and its issuing country, both or neither) gives a secured creditor standing on the file."""
     asset = locked_own_asset(actor, asset_id)
     _refuse_unless_editable(asset)
     if amount_minor is not None and amount_minor < 0:
@@ -270,6 +280,7 @@ def add_encumbrance(
         holder=required(holder, "holder"),
         amount_minor=amount_minor,
         note=note.strip(),
+        **_holder_identity(holder_id_number, holder_id_country),
     )
     audit.record(
         actor=actor,
@@ -279,6 +290,23 @@ def add_encumbrance(
         court_id=asset.court_id,
     )
     return encumbrance
+
+
+def _holder_identity(number: str, country: str) -> dict[str, str]:
+    number, country = number.strip().upper(), country.strip().upper()
+    if number and not country:
+        raise DomainError(
+            _("Give the country that issued the holder's ID."),
+            code="required",
+            field="holder_id_country",
+        )
+    if country and (len(country) != 2 or not country.isalpha() or not country.isascii()):
+        raise DomainError(
+            _("Give the country as its two-letter code (SA, KW, BH, VN)."),
+            code="id_country",
+            field="holder_id_country",
+        )
+    return {"holder_id_number": number, "holder_id_country": country if number else ""}
 
 
 @transaction.atomic

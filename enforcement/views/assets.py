@@ -306,6 +306,8 @@ def encumbrance_add(request: HttpRequest, asset_id: int) -> HttpResponse:
             holder=form.cleaned_data["holder"],
             amount_minor=form.cleaned_data["amount"],
             note=form.cleaned_data["note"],
+            holder_id_number=form.cleaned_data["holder_id_number"],
+            holder_id_country=form.cleaned_data["holder_id_country"],
         ),
         _("The encumbrance was recorded."),
         _back(asset_id, "#inherits"),

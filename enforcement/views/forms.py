@@ -282,6 +282,16 @@ class AppraisalForm(forms.Form):
 class EncumbranceForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Encumbrance.Kind.choices)
     holder = forms.CharField(label=_("Holder"), max_length=200, validators=[TextValidator()])
+    holder_id_number = forms.CharField(
+        label=_("Holder's ID or commercial registration"),
+        max_length=32,
+        required=False,
+        validators=[TextValidator()],
+        help_text=_("Gives a secured creditor standing to object to the sale."),
+    )
+    holder_id_country = forms.CharField(
+        label=_("Issuing country"), max_length=2, required=False, initial="SA"
+    )
     amount = money_field(_("Amount"))
     note = forms.CharField(
         label=_("Details"), max_length=300, required=False, validators=[TextValidator()]
@@ -293,6 +303,25 @@ class EncumbranceForm(forms.Form):
 
     def clean_amount(self) -> int | None:
         return parse_amount(self.cleaned_data.get("amount") or "", self.currency)
+
+    def clean_holder_id_country(self) -> str:
+        country = (self.cleaned_data.get("holder_id_country") or "").strip().upper()
+        if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+            raise forms.ValidationError(
+                _("Give the country as its two-letter code (SA, KW, BH, VN)."), code="id_country"
+            )
+        return country
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("holder_id_number", "").strip() and not cleaned.get("holder_id_country"):
+            self.add_error(
+                "holder_id_country",
+                forms.ValidationError(
+                    _("Give the country that issued the holder's ID."), code="required"
+                ),
+            )
+        return cleaned
 
 
 class ReasonForm(forms.Form):

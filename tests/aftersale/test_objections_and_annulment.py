@@ -443,3 +443,124 @@ def test_a_decision_without_reasons_or_with_an_unknown_choice_is_refused_and_cha
     sale.refresh_from_db()
     assert objection.status == Objection.Status.PENDING
     assert sale.status == Sale.Status.AWAITING_PAYMENT
+
+
+@pytest.mark.django_db
+def test_a_secured_creditor_of_the_asset_may_object_in_person_or_through_its_representative(
+    court,
+):
+    from tests.auction.test_company_bidders import CR, representative_with
+
+    finance = make_user("FINANCE_STAFF", court=court)
+    sale = helpers.sold_lot(court, finance, rules=WINDOW)
+    creditor = make_user("BIDDER", id_number="1234567890", id_country="SA")
+    Encumbrance.objects.create(
+        asset=sale.lot.asset,
+        kind="LIEN",
+        holder="A private lender",
+        holder_id_number=creditor.id_number,
+        holder_id_country="SA",
+        amount_minor=50_000,
+        rank=2,
+    )
+    Encumbrance.objects.create(
+        asset=sale.lot.asset,
+        kind="MORTGAGE",
+        holder="Riyad Bank",
+        holder_id_number=CR,
+        holder_id_country="SA",
+        amount_minor=2_000,
+        rank=1,
+    )
+    bank_officer, _company = representative_with("APPROVED")
+    lapsed, _same = representative_with("APPROVED", days_left=-1)
+    now = timezone.now()
+
+    in_person = objections.file_objection(
+        filer=creditor, sale_id=sale.pk, grounds="Sold far below the debt it secures.", now=now
+    )
+    for_the_bank = objections.file_objection(
+        filer=bank_officer, sale_id=sale.pk, grounds="The mortgage was not announced.", now=now
+    )
+
+    assert in_person.standing == for_the_bank.standing == Objection.Standing.SECURED_CREDITOR
+    assert objections.standing_of(lapsed, sale) is None  # the power of attorney expired
+    with pytest.raises(DomainError) as late:
+        objections.file_objection(
+            filer=creditor, sale_id=sale.pk, grounds="Filed after the window.", now=now
+        )
+    assert late.value.code == "objection_pending"
+    with pytest.raises(DomainError) as closed:
+        objections.file_objection(
+            filer=bank_officer,
+            sale_id=sale.pk,
+            grounds="Another one, after the window closed.",
+            now=sale.objection_closes_at,
+        )
+    assert closed.value.code in ("objection_pending", "objection_window_closed")
+
+
+@pytest.mark.django_db
+def test_only_a_secured_right_with_the_holders_identity_gives_standing_and_never_to_staff(court):
+    finance = make_user("FINANCE_STAFF", court=court)
+    sale = helpers.sold_lot(court, finance, rules=WINDOW)
+    other_right = make_user("BIDDER", id_number="1000000001", id_country="SA")
+    named_only = make_user("BIDDER", id_number="1000000002", id_country="SA")
+    elsewhere = make_user("BIDDER", id_number="1000000003", id_country="SA")
+    staff = make_user("EXECUTION_STAFF", court=court, id_number="1000000004", id_country="SA")
+    Encumbrance.objects.create(
+        asset=sale.lot.asset,
+        kind="OTHER",  # a right that secures no debt
+        holder="A tenant",
+        holder_id_number=other_right.id_number,
+        holder_id_country="SA",
+    )
+    Encumbrance.objects.create(asset=sale.lot.asset, kind="MORTGAGE", holder=named_only.full_name)
+    Encumbrance.objects.create(
+        asset=sale.lot.asset,
+        kind="MORTGAGE",
+        holder="Same number, another country",
+        holder_id_number=elsewhere.id_number,
+        holder_id_country="KW",
+    )
+    Encumbrance.objects.create(
+        asset=sale.lot.asset,
+        kind="MORTGAGE",
+        holder="A member of staff",
+        holder_id_number=staff.id_number,
+        holder_id_country="SA",
+    )
+
+    for user in (other_right, named_only, elsewhere, staff):
+        assert objections.standing_of(user, sale) is None, user
+        with pytest.raises(DomainError) as refused:
+            objections.file_objection(
+                filer=user, sale_id=sale.pk, grounds="I object to this sale.", now=timezone.now()
+            )
+        assert refused.value.code == "not_found"
+    assert not Objection.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_holders_identity_is_recorded_with_the_encumbrance_or_refused_naming_the_field(
+    client, court
+):
+    from enforcement.models import SeizedAsset
+    from tests.auction import factories
+
+    staff = make_user("EXECUTION_STAFF", court=court)
+    asset = factories.approved_asset(court)
+    SeizedAsset.objects.filter(pk=asset.pk).update(status=SeizedAsset.Status.SEIZED)
+    client.force_login(staff)
+    url = reverse("enforcement:encumbrance_add", args=[asset.pk])
+    base = {"kind": "MORTGAGE", "holder": "Riyad Bank", "amount": "", "note": ""}
+
+    refused = client.post(url, {**base, "holder_id_number": "1010", "holder_id_country": "S1"})
+    assert not Encumbrance.objects.exists()
+    added = client.post(url, {**base, "holder_id_number": "1010123456", "holder_id_country": "sa"})
+
+    assert refused.status_code == 400
+    assert "Give the country as its two-letter code" in refused.content.decode()
+    assert added.status_code == 302
+    encumbrance = Encumbrance.objects.get()
+    assert (encumbrance.holder_id_number, encumbrance.holder_id_country) == ("1010123456", "SA")

@@ -84,3 +84,41 @@ def test_the_buyer_sees_the_breakdown_and_a_stranger_does_not(client, court):
     assert sale.payment is None
     client.force_login(make_user("BIDDER", verified=True))
     assert client.get(f"/purchases/{sale.public_id}/").status_code == 404
+
+
+def test_the_dashboard_pages_through_every_open_distribution(client, court, monkeypatch):
+    import re
+    from html import unescape
+
+    from django.utils import timezone
+
+    from aftersale.views import finance as finance_views
+    from tests.auction import factories
+
+    monkeypatch.setattr(finance_views, "DASHBOARD_PAGE", 3)
+    finance = make_user("FINANCE_STAFF", court=court)
+    made = [
+        Distribution.objects.create(
+            court=court,
+            file=factories.enforcement_file(court),  # one open distribution per file
+            number=f"RYC-D-2026-{number:06d}",
+            status=status,
+            total_minor=1_000,
+            currency="SAR",
+            proposed_at=timezone.now(),
+        )
+        for number, status in enumerate(["PROPOSED"] * 7 + ["CANCELLED"])
+    ]
+    client.force_login(finance)
+
+    seen, query = [], ""
+    while True:
+        body = client.get("/finance/" + query).content.decode()
+        seen += re.findall(r'dir="ltr">(RYC-D-2026-\d+)</a>', body)
+        following = re.search(r'rel="next" href="([^"]+)"', body)
+        if following is None:
+            break
+        query = unescape(following.group(1))
+
+    open_ones = [d.number for d in sorted(made, key=lambda d: -d.pk) if d.status != "CANCELLED"]
+    assert seen == open_ones  # newest first, none left out, none twice, no cancelled one

@@ -328,3 +328,47 @@ def test_a_cap_below_what_the_bidder_already_leads_is_refused_naming_the_field(c
         client.post(f"/my-budgets/{budget.pk}/", {"cap": "30", "lots": [first.pk]}).status_code
         == 302
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("cap_minor", "price_minor"), [(5_000, 3_050), (5_050, 3_100)])
+def test_an_annulment_that_hands_the_lead_to_a_robot_keeps_it_within_the_budget(
+    court, cap_minor, price_minor
+):
+    from auction.services import lifecycle
+
+    first, second = factories.lot(court), factories.lot(court)
+    capped = capped_bidder([first, second], cap_minor=cap_minor, maximum_minor=50_000)
+    rival = factories.registered_bidder(first)
+    assert bidding.set_automatic_bid(
+        lot_id=first.pk, user_id=rival.bidder_id, maximum_minor=3_000
+    ).accepted
+    first.refresh_from_db()
+    assert (first.leader_id, first.price_minor) == (capped[0].pk, 3_100)  # room 4,000 then
+    high = factories.registered_bidder(first)
+    assert bidding.place_bid(lot_id=first.pk, user_id=high.bidder_id, amount_minor=6_000).accepted
+    y = factories.registered_bidder(second)
+    assert bidding.place_bid(lot_id=second.pk, user_id=y.bidder_id, amount_minor=1_850).accepted
+    second.refresh_from_db()
+    assert (second.leader_id, second.price_minor) == (capped[1].pk, 1_950)  # room 5,000 there
+    high_seq = Bid.objects.get(lot=first, registration=high).seq
+
+    lifecycle.annul_bid(
+        actor=make_user("SUPERVISOR", court=court),
+        lot_id=first.pk,
+        seq=high_seq,
+        reason="Bid placed in error",
+    )
+
+    # Room on the first lot is now the cap less 1,950. Under a cap of 5,000 that is 3,050:
+    # the robot's old 3,100 is beyond it and stops counting, and from the rival's 3,000 the
+    # robot bids again, up to the room. Under 5,050 the old 3,100 fits and stands.
+    first.refresh_from_db()
+    assert (first.leader_id, first.price_minor) == (capped[0].pk, price_minor)
+    old = Bid.objects.get(lot=first, registration=capped[0], amount_minor=3_100)
+    assert old.is_annulled == (price_minor != 3_100)
+    last = Bid.objects.filter(lot=first, is_annulled=False).order_by("-seq").first()
+    assert last is not None
+    assert (last.amount_minor, last.source) == (price_minor, "AUTOMATIC")
+    assert leads(capped) <= cap_minor
+    assert first.bid_count == Bid.objects.filter(lot=first, is_annulled=False).count()

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import io
 import json
+import secrets
 from datetime import UTC
 
 import pytest
@@ -153,6 +154,31 @@ def test_the_pdf_prints_the_signature_and_key_id(bidding_lot):
     assert Receipt.objects.get(kind=Receipt.Kind.BID).number in text
 
 
+def _text_of(pdf: bytes) -> str:
+    return "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+
+
+@pytest.mark.django_db
+def test_the_lot_pages_receipt_button_gives_the_same_signed_receipt_as_my_auctions(bidding_lot):
+    lot, mine, _other = bidding_lot
+    client = Client()
+    client.force_login(mine.bidder)
+    assert (
+        reverse("auction:bid_receipt", args=[lot.pk, 3])
+        in client.get(f"/lots/{lot.pk}/").content.decode()
+    )
+
+    from_the_lot = client.post(reverse("auction:bid_receipt", args=[lot.pk, 3]), follow=True)
+
+    assert from_the_lot["Content-Type"] == "application/pdf"
+    document = json.loads(_download(client, lot.pk, 3, "json").content)
+    text = _text_of(from_the_lot.content)
+    assert document["key_id"] in text
+    assert document["signature"] in text
+    assert text == _text_of(_download(client, lot.pk, 3, "pdf").content)
+    assert Receipt.objects.filter(kind=Receipt.Kind.BID).count() == 1
+
+
 @pytest.mark.django_db
 def test_a_court_without_its_own_key_signs_with_the_platforms(bidding_lot, settings):
     lot, mine, _other = bidding_lot
@@ -270,3 +296,111 @@ def test_the_command_needs_no_database_with_a_keys_file(bidding_lot, tmp_path, d
         with pytest.raises(CommandError) as unreadable:
             call_command("verify_bid_receipt", str(tmp_path / "absent.json"))
         assert unreadable.value.returncode == 2
+
+
+API = "/receipts/verify.json"
+
+
+def _address() -> str:
+    """An address of the test's own, so no earlier run's count (in Redis) is shared."""
+    return f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_json_api_says_valid_or_invalid_with_the_reason(bidding_lot, language):
+    lot, mine, _other = bidding_lot
+    client = Client()
+    client.force_login(mine.bidder)
+    raw = _download(client, lot.pk, 3, "json").content
+    document = json.loads(raw)
+    public = Client(REMOTE_ADDR=_address(), headers={"accept-language": language})
+
+    good = public.post(API, raw, content_type="application/json")
+    changed = public.post(
+        API,
+        _changed(raw, b'"amount_minor":1500', b'"amount_minor":1900'),
+        content_type="application/json",
+    )
+    not_json = public.post(API, b"this is not { json", content_type="application/json")
+    pretty = public.post(
+        API, json.dumps(document, indent=2).encode(), content_type="application/json"
+    )
+
+    assert good.status_code == 200
+    assert good["Content-Type"].startswith("application/json")
+    answer = good.json()
+    assert (answer["valid"], answer["code"], answer["key_id"]) == (
+        True,
+        "receipt_valid",
+        document["key_id"],
+    )
+    assert answer["court"] == "RYC"
+    assert answer["receipt"] == document["receipt"]
+    for response, code in (
+        (changed, "receipt_bad_signature"),
+        (not_json, "receipt_not_json"),
+        (pretty, "receipt_not_canonical"),
+    ):
+        assert response.status_code == 200
+        body = response.json()
+        assert (body["valid"], body["code"], body["receipt"]) == (False, code, None)
+        assert body["message"]
+    arabic = any("\u0600" <= ch <= "\u06ff" for ch in changed.json()["message"])
+    assert arabic == (language == "ar")
+
+
+@pytest.mark.django_db
+def test_the_json_api_answers_an_unusable_request_with_problem_details(court_key):
+    public = Client(REMOTE_ADDR=_address())
+
+    empty = public.post(API, b"  ", content_type="application/json")
+    got = public.get(API)
+    too_large = public.post(
+        API, b"x" * (receipt_signing.MAX_BYTES + 10), content_type="application/json"
+    )
+
+    assert empty.status_code == 400
+    assert empty["Content-Type"] == "application/problem+json"
+    problem = empty.json()
+    assert (problem["status"], problem["code"], problem["field"]) == (400, "required", "body")
+    assert problem["title"] == problem["detail"] == problem["message"]
+    assert problem["type"].endswith("#required")
+    assert got.status_code == 405
+    assert got["Content-Type"] == "application/problem+json"
+    assert got["Allow"] == "POST"
+    assert too_large.status_code == 200
+    assert too_large.json()["code"] == "receipt_too_large"
+
+
+@pytest.mark.django_db
+def test_checks_are_limited_per_address_on_the_page_and_the_api_alike(bidding_lot, settings):
+    lot, mine, _other = bidding_lot
+    settings.RECEIPT_VERIFY_LIMIT = 3
+    client = Client()
+    client.force_login(mine.bidder)
+    raw = _download(client, lot.pk, 3, "json").content
+    address = _address()
+    public = Client(REMOTE_ADDR=address)
+    neighbour = Client(REMOTE_ADDR=_address())
+
+    answers = [
+        public.post(VERIFY, {"document": raw.decode()}).status_code,
+        public.post(API, raw, content_type="application/json").status_code,
+        public.post(VERIFY, {"document": raw.decode()}).status_code,
+    ]
+    page = public.post(VERIFY, {"document": raw.decode()}, headers={"accept-language": "ar"})
+    api = public.post(API, raw, content_type="application/json")
+
+    assert answers == [200, 200, 200]
+    assert page.status_code == 429
+    assert 'data-verdict="rate_limited"' in page.content.decode()
+    assert "صالح" not in page.content.decode().split('data-verdict="rate_limited"')[1][:300]
+    assert 0 < int(page["Retry-After"]) <= settings.RECEIPT_VERIFY_WINDOW_SECONDS
+    assert api.status_code == 429
+    assert api["Content-Type"] == "application/problem+json"
+    assert api.json()["code"] == "rate_limited"
+    assert api.json()["params"]["minutes"] >= 1
+    assert int(api["Retry-After"]) > 0
+    assert public.get(VERIFY).status_code == 200  # reading the page is not a check
+    assert neighbour.post(API, raw, content_type="application/json").json()["valid"]

@@ -10,9 +10,17 @@ The crawl follows every link, but pages of one route that differ only by their i
 and /lots/13/, or two receipt numbers) are one page to it: the first that opens stands for the
 route. The pages each role starts from are always scanned, whatever their route.
 
-One browser context per role, language and size is reused for all of its pages, axe-core is
-installed by an init script before each page's own scripts, and the crawl is the first pass
-(English, desktop), so each page is opened four times and no more.
+Work is not repeated. One browser context per role and language is reused for all of its
+pages (axe-core installed by an init script before each page's own scripts); the crawl is the
+English pass, so each page is opened twice (once per language) and no more. Each opened page
+is scanned at the desktop size, then narrowed to the phone size in place: what renders the
+same at both sizes (the same elements shown, with the same display, colours and fonts) was
+already scanned, so axe-core scans again, at the phone size, only the elements whose
+rendering changed (the whole page when its elements changed); then the page is narrowed to
+320 px for the reflow check, which every page gets. A signed-in role's crawl still opens the
+routes the public pass scanned (to follow their links) but scans only its own routes and the
+pages it starts from: the public routes were scanned in both languages and sizes by the
+public pass, with the same header and footer a signed-in page has on the role's own routes.
 """
 
 from __future__ import annotations
@@ -56,6 +64,34 @@ RUN_AXE = """tags => axe.run(document, {
   id: item.id, impact: item.impact, help: item.help,
   targets: item.nodes.slice(0, 5).map(node => node.target.join(" ")),
 })))"""
+# How each element renders: "-" when not shown, else what axe-core's rules read from its
+# style. Two sizes whose lists match render the same elements the same way.
+RENDERING = """() => [...document.querySelectorAll("body *")].map(el => {
+  const style = getComputedStyle(el);
+  if (!el.getClientRects().length || style.visibility === "hidden") return "-";
+  return [style.display, style.position, style.color, style.backgroundColor, style.fontSize,
+    style.fontWeight, style.opacity, style.overflow].join("|");
+})"""
+# axe-core on the outermost of the elements (by their index in RENDERING's list) whose
+# rendering changed, and nothing else.
+RUN_AXE_ON = """([tags, indices]) => {
+  const all = [...document.querySelectorAll("body *")];
+  const changed = new Set(indices.map(i => all[i]));
+  const outermost = [...changed].filter(el => {
+    for (let up = el.parentElement; up; up = up.parentElement) if (changed.has(up)) return false;
+    return true;
+  });
+  outermost.forEach(el => el.setAttribute("data-a11y-changed", ""));
+  return axe.run({include: [["[data-a11y-changed]"]]}, {
+    runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+  }).then(result => {
+    outermost.forEach(el => el.removeAttribute("data-a11y-changed"));
+    return result.violations.map(item => ({
+      id: item.id, impact: item.impact, help: item.help,
+      targets: item.nodes.slice(0, 5).map(node => node.target.join(" ")),
+    }));
+  });
+}"""
 # Two frames: the page has laid itself out again after the window changed size.
 SETTLED = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 # What sticks out of the narrowest viewport, to name in the failure.
@@ -76,14 +112,11 @@ def route(path: str) -> str:
     return "/".join("<id>" if ID_SEGMENT.match(part) else part for part in path.split("/"))
 
 
-def new_context(
-    browser: Any, server: Any, language: str, size: str, state: dict[str, Any] | None
-) -> Any:
+def new_context(browser: Any, server: Any, language: str, state: dict[str, Any] | None) -> Any:
+    """A context opened at the desktop size; each page is narrowed in place (`check`)."""
     context = browser.new_context(
-        viewport=SIZES[size],
+        viewport=SIZES["desktop"],
         locale=language,
-        is_mobile=size == "phone",
-        has_touch=size == "phone",
         reduced_motion="reduce",
         bypass_csp=True,  # axe-core is not among the scripts the pages' own policy allows
         storage_state=state,
@@ -127,12 +160,26 @@ def opens(page: Any, server: Any, path: str) -> bool:
     )
 
 
-def violations(page: Any) -> list[str]:
-    found = page.evaluate(RUN_AXE, TAGS)
+def _named(found: list[dict[str, Any]]) -> list[str]:
     return [
         f"{item['id']} ({item['impact']}): {item['help']} — " + "; ".join(item["targets"])
         for item in found
     ]
+
+
+def violations(page: Any) -> list[str]:
+    return _named(page.evaluate(RUN_AXE, TAGS))
+
+
+def phone_violations(page: Any, desktop: list[str]) -> list[str]:
+    """axe-core at the phone size on what renders differently from the desktop size."""
+    phone = page.evaluate(RENDERING)
+    if len(phone) != len(desktop):  # the page changed its elements: scan it all again
+        return violations(page)
+    changed = [
+        i for i, (wide, narrow) in enumerate(zip(desktop, phone, strict=True)) if wide != narrow
+    ]
+    return _named(page.evaluate(RUN_AXE_ON, [TAGS, changed])) if changed else []
 
 
 def reflows(page: Any) -> str | None:
@@ -141,26 +188,41 @@ def reflows(page: Any) -> str | None:
     page.evaluate(SETTLED)
     width = page.evaluate("document.documentElement.scrollWidth")
     culprits = page.evaluate(TOO_WIDE, NARROWEST["width"]) if width > NARROWEST["width"] else []
-    page.set_viewport_size(SIZES["phone"])
+    page.set_viewport_size(SIZES["desktop"])
     if width <= NARROWEST["width"]:
         return None
     return f"reflow: {width}px wide at 320px — " + "; ".join(culprits)
 
 
-def check(page: Any, language: str, size: str) -> list[str]:
-    found = violations(page)
+def check(page: Any, language: str) -> dict[str, list[str]]:
+    """What fails on the open page at the desktop size and at the phone size (reflow included).
+
+    Leaves the page at the desktop size."""
+    found = {"desktop": violations(page), "phone": []}
     shown = page.evaluate("document.documentElement.lang")
     if shown != language:
-        found.append(f"shown in {shown!r}, not {language!r}")
-    if size == "phone" and (too_wide := reflows(page)):
-        found.append(too_wide)
-    return found
+        found["desktop"].append(f"shown in {shown!r}, not {language!r}")
+    desktop = page.evaluate(RENDERING)
+    page.set_viewport_size(SIZES["phone"])
+    page.evaluate(SETTLED)
+    found["phone"] = phone_violations(page, desktop)
+    if too_wide := reflows(page):
+        found["phone"].append(too_wide)
+    return {size: problems for size, problems in found.items() if problems}
 
 
-def crawl(page: Any, server: Any, start: list[str], inspect: Callable[[str], None]) -> list[str]:
+def crawl(
+    page: Any,
+    server: Any,
+    start: list[str],
+    inspect: Callable[[str], None],
+    scanned: set[str] = frozenset(),  # type: ignore[assignment]
+) -> list[str]:
     """Every page reached from `start` by following links, one per route, breadth first.
 
-    `inspect` is called on each page while it is open, so the crawl is also a scan.
+    `inspect` is called on each page while it is open, so the crawl is also a scan; a page
+    of a route in `scanned` (already scanned elsewhere) is opened for its links only, unless
+    it is one of `start`. Returns the pages inspected.
     """
     pages: list[str] = []
     routes: set[str] = set()
@@ -173,12 +235,18 @@ def crawl(page: Any, server: Any, start: list[str], inspect: Callable[[str], Non
         tried.add(path)
         if not opens(page, server, path):
             continue  # another page of the same route may open
-        pages.append(path)
         routes.add(route(path))
         assert len(routes) <= MOST_ROUTES, f"more than {MOST_ROUTES} routes: {sorted(routes)}"
-        inspect(path)
+        if always or route(path) not in scanned:
+            pages.append(path)
+            inspect(path)
         queue.extend((link, False) for link in links(page, server) if route(link) not in routes)
     return pages
+
+
+# The routes the public pass scanned (both languages and sizes), for the signed-in roles'
+# crawls to skip; empty when the public pass has not run in this session (nothing skipped).
+PUBLIC_ROUTES: set[str] = set()
 
 
 def scan(browser: Any, server: Any, user: Any, start: list[str]) -> dict[str, list[str]]:
@@ -189,28 +257,28 @@ def scan(browser: Any, server: Any, user: Any, start: list[str]) -> dict[str, li
     for language in LANGUAGES:
         if user is not None:  # a signed-in user sees the site in the language of the profile
             User.objects.filter(pk=user.pk).update(preferred_language=language)
-        for size in SIZES:
-            context = new_context(browser, server, language, size, state)
-            page = context.new_page()
+        context = new_context(browser, server, language, state)
+        page = context.new_page()
 
-            def inspect(
-                path: str, page: Any = page, language: str = language, size: str = size
-            ) -> None:
-                if found := check(page, language, size):
-                    failures[f"{language} {size} {path}"] = found
+        def inspect(path: str, page: Any = page, language: str = language) -> None:
+            for size, found in check(page, language).items():
+                failures[f"{language} {size} {path}"] = found
 
-            try:
-                if user is not None and state is None:
-                    sign_in(page, server, user)
-                    state = context.storage_state()
-                if not pages:
-                    pages = crawl(page, server, start, inspect)
-                    continue
-                for path in pages:
-                    page.goto(server.base_url + path)
-                    inspect(path)
-            finally:
-                context.close()
+        try:
+            if user is not None and state is None:
+                sign_in(page, server, user)
+                state = context.storage_state()
+            if not pages:
+                scanned = PUBLIC_ROUTES if user is not None else set()
+                pages = crawl(page, server, start, inspect, scanned)
+                continue
+            for path in pages:
+                page.goto(server.base_url + path)
+                inspect(path)
+        finally:
+            context.close()
+    if user is None:
+        PUBLIC_ROUTES.update(route(path) for path in pages)
     return failures
 
 

@@ -32,6 +32,7 @@ SECRET_SETTINGS = {
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",
     "AUDIT_SIGNING_KEY",
+    "RECEIPT_SIGNING_KEYS",
     "DATABASE_PASSWORD",
     "REDIS_PASSWORD",
     "S3_ACCESS_KEY_ID",
@@ -262,6 +263,28 @@ def test_a_secret_put_in_the_values_is_refused():
 
     assert result.returncode != 0
     assert "config.STRIPE_SECRET_KEY is a secret" in result.stderr
+
+
+def _production_secrets() -> set[str]:
+    """The secret settings the production settings check: Django's secret, and every key,
+    secret or mail URL it reads from the environment."""
+    text = (ROOT / "config" / "settings" / "production.py").read_text()
+    read = set(re.findall(r"env\.\w+\(\s*\"([A-Z0-9_]+)\"", text))
+    return {"SECRET_KEY"} | {
+        name for name in read if re.search(r"KEY|SECRET", name) or name == "EMAIL_URL"
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_production_secrets()))
+def test_every_secret_the_production_check_reads_is_a_documented_chart_and_compose_secret(name):
+    refused = render_text("default", f"config.{name}=x")
+    chart_readme = (CHART / "README.md").read_text()
+    compose = (ROOT / "docker-compose.yml").read_text()
+
+    assert refused.returncode != 0
+    assert f"config.{name} is a secret" in refused.stderr
+    assert f"`{name}`" in chart_readme.split("| key | needed | what |")[1].split("\n\n")[0]
+    assert re.search(rf"^  {name}: ", compose, re.M), f"docker-compose.yml lacks {name}"
 
 
 def test_the_chart_requires_the_shared_buckets_and_a_well_formed_digest():

@@ -200,3 +200,46 @@ def test_the_ledger_page_shows_balances_and_refuses_a_future_date(court, finance
     assert "Choose today or a past date." in future.content.decode()
     assert garbage.status_code == 400
     assert "Enter a date as YYYY-MM-DD." in garbage.content.decode()
+
+
+def _walk(client, url, pattern):
+    """Every row a keyset list shows, page after page by its "Next" links, in order."""
+    import re
+    from html import unescape
+
+    seen, query, pages = [], "", 0
+    while True:
+        body = client.get(url + query).content.decode()
+        seen += re.findall(pattern, body)
+        pages += 1
+        following = re.search(r'rel="next" href="([^"]+)"', body)
+        if following is None:
+            return seen, pages
+        query = unescape(following.group(1))
+
+
+def test_the_ledger_pages_through_every_journal_entry_newest_first(court, finance, monkeypatch):
+    from payments import views
+    from payments.models import JournalEntry
+
+    monkeypatch.setattr(views, "ENTRIES_PAGE", 4)
+    for number in range(7):
+        payment = deposit(
+            court,
+            make_user(verified=True),
+            Method.BANK_TRANSFER,
+            reference=f"registration:{number}",
+        )
+        services.confirm_bank_transfer(actor=finance, payment=payment, note=f"Line {number}")
+    client = logged_in(finance)
+
+    seen, pages = _walk(client, "/payments/finance/ledger/", r'class="small">#(\d+) ')
+
+    expected = list(
+        JournalEntry.objects.filter(court=court)
+        .order_by("-posted_at", "-id")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) > 4
+    assert [int(pk) for pk in seen] == expected  # none left out, none twice
+    assert pages == -(-len(expected) // 4)
