@@ -158,6 +158,43 @@ def cached_fragments(parts: list[tuple[str, Callable[[], str]]], timeout: int) -
     return [found[key] if key not in rendered else rendered[key] for key, _render in parts]
 
 
+def _versioned_key(kind: str, parts: tuple[Any, ...], versions: tuple[str, ...]) -> str:
+    names = [version_name(name) for name in versions]
+    found = cache.get_many(names)
+    current = [int(found.get(name) or 0) for name in names]
+    return f"{kind}:" + etag_of(parts, current).strip('"')
+
+
+def versioned_fragment(
+    parts: tuple[Any, ...], versions: tuple[str, ...], render: Callable[[], str], timeout: int
+) -> str:
+    """A rendered page part kept while the version counters `versions` stand still.
+
+    For a part whose key cannot name everything it shows (a list's page: its rows, counts
+    and links): the changes to what it shows bump the counters (`changed`) at once and
+    after their commit, so a part rendered between the two is retired by the second. The
+    key is made of `parts` and the counters as read first; a cache outage renders the part.
+    """
+    try:
+        key = _versioned_key("part", parts, versions)
+    except Exception:
+        logger.warning("page part cache unreachable", exc_info=True)
+        return render()
+    return cached_fragment(key, render, timeout)
+
+
+def versioned_value(
+    parts: tuple[Any, ...], versions: tuple[str, ...], read: Callable[[], Any], timeout: int
+) -> Any:
+    """A value kept while the version counters `versions` stand still (`versioned_fragment`)."""
+    try:
+        key = _versioned_key("value", parts, versions)
+    except Exception:
+        logger.warning("page part cache unreachable", exc_info=True)
+        return read()
+    return cached_value(key, read, timeout)
+
+
 def cached_value(key: str, read: Callable[[], Any], timeout: int) -> Any:
     """A value from the shared cache, read and stored on a miss (read directly on an outage)."""
     try:

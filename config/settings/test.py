@@ -10,3 +10,5 @@ PRIVATE_MEDIA_ROOT = str(BASE_DIR / "var" / "test-private")  # noqa: F405
 # Most page tests read each response's template context, which a page served whole from the
 # shared cache has none of; tests/auction/test_shared_pages.py turns the shared pages on.
 SHARED_PUBLIC_PAGES = False
+# Likewise the letters list's cached page (tests/enforcement/test_letter_pages.py turns it on).
+CACHED_STAFF_LISTS = False

@@ -257,9 +257,7 @@ def test_a_bid_retires_the_catalog_pages_that_show_its_lot_or_order_by_price_and
 
 
 @pytest.mark.django_db
-def test_a_bid_landing_while_the_page_renders_never_leaves_the_old_price_shared(
-    court, monkeypatch
-):
+def test_a_bid_landing_while_the_page_renders_never_leaves_the_old_price_shared(court, monkeypatch):
     from auction import public
 
     lot = factories.lot(court, opening_minor=1_000)
@@ -277,9 +275,39 @@ def test_a_bid_landing_while_the_page_renders_never_leaves_the_old_price_shared(
     monkeypatch.setattr(public, "_catalog", render_then_bid)
     first = _reader()  # its first visit renders, and the bid lands meanwhile
     monkeypatch.setattr(public, "_catalog", render)
-    second = _reader().get(reverse(CATALOG))
+    second = Client().get(reverse(CATALOG))
 
     assert landed
     assert first.cookies  # the first reader's page was rendered with the old price
     assert second.templates  # the page from before the bid was not shared
     assert format_money(8_800, lot.currency) in second.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_announcement_shows_on_the_next_shared_page_and_leaves_when_removed(court, supervisor):
+    from datetime import timedelta
+
+    from frontend import services as shell
+    from frontend.models import Announcement
+
+    factories.lot(court)
+    reader = _reader()
+    reader.get(reverse(CATALOG))
+    assert reader.get(reverse(CATALOG)).templates == []  # shared
+
+    now = timezone.now()
+    shell.publish_announcement(
+        actor=supervisor,
+        text_ar="صيانة الليلة",
+        text_en="Maintenance tonight at 23:00",
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(hours=2),
+    )
+    shown = reader.get(reverse(CATALOG))
+    Announcement.objects.all().delete()
+    removed = reader.get(reverse(CATALOG))
+
+    assert shown.templates
+    assert "Maintenance tonight at 23:00" in shown.content.decode()
+    # The page from before the announcement is current again (it may come from the cache).
+    assert "Maintenance tonight at 23:00" not in removed.content.decode()
