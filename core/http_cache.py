@@ -308,16 +308,22 @@ class _Flight:
         self.leading = leading
 
     @classmethod
-    def join(cls, key: str) -> _Flight | None:
+    def join(cls, key: str, *, lead: bool = True) -> _Flight | None:
         """Leads the render of `key`, or follows the reader already rendering it; None when
-        Redis cannot say (every reader then renders, as without a cache)."""
+        Redis cannot say (every reader then renders, as without a cache), or when no one is
+        rendering it and this reader may not lead (`lead=False`)."""
         try:
             client = _redis()
             if client is None:
                 return None
             token = uuid.uuid4().hex
             lock = cache.make_key(key + ":render")
-            held = client.set(lock, token, nx=True, px=FLIGHT_LOCK_SECONDS * 1000, get=True)
+            if lead:
+                held = client.set(lock, token, nx=True, px=FLIGHT_LOCK_SECONDS * 1000, get=True)
+            else:
+                held = client.get(lock)
+                if held is None:
+                    return None
         except Exception:
             logger.warning("page cache unreachable", exc_info=True)
             return None
@@ -385,7 +391,9 @@ def shared_page(
     served, current = found
     if served is not None:
         return served
-    flight = _Flight.join(key)
+    # A reader revalidating its copy (If-None-Match) gets a 304 from the render, which is not
+    # a page to share: it follows a render under way but never leads one.
+    flight = _Flight.join(key, lead="HTTP_IF_NONE_MATCH" not in request.META)
     if flight is not None and not flight.leading:
         if flight.wait():
             found = _lookup(request, key, names)

@@ -78,6 +78,12 @@ def _read(request: Any, render: Callable[[], HttpResponseBase], out: list[Any]) 
         connection.close()
 
 
+def _key(request: Any) -> str:
+    """The shared cache's key of the page `_read` asks for (as `shared_page` makes it)."""
+    parts = http_cache.etag_of(request.path, [], ("flight",), http_cache.shell_state())
+    return "page:" + parts.strip('"')
+
+
 def _waiting_on_redis(count: int) -> bool:
     """Whether `count` readers are blocked on a flight's answer in Redis."""
     client = http_cache._redis()
@@ -148,10 +154,7 @@ def test_when_the_render_fails_the_waiting_readers_render_the_page_themselves():
 def test_a_renderer_that_never_answers_does_not_hold_the_others(monkeypatch):
     monkeypatch.setattr(http_cache, "FLIGHT_WAIT_SECONDS", 0.3)
     request = _request()
-    key = "page:" + http_cache.etag_of(
-        request.path, [], ("flight",), http_cache.shell_state()
-    ).strip('"')
-    vanished = http_cache._Flight.join(key)  # a process that took the render and died
+    vanished = http_cache._Flight.join(_key(request))  # a process that took the render and died
     assert vanished is not None
     assert vanished.leading
     render = Renders()
@@ -194,3 +197,37 @@ def test_a_page_that_cannot_be_shared_lets_the_waiters_render_it():
 
     assert first[0].status_code == second[0].status_code == 404
     assert len(calls) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_revalidating_its_copy_follows_a_render_but_never_leads_one():
+    render = Renders(hold=True)
+    request = _request()
+    first: list[Any] = []
+    revalidating: list[Any] = []
+    leader = threading.Thread(target=_read, args=(request, render, first))
+    leader.start()
+    _until(render.started.is_set)
+    again = RequestFactory().get(request.path, HTTP_HOST="localhost", HTTP_IF_NONE_MATCH='"x"')
+    follower = threading.Thread(target=_read, args=(again, render, revalidating))
+    follower.start()
+    _until(lambda: _waiting_on_redis(1))
+    render.go.set()
+    leader.join(JOIN_SECONDS)
+    follower.join(JOIN_SECONDS)
+    other = _request()
+    lock = cache.make_key(_key(other) + ":render")
+    locked_while_rendering: list[int] = []
+
+    def render_alone() -> HttpResponseBase:
+        locked_while_rendering.append(http_cache._redis().exists(lock))
+        return render()
+
+    alone: list[Any] = []
+    revalidate = RequestFactory().get(other.path, HTTP_HOST="localhost", HTTP_IF_NONE_MATCH='"x"')
+    _read(revalidate, render_alone, alone)
+
+    assert render.count == 2  # the leader's, and the lone revalidating reader's
+    assert revalidating[0].content == first[0].content  # it followed the render under way
+    assert alone[0].status_code == 200
+    assert locked_while_rendering == [0]  # alone, it rendered without taking the lock
