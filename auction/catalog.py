@@ -277,6 +277,13 @@ def public_lot(lot_id: int) -> Lot | None:
     )
 
 
+def seqs(lot_ids: list[int]) -> dict[int, int]:
+    """The lots' sequence numbers now (each bid moves its lot's): has a page's price moved?"""
+    if not lot_ids:
+        return {}
+    return dict(Lot.objects.filter(pk__in=lot_ids).values_list("pk", "seq"))
+
+
 def lot_fingerprint(lot: Lot) -> tuple[Any, ...]:
     """What a lot's page shows of the lot, its auction and its asset, as a value."""
 

@@ -132,6 +132,11 @@ def personal(lot: Lot, user_id: int, kind: str, **fields: Any) -> Frame:
 
 
 CATALOG_PAGES = "catalog"
+# The catalog pages ordered or filtered by price: any bid can move a lot into or out of them.
+CATALOG_PRICES = "catalog-prices"
+# How a lot's `bid_accepted` frame begins (`encode` keeps the payload's order): a bid changes
+# the lot's price and sequence number, nothing a catalog page orders or filters by but price.
+_BID_ACCEPTED = encode({"type": "bid_accepted"})[:-1]
 
 
 def lot_pages(lot_id: int) -> str:
@@ -140,11 +145,19 @@ def lot_pages(lot_id: int) -> str:
 
 
 def page_versions(frames: Iterable[Frame]) -> list[str]:
-    """The shared public pages a lot's public frames change: the catalog and those lots' pages."""
-    lots = sorted({frame.topic for frame in frames if is_lot_topic(frame.topic)})
-    if not lots:
+    """The shared public pages a lot's public frames change.
+
+    Each lot's own page, and the catalog pages that show it (they keep its version,
+    `http_cache.shows`). Bids alone change prices: they retire the catalog pages ordered or
+    filtered by price too, and no other. Any other frame (an opening, an extension, a close,
+    a withdrawal, a resync) can move lots between pages: it retires every catalog page.
+    """
+    public = [frame for frame in frames if is_lot_topic(frame.topic)]
+    if not public:
         return []
-    names = [CATALOG_PAGES, *(lot_pages(int(topic.split(":")[1])) for topic in lots)]
+    lots = sorted({int(frame.topic.split(":")[1]) for frame in public})
+    only_bids = all(frame.text.startswith(_BID_ACCEPTED) for frame in public)
+    names = [CATALOG_PRICES if only_bids else CATALOG_PAGES, *(lot_pages(pk) for pk in lots)]
     return [http_cache.version_name(name) for name in names]
 
 

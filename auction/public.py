@@ -59,10 +59,14 @@ def catalog_page(request: HttpRequest) -> HttpResponseBase:
     """
     if not http_cache.is_anonymous_reader(request):
         return _catalog(request)
+    filters = catalog.Filters.from_query(request.GET)
+    versions: tuple[str, ...] = (events.CATALOG_PAGES,)
+    if filters.sort in ("price_low", "price_high") or filters.price_min or filters.price_max:
+        versions = (events.CATALOG_PAGES, events.CATALOG_PRICES)  # a bid can move any lot here
     return http_cache.shared_page(
         request,
         parts=("catalog", int(timezone.now().timestamp() // 60)),
-        versions=(events.CATALOG_PAGES,),
+        versions=versions,
         render=lambda: _catalog(request),
         timeout=CARDS_SECONDS,
     )
@@ -105,7 +109,17 @@ def _catalog(request: HttpRequest) -> HttpResponseBase:
             initial={"query": saved_searches.canonical_query(request.GET), "alerts": True}
         ),
     }
-    return http_cache.publish(render(request, "auction/public/catalog.html", context), etag)
+    response = http_cache.publish(render(request, "auction/public/catalog.html", context), etag)
+    if etag is not None:
+        # A bid changes one lot's price: it retires the shared pages that show that lot
+        # (and those ordered or filtered by price), not every page of the catalog.
+        shown_seqs = {lot.pk: lot.seq for lot in page.rows}
+        http_cache.shows(
+            response,
+            [events.lot_pages(lot_id) for lot_id in shown_seqs],
+            lambda: catalog.seqs(list(shown_seqs)) == shown_seqs,
+        )
+    return response
 
 
 def _cards_and_map(rows: list[Lot], now: Any) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -157,6 +158,43 @@ def cached_fragments(parts: list[tuple[str, Callable[[], str]]], timeout: int) -
     return [found[key] if key not in rendered else rendered[key] for key, _render in parts]
 
 
+def _versioned_key(kind: str, parts: tuple[Any, ...], versions: tuple[str, ...]) -> str:
+    names = [version_name(name) for name in versions]
+    found = cache.get_many(names)
+    current = [int(found.get(name) or 0) for name in names]
+    return f"{kind}:" + etag_of(parts, current).strip('"')
+
+
+def versioned_fragment(
+    parts: tuple[Any, ...], versions: tuple[str, ...], render: Callable[[], str], timeout: int
+) -> str:
+    """A rendered page part kept while the version counters `versions` stand still.
+
+    For a part whose key cannot name everything it shows (a list's page: its rows, counts
+    and links): the changes to what it shows bump the counters (`changed`) at once and
+    after their commit, so a part rendered between the two is retired by the second. The
+    key is made of `parts` and the counters as read first; a cache outage renders the part.
+    """
+    try:
+        key = _versioned_key("part", parts, versions)
+    except Exception:
+        logger.warning("page part cache unreachable", exc_info=True)
+        return render()
+    return cached_fragment(key, render, timeout)
+
+
+def versioned_value(
+    parts: tuple[Any, ...], versions: tuple[str, ...], read: Callable[[], Any], timeout: int
+) -> Any:
+    """A value kept while the version counters `versions` stand still (`versioned_fragment`)."""
+    try:
+        key = _versioned_key("value", parts, versions)
+    except Exception:
+        logger.warning("page part cache unreachable", exc_info=True)
+        return read()
+    return cached_value(key, read, timeout)
+
+
 def cached_value(key: str, read: Callable[[], Any], timeout: int) -> Any:
     """A value from the shared cache, read and stored on a miss (read directly on an outage)."""
     try:
@@ -215,6 +253,111 @@ def _next_input(request: HttpRequest) -> str:
     return f'name="next" value="{escape(request.get_full_path())}"'
 
 
+# A page missed by many readers at once is rendered by one of them (single flight): the first
+# takes a lock in Redis and renders; the others wait on a list the renderer pushes to when the
+# page is stored (or when it could not share it), then read the page as any hit does. A wait
+# is a blocking Redis read in the request's own thread (Django runs a sync view in a thread of
+# its own per request under ASGI), bounded by `FLIGHT_WAIT_SECONDS`: after it, or when the
+# renderer failed, a waiter renders the page itself. No one sleeps, and no one hangs.
+FLIGHT_LOCK_SECONDS = 10
+FLIGHT_WAIT_SECONDS = 3.0
+SHOWS_MARK = "_mazad_shared_page_shows"
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+class Shows:
+    """What a rendered page shows that its own version counters track (the lots on a catalog
+    page), and how to confirm that the render still shows their current state.
+
+    Set on a response with `shows(response, names, confirm)`. The shared copy keeps the
+    counters' values as read after the render, and is valid while they stand still; it is
+    stored only if `confirm()` (asked after that read) says nothing the page shows changed
+    since the render read it, so a change that lands during the render, whose counter was
+    bumped before the read, never leaves its old state shared.
+    """
+
+    def __init__(self, names: list[str], confirm: Callable[[], bool]) -> None:
+        self.names = names
+        self.confirm = confirm
+
+
+def shows(response: HttpResponseBase, names: list[str], confirm: Callable[[], bool]) -> None:
+    """Marks a rendered page as showing what the counters `names` track (see `Shows`)."""
+    setattr(response, SHOWS_MARK, Shows(names, confirm))
+
+
+def _redis() -> Any:
+    """The shared cache's Redis client, or None when the cache is not Redis (tests, one host)."""
+    backend: Any = cache
+    client = getattr(backend, "_cache", None)
+    if client is None or not hasattr(client, "get_client"):
+        return None
+    return client.get_client(None, write=True)
+
+
+class _Flight:
+    """One render of a missed page for everyone who missed it at the same moment."""
+
+    def __init__(self, client: Any, key: str, token: str, *, leading: bool) -> None:
+        self.client = client
+        self.lock = cache.make_key(key + ":render")
+        self.token = token
+        self.leading = leading
+
+    @classmethod
+    def join(cls, key: str, *, lead: bool = True) -> _Flight | None:
+        """Leads the render of `key`, or follows the reader already rendering it; None when
+        Redis cannot say (every reader then renders, as without a cache), or when no one is
+        rendering it and this reader may not lead (`lead=False`)."""
+        try:
+            client = _redis()
+            if client is None:
+                return None
+            token = uuid.uuid4().hex
+            lock = cache.make_key(key + ":render")
+            if lead:
+                held = client.set(lock, token, nx=True, px=FLIGHT_LOCK_SECONDS * 1000, get=True)
+            else:
+                held = client.get(lock)
+                if held is None:
+                    return None
+        except Exception:
+            logger.warning("page cache unreachable", exc_info=True)
+            return None
+        if held is None:
+            return cls(client, key, token, leading=True)
+        return cls(
+            client, key, held.decode() if isinstance(held, bytes) else str(held), leading=False
+        )
+
+    @property
+    def _done(self) -> str:
+        return f"{self.lock}:{self.token}"
+
+    def wait(self) -> bool:
+        """Waits (bounded) for the leader: True when it stored the page."""
+        try:
+            told = self.client.blmove(self._done, self._done, FLIGHT_WAIT_SECONDS, "RIGHT", "LEFT")
+        except Exception:
+            logger.warning("page cache unreachable", exc_info=True)
+            return False
+        return told in (b"1", "1")
+
+    def finish(self, *, stored: bool) -> None:
+        """Tells every follower, present and arriving, how it went; lets go of the lock."""
+        try:
+            pipeline = self.client.pipeline(transaction=False)
+            pipeline.rpush(self._done, "1" if stored else "0")
+            pipeline.pexpire(self._done, int(FLIGHT_WAIT_SECONDS * 1000) + 1000)
+            pipeline.eval(_RELEASE, 1, self.lock, self.token)
+            pipeline.execute()
+        except Exception:
+            logger.warning("page cache unreachable", exc_info=True)
+
+
 def shared_page(
     request: HttpRequest,
     *,
@@ -227,12 +370,14 @@ def shared_page(
 
     The entry is keyed by the path, the normalised query, the language, what every page
     shows (`shell_state`) and the caller's `parts`; it is valid while the counters named in
-    `versions` are unchanged (they are read in the same round trip as the entry). A change
+    `versions` are unchanged (they are read in the same round trip as the entry), and while
+    those of what the render said it shows (`shows`: a catalog page's lots) are. A change
     bumps them after its commit, so a reader who comes after the change never gets the page
-    from before it. The shared copy holds marks in place of the CSRF tokens and of the
-    page's own address (the language switch's `next`): each reader gets their own. Only a
-    200 with an ETag is shared. Signed-in readers and readers with a message waiting never
-    come here (`is_anonymous_reader`); a cache outage renders every page, never breaks one.
+    from before it. Readers who miss the same page at once share one render (`_Flight`).
+    The shared copy holds marks in place of the CSRF tokens and of the page's own address
+    (the language switch's `next`): each reader gets their own. Only a 200 with an ETag is
+    shared. Signed-in readers and readers with a message waiting never come here
+    (`is_anonymous_reader`); a cache outage renders every page, never breaks one.
     """
     if not settings.SHARED_PUBLIC_PAGES:
         return render()
@@ -240,39 +385,100 @@ def shared_page(
         '"'
     )
     names = [version_name(name) for name in versions]
+    found = _lookup(request, key, names)
+    if found is None:
+        return render()
+    served, current = found
+    if served is not None:
+        return served
+    # A reader revalidating its copy (If-None-Match) gets a 304 from the render, which is not
+    # a page to share: it follows a render under way but never leads one.
+    flight = _Flight.join(key, lead="HTTP_IF_NONE_MATCH" not in request.META)
+    if flight is not None and not flight.leading:
+        if flight.wait():
+            found = _lookup(request, key, names)
+            if found is not None and found[0] is not None:
+                return found[0]
+            if found is not None:
+                current = found[1]
+        flight = None  # the leader failed, or the page changed again: render it here
+    stored = False
+    try:
+        rendered = render()
+        stored = _store(request, key, current, rendered, timeout)
+        return rendered
+    finally:
+        if flight is not None:
+            flight.finish(stored=stored)
+
+
+def _lookup(
+    request: HttpRequest, key: str, names: list[str]
+) -> tuple[HttpResponseBase | None, list[int]] | None:
+    """The reader's page when the shared copy is current, and the counters as read; None when
+    the cache cannot be reached."""
     try:
         found = cache.get_many([*names, key])
     except Exception:
         logger.warning("page cache unreachable", exc_info=True)
-        return render()
+        return None
     current = [int(found.get(name) or 0) for name in names]
     entry = found.get(key)
-    if isinstance(entry, dict) and entry.get("versions") == current:
-        etag = str(entry["etag"])
-        unchanged = not_modified(request, etag)
-        if unchanged is not None:
-            return unchanged
-        served = HttpResponse(_personal(entry["body"], request), content_type=entry["type"])
-        _public(served, etag)
-        return served
-    rendered = render()
+    if not isinstance(entry, dict) or entry.get("versions") != current:
+        return None, current
+    shown_names, shown_values = entry.get("shown") or ([], [])
+    if shown_names:
+        try:
+            now_shown = cache.get_many(shown_names)
+        except Exception:
+            logger.warning("page cache unreachable", exc_info=True)
+            return None
+        if [int(now_shown.get(name) or 0) for name in shown_names] != shown_values:
+            return None, current
+    etag = str(entry["etag"])
+    unchanged = not_modified(request, etag)
+    if unchanged is not None:
+        return unchanged, current
+    served = HttpResponse(_personal(entry["body"], request), content_type=entry["type"])
+    _public(served, etag)
+    return served, current
+
+
+def _store(
+    request: HttpRequest,
+    key: str,
+    current: list[int],
+    rendered: HttpResponseBase,
+    timeout: int,
+) -> bool:
+    """Shares a rendered page (a 200 with an ETag) and gives the reader their own copy of it."""
     if (
         rendered.status_code != 200
         or not rendered.get("ETag")
         or not isinstance(rendered, HttpResponse)
         or rendered.streaming
     ):
-        return rendered
+        return False
     response, etag = rendered, str(rendered["ETag"])
     shared = TOKEN_INPUT.sub(TOKEN_MARKED, response.content.decode())
     shared = shared.replace(_next_input(request), NEXT_MARK)
-    entry = {"versions": current, "etag": etag, "body": shared, "type": response["Content-Type"]}
+    response.content = _personal(shared, request).encode()
+    entry: dict[str, Any] = {
+        "versions": current, "etag": etag, "body": shared, "type": response["Content-Type"],
+    }  # fmt: skip
     try:
+        marked: Shows | None = getattr(rendered, SHOWS_MARK, None)
+        if marked is not None and marked.names:
+            names = [version_name(name) for name in marked.names]
+            values = cache.get_many(names)
+            if not marked.confirm():
+                return False  # changed while it rendered: this reader's page only
+            entry["shown"] = (names, [int(values.get(name) or 0) for name in names])
         cache.set(key, entry, timeout)
     except Exception:
         logger.warning("page cache unreachable", exc_info=True)
-    response.content = _personal(shared, request).encode()
-    return response
+        return False
+    return True
 
 
 def _personal(shared: str, request: HttpRequest) -> str:

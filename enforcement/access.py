@@ -86,6 +86,20 @@ def letters_for(user: Any) -> QuerySet[AgencyLetter]:
     return AgencyLetter.objects.none()
 
 
+def letters_scope(user: Any) -> str | None:
+    """Whose letters `letters_for` shows `user`, as a name (`letters:court:3`), or None."""
+    if has_capability(user, Capability.ANSWER_LETTERS) and user.agency_id is not None:
+        return f"letters:agency:{user.agency_id}"
+    if has_capability(user, Capability.VIEW_FILES):
+        return f"letters:court:{_own_court(user)}"
+    return None
+
+
+def letter_scopes(letter: AgencyLetter) -> list[str]:
+    """The `letters_scope` names whose lists show `letter`."""
+    return [f"letters:court:{letter.court_id}", f"letters:agency:{letter.agency_id}"]
+
+
 def requests_for(user: Any) -> QuerySet[EnforcementRequest]:
     """Staff who manage files: their court's requests. Applicants: their own."""
     if has_capability(user, Capability.MANAGE_FILES):

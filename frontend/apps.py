@@ -1,6 +1,7 @@
 """The site shell: templates, static files, the home, help and status pages, announcements."""
 
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 from core import http_cache
@@ -12,5 +13,12 @@ class FrontendConfig(AppConfig):
 
     def ready(self) -> None:
         from frontend import selectors  # its models load once the app registry is ready
+        from frontend.models import Announcement
 
         http_cache.shown_on_every_page(selectors.announcement_ids)
+        for signal, name in ((post_save, "saved"), (post_delete, "deleted")):
+            signal.connect(
+                selectors.announcements_changed,
+                sender=Announcement,
+                dispatch_uid=f"announcements-{name}",
+            )

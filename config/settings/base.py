@@ -177,6 +177,9 @@ else:
 # Anonymous readers share whole public pages (the catalog, a lot's page) from that cache until
 # what they show changes (core/http_cache.py, `shared_page`).
 SHARED_PUBLIC_PAGES: bool = env.bool("SHARED_PUBLIC_PAGES", default=True)
+# A staff list's page below its heading (the letters: rows, counts, page links) is kept in
+# that cache until one of its letters changes (enforcement/views/letters.py, `letter_list`).
+CACHED_STAFF_LISTS: bool = env.bool("CACHED_STAFF_LISTS", default=True)
 
 # Live events: published once per event to Redis pub/sub (or in process without Redis) and
 # fanned out by each web process's hub (core/live/hub.py).

@@ -15,3 +15,5 @@ SHARED_PUBLIC_PAGES = False
 # Many tests check receipts from one address; tests/auction/test_signed_bid_receipts.py sets
 # a low limit (and an address of its own) to test the cap itself.
 RECEIPT_VERIFY_LIMIT = 100_000
+# Likewise the letters list's cached page (tests/enforcement/test_letter_pages.py turns it on).
+CACHED_STAFF_LISTS = False

@@ -224,3 +224,90 @@ def test_an_answered_question_shows_on_the_next_shared_lot_page(court):
     assert not shared.templates  # the second read was the shared page
     assert after.templates  # the answer retired it: rendered again
     assert "Two keys, with the custodian." in after.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_bid_retires_the_catalog_pages_that_show_its_lot_or_order_by_price_and_no_other(court):
+    car = factories.lot(court, opening_minor=1_000)
+    house = factories.lot(court, opening_minor=2_000)
+    SeizedAsset.objects.filter(pk=house.asset_id).update(kind="MOVABLE")
+    bidder = factories.registered_bidder(car)
+    reader = _reader()
+    pages = {
+        "cars": {"kind": "VEHICLE"},
+        "houses": {"kind": "MOVABLE"},
+        "cheapest": {"sort": "price_low"},
+        "priced": {"price_max": "50"},
+    }
+    for query in pages.values():
+        reader.get(reverse(CATALOG), query)
+        assert reader.get(reverse(CATALOG), query).templates == []  # shared from now on
+
+    bidding.place_bid(lot_id=car.pk, user_id=bidder.bidder_id, amount_minor=7_300)
+    after = {name: reader.get(reverse(CATALOG), query) for name, query in pages.items()}
+
+    price = format_money(7_300, car.currency)
+    assert after["houses"].templates == []  # does not show the lot: still the shared page
+    assert after["cars"].templates  # shows it: rendered anew, with the new price
+    assert price in after["cars"].content.decode()
+    assert after["cheapest"].templates  # ordered by price: the bid may move any lot
+    assert price in after["cheapest"].content.decode()
+    assert after["priced"].templates  # filtered by price: the lot is no longer under it
+    assert f'href="/lots/{car.pk}/"' not in after["priced"].content.decode()
+
+
+@pytest.mark.django_db
+def test_a_bid_landing_while_the_page_renders_never_leaves_the_old_price_shared(court, monkeypatch):
+    from auction import public
+
+    lot = factories.lot(court, opening_minor=1_000)
+    bidder = factories.registered_bidder(lot)
+    render = public._catalog
+    landed: list[int] = []
+
+    def render_then_bid(request: Any) -> Any:
+        page = render(request)  # the page's rows are read: the old price
+        if not landed:
+            bidding.place_bid(lot_id=lot.pk, user_id=bidder.bidder_id, amount_minor=8_800)
+            landed.append(1)  # acknowledged before the page is shared
+        return page
+
+    monkeypatch.setattr(public, "_catalog", render_then_bid)
+    first = _reader()  # its first visit renders, and the bid lands meanwhile
+    monkeypatch.setattr(public, "_catalog", render)
+    second = Client().get(reverse(CATALOG))
+
+    assert landed
+    assert first.cookies  # the first reader's page was rendered with the old price
+    assert second.templates  # the page from before the bid was not shared
+    assert format_money(8_800, lot.currency) in second.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_announcement_shows_on_the_next_shared_page_and_leaves_when_removed(court, supervisor):
+    from datetime import timedelta
+
+    from frontend import services as shell
+    from frontend.models import Announcement
+
+    factories.lot(court)
+    reader = _reader()
+    reader.get(reverse(CATALOG))
+    assert reader.get(reverse(CATALOG)).templates == []  # shared
+
+    now = timezone.now()
+    shell.publish_announcement(
+        actor=supervisor,
+        text_ar="صيانة الليلة",
+        text_en="Maintenance tonight at 23:00",
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(hours=2),
+    )
+    shown = reader.get(reverse(CATALOG))
+    Announcement.objects.all().delete()
+    removed = reader.get(reverse(CATALOG))
+
+    assert shown.templates
+    assert "Maintenance tonight at 23:00" in shown.content.decode()
+    # The page from before the announcement is current again (it may come from the cache).
+    assert "Maintenance tonight at 23:00" not in removed.content.decode()
