@@ -17,6 +17,12 @@ from enforcement.models.files import (
 )
 from enforcement.models.letters import AgencyLetter, ApiToken
 from enforcement.models.orders import SeizureOrder
+from enforcement.models.settlements import (
+    Instalment,
+    LetterFollowUp,
+    Settlement,
+    SettlementRules,
+)
 
 __all__ = [
     "AgencyLetter",
@@ -29,8 +35,12 @@ __all__ = [
     "EnforcementFile",
     "EnforcementRequest",
     "FileParty",
+    "Instalment",
     "InstrumentKind",
+    "LetterFollowUp",
     "Party",
     "SeizedAsset",
     "SeizureOrder",
+    "Settlement",
+    "SettlementRules",
 ]
