@@ -213,6 +213,12 @@ def decide_settlement(*, actor: User, settlement_id: int, approve: bool, reason:
         raise InvalidTransition(
             _("This settlement was already decided."), code="invalid_transition", field="status"
         )
+    if settlement.proposed_by_id == actor.pk:
+        raise SettlementRefused(
+            _("Another judge decides a settlement you recorded."),
+            code="own_settlement",
+            field="decision",
+        )
     if approve:
         hooks.settlement_approving(found[1])
     file = locks.lock_file(found[1])

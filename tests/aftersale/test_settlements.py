@@ -16,6 +16,7 @@ from core.errors import InvalidTransition, NotFound
 from enforcement import services as enforcement
 from enforcement.instalments import PlanTerms, add_months
 from enforcement.models import EnforcementFile, Instalment, Settlement, SettlementRules
+from enforcement.services.settlements import SettlementRefused
 from payments import services as payments
 from tests.aftersale import helpers
 from tests.auction import factories
@@ -192,8 +193,9 @@ def test_only_the_files_debtor_proposes_and_the_author_never_decides(court, supe
     with pytest.raises(NotFound):
         enforcement.propose_settlement(debtor=unverified, file_id=file.pk, terms=terms)
     recorded = enforcement.record_settlement(actor=supervisor, file_id=file.pk, terms=terms)
-    with pytest.raises(Exception):  # noqa: B017 - the database refuses it (CHECK constraint)
+    with pytest.raises(SettlementRefused) as raised:
         enforcement.decide_settlement(
             actor=supervisor, settlement_id=recorded.pk, approve=True, reason="My own plan"
         )
+    assert (raised.value.code, raised.value.field) == ("own_settlement", "decision")
     assert Settlement.objects.get(pk=recorded.pk).status == Settlement.Status.PROPOSED
