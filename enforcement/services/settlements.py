@@ -22,9 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.organisations import Court
 from accounts.roles import Capability
-from core import audit
+from core import audit, formatting
 from core.errors import DomainError, InvalidTransition, NotFound
-from core.money import Money
 from enforcement import access, engine, hooks, locks, notices
 from enforcement.instalments import Limits, PlanRefused, PlanTerms, build_plan
 from enforcement.models import EnforcementFile, FileParty, Instalment, Settlement, SettlementRules
@@ -79,7 +78,7 @@ def court_today(court: Court, now: datetime | None = None) -> date:
 def _plan_error(error: PlanRefused, currency: str) -> SettlementRefused:
     params = dict(error.params)
     if "owed_minor" in params:
-        params = {"owed": str(Money(params.pop("owed_minor"), currency))}
+        params = {"owed": formatting.format_money(params.pop("owed_minor"), currency)}
     return SettlementRefused(
         PLAN_MESSAGES[error.code], code=error.code, field=error.field, params=params
     )
@@ -252,7 +251,7 @@ def _approve(actor: User, settlement: Settlement, file: EnforcementFile, reason:
             PLAN_MESSAGES["total_below_owed"],
             code="total_below_owed",
             field="total",
-            params={"owed": str(owed)},
+            params={"owed": formatting.format_money(owed.amount_minor, owed.currency)},
         )
     settlement.status = Settlement.Status.APPROVED
     settlement.decided_by, settlement.decided_at = actor, timezone.now()
