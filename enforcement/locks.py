@@ -87,3 +87,8 @@ def lock_settlement(settlement_id: int) -> Settlement:
         return lock_one(Settlement.objects.filter(pk=settlement_id))
     except Settlement.DoesNotExist:
         raise _missing() from None
+
+
+def lock_file_among(files: QuerySet[EnforcementFile], file_id: int) -> EnforcementFile | None:
+    """Lock the file `file_id` among `files` (those the user may act on; its own row only)."""
+    return files.select_for_update(of=("self",)).filter(pk=file_id).first()

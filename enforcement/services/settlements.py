@@ -172,7 +172,7 @@ def propose_settlement(
     Raises NotFound (not a file of theirs), InvalidTransition (file_not_settleable),
     SettlementRefused (settlement_exists, or a broken rule of the plan naming its field).
     """
-    file = access.files_as_debtor(debtor).select_for_update(of=("self",)).filter(pk=file_id).first()
+    file = locks.lock_file_among(access.files_as_debtor(debtor), file_id)
     if file is None:
         raise NotFound(_("Not found."))
     return _create(actor=debtor, file=file, terms=terms, origin=Settlement.Origin.DEBTOR, note=note)
