@@ -199,3 +199,46 @@ def test_only_the_files_debtor_proposes_and_the_author_never_decides(court, supe
         )
     assert (raised.value.code, raised.value.field) == ("own_settlement", "decision")
     assert Settlement.objects.get(pk=recorded.pk).status == Settlement.Status.PROPOSED
+
+
+def test_a_representative_of_a_debtor_company_proposes_for_it(court, staff):
+    from django.utils import timezone as django_timezone
+
+    from accounts.companies import Company, PowerOfAttorney
+    from enforcement.models import FileParty, Party
+
+    file = helpers.file_with(court, claim=400_000)
+    company = Company.objects.create(
+        name_ar="شركة الخليج",
+        name_en="Gulf Co.",
+        registration_country="SA",
+        registration_number="1010123456",
+    )
+    party = Party.objects.create(
+        court=court,
+        kind="COMPANY",
+        id_kind="COMMERCIAL_REGISTRATION",
+        name_ar="شركة الخليج",
+        name_en="Gulf Co.",
+        id_country="SA",
+        id_number="1010123456",
+    )
+    FileParty.objects.create(file=file, party=party, role="DEBTOR")
+    representative = make_user("BIDDER", verified=True)
+    terms = PlanTerms(total_minor=400_000, first_minor=100_000, first_due_on=today(), count=3)
+    with pytest.raises(NotFound):
+        enforcement.propose_settlement(debtor=representative, file_id=file.pk, terms=terms)
+    PowerOfAttorney.objects.create(
+        company=company,
+        representative=representative,
+        document="attorney/gulf.pdf",
+        valid_until=today() + timedelta(days=90),
+        status="APPROVED",
+        reviewed_at=django_timezone.now(),
+        reviewed_by=staff,
+    )
+
+    settlement = enforcement.propose_settlement(debtor=representative, file_id=file.pk, terms=terms)
+
+    assert settlement.origin == Settlement.Origin.DEBTOR
+    assert settlement.instalments.count() == 4
