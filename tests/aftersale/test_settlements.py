@@ -242,3 +242,40 @@ def test_a_representative_of_a_debtor_company_proposes_for_it(court, staff):
 
     assert settlement.origin == Settlement.Origin.DEBTOR
     assert settlement.instalments.count() == 4
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_settlement_pages_render_for_debtor_staff_and_judge(
+    client, court, staff, supervisor, language
+):
+    file = helpers.file_with(court, claim=600_000)
+    debtor = debtor_of(file)
+    for user in (debtor, staff, supervisor):
+        type(user).objects.filter(pk=user.pk).update(preferred_language=language)
+    client.force_login(debtor)
+    assert client.get(f"/my-files/{file.pk}/settlement/").status_code == 200
+    settlement = enforcement.propose_settlement(
+        debtor=debtor,
+        file_id=file.pk,
+        terms=PlanTerms(total_minor=600_000, first_minor=200_000, first_due_on=today(), count=2),
+    )
+    client.force_login(supervisor)
+    judge_page = client.get(f"/workspace/settlements/{settlement.pk}/").content.decode()
+    assert 'name="decision"' in judge_page
+    response = client.post(
+        f"/workspace/settlements/{settlement.pk}/decide/",
+        {"decision": "approve", "reason": "A fair plan"},
+    )
+    assert response.status_code == 302
+    client.force_login(staff)
+    file_page = client.get(f"/workspace/files/{file.pk}/").content.decode()
+    assert 'id="settlement"' in file_page
+    assert client.get(f"/workspace/settlements/{settlement.pk}/decision.pdf").status_code == 200
+
+    client.force_login(debtor)
+    status = client.get(f"/my-files/{file.pk}/settlement/").content.decode()
+
+    assert 'data-testid="pay-instalment"' in status
+    assert 'data-testid="next-due"' in status
+    if language == "ar":
+        assert "سداد القسط التالي" in status
