@@ -6,8 +6,10 @@ Imported by `AftersaleConfig.ready`, once every app's models are loaded.
 from __future__ import annotations
 
 from aftersale import operations  # noqa: F401 - registers the payment jobs' operations
-from aftersale.services import custody, deadlines, disbursements, sales
+from aftersale.services import custody, deadlines, disbursements, instalments, sales
 from auction import listeners as auction_listeners
+from enforcement import hooks as enforcement_hooks
+from enforcement import services as enforcement
 from payments import listeners as payment_listeners
 from payments.events import PaidFor
 
@@ -18,3 +20,10 @@ def connect() -> None:
     payment_listeners.on_payment_received(PaidFor.FILE_REDEMPTION)(custody.on_redemption_paid)
     payment_listeners.on_money_out_event(disbursements.on_provider_event)
     payment_listeners.on_worker_pass(deadlines.run)
+    payment_listeners.on_payment_received(PaidFor.SETTLEMENT_INSTALMENT)(
+        instalments.on_instalment_paid
+    )
+    enforcement_hooks.on_settlement_approving(instalments.before_settlement_approved)
+    # Enforcement's own deadlines run on the same pass as the sales' (it imports no payments).
+    payment_listeners.on_worker_pass(enforcement.run_settlement_deadlines)
+    payment_listeners.on_worker_pass(enforcement.run_letter_follow_ups)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aftersale.views import buyer, finance, objections, reconciliation
+from aftersale.views import buyer, finance, objections, reconciliation, settlements
 
 app_name = "aftersale"
 
@@ -16,6 +16,17 @@ urlpatterns = [
     ),
     path("my-files/", buyer.my_files, name="my_files"),
     path("my-files/<int:file_id>/pay/", buyer.redeem, name="redeem"),
+    path("my-files/<int:file_id>/settlement/", settlements.my_settlement, name="my_settlement"),
+    path(
+        "my-files/<int:file_id>/settlement/pay/",
+        settlements.pay_instalment,
+        name="pay_instalment",
+    ),
+    path(
+        "my-files/<int:file_id>/settlement/decision.pdf",
+        settlements.my_settlement_pdf,
+        name="my_settlement_pdf",
+    ),
     path("finance/", finance.dashboard, name="dashboard"),
     path("finance/balances.csv", finance.balances_csv, name="balances_csv"),
     path("finance/distributions/<int:distribution_id>/", finance.distribution, name="distribution"),

@@ -143,6 +143,7 @@ _REFERENCES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^Deposit {LOT_REFERENCE} paddle (?P<paddle>\d+)$"), "deposit"),
     (re.compile(rf"^Balance {LOT_REFERENCE}$"), "balance"),
     (re.compile(r"^Balance owed on file (?P<file>\S+)$"), "file_balance"),
+    (re.compile(r"^Instalment (?P<number>\d+) on file (?P<file>\S+)$"), "instalment"),
     (re.compile(rf"^{LOT_REFERENCE}$"), "lot"),
     (re.compile(r"^D(?P<number>\d{8})$"), "disbursement"),
 ]
@@ -155,6 +156,8 @@ def _reference_text(kind: str, parts: dict[str, str]) -> str:
         return _("Balance for lot %(lot)s of auction %(auction)s") % parts
     if kind == "file_balance":
         return _("Balance owed on enforcement file %(file)s") % parts
+    if kind == "instalment":
+        return _("Instalment %(number)s on enforcement file %(file)s") % parts
     if kind == "lot":
         return _("Lot %(lot)s of auction %(auction)s") % parts
     return _("Transfer no. %(number)s") % {"number": int(parts["number"])}

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts import mandates
 from accounts.access import has_capability
 from accounts.roles import Capability
 from core.errors import NotFound, PermissionDenied
@@ -21,6 +22,7 @@ from enforcement.models import (
     AssetImport,
     EnforcementFile,
     EnforcementRequest,
+    FileParty,
     Party,
     SeizedAsset,
     SeizureOrder,
@@ -120,3 +122,28 @@ def may_see_asset_photos(user: Any, asset: SeizedAsset) -> bool:
     if asset.status in ASSET_PUBLIC:
         return True
     return has_capability(user, Capability.VIEW_FILES) and court_id_of(user) == asset.court_id
+
+
+def debtor_links(user: Any) -> QuerySet[FileParty]:
+    """The debtor roles that are `user`'s: a party linked to the account; for a verified user,
+    a person with the same national ID, or a company they represent today (approved power of
+    attorney) with the same commercial registration number."""
+    if not (user.is_authenticated and user.is_active):
+        return FileParty.objects.none()
+    match = Q(party__user_id=user.pk)
+    if user.is_verified and user.id_number:
+        match |= Q(party__id_country=user.id_country, party__id_number=user.id_number) & ~Q(
+            party__id_kind=Party.IdKind.COMMERCIAL_REGISTRATION
+        )
+        for mandate in mandates.valid_mandates(user):
+            match |= Q(
+                party__id_kind=Party.IdKind.COMMERCIAL_REGISTRATION,
+                party__id_country=mandate.company.registration_country,
+                party__id_number=mandate.company.registration_number,
+            )
+    return FileParty.objects.filter(role=FileParty.Role.DEBTOR).filter(match)
+
+
+def files_as_debtor(user: Any) -> QuerySet[EnforcementFile]:
+    """The files on which `user` (or a company they represent) is the debtor."""
+    return EnforcementFile.objects.filter(pk__in=debtor_links(user).values("file_id"))

@@ -179,3 +179,43 @@ STRING_FIELDS = frozenset(
         "vin",
     }
 )
+
+
+class SettlementTermsForm(forms.Form):
+    """The terms of an instalment plan, the same for the debtor and for staff.
+
+    Amounts are typed in the file's currency and read into minor units; the service checks
+    the rules (enforcement.instalments) and a refusal is shown next to the field it names.
+    """
+
+    total = money_field(_("Total to pay"), required=True)
+    first_amount = money_field(_("First payment"), required=True)
+    first_due_on = forms.DateField(
+        label=_("First payment due on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    count = forms.IntegerField(
+        label=_("Monthly instalments after the first payment"), min_value=0, max_value=120
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
+    def _amount(self, name: str) -> int:
+        try:
+            amount = parse_amount(self.cleaned_data.get(name) or "", self.currency)
+        except ValidationError as error:
+            raise ValidationError(error.messages[0], code="amount_format") from error
+        if amount is None:
+            raise ValidationError(_("This field is required."), code="required")
+        return amount
+
+    def clean_total(self) -> int:
+        return self._amount("total")
+
+    def clean_first_amount(self) -> int:
+        return self._amount("first_amount")

@@ -49,6 +49,17 @@ ACTION_LABELS: dict[str, Promise] = {
     "request.submitted": _("Request filed"),
     "request.accepted": _("Request accepted"),
     "request.rejected": _("Request rejected"),
+    "letter.reminded": _("Agency reminded"),
+    "letter.escalated": _("Escalated to the judges"),
+    "settlement.proposed": _("Settlement proposed by the debtor"),
+    "settlement.recorded": _("Settlement recorded"),
+    "settlement.approved": _("Settlement approved"),
+    "settlement.refused": _("Settlement refused"),
+    "settlement.payment_started": _("Instalment payment started"),
+    "settlement.instalment_paid": _("Instalment paid"),
+    "settlement.notice_sent": _("Missed instalment notified"),
+    "settlement.defaulted": _("Settlement ended: enforcement resumed"),
+    "settlement.completed": _("Settlement completed"),
 }
 
 STATUS_LABELS: dict[str, str | Promise] = {}

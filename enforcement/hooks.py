@@ -39,3 +39,25 @@ def on_party_joining(listener: PartyListener) -> PartyListener:
 def party_joining(joining: Joining) -> None:
     for listener in _on_party_joining:
         listener(joining)
+
+
+# Run by `decide_settlement` when the judge approves a settlement, before the file is locked
+# (lots and auctions come before a file in the global lock order, docs/concurrency.md). A
+# listener refuses with a DomainError (a lot of the file is live, or sold and not yet paid) or
+# does what the approval means for its own records (the file's scheduled lots are withdrawn);
+# either way in the approval's transaction, so it commits or rolls back with it.
+SettlementListener = Callable[[int], Any]
+
+_on_settlement_approving: list[SettlementListener] = []
+
+
+def on_settlement_approving(listener: SettlementListener) -> SettlementListener:
+    """Register `listener(file_id)` to run when a settlement of the file is being approved."""
+    if listener not in _on_settlement_approving:
+        _on_settlement_approving.append(listener)
+    return listener
+
+
+def settlement_approving(file_id: int) -> None:
+    for listener in _on_settlement_approving:
+        listener(file_id)

@@ -16,6 +16,7 @@ from enforcement.models import (
     Party,
     SeizedAsset,
     SeizureOrder,
+    Settlement,
 )
 
 
@@ -78,3 +79,16 @@ def lock_party_in(parties: QuerySet[Party], party_id: int) -> Party | None:
 def lock_token(token_id: int, *, user_id: int) -> ApiToken | None:
     """Lock one of the user's API tokens; None when the user has no such token."""
     return ApiToken.objects.select_for_update().filter(pk=token_id, user_id=user_id).first()
+
+
+def lock_settlement(settlement_id: int) -> Settlement:
+    """Lock a settlement; its instalments are written only under this lock."""
+    try:
+        return lock_one(Settlement.objects.filter(pk=settlement_id))
+    except Settlement.DoesNotExist:
+        raise _missing() from None
+
+
+def lock_file_among(files: QuerySet[EnforcementFile], file_id: int) -> EnforcementFile | None:
+    """Lock the file `file_id` among `files` (those the user may act on; its own row only)."""
+    return files.select_for_update(of=("self",)).filter(pk=file_id).first()

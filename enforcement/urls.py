@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enforcement.views import assets, files, imports, letters, requests
+from enforcement.views import assets, files, imports, letters, requests, settlements
 
 app_name = "enforcement"
 
@@ -41,6 +41,27 @@ urlpatterns = [
     path("documents/<int:document_id>/", assets.document_file, name="document_file"),
     path("appraisals/<int:appraisal_id>/report/", assets.appraisal_report, name="appraisal_report"),
     path("letters/", letters.letter_list, name="letter_list"),
+    path("letters/overdue/", settlements.letters_overdue, name="letters_overdue"),
+    path(
+        "files/<int:file_id>/settlement/new/",
+        settlements.settlement_create,
+        name="settlement_create",
+    ),
+    path(
+        "settlements/<int:settlement_id>/",
+        settlements.settlement_detail,
+        name="settlement_detail",
+    ),
+    path(
+        "settlements/<int:settlement_id>/decide/",
+        settlements.settlement_decide,
+        name="settlement_decide",
+    ),
+    path(
+        "settlements/<int:settlement_id>/decision.pdf",
+        settlements.settlement_pdf,
+        name="settlement_pdf",
+    ),
     path("letters/<int:letter_id>/", letters.letter_detail, name="letter_detail"),
     path("letters/<int:letter_id>/pdf/", letters.letter_pdf, name="letter_pdf"),
     path(

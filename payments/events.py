@@ -2,7 +2,7 @@
 
 A `Payment` stores what it pays as two fields: its `purpose` (a deposit or a
 balance) and the caller's `reference` (`deposit:registration:42`,
-`sale:<uuid>`, `redemption:file:7`). This module is the one place that writes
+`sale:<uuid>`, `redemption:file:7`, `instalment:12`). This module is the one place that writes
 such a reference (`reference`) and the one place that reads it back
 (`received`): the other apps are told a `PaymentReceived(purpose, subject_id)`
 and never look at the string. The stored values are unchanged.
@@ -26,6 +26,7 @@ class PaidFor(enum.Enum):
     REGISTRATION_DEPOSIT = "deposit:registration:"  # subject: the registration's id
     SALE_BALANCE = "sale:"  # subject: the sale's public id
     FILE_REDEMPTION = "redemption:file:"  # subject: the enforcement file's id
+    SETTLEMENT_INSTALMENT = "instalment:"  # subject: the settlement instalment's id
 
     @property
     def stored_purpose(self) -> str:

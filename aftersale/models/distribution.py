@@ -23,6 +23,7 @@ class CustodyItem(models.Model):
         SALE = "SALE", _("Sale of a seized asset")
         SEIZED_FUNDS = "SEIZED_FUNDS", _("Seized bank funds")
         REDEMPTION = "REDEMPTION", _("Payment by the debtor")
+        INSTALMENT = "INSTALMENT", _("Instalment of a settlement")
 
     court = models.ForeignKey(
         "accounts.Court", verbose_name=_("court"), on_delete=models.PROTECT, related_name="+"

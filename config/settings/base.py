@@ -207,6 +207,10 @@ if CLOCK_IN_PROCESS:
 AUCTION_HORIZON_DAYS: int = env.int("AUCTION_HORIZON_DAYS", default=365)
 # Processes of `run_auction_clock` that close lots (its main one included).
 CLOCK_CLOSERS: int = env.int("CLOCK_CLOSERS", default=2)
+# Letters unanswered past their due date: a reminder to the agency every this many days (the
+# first the day after the due date), and after this many reminders the court's judges are told.
+LETTER_REMINDER_INTERVAL_DAYS: int = max(1, env.int("LETTER_REMINDER_INTERVAL_DAYS", default=7))
+LETTER_ESCALATE_AFTER_REMINDERS: int = max(1, env.int("LETTER_ESCALATE_AFTER_REMINDERS", default=3))
 
 AUTH_USER_MODEL = "accounts.User"
 # django-axes first: it refuses a locked-out login before the password is even checked.

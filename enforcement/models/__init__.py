@@ -17,6 +17,12 @@ from enforcement.models.files import (
 )
 from enforcement.models.letters import AgencyLetter, ApiToken
 from enforcement.models.orders import SeizureOrder, SignedOrderDocument
+from enforcement.models.settlements import (
+    Instalment,
+    LetterFollowUp,
+    Settlement,
+    SettlementRules,
+)
 
 __all__ = [
     "AgencyLetter",
@@ -29,9 +35,13 @@ __all__ = [
     "EnforcementFile",
     "EnforcementRequest",
     "FileParty",
+    "Instalment",
     "InstrumentKind",
+    "LetterFollowUp",
     "Party",
     "SeizedAsset",
     "SeizureOrder",
+    "Settlement",
+    "SettlementRules",
     "SignedOrderDocument",
 ]

@@ -34,6 +34,7 @@ from enforcement.services.files import (
     update_file,
     update_party,
 )
+from enforcement.services.followups import run_letter_follow_ups
 from enforcement.services.imports import run_import_step, start_import
 from enforcement.services.letters import acknowledge_letter, answer_letter, send_letter
 from enforcement.services.orders import (
@@ -46,10 +47,20 @@ from enforcement.services.orders import (
     review_fingerprint,
 )
 from enforcement.services.requests import accept_request, reject_request, submit_request
+from enforcement.services.settlements import (
+    InstalmentRecorded,
+    decide_settlement,
+    next_instalment,
+    propose_settlement,
+    record_instalment_paid,
+    record_settlement,
+    run_settlement_deadlines,
+)
 from enforcement.services.tokens import authenticate, issue_api_token, revoke_api_token
 
 __all__ = [
     "AssetDetails",
+    "InstalmentRecorded",
     "Instrument",
     "OrderTarget",
     "PartyDetails",
@@ -65,6 +76,7 @@ __all__ = [
     "authenticate",
     "change_file_status",
     "draft_pdf",
+    "decide_settlement",
     "issue_api_token",
     "issue_order",
     "lift_order",
@@ -73,12 +85,16 @@ __all__ = [
     "mark_sold",
     "mark_unsold",
     "mark_withdrawn",
+    "next_instalment",
     "open_file",
+    "propose_settlement",
     "record_appraisal",
     "record_file_satisfied",
+    "record_instalment_paid",
     "record_order_execution",
     "record_paid_to_applicants",
     "record_payment_account",
+    "record_settlement",
     "register_asset",
     "reject_request",
     "release_asset",
@@ -88,6 +104,8 @@ __all__ = [
     "review_fingerprint",
     "revoke_api_token",
     "run_import_step",
+    "run_letter_follow_ups",
+    "run_settlement_deadlines",
     "send_letter",
     "start_import",
     "submit_request",

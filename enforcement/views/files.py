@@ -30,7 +30,7 @@ from core.pages import (
     serve_private,
 )
 from core.pagination import paginate
-from enforcement import access, engine, selectors, services
+from enforcement import access, engine, selectors, services, settlement_selectors
 from enforcement.forms import parse_amount
 from enforcement.models import EnforcementFile, SeizureOrder, SignedOrderDocument
 from enforcement.views.forms import (
@@ -146,8 +146,20 @@ def file_detail(request: HttpRequest, file_id: int) -> HttpResponse:
         "may_issue": request.user.has_perm(Capability.ISSUE_ORDERS),
         "reason_form": ReasonForm(),
         "amount_form": AmountSeizedForm(),
+        **_settlement_context(request, file),
     }
     return render(request, "enforcement/file_detail.html", context)
+
+
+def _settlement_context(request: HttpRequest, file: EnforcementFile) -> dict[str, Any]:
+    settlement = settlement_selectors.latest_for_file(file)
+    is_live = settlement is not None and settlement.status in ("PROPOSED", "APPROVED")
+    return {
+        "settlement_view": settlement_selectors.describe(settlement) if settlement else None,
+        "may_record_settlement": request.user.has_perm(Capability.MANAGE_FILES)
+        and file.status in ("OPEN", "ENFORCING")
+        and not is_live,
+    }
 
 
 @capability_required(Capability.MANAGE_FILES)

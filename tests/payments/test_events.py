@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from aftersale.services import custody, sales
+from aftersale.services import custody, instalments, sales
 from auction.services import registration as registrations
 from core.money import Money
 from payments import events, listeners
@@ -37,6 +37,7 @@ def test_the_installed_apps_listen_each_for_their_own_purpose() -> None:
         PaidFor.REGISTRATION_DEPOSIT: registrations.on_deposit_paid,
         PaidFor.SALE_BALANCE: sales.on_balance_paid,
         PaidFor.FILE_REDEMPTION: custody.on_redemption_paid,
+        PaidFor.SETTLEMENT_INSTALMENT: instalments.on_instalment_paid,
     }
 
 
@@ -46,6 +47,7 @@ def test_the_installed_apps_listen_each_for_their_own_purpose() -> None:
         (Purpose.DEPOSIT, "deposit:registration:42", PaidFor.REGISTRATION_DEPOSIT, "42"),
         (Purpose.BALANCE, f"sale:{SALE_ID}", PaidFor.SALE_BALANCE, SALE_ID),
         (Purpose.BALANCE, "redemption:file:7", PaidFor.FILE_REDEMPTION, "7"),
+        (Purpose.BALANCE, "instalment:12", PaidFor.SETTLEMENT_INSTALMENT, "12"),
     ],
 )
 def test_each_purpose_reaches_exactly_its_listener(
