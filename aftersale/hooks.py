@@ -5,9 +5,13 @@ Imported by `AftersaleConfig.ready`, once every app's models are loaded.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aftersale import operations  # noqa: F401 - registers the payment jobs' operations
 from aftersale.services import custody, deadlines, disbursements, sales
 from auction import listeners as auction_listeners
+from enforcement import hooks as enforcement_hooks
+from enforcement import webhooks as enforcement_webhooks
 from payments import listeners as payment_listeners
 from payments.events import PaidFor
 
@@ -18,3 +22,10 @@ def connect() -> None:
     payment_listeners.on_payment_received(PaidFor.FILE_REDEMPTION)(custody.on_redemption_paid)
     payment_listeners.on_money_out_event(disbursements.on_provider_event)
     payment_listeners.on_worker_pass(deadlines.run)
+    enforcement_hooks.on_funds_transferred(custody.on_agency_transfer)
+    payment_listeners.on_worker_pass(_agency_webhooks)
+
+
+def _agency_webhooks(now: datetime) -> int:
+    """The worker pushes the webhooks due to agency systems on each pass."""
+    return enforcement_webhooks.deliver_due(now)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +18,7 @@ from enforcement.models import (
     Party,
     SeizedAsset,
     SeizureOrder,
+    WebhookDelivery,
 )
 
 
@@ -78,3 +81,21 @@ def lock_party_in(parties: QuerySet[Party], party_id: int) -> Party | None:
 def lock_token(token_id: int, *, user_id: int) -> ApiToken | None:
     """Lock one of the user's API tokens; None when the user has no such token."""
     return ApiToken.objects.select_for_update().filter(pk=token_id, user_id=user_id).first()
+
+
+def lock_letter_of_agency(number: str, agency_id: int) -> AgencyLetter:
+    """Lock the letter `number` sent to the agency; any other letter is "not found"."""
+    try:
+        return lock_one(AgencyLetter.objects.filter(number=number, agency_id=agency_id))
+    except AgencyLetter.DoesNotExist:
+        raise _missing() from None
+
+
+def claim_due_deliveries(now: Any, limit: int) -> list[WebhookDelivery]:
+    """Claim up to `limit` webhook deliveries due by `now` that no other worker holds."""
+    return list(
+        WebhookDelivery.objects.select_for_update(skip_locked=True)
+        .select_related("agency__endpoint")
+        .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")[:limit]
+    )

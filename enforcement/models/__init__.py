@@ -1,5 +1,11 @@
 """Enforcement records: parties, files, orders, assets and letters."""
 
+from enforcement.models.agencies import (
+    AgencyAnswer,
+    AgencyApplication,
+    AgencyEndpoint,
+    WebhookDelivery,
+)
 from enforcement.models.assets import (
     Appraisal,
     AssetDocument,
@@ -19,6 +25,9 @@ from enforcement.models.letters import AgencyLetter, ApiToken
 from enforcement.models.orders import SeizureOrder
 
 __all__ = [
+    "AgencyAnswer",
+    "AgencyApplication",
+    "AgencyEndpoint",
     "AgencyLetter",
     "ApiToken",
     "Appraisal",
@@ -33,4 +42,5 @@ __all__ = [
     "Party",
     "SeizedAsset",
     "SeizureOrder",
+    "WebhookDelivery",
 ]

@@ -42,6 +42,7 @@ from enforcement.services.orders import (
     lift_order,
     record_order_execution,
     request_order,
+    request_order_lift,
 )
 from enforcement.services.requests import accept_request, reject_request, submit_request
 from enforcement.services.tokens import authenticate, issue_api_token, revoke_api_token
@@ -82,6 +83,7 @@ __all__ = [
     "remove_encumbrance",
     "remove_photo",
     "request_order",
+    "request_order_lift",
     "revoke_api_token",
     "run_import_step",
     "send_letter",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +15,8 @@ from accounts.roles import Capability
 from core import audit
 from core.errors import DomainError
 from enforcement import access, engine, locks, validators
-from enforcement.models import EnforcementFile, SeizureOrder
+from enforcement.models import AgencyLetter, EnforcementFile, SeizureOrder
+from enforcement.services import agencies
 from enforcement.services.common import transition
 from enforcement.services.files import locked_own_file, refuse_if_final, validated
 
@@ -120,15 +122,30 @@ def _locked_own_order(actor: User, order_id: int, capability: str) -> SeizureOrd
 def issue_order(*, actor: User, order_id: int) -> SeizureOrder:
     """Requested → issued, by a judge of the court."""
     order = _locked_own_order(actor, order_id, Capability.ISSUE_ORDERS)
+    changes: dict[str, Any] = {"issued_at": timezone.now(), "issued_by": actor}
+    if order.kind == SeizureOrder.Kind.BANK_FUNDS:
+        # The bank freezes up to what the file is owed on the day the order is issued.
+        changes["amount_ordered_minor"] = order.file.balance_owed().amount_minor
     transition(
         table=engine.ORDER_TRANSITIONS,
         action="issue",
         obj=order,
         actor=actor,
         court_id=order.file.court_id,
-        fields=("issued_at", "issued_by"),
-        changes={"issued_at": timezone.now(), "issued_by": actor},
+        fields=tuple(changes),
+        changes=changes,
     )
+    agencies.send_request(order=order, subject_kind=AgencyLetter.Subject.SEIZE, actor=actor)
+    return order
+
+
+@transaction.atomic
+def request_order_lift(*, actor: User, order_id: int, reason: str) -> SeizureOrder:
+    """Issued or executed → lift requested, by a judge: the agency is asked and answers."""
+    order = _locked_own_order(actor, order_id, Capability.ISSUE_ORDERS)
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the record."), code="required", field="reason")
+    agencies.request_lift(order=order, actor=actor, reason=reason.strip())
     return order
 
 
@@ -142,6 +159,16 @@ def record_order_execution(
         if amount_seized_minor is None or amount_seized_minor < 0:
             raise DomainError(
                 _("Enter the amount the bank seized."), code="required", field="amount_seized"
+            )
+        if (
+            order.amount_ordered_minor is not None
+            and amount_seized_minor > order.amount_ordered_minor
+        ):
+            raise DomainError(
+                _("The amount seized cannot exceed the order's %(limit)s."),
+                code="amount_above_order",
+                field="amount_seized",
+                params={"limit": order.amount_ordered_minor},
             )
     elif amount_seized_minor is not None:
         raise DomainError(
