@@ -94,7 +94,7 @@ def lock_letter_of_agency(number: str, agency_id: int) -> AgencyLetter:
 def claim_due_deliveries(now: Any, limit: int) -> list[WebhookDelivery]:
     """Claim up to `limit` webhook deliveries due by `now` that no other worker holds."""
     return list(
-        WebhookDelivery.objects.select_for_update(skip_locked=True)
+        WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("agency__endpoint")
         .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at", "pk")[:limit]

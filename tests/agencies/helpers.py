@@ -57,10 +57,13 @@ def token(client: Any, system: System, scope: str = "") -> str:
     return str(response.json()["access_token"])
 
 
-def issued_order(court: Any, kind: str, target_agency: Any, **file: Any) -> Any:
+def issued_order(
+    court: Any, kind: str, target_agency: Any, *, on_file: Any = None, **file: Any
+) -> Any:
+    """A file (opened, or `on_file`) with an order of `kind` the judge issued to the agency."""
     staff = make_user("EXECUTION_STAFF", court=court)
     judge = make_user("SUPERVISOR", court=court)
-    opened = open_file(staff, **file)
+    opened = on_file or open_file(staff, **file)
     debtor = opened.file_parties.get(role="DEBTOR").party
     target = {
         "BANK_FUNDS": services.OrderTarget(iban=IBAN_SA),
