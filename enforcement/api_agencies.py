@@ -35,6 +35,12 @@ from enforcement.services import agencies
 PROBLEM = "application/problem+json"
 
 
+class CursorInvalid(DomainError):
+    code = "cursor_invalid"
+    status = 422
+    message = "The cursor is not one this API gave: pass `next_cursor` back unchanged."
+
+
 class OAuthBearer(HttpAuthBase):
     """A bearer token issued by the OAuth2 token endpoint to an application bound to an agency."""
 
@@ -207,7 +213,11 @@ class RequestOut(Schema):
     status: str
     due_on: date
     sent_at: datetime
-    updated_at: datetime
+    # To the microsecond (a datetime would be cut to the millisecond): pass it back as
+    # `updated_since` and nothing changed in the same millisecond is missed.
+    updated_at: str = Field(
+        ..., json_schema_extra={"format": "date-time"}, examples=["2026-03-01T08:15:02.123456Z"]
+    )
     order_status: str | None
     amount_frozen_minor: int | None
     amount_transferred_minor: int | None
@@ -327,9 +337,7 @@ def _after(cursor: str) -> Q:
             raise ValueError(stamp)
         return Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=int(pk))
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise DomainError(
-            "The cursor is not one this API gave.", code="cursor_invalid", field="cursor"
-        ) from None
+        raise CursorInvalid(field="cursor") from None
 
 
 @api.get(

@@ -91,11 +91,12 @@ def lock_letter_of_agency(number: str, agency_id: int) -> AgencyLetter:
         raise _missing() from None
 
 
-def claim_due_deliveries(now: Any, limit: int) -> list[WebhookDelivery]:
+def claim_due_deliveries(now: Any, limit: int, *, skip: Any = ()) -> list[WebhookDelivery]:
     """Claim up to `limit` webhook deliveries due by `now` that no other worker holds."""
     return list(
         WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("agency__endpoint")
         .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+        .exclude(pk__in=list(skip))
         .order_by("next_attempt_at", "pk")[:limit]
     )

@@ -143,13 +143,15 @@ def deliver_due(now: datetime | None = None, *, limit: int = 50) -> int:
     never send one twice at the same moment.
     """
     made = 0
+    tried: set[int] = set()  # each delivery once a pass, however soon it is due again
     timeout = settings.AGENCY_WEBHOOK_TIMEOUT_SECONDS
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
         while made < limit:
             with transaction.atomic():
-                claimed = locks.claim_due_deliveries(now or timezone.now(), 1)
+                claimed = locks.claim_due_deliveries(now or timezone.now(), 1, skip=tried)
                 if not claimed:
                     break
+                tried.add(claimed[0].pk)
                 _attempt(claimed[0], client)
                 made += 1
     return made

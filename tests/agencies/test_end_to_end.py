@@ -13,7 +13,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -86,14 +86,6 @@ class AgencyProcess:
 @pytest.fixture
 def mazad_url(web_servers: Any) -> str:
     return str(web_servers["daphne"].base_url)
-
-
-@pytest.fixture
-def agency_processes() -> Iterator[list[AgencyProcess]]:
-    started: list[AgencyProcess] = []
-    yield started
-    for process in started:
-        process.stop()
 
 
 def eventually(check: Callable[[], bool], what: str, process: AgencyProcess) -> None:
