@@ -13,6 +13,12 @@ urlpatterns = [
     path("files/<int:file_id>/status/", files.file_status, name="file_status"),
     path("files/<int:file_id>/instrument/", files.instrument_document, name="instrument_document"),
     path("files/<int:file_id>/orders/new/", files.order_create, name="order_create"),
+    path("orders/<int:order_id>/", files.order_detail, name="order_detail"),
+    path(
+        "orders/answers/<int:answer_id>/document/",
+        files.order_answer_document,
+        name="order_answer_document",
+    ),
     path("orders/<int:order_id>/<str:action>/", files.order_action, name="order_action"),
     path("files/<int:file_id>/assets/new/", assets.asset_create, name="asset_create"),
     path("files/<int:file_id>/letters/new/", letters.letter_send, name="letter_send"),
