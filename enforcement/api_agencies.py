@@ -16,16 +16,14 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from ninja import Field, File, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.files import UploadedFile
 from ninja.security.http import HttpAuthBase
-from ninja.throttling import BaseThrottle
+from ninja.throttling import SimpleRateThrottle
 
 from core.errors import DomainError, NotFound
 from enforcement import oauth, requests_online
@@ -50,31 +48,28 @@ class OAuthBearer(HttpAuthBase):
         return oauth.client_of(request)
 
 
-class ApplicationThrottle(BaseThrottle):
-    """AGENCY_API_RATE requests per window for each agency application (a fixed window)."""
+class ApplicationThrottle(SimpleRateThrottle):
+    """At most AGENCY_API_RATE requests in any window of its length, per agency application.
+
+    A sliding window (the times of the recent requests, in the shared cache), so a burst
+    across a window's edge is counted whole; the rate is read from the settings each time.
+    """
+
+    scope = "agency-api"
 
     def __init__(self) -> None:
-        self.retry_after = 60
+        super().__init__(settings.AGENCY_API_RATE)
 
-    def allow_request(self, request: HttpRequest) -> bool:
+    def get_cache_key(self, request: HttpRequest) -> str | None:
         client = getattr(request, "auth", None)
         if not isinstance(client, oauth.Client):
-            return True
-        count, _slash, period = settings.AGENCY_API_RATE.partition("/")
-        seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}.get(period[:1], 60)
-        window = int(timezone.now().timestamp()) // seconds
-        key = f"agency-api:{client.binding.pk}:{window}"
-        cache.add(key, 0, timeout=seconds + 1)
-        try:
-            used = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=seconds + 1)
-            used = 1
-        self.retry_after = seconds - int(timezone.now().timestamp()) % seconds
-        return used <= int(count)
+            return None
+        return f"throttle_agency_api_{client.binding.pk}"
 
-    def wait(self) -> float | None:
-        return float(self.retry_after)
+    def allow_request(self, request: HttpRequest) -> bool:
+        self.rate = settings.AGENCY_API_RATE
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return bool(super().allow_request(request))
 
 
 api = NinjaAPI(

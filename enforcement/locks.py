@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import NotFound
 from core.locks import lock_one
 from enforcement.models import (
+    AgencyAnswer,
     AgencyLetter,
     ApiToken,
     AssetImport,
@@ -100,3 +101,8 @@ def claim_due_deliveries(now: Any, limit: int, *, skip: Any = ()) -> list[Webhoo
         .exclude(pk__in=list(skip))
         .order_by("next_attempt_at", "pk")[:limit]
     )
+
+
+def lock_answer(answer_id: int) -> AgencyAnswer | None:
+    """Lock an agency's answer (its own row); None when there is none."""
+    return AgencyAnswer.objects.select_for_update(of=("self",)).filter(pk=answer_id).first()

