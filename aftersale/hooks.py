@@ -5,11 +5,14 @@ Imported by `AftersaleConfig.ready`, once every app's models are loaded.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aftersale import operations  # noqa: F401 - registers the payment jobs' operations
 from aftersale.services import custody, deadlines, disbursements, instalments, sales
 from auction import listeners as auction_listeners
 from enforcement import hooks as enforcement_hooks
 from enforcement import services as enforcement
+from enforcement import webhooks as enforcement_webhooks
 from payments import listeners as payment_listeners
 from payments.events import PaidFor
 
@@ -27,3 +30,10 @@ def connect() -> None:
     # Enforcement's own deadlines run on the same pass as the sales' (it imports no payments).
     payment_listeners.on_worker_pass(enforcement.run_settlement_deadlines)
     payment_listeners.on_worker_pass(enforcement.run_letter_follow_ups)
+    enforcement_hooks.on_funds_transferred(custody.on_agency_transfer)
+    payment_listeners.on_worker_pass(_agency_webhooks)
+
+
+def _agency_webhooks(now: datetime) -> int:
+    """The worker pushes the webhooks due to agency systems on each pass."""
+    return enforcement_webhooks.deliver_due(now)

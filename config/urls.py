@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
+from oauth2_provider import views as oauth2_views
 
 from core.views import (
     livez,
@@ -15,6 +16,7 @@ from core.views import (
     signed_receipt_verify_api,
 )
 from enforcement.api import api as agency_api
+from enforcement.api_agencies import api as agencies_api
 from enforcement.verification import letter_verify, signed_document_verify
 
 urlpatterns = [
@@ -35,6 +37,10 @@ urlpatterns = [
     path("", include("aftersale.urls")),
     path("workspace/", include("enforcement.urls")),
     path("api/v1/", agency_api.urls),
+    path("api/v2/", agencies_api.urls),
+    # OAuth2 client credentials for agency systems (docs/agencies.md): the token only.
+    path("api/oauth/token/", oauth2_views.TokenView.as_view(), name="oauth_token"),
+    path("api/oauth/revoke/", oauth2_views.RevokeTokenView.as_view(), name="oauth_revoke"),
     path("", include("auction.urls")),
     path("admin/", admin.site.urls),
     path("", include("frontend.urls")),

@@ -8,6 +8,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from enforcement.models import (
+    AgencyAnswer,
+    AgencyApplication,
+    AgencyEndpoint,
     AgencyLetter,
     ApiToken,
     EnforcementFile,
@@ -15,6 +18,7 @@ from enforcement.models import (
     Party,
     SeizedAsset,
     SeizureOrder,
+    WebhookDelivery,
 )
 
 
@@ -82,3 +86,30 @@ class EnforcementRequestAdmin(ReadOnlyAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+@admin.register(AgencyAnswer)
+class AgencyAnswerAdmin(ReadOnlyAdmin):
+    list_display = ["letter", "order", "agency", "kind", "amount_minor", "answered_at"]
+    list_filter = ["kind"]
+    search_fields = ["letter__number", "reference"]
+
+
+@admin.register(AgencyApplication)
+class AgencyApplicationAdmin(ReadOnlyAdmin):
+    """Registered with `manage.py register_agency_system` (the secret is shown once there)."""
+
+    list_display = ["agency", "application", "scopes", "created_at"]
+
+
+@admin.register(AgencyEndpoint)
+class AgencyEndpointAdmin(ReadOnlyAdmin):
+    list_display = ["agency", "url", "active"]
+    exclude = ["secret"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["delivery_id", "agency", "event", "status", "attempts", "last_status_code"]
+    list_filter = ["status", "event"]
+    search_fields = ["delivery_id", "letter__number"]

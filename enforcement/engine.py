@@ -38,7 +38,23 @@ FILE_TRANSITIONS: dict[str, Transition] = {
 ORDER_TRANSITIONS: dict[str, Transition] = {
     "issue": _t({OrderStatus.REQUESTED}, OrderStatus.ISSUED),
     "record_execution": _t({OrderStatus.ISSUED}, OrderStatus.EXECUTED),
-    "lift": _t({OrderStatus.ISSUED, OrderStatus.EXECUTED}, OrderStatus.LIFTED),
+    "lift": _t({OrderStatus.ISSUED, OrderStatus.EXECUTED, OrderStatus.LIFTING}, OrderStatus.LIFTED),
+}
+
+# What an agency's typed answer (or the file's satisfaction) does to an order: never a person's
+# click, so kept apart from the staff actions above.
+AGENCY_ORDER_TRANSITIONS: dict[str, Transition] = {
+    "agency_executed": _t({OrderStatus.ISSUED}, OrderStatus.EXECUTED),
+    "agency_not_executed": _t({OrderStatus.ISSUED}, OrderStatus.NOT_EXECUTED),
+    "request_lift": _t({OrderStatus.ISSUED, OrderStatus.EXECUTED}, OrderStatus.LIFTING),
+    "agency_lifted": _t({OrderStatus.LIFTING}, OrderStatus.LIFTED),
+}
+# Orders an agency still holds: a satisfied file asks each to be lifted, and closes once none is.
+ORDER_ACTIVE = frozenset({OrderStatus.ISSUED, OrderStatus.EXECUTED, OrderStatus.LIFTING})
+
+# The platform closes a satisfied file once every order on it was lifted.
+FILE_PLATFORM_TRANSITIONS: dict[str, Transition] = {
+    "close_lifted": _t({FileStatus.SATISFIED}, FileStatus.CLOSED),
 }
 
 ASSET_TRANSITIONS: dict[str, Transition] = {

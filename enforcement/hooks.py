@@ -61,3 +61,43 @@ def on_settlement_approving(listener: SettlementListener) -> SettlementListener:
 def settlement_approving(file_id: int) -> None:
     for listener in _on_settlement_approving:
         listener(file_id)
+
+
+@dataclass(frozen=True)
+class FundsTransferred:
+    """A bank answered that it moved frozen funds into the court account, with its reference.
+
+    `answer_id` is the AgencyAnswer that says so: the ledger entry refers to it, so
+    reconciliation finds the statement line by `reference`.
+    """
+
+    court_id: int
+    file_id: int
+    order_id: int
+    answer_id: int
+    amount_minor: int
+    currency: str
+    reference: str
+
+
+FundsListener = Callable[[FundsTransferred], Any]
+
+_on_funds_transferred: list[FundsListener] = []
+
+
+class NobodyBooksTransfers(RuntimeError):
+    """Funds arrived and no app is connected to book them: refuse rather than lose them."""
+
+
+def on_funds_transferred(listener: FundsListener) -> FundsListener:
+    """Register `listener(event)` to book funds a bank transferred (in the answer's transaction)."""
+    if listener not in _on_funds_transferred:
+        _on_funds_transferred.append(listener)
+    return listener
+
+
+def funds_transferred(event: FundsTransferred) -> None:
+    if not _on_funds_transferred:
+        raise NobodyBooksTransfers("no listener books funds transferred by a bank")
+    for listener in _on_funds_transferred:
+        listener(event)

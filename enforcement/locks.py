@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import NotFound
 from core.locks import lock_one
 from enforcement.models import (
+    AgencyAnswer,
     AgencyLetter,
     ApiToken,
     AssetImport,
@@ -17,6 +20,7 @@ from enforcement.models import (
     SeizedAsset,
     SeizureOrder,
     Settlement,
+    WebhookDelivery,
 )
 
 
@@ -92,3 +96,27 @@ def lock_settlement(settlement_id: int) -> Settlement:
 def lock_file_among(files: QuerySet[EnforcementFile], file_id: int) -> EnforcementFile | None:
     """Lock the file `file_id` among `files` (those the user may act on; its own row only)."""
     return files.select_for_update(of=("self",)).filter(pk=file_id).first()
+
+
+def lock_letter_of_agency(number: str, agency_id: int) -> AgencyLetter:
+    """Lock the letter `number` sent to the agency; any other letter is "not found"."""
+    try:
+        return lock_one(AgencyLetter.objects.filter(number=number, agency_id=agency_id))
+    except AgencyLetter.DoesNotExist:
+        raise _missing() from None
+
+
+def claim_due_deliveries(now: Any, limit: int, *, skip: Any = ()) -> list[WebhookDelivery]:
+    """Claim up to `limit` webhook deliveries due by `now` that no other worker holds."""
+    return list(
+        WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("agency__endpoint")
+        .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+        .exclude(pk__in=list(skip))
+        .order_by("next_attempt_at", "pk")[:limit]
+    )
+
+
+def lock_answer(answer_id: int) -> AgencyAnswer | None:
+    """Lock an agency's answer (its own row); None when there is none."""
+    return AgencyAnswer.objects.select_for_update(of=("self",)).filter(pk=answer_id).first()

@@ -20,6 +20,12 @@ urlpatterns = [
         files.signed_document,
         name="signed_document",
     ),
+    path("orders/<int:order_id>/", files.order_detail, name="order_detail"),
+    path(
+        "orders/answers/<int:answer_id>/document/",
+        files.order_answer_document,
+        name="order_answer_document",
+    ),
     path("orders/<int:order_id>/<str:action>/", files.order_action, name="order_action"),
     path("files/<int:file_id>/assets/new/", assets.asset_create, name="asset_create"),
     path("files/<int:file_id>/letters/new/", letters.letter_send, name="letter_send"),

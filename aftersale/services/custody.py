@@ -18,8 +18,9 @@ from auction.services import lifecycle as auctions
 from core import audit
 from core.errors import DomainError, InvalidTransition, NotFound
 from core.money import Money
+from enforcement import hooks as enforcement_hooks
 from enforcement import selectors as enforcement_selectors
-from enforcement.models import EnforcementFile, SeizureOrder
+from enforcement.models import AgencyAnswer, EnforcementFile, SeizureOrder
 from payments import engine as payment_engine
 from payments import ledger
 from payments import services as payments
@@ -111,6 +112,68 @@ def receive_seized_funds(*, actor: Any, order_id: int, note: str) -> CustodyItem
     )
     _propose(file)
     return item
+
+
+def on_agency_transfer(event: enforcement_hooks.FundsTransferred) -> None:
+    """A bank answered through the agencies API that it moved the frozen funds to the court.
+
+    Runs in the answer's transaction: the ledger entry (custody, against the file's proceeds)
+    refers to the answer, whose reference is the one on the court's bank statement, so
+    reconciliation matches the line to it. Funds already received by hand for the order
+    are refused (the answer is rolled back), never booked twice.
+    """
+    order = locks.seizure_order(event.order_id)
+    if order is None:
+        raise NotFound()
+    if CustodyItem.objects.filter(order=order).exists():
+        raise InvalidTransition(
+            _("These funds were already received."), code="funds_already_received"
+        )
+    file = order.file
+    answer = AgencyAnswer.objects.get(pk=event.answer_id)
+    amount = Money(event.amount_minor, event.currency)
+    ledger.post_entry(
+        court=file.court,
+        memo=f"Seized funds {file.number} order {order.pk} ref {event.reference}",
+        legs=[
+            ledger.debit(
+                ledger.account(
+                    court=file.court, purpose=AccountPurpose.COURT_CUSTODY, currency=file.currency
+                ),
+                amount,
+            ),
+            ledger.credit(
+                ledger.account(
+                    court=file.court,
+                    purpose=AccountPurpose.SALE_PROCEEDS,
+                    currency=file.currency,
+                    file_number=file.number,
+                ),
+                amount,
+            ),
+        ],
+        idempotency_key=f"agency-transfer:{answer.pk}",
+        reference=answer,
+    )
+    item = CustodyItem.objects.create(
+        court=file.court,
+        file=file,
+        kind=CustodyItem.Kind.SEIZED_FUNDS,
+        amount_minor=amount.amount_minor,
+        currency=file.currency,
+        order=order,
+        description=f"{order.get_kind_display()} · {order.target_iban} · {event.reference}"[:200],
+        received_at=timezone.now(),
+    )
+    audit.record(
+        actor=None,
+        action="custody.seized_funds_received",
+        obj=item,
+        after={"order": order.pk, "amount_minor": amount.amount_minor, "answer": answer.pk},
+        court_id=file.court_id,
+        note=f"Transferred by the bank, reference {event.reference}",
+    )
+    _propose(file)
 
 
 def redemption_reference(file_id: int) -> str:

@@ -31,6 +31,7 @@ from aftersale import access, locks, statements
 from aftersale.models import Disbursement, Match, Statement, StatementLine
 from core import audit
 from core.errors import DomainError, InvalidTransition
+from enforcement.models import AgencyAnswer
 from payments.models import AccountPurpose, CourtAccount, Payment, Posting, Refund
 
 DATE_WINDOW = timedelta(days=3)
@@ -250,6 +251,10 @@ def _references(postings: list[Posting]) -> dict[int, set[str]]:
         refs[("payments.refund", str(refund.pk))] |= {
             value for value in (refund.stripe_refund_id, refund.stripe_reference) if value
         }
+    # Funds a bank moved to the court under a seizure order: found by the bank's reference.
+    for answer in AgencyAnswer.objects.filter(pk__in=by_type.get("enforcement.agencyanswer", [])):
+        if answer.reference:
+            refs[("enforcement.agencyanswer", str(answer.pk))].add(answer.reference)
     for item in Disbursement.objects.filter(pk__in=by_type.get("aftersale.disbursement", [])):
         refs[("aftersale.disbursement", str(item.pk))] |= {
             value for value in (item.provider_id, item.reference, item.short_reference) if value

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "oauth2_provider",
     "core",
     "accounts",
     "enforcement",
@@ -469,5 +470,33 @@ SENTRY_DSN: str = env.str("SENTRY_DSN", default="")
 SENTRY_ENVIRONMENT: str = env.str("SENTRY_ENVIRONMENT", default="production")
 SENTRY_TRACES_SAMPLE_RATE: float = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
 sentry.configure(SENTRY_DSN, SENTRY_ENVIRONMENT, SENTRY_TRACES_SAMPLE_RATE)
+
+# Agencies online (docs/agencies.md): agency systems are OAuth2 client-credentials clients
+# (django-oauth-toolkit), each bound to one agency with scopes per kind of order.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "enforcement.oauth.AgencyScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("AGENCY_TOKEN_SECONDS", default=3600),
+    # Only client credentials are used; the OAuth 2.0 Security BCP (RFC 9700) in full.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
+# Days an agency has to answer a structured request before it shows as overdue.
+AGENCY_REQUEST_DUE_DAYS: int = env.int("AGENCY_REQUEST_DUE_DAYS", default=7)
+# Webhook deliveries: attempts before giving up, the first retry's delay (doubling each time),
+# the time an agency endpoint has to answer, and the tolerance receivers give the timestamp.
+AGENCY_WEBHOOK_ATTEMPTS: int = env.int("AGENCY_WEBHOOK_ATTEMPTS", default=8)
+AGENCY_WEBHOOK_BACKOFF_SECONDS: int = env.int("AGENCY_WEBHOOK_BACKOFF_SECONDS", default=30)
+AGENCY_WEBHOOK_TIMEOUT_SECONDS: float = env.float("AGENCY_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Requests an agency application may make a minute on the agencies API (per application).
+AGENCY_API_RATE: str = env.str("AGENCY_API_RATE", default="120/m")
 
 MAZAD_NAME = _("Mazad — Electronic Judicial Auctions")

@@ -1,5 +1,11 @@
 """Enforcement records: parties, files, orders, assets and letters."""
 
+from enforcement.models.agencies import (
+    AgencyAnswer,
+    AgencyApplication,
+    AgencyEndpoint,
+    WebhookDelivery,
+)
 from enforcement.models.assets import (
     Appraisal,
     AssetDocument,
@@ -25,6 +31,9 @@ from enforcement.models.settlements import (
 )
 
 __all__ = [
+    "AgencyAnswer",
+    "AgencyApplication",
+    "AgencyEndpoint",
     "AgencyLetter",
     "ApiToken",
     "Appraisal",
@@ -44,4 +53,5 @@ __all__ = [
     "Settlement",
     "SettlementRules",
     "SignedOrderDocument",
+    "WebhookDelivery",
 ]

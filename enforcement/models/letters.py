@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.storage import private_storage
@@ -82,6 +85,10 @@ class AgencyLetter(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     answer = models.TextField(_("answer"), blank=True)
+    # A structured request (agencies online): what the agency is asked to do, typed per kind of
+    # order (docs/agencies.md); empty for a free-text letter.
+    payload = models.JSONField(_("structured request"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
     answer_document = models.FileField(
         _("document with the answer (PDF)"),
         storage=private_storage,
@@ -103,6 +110,7 @@ class AgencyLetter(models.Model):
                 name="enf_letter_court_open_due",
             ),
             models.Index(fields=["agency", "due_on", "id"], name="enf_letter_agency_due"),
+            models.Index(fields=["agency", "updated_at", "id"], name="enf_letter_agency_updated"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -123,6 +131,18 @@ class AgencyLetter(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Every change moves `updated_at`, so the pull API's `updated_since` sees it."""
+        self.updated_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "updated_at"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_structured(self) -> bool:
+        return bool(self.payload)
 
 
 class ApiToken(models.Model):

@@ -21,6 +21,8 @@ class SeizureOrder(models.Model):
         REQUESTED = "REQUESTED", _("Requested")
         ISSUED = "ISSUED", _("Issued")
         EXECUTED = "EXECUTED", _("Executed")
+        NOT_EXECUTED = "NOT_EXECUTED", _("Not executed")
+        LIFTING = "LIFTING", _("Lift requested")
         LIFTED = "LIFTED", _("Lifted")
 
     file = models.ForeignKey(
@@ -50,8 +52,19 @@ class SeizureOrder(models.Model):
     target_deed_number = models.CharField(_("title deed number"), max_length=40, blank=True)
     target_note = models.CharField(_("details"), max_length=300, blank=True)
     amount_seized_minor = models.BigIntegerField(_("amount seized"), null=True, blank=True)
+    # What the agency is asked to freeze (bank funds: the balance owed when issued), and what
+    # its answers reported: funds transferred, where a vehicle is held, the deed's annotation,
+    # the day a travel ban took force.
+    amount_ordered_minor = models.BigIntegerField(_("amount to freeze"), null=True, blank=True)
+    amount_transferred_minor = models.BigIntegerField(
+        _("amount transferred"), null=True, blank=True
+    )
+    impound_location = models.CharField(_("where the vehicle is held"), max_length=300, blank=True)
+    annotation_number = models.CharField(_("annotation number"), max_length=64, blank=True)
+    ban_from = models.DateField(_("ban in force from"), null=True, blank=True)
+    lift_requested_at = models.DateTimeField(_("lift requested"), null=True, blank=True)
     status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+        _("status"), max_length=12, choices=Status.choices, default=Status.REQUESTED
     )
     requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
     requested_by = models.ForeignKey(
@@ -76,7 +89,16 @@ class SeizureOrder(models.Model):
         ordering = ["requested_at", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["REQUESTED", "ISSUED", "EXECUTED", "LIFTED"]),
+                condition=Q(
+                    status__in=[
+                        "REQUESTED",
+                        "ISSUED",
+                        "EXECUTED",
+                        "NOT_EXECUTED",
+                        "LIFTING",
+                        "LIFTED",
+                    ]
+                ),
                 name="enforcement_seizureorder_status_known",
             ),
             models.CheckConstraint(
@@ -99,6 +121,21 @@ class SeizureOrder(models.Model):
                 condition=Q(amount_seized_minor__isnull=True)
                 | (Q(kind="BANK_FUNDS") & Q(amount_seized_minor__gte=0)),
                 name="enforcement_order_amount_only_for_bank_funds",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_seized_minor__isnull=True)
+                | Q(amount_ordered_minor__isnull=True)
+                | Q(amount_seized_minor__lte=models.F("amount_ordered_minor")),
+                name="enforcement_order_seized_within_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_transferred_minor__isnull=True)
+                | Q(
+                    amount_seized_minor__isnull=False,
+                    amount_transferred_minor__gte=0,
+                    amount_transferred_minor__lte=models.F("amount_seized_minor"),
+                ),
+                name="enforcement_order_transferred_within_seized",
             ),
             models.CheckConstraint(
                 condition=Q(status="REQUESTED")

@@ -44,6 +44,7 @@ from enforcement.services.orders import (
     lift_order,
     record_order_execution,
     request_order,
+    request_order_lift,
     review_fingerprint,
 )
 from enforcement.services.requests import accept_request, reject_request, submit_request
@@ -101,6 +102,7 @@ __all__ = [
     "remove_encumbrance",
     "remove_photo",
     "request_order",
+    "request_order_lift",
     "review_fingerprint",
     "revoke_api_token",
     "run_import_step",

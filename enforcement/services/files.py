@@ -383,7 +383,12 @@ def record_file_satisfied(*, file_id: int, note: str) -> EnforcementFile:
     Called by the payments side, not by a person, so it checks no role; an
     open file passes through "enforcing" first. Idempotent: a satisfied file
     is returned unchanged. Raises InvalidTransition for a closed or suspended file.
+
+    Every path that satisfies a file comes here, so here the agencies are asked to lift
+    each order they still hold (docs/agencies.md); the file closes once all are lifted.
     """
+    from enforcement.services import agencies
+
     file = locks.lock_file(file_id)
     if file.status == EnforcementFile.Status.SATISFIED:
         return file
@@ -400,6 +405,7 @@ def record_file_satisfied(*, file_id: int, note: str) -> EnforcementFile:
             changes={"status_reason": note},
             note=note,
         )
+    agencies.lift_all(file, note)
     return file
 
 

@@ -113,9 +113,14 @@ def send_letter(
 
     `settling` is for the letters the platform sends while paying out a sale (a mortgage
     cancellation once its holder is paid): they go even when the file is already satisfied.
+    So do letters lifting a seizure: a satisfied file's seizures are lifted.
     """
     file = locked_own_file(actor, file_id)
-    if not settling:
+    lifting = (
+        subject_kind == AgencyLetter.Subject.LIFT
+        and file.status == EnforcementFile.Status.SATISFIED
+    )
+    if not settling and not lifting:
         refuse_if_final(file)
     if subject_kind not in AgencyLetter.Subject.values:
         raise DomainError(_("Choose a subject."), code="invalid_choice", field="subject_kind")
@@ -171,6 +176,15 @@ def send_letter(
     return letter
 
 
+def _refuse_structured(letter: AgencyLetter) -> None:
+    if letter.is_structured:
+        raise DomainError(
+            _("This request takes a typed answer through the orders API (docs/agencies.md)."),
+            code="structured_request",
+            field="answer",
+        )
+
+
 def locked_letter_of_agency(actor: User, letter_id: int) -> AgencyLetter:
     """Lock a letter the actor's agency received; any other letter is "not found"."""
     access.require(actor, Capability.ANSWER_LETTERS)
@@ -202,6 +216,7 @@ def answer_letter(
 ) -> AgencyLetter:
     """Sent or acknowledged → answered, with the agency's answer (and optionally a PDF)."""
     letter = locked_letter_of_agency(actor, letter_id)
+    _refuse_structured(letter)
     text = required(answer, "answer")
     if len(text) > 5000:
         raise DomainError(

@@ -6,6 +6,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.files.base import ContentFile
@@ -20,7 +21,8 @@ from core import audit, pdf_signing
 from core.errors import DomainError
 from core.numbering import next_number
 from enforcement import access, engine, locks, order_documents, validators
-from enforcement.models import EnforcementFile, SeizureOrder, SignedOrderDocument
+from enforcement.models import AgencyLetter, EnforcementFile, SeizureOrder, SignedOrderDocument
+from enforcement.services import agencies
 from enforcement.services.common import transition
 from enforcement.services.files import locked_own_file, refuse_if_final, validated
 
@@ -242,16 +244,31 @@ def issue_order(*, actor: User, order_id: int, reviewed: str = "") -> SeizureOrd
             code="order_changed_since_review",
         )
     now = timezone.now()
+    changes: dict[str, Any] = {"issued_at": now, "issued_by": actor}
+    if order.kind == SeizureOrder.Kind.BANK_FUNDS:
+        # The bank freezes up to what the file is owed on the day the order is issued.
+        changes["amount_ordered_minor"] = order.file.balance_owed().amount_minor
     transition(
         table=engine.ORDER_TRANSITIONS,
         action="issue",
         obj=order,
         actor=actor,
         court_id=order.file.court_id,
-        fields=("issued_at", "issued_by"),
-        changes={"issued_at": now, "issued_by": actor},
+        fields=tuple(changes),
+        changes=changes,
     )
     _sign(order, SignedOrderDocument.Kind.ORDER, actor=actor, moment=now)
+    agencies.send_request(order=order, subject_kind=AgencyLetter.Subject.SEIZE, actor=actor)
+    return order
+
+
+@transaction.atomic
+def request_order_lift(*, actor: User, order_id: int, reason: str) -> SeizureOrder:
+    """Issued or executed → lift requested, by a judge: the agency is asked and answers."""
+    order = _locked_own_order(actor, order_id, Capability.ISSUE_ORDERS)
+    if not reason.strip():
+        raise DomainError(_("Give the reason for the record."), code="required", field="reason")
+    agencies.request_lift(order=order, actor=actor, reason=reason.strip())
     return order
 
 
@@ -265,6 +282,16 @@ def record_order_execution(
         if amount_seized_minor is None or amount_seized_minor < 0:
             raise DomainError(
                 _("Enter the amount the bank seized."), code="required", field="amount_seized"
+            )
+        if (
+            order.amount_ordered_minor is not None
+            and amount_seized_minor > order.amount_ordered_minor
+        ):
+            raise DomainError(
+                _("The amount seized cannot exceed the order's %(limit)s."),
+                code="amount_above_order",
+                field="amount_seized",
+                params={"limit": order.amount_ordered_minor},
             )
     elif amount_seized_minor is not None:
         raise DomainError(

@@ -32,7 +32,13 @@ from core.pages import (
 from core.pagination import paginate
 from enforcement import access, engine, selectors, services, settlement_selectors
 from enforcement.forms import parse_amount
-from enforcement.models import EnforcementFile, SeizureOrder, SignedOrderDocument
+from enforcement.models import (
+    AgencyAnswer,
+    EnforcementFile,
+    SeizureOrder,
+    SignedOrderDocument,
+    WebhookDelivery,
+)
 from enforcement.views.forms import (
     AmountSeizedForm,
     FileForm,
@@ -45,7 +51,7 @@ from enforcement.views.forms import (
 )
 
 LIST_PAGE = 20
-ORDER_ACTIONS = frozenset({"issue", "execute", "lift"})
+ORDER_ACTIONS = frozenset({"issue", "execute", "lift", "request_lift"})
 STATUS_ACTIONS = {
     "OPEN": ["start_enforcement", "suspend", "close"],
     "ENFORCING": ["mark_satisfied", "suspend", "close"],
@@ -296,8 +302,49 @@ def order_action(request: HttpRequest, order_id: int, action: str) -> HttpRespon
         "lift": lambda: services.lift_order(
             actor=user, order_id=order_id, reason=posted_text(request, "reason")
         ),
+        "request_lift": lambda: services.request_order_lift(
+            actor=user, order_id=order_id, reason=posted_text(request, "reason")
+        ),
     }
     return act(request, calls[action], _("The seizure order was updated."), back)
+
+
+@capability_required(Capability.VIEW_FILES)
+def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    """One order: its structured requests, the agency's typed answers, documents, webhooks."""
+    order = (
+        access.orders_for(request.user)
+        .select_related("file", "agency", "target_party")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise Http404
+    requests = order.letters.exclude(payload={}).order_by("sent_at", "pk")
+    context = {
+        "order": order,
+        "file": order.file,
+        "requests": requests,
+        "answers": order.answers.select_related("letter", "application__application").order_by(
+            "answered_at", "pk"
+        ),
+        "deliveries": WebhookDelivery.objects.filter(letter__order=order).order_by(
+            "-created_at", "-pk"
+        ),
+        "history": selectors.history(order),
+        "may_issue": request.user.has_perm(Capability.ISSUE_ORDERS),
+    }
+    return render(request, "enforcement/order_detail.html", context)
+
+
+@capability_required(Capability.VIEW_FILES)
+def order_answer_document(request: HttpRequest, answer_id: int) -> HttpResponseBase:
+    answer = AgencyAnswer.objects.filter(
+        pk=answer_id, order__in=access.orders_for(request.user)
+    ).first()
+    if answer is None or not answer.document:
+        raise Http404
+    return serve_private(answer.document)
 
 
 def _execute(request: HttpRequest, user: Any, order_id: int, currency: str) -> Any:

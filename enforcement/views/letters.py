@@ -178,7 +178,9 @@ def letter_detail(request: HttpRequest, letter_id: int) -> HttpResponse:
     context = {
         "letter": letter,
         "is_agency": is_agency,
-        "answer_form": AnswerForm() if is_agency and letter.status != "ANSWERED" else None,
+        "answer_form": AnswerForm()
+        if is_agency and letter.status != "ANSWERED" and not letter.is_structured
+        else None,
         "history": selectors.history(letter),
     }
     return render(request, "enforcement/letter_detail.html", context)

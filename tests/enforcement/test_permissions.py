@@ -18,6 +18,7 @@ from accounts.roles import Capability, capabilities_of
 from core.models import AuditRecord
 from enforcement import services
 from enforcement.models import (
+    AgencyAnswer,
     AgencyLetter,
     ApiToken,
     AssetDocument,
@@ -130,6 +131,14 @@ def build_world(court: Any, other_court: Any, agency: Any, other_agency: Any) ->
         document=pdf_upload(),
     )
     token = services.issue_api_token(actor=users["agency"], name="Registry system").token
+    agency_answer = AgencyAnswer.objects.create(
+        letter=letter,
+        order=order,
+        agency=agency,
+        kind="NOTHING_FOUND",
+        document_type="application/pdf",
+    )
+    agency_answer.document.save("answer.pdf", pdf_upload(), save=True)
     batch = AssetImport.objects.create(
         court=court, source_name="x.csv", uploaded_by=staff, total_rows=0, status="DONE"
     )
@@ -145,6 +154,7 @@ def build_world(court: Any, other_court: Any, agency: Any, other_agency: Any) ->
         "answered": answered,
         "request": request,
         "token": token,
+        "agency_answer": agency_answer,
         "import": batch,
         "supervisor": supervisor,
     }
@@ -290,6 +300,8 @@ GET_PAGES = [
     ("enforcement:import_start", None, court_policy(M, scoped=False)),
     ("enforcement:import_template", None, court_policy(M, scoped=False)),
     ("enforcement:import_detail", "import", court_policy(M)),
+    ("enforcement:order_detail", "order", court_policy(V)),
+    ("enforcement:order_answer_document", "agency_answer", court_policy(V)),
 ]
 
 

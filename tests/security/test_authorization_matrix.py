@@ -521,8 +521,9 @@ COVERED_ELSEWHERE = {
 # Not pages of ours to police here: the provider's signed webhook (tests/payments/
 # test_webhooks.py), the agencies' token API (tests/enforcement/test_api.py), and Django's
 # admin, which only accounts flagged as admin staff may open (checked below).
-EXEMPT_PREFIXES = ("admin:", "agency_api:")
-EXEMPT = {"payments:stripe_webhook"}
+# The agencies' OAuth2 API and its token endpoint are tested in tests/agencies/.
+EXEMPT_PREFIXES = ("admin:", "agency_api:", "agencies_api:")
+EXEMPT = {"payments:stripe_webhook", "oauth_token", "oauth_revoke"}
 
 
 def all_endpoints(patterns=None, prefix=""):
