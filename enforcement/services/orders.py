@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,10 +14,11 @@ from accounts.organisations import Agency
 from accounts.roles import Capability
 from core import audit
 from core.errors import DomainError
-from enforcement import access, engine, locks, validators
+from enforcement import access, engine, locks, notices, validators
 from enforcement.models import EnforcementFile, SeizureOrder
 from enforcement.services.common import transition
 from enforcement.services.files import locked_own_file, refuse_if_final, validated
+from notifications.values import Value
 
 ORDER_FIELDS = (
     "kind",
@@ -129,6 +131,7 @@ def issue_order(*, actor: User, order_id: int) -> SeizureOrder:
         fields=("issued_at", "issued_by"),
         changes={"issued_at": timezone.now(), "issued_by": actor},
     )
+    _tell_parties(order, "seizure.ordered", order.issued_at)
     return order
 
 
@@ -162,6 +165,7 @@ def record_order_execution(
             "amount_seized_minor": amount_seized_minor,
         },
     )
+    _tell_parties(order, "seizure.executed", order.executed_at)
     return order
 
 
@@ -181,4 +185,15 @@ def lift_order(*, actor: User, order_id: int, reason: str) -> SeizureOrder:
         changes={"lifted_at": timezone.now(), "lifted_by": actor},
         note=reason.strip(),
     )
+    _tell_parties(order, "seizure.lifted", order.lifted_at, reason=reason.strip())
     return order
+
+
+def _tell_parties(order: SeizureOrder, kind: str, at: datetime | None, reason: str = "") -> None:
+    """The file's applicants and debtors are told of the order's step, once each."""
+    params: dict[str, Value] = {
+        "order": SeizureOrder.Kind(order.kind).label,
+        "at": at or timezone.now(),
+        "reason": reason,
+    }
+    notices.tell_parties(file=order.file, kind=kind, key=f"{kind}:{order.pk}", params=params)
