@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrPromise
 
 from core.errors import DomainError
 
@@ -24,7 +25,7 @@ class Topic:
     SEARCHES = "SEARCHES"
 
 
-TOPICS: dict[str, Promise] = {
+TOPICS: dict[str, StrPromise] = {
     Topic.BIDDING: _("Bidding: outbid and lots closing soon"),
     Topic.PURCHASES: _("Purchases: lots won, balances due, deadlines, refunds"),
     Topic.COURT: _("Court orders: seizures, lifts and sale dates of your files"),
