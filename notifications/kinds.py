@@ -197,6 +197,25 @@ _KINDS = [
             "%(reason)s\n\n%(url)s"
         ),
     ),
+    Kind(
+        "viewing.booked",
+        Topic.MESSAGES,
+        _("Mazad: your viewing of “%(title)s” is booked"),
+        _(
+            "Your place to view “%(title)s” is booked for %(when)s, until %(until)s, at "
+            "%(place)s.\n\nWe will remind you the day before. To cancel it: %(url)s"
+        ),
+    ),
+    Kind(
+        "viewing.reminder",
+        Topic.MESSAGES,
+        _("Mazad: your viewing of “%(title)s” is soon"),
+        _(
+            "A reminder: you booked a place to view “%(title)s” on %(when)s, until "
+            "%(until)s, at %(place)s.\n\nIf you cannot come, cancel it so another bidder "
+            "may take the place: %(url)s"
+        ),
+    ),
 ]
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in _KINDS}

@@ -20,6 +20,20 @@ def language_of(notice: Notice) -> str:
     return formatting.language(notice.language)
 
 
+def _segments(paragraph: str, url: str) -> list[tuple[str, bool]]:
+    """The paragraph cut around the notice's address: (text, is_the_address) pieces, so the
+    HTML part links it and keeps it left to right inside an Arabic sentence."""
+    if not url or url not in paragraph:
+        return [(paragraph, False)]
+    pieces: list[tuple[str, bool]] = []
+    for index, text in enumerate(paragraph.split(url)):
+        if index:
+            pieces.append((url, True))
+        if text:
+            pieces.append((text, False))
+    return pieces
+
+
 def render(notice: Notice) -> Rendered:
     """Render `notice`; raises DomainError `unknown_notice_kind` for a kind no longer known."""
     kind = kinds.get(notice.kind)
@@ -37,6 +51,9 @@ def render(notice: Notice) -> Rendered:
         context = {
             "subject": subject,
             "paragraphs": [part.strip() for part in body.split("\n\n") if part.strip()],
+            "html_paragraphs": [
+                _segments(part.strip(), notice.url) for part in body.split("\n\n") if part.strip()
+            ],
             "name": params.get("name", ""),
             "url": notice.url,
             "url_in_text": bool(notice.url) and notice.url not in body,

@@ -36,7 +36,14 @@ class Bilingual:
     en: str
 
 
-Value = Money | datetime | date | Promise | Phrase | Bilingual | str | int
+@dataclass(frozen=True)
+class TimeOfDay:
+    """Only the time of a moment, where the court is: "17:30"."""
+
+    at: datetime
+
+
+Value = Money | datetime | date | Promise | Phrase | Bilingual | TimeOfDay | str | int
 
 
 def encode(value: Value) -> dict[str, Any]:
@@ -50,6 +57,8 @@ def encode(value: Value) -> dict[str, Any]:
     if isinstance(value, Phrase):
         with translation.override(None):
             return {"message": str(value.message), "with": dict(value.params)}
+    if isinstance(value, TimeOfDay):
+        return {"clock": value.at.isoformat()}
     if isinstance(value, Bilingual):
         return {"bilingual": {"ar": value.ar, "en": value.en}}
     if isinstance(value, Promise):
@@ -77,6 +86,10 @@ def render(detail: dict[str, Any], *, language: str, time_zone: str) -> str:
         day = date.fromisoformat(detail["day"])
         text = formatting.format_day(day, time_zone, lang=language)
         return formatting.with_hijri(text, day, time_zone, lang=language)
+    if "clock" in detail:
+        return formatting.format_clock(
+            datetime.fromisoformat(detail["clock"]), time_zone, lang=language
+        )
     if "bilingual" in detail:
         names = detail["bilingual"]
         return str(names.get(language) or names.get("ar") or names.get("en") or "")
