@@ -101,7 +101,7 @@ def lot_url(notification: Notification) -> str:
 
 
 def deliver_pending(now: datetime) -> int:
-    """Push new notices to open pages and e-mail the won and outbid ones; returns how many.
+    """Push new notices to open pages and e-mail the outbid ones; returns how many.
 
     The notices of a pass that say the same thing to the same user about the same lot (a
     bidder outbid again and again on a hot lot, where every bid outbids someone) are told
