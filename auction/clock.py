@@ -28,6 +28,7 @@ from auction.bidding import rules as bidding_rules
 from auction.models import Lot, Outage
 from auction.services import lifecycle, viewings
 from core import audit_chain
+from notifications import delivery as outbox
 
 logger = logging.getLogger(__name__)
 
@@ -297,4 +298,6 @@ def notify(now: datetime) -> int:
     questions.deliver_notices(now)
     # Viewing bookings confirmed, and their bidders reminded before the viewing.
     viewings.deliver_notices(now)
+    # The outbox: every notice written with its cause, sent once per channel, retried.
+    outbox.deliver_due(now)
     return delivered

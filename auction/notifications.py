@@ -3,8 +3,9 @@
 Outbid, won, deposit received and closing soon (for watched lots) are rows
 written in the transaction of the event, so none is lost; the clock's pass
 then pushes them to the user's open pages (a toast through their socket) and
-e-mails the won and outbid ones, in the user's language, once for the notices
-of a pass that say the same thing about the same lot. The lot page itself
+e-mails the outbid ones, in the user's language, once for the notices
+of a pass that say the same thing about the same lot (the won e-mail is the sale's,
+written into the outbox with the sale). The lot page itself
 learns of outbids at once through its own socket.
 """
 
@@ -32,7 +33,9 @@ from core.money import Money
 logger = logging.getLogger(__name__)
 
 CLOSING_SOON = timedelta(minutes=10)
-EMAILED = (Notification.Kind.OUTBID, Notification.Kind.WON)
+# The won notice is e-mailed by the outbox (the sale's `sale.won`, written with the sale): one
+# won e-mail, with the balance and its deadline; here it is only pushed to open pages.
+EMAILED = (Notification.Kind.OUTBID,)
 # Notices a pass takes; those that say the same thing are told once, so a pass costs about
 # the same for 50 notices or 1,000 (a hot lot writes one for nearly every bid).
 BATCH = 1000
@@ -98,7 +101,7 @@ def lot_url(notification: Notification) -> str:
 
 
 def deliver_pending(now: datetime) -> int:
-    """Push new notices to open pages and e-mail the won and outbid ones; returns how many.
+    """Push new notices to open pages and e-mail the outbid ones; returns how many.
 
     The notices of a pass that say the same thing to the same user about the same lot (a
     bidder outbid again and again on a hot lot, where every bid outbids someone) are told

@@ -2,7 +2,8 @@
 
 An answered question is shown on the lot page without its asker; a rejected one is shown
 only to its asker, with the reason. The asker is told of either, once, by e-mail in their
-language, by the clock's notice pass (`deliver_notices`), never inside the staff's request.
+language, through the outbox: the clock's notice pass (`deliver_notices`) writes the notice,
+and the outbox's pass sends it, never inside the staff's request.
 
 Asking is for signed-in bidders (any bidder, registered for the lot or not), while the lot
 has not closed, at most `PER_HOUR` questions an hour across lots and `PENDING_PER_LOT`
@@ -12,17 +13,12 @@ characters. Every refusal names the field and the rule and changes nothing.
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import locks as account_locks
@@ -30,11 +26,10 @@ from accounts.models import User
 from accounts.roles import Capability, Role
 from auction import catalog, locks
 from auction.models import Lot, Question
-from core import audit, metrics
+from core import audit
 from core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from core.inputs import CONTROL_CHARACTER, CONTROL_MESSAGE, text_problem
-
-logger = logging.getLogger(__name__)
+from notifications import services as outbox
 
 MIN_QUESTION = 5
 MAX_QUESTION = 1000
@@ -233,60 +228,37 @@ def recently_handled(court_id: int) -> list[Question]:
 # --- telling the asker -------------------------------------------------------------------
 
 
-@dataclass
-class _Email:
-    to: str
-    subject: str
-    body: str
-    question_id: int
-
-
-def _email(question: Question) -> _Email:
-    user = question.asker
-    with translation.override(user.preferred_language or "ar"):
-        title = question.lot.asset.title
-        url = f"{settings.SITE_URL.rstrip('/')}{reverse('auction:lot', args=[question.lot_id])}"
-        if question.status == Question.Status.ANSWERED:
-            subject = _("Mazad: your question about “%(title)s” was answered") % {"title": title}
-            body = _(
-                "You asked: %(question)s\n\nThe court answered: %(answer)s\n\n"
-                "The answer is shown on the lot's page, without your name: %(url)s"
-            ) % {"question": question.text, "answer": question.answer, "url": url}
-        else:
-            subject = _("Mazad: your question about “%(title)s” was not published") % {
-                "title": title
-            }
-            body = _(
-                "You asked: %(question)s\n\nThe court did not publish it, for this reason: "
-                "%(reason)s\n\n%(url)s"
-            ) % {"question": question.text, "reason": question.rejection_reason, "url": url}
-        return _Email(user.email, subject, body, question.pk)
+def _tell(question: Question) -> None:
+    """Write the asker's notice of the answer or the rejection into the outbox."""
+    answered = question.status == Question.Status.ANSWERED
+    kind = "question.answered" if answered else "question.rejected"
+    outbox.tell(
+        key=f"{kind}:{question.pk}",
+        kind=kind,
+        to=question.asker,
+        params={
+            "title": question.lot.asset.title,
+            "question": question.text,
+            "answer": question.answer,
+            "reason": question.rejection_reason,
+        },
+        url=f"{settings.SITE_URL.rstrip('/')}{reverse('auction:lot', args=[question.lot_id])}",
+        time_zone=question.lot.auction.court,
+    )
 
 
 def deliver_notices(now: datetime) -> int:
-    """Tell askers of the answers and rejections not yet told; returns how many were claimed."""
+    """Tell askers of the answers and rejections not yet told, through the outbox (written in
+    the claim's transaction, sent by the outbox's pass); returns how many were claimed."""
     with transaction.atomic():
         claimed = locks.claim_question_notices(BATCH)
         if not claimed:
             return 0
         Question.objects.filter(pk__in=claimed).update(notified_at=now)
-    questions = Question.objects.filter(pk__in=claimed).select_related("asker", "lot__asset")
-    emails = [_email(q) for q in questions if q.asker.is_active and q.asker.email]
-    sent = 0
-    if emails:
-        try:
-            with get_connection() as mail:
-                for email in emails:
-                    try:
-                        EmailMessage(
-                            email.subject, email.body, None, [email.to], connection=mail
-                        ).send()
-                    except Exception:
-                        logger.warning("question %s not e-mailed", email.question_id, exc_info=True)
-                    else:
-                        sent += 1
-        except Exception:
-            logger.warning("no question notice sent: the mail connection failed", exc_info=True)
-    metrics.email_sent("question", sent)
-    metrics.email_failed("question", len(emails) - sent)
+        questions = Question.objects.filter(pk__in=claimed).select_related(
+            "asker", "lot__asset", "lot__auction__court"
+        )
+        for question in questions:
+            if question.asker.is_active:
+                _tell(question)
     return len(claimed)

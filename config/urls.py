@@ -31,6 +31,7 @@ urlpatterns = [
     path("receipts/<str:number>.pdf", receipt_pdf, name="receipt_pdf"),
     path("letters/<str:number>/verify/", letter_verify, name="letter_verify"),
     path("documents/<str:number>/verify/", signed_document_verify, name="signed_document_verify"),
+    path("accounts/notices/", include("notifications.urls")),
     path("accounts/", include("accounts.urls")),
     path("payments/", include("payments.urls")),
     path("support/", include("support.urls")),

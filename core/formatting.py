@@ -10,6 +10,7 @@ which applies the same patterns with `Intl`:
   "11 December 2026, 17:30 (Saudi Arabia Time)";
 - courts in Saudi Arabia also give the Umm al-Qura (Hijri) date: pages carry the day in a
   `<time data-hijri>` element and the browser adds it from its own calendar data (ICU);
+  e-mails, receipts and letters write it on the server (`format_hijri_day`, `with_hijri`);
 - digits are Latin in both languages, as money already is (`core.money.Money.format`);
 - a percentage is written as people write it: "2.5 %", never in basis points;
 - machine references ("Deposit RYC-A-2026-0002/L2 paddle 3098", "D00000002") become words.
@@ -20,7 +21,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_timezone_location
@@ -30,6 +31,7 @@ from babel.units import format_unit
 from django.utils import timezone
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
+from hijridate import Gregorian
 
 from core.money import Money
 
@@ -81,6 +83,31 @@ def format_day(value: date | datetime | None, where: Any = None, *, lang: str | 
     if value is None or value == "":
         return "—"
     return str(format_date(local_day(value, where), DAY_PATTERN, locale=language(lang)))
+
+
+def format_hijri_day(value: date | datetime, where: Any = None, *, lang: str | None = None) -> str:
+    """The Umm al-Qura day where the court is: "2 Rajab 1448 AH" / "2 رجب 1448 هـ".
+
+    Written on the server for e-mails, receipts and letters (pages let the browser add it);
+    "" for a day outside the calendar's table (before 1937 or after 2077).
+    """
+    day = local_day(value, where)
+    try:
+        hijri = Gregorian(day.year, day.month, day.day).to_hijri()
+    except (OverflowError, ValueError):
+        return ""
+    code: Literal["ar", "en"] = "en" if language(lang) == "en" else "ar"
+    return f"{hijri.day} {hijri.month_name(code)} {hijri.year} {hijri.notation(code)}"
+
+
+def with_hijri(
+    text: str, value: date | datetime, where: Any = None, *, lang: str | None = None
+) -> str:
+    """`text` (a written day or moment) followed by the Hijri day, for courts that read it."""
+    if not shows_hijri(where):
+        return text
+    hijri = format_hijri_day(value, where, lang=lang)
+    return f"{text} — {hijri}" if hijri else text
 
 
 def format_clock(value: datetime, where: Any = None, *, lang: str | None = None) -> str:

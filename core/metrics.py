@@ -91,6 +91,17 @@ def email_failed(kind: str, count: int = 1) -> None:
         EMAIL_FAILURES.labels(kind).inc(count)
 
 
+NOTICE_ATTEMPTS = Counter(
+    "mazad_notice_attempts",
+    "Attempts at delivering an outbox notice, by channel and outcome (sent, retry, gave_up).",
+    ["channel", "outcome"],
+)
+
+
+def notice_delivered(channel: str, outcome: str) -> None:
+    NOTICE_ATTEMPTS.labels(channel, outcome).inc()
+
+
 # -- serving ------------------------------------------------------------------------------------
 
 

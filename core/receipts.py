@@ -82,6 +82,14 @@ def _both(value: Any, zone: ZoneInfo) -> dict[str, str]:
     return rendered
 
 
+def _issued(value: datetime, zone: ZoneInfo) -> dict[str, str]:
+    """When the receipt was issued, in both languages; a Saudi court's with the Hijri day."""
+    return {
+        language: formatting.with_hijri(text, value, zone, lang=language)
+        for language, text in _both(value, zone).items()
+    }
+
+
 def _frozen_line(line: Line, zone: ZoneInfo) -> dict[str, Any]:
     frozen: dict[str, Any] = {"label": _both(line.label, zone), "value": _both(line.value, zone)}
     if line.role:
@@ -233,7 +241,7 @@ def render_pdf(receipt: Receipt, signed: dict[str, Any] | None = None) -> bytes:
             "content": content,
             "title": content["title"],
             "lines": lines,
-            "issued": _both(receipt.issued_at, zone),
+            "issued": _issued(receipt.issued_at, zone),
             "qr": documents.qr_data_uri(url),
             "url": url,
             "kind": _both(Receipt.Kind(receipt.kind).label, zone),

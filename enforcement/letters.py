@@ -57,7 +57,15 @@ def _meta(letter: AgencyLetter) -> list[dict[str, Any]]:
     court = letter.court
 
     def day(value: Any) -> dict[str, str]:
-        return {code: formatting.format_day(value, court, lang=code) for code in ("ar", "en")}
+        """The day, and for a Saudi court its Umm al-Qura day beside it."""
+        return {
+            code: formatting.with_hijri(
+                formatting.format_day(value, court, lang=code), value, court, lang=code
+            )
+            if value
+            else formatting.format_day(value, court, lang=code)
+            for code in ("ar", "en")
+        }
 
     rows = [
         (_("Letter number"), {"ar": letter.number, "en": letter.number}),

@@ -1,149 +1,82 @@
-"""The e-mails enforcement sends: to a debtor about their settlement, to an agency about an
-overdue letter, to the court's judges about a letter still unanswered. One function each.
+"""Telling the parties of a file (applicants and debtors) of its seizures, lifts and sale dates.
 
-Each is sent once the transaction commits, in the reader's language, and a failed e-mail never
-undoes the change it tells of.
+Parties may have no account: the notice goes to the e-mail and phone stored on the party
+(else its account's), in the language of its account (Arabic without one), written into
+the outbox in the transaction of the order or the listing.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Mapping
+from datetime import datetime
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.utils import translation
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
 
-from core import formatting, metrics
-from core.transactions import after_commit
-
-logger = logging.getLogger(__name__)
+from enforcement.models import EnforcementFile, FileParty, Party, SeizureOrder
+from notifications import services as outbox
+from notifications.values import Bilingual, Value
 
 
-def _send(
-    recipients: list[str], language: str, subject: Promise, body: Promise, **params: Any
-) -> None:
-    if not recipients:
-        return
-    with translation.override(language or settings.LANGUAGE_CODE):
-        values = {name: value() if callable(value) else value for name, value in params.items()}
-        subject_text, body_text = str(subject) % values, str(body) % values
-
-    def send() -> None:
-        try:
-            send_mail(subject_text, body_text, None, recipients)
-        except Exception:
-            metrics.email_failed("enforcement")
-            logger.warning("could not send an enforcement notice", exc_info=True)
-        else:
-            metrics.email_sent("enforcement")
-
-    after_commit(send)
-
-
-def _language(user: Any) -> str:
-    return str(getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE)
-
-
-def _amount(amount_minor: int, currency: str, court: Any) -> Callable[[], str]:
-    return lambda: formatting.format_money(amount_minor, currency)
-
-
-def _day(day: Any, court: Any) -> Callable[[], str]:
-    return lambda: formatting.format_day(day, court)
-
-
-def instalment_missed(
-    user: Any, *, file: Any, amount_minor: int, due_on: Any, resumes_on: Any
-) -> None:
-    """Tell the debtor an instalment was missed and when enforcement resumes unless it is paid."""
-    if user is None or not user.email:
-        return
-    _send(
-        [user.email],
-        _language(user),
-        _("Instalment missed on file %(file)s"),
-        _(
-            "The instalment of %(amount)s due on %(due)s on file %(file)s has not been paid. "
-            "Unless it is paid by %(resumes)s, the settlement ends and enforcement resumes: "
-            "the seized assets may be sold."
-        ),
-        file=file.number,
-        amount=_amount(amount_minor, file.currency, file.court),
-        due=_day(due_on, file.court),
-        resumes=_day(resumes_on, file.court),
+def recipient(party: Party) -> outbox.Recipient:
+    """Where and how a party is told: its own contacts first, its account's otherwise."""
+    user = party.user
+    language = (user.preferred_language if user is not None else "") or "ar"
+    return outbox.Recipient(
+        user=user,
+        email=party.email or (user.email if user is not None else ""),
+        phone=party.phone or (user.phone if user is not None else ""),
+        language=language,
+        name=party.name_en if language == "en" else party.name_ar,
     )
 
 
-def settlement_decided(user: Any, *, file: Any, approved: bool) -> None:
-    """Tell whoever proposed the settlement what the judge decided."""
-    if user is None or not user.email:
-        return
-    subject = (
-        _("Your settlement on file %(file)s was approved")
-        if approved
-        else _("Your settlement on file %(file)s was refused")
-    )
-    body = (
-        _("The judge approved the instalments; enforcement is suspended while they are paid.")
-        if approved
-        else _("The judge refused the settlement. The reasons are on the file's page.")
-    )
-    _send([user.email], _language(user), subject, body, file=file.number)
-
-
-def enforcement_resumed(user: Any, *, file: Any) -> None:
-    """Tell the debtor the settlement ended in default and enforcement resumed."""
-    if user is None or not user.email:
-        return
-    _send(
-        [user.email],
-        _language(user),
-        _("Enforcement resumed on file %(file)s"),
-        _("An instalment was not paid within the notice period: the settlement has ended."),
-        file=file.number,
+def names(file: EnforcementFile, role: str) -> Bilingual:
+    """The names of the file's parties of `role`, joined, in both languages."""
+    parties = [
+        link.party
+        for link in FileParty.objects.filter(file=file, role=role)
+        .select_related("party")
+        .order_by("pk")
+    ]
+    return Bilingual(
+        ar="، ".join(party.name_ar for party in parties),
+        en=", ".join(party.name_en for party in parties),
     )
 
 
-def letter_reminder(*, agency: Any, letter: Any, step: int) -> None:
-    """Remind the agency, at its e-mail address, that the letter is unanswered past its due date."""
-    if not agency.email:
-        return
-    _send(
-        [agency.email],
-        letter.language,
-        _("Reminder %(step)s: letter %(number)s is unanswered"),
-        _(
-            "Letter %(number)s of %(court)s about file %(file)s was due for an answer on "
-            "%(due)s. Please answer it in your inbox or through the API."
-        ),
-        step=step,
-        number=letter.number,
-        court=lambda: letter.court.name,
-        file=letter.file.number,
-        due=_day(letter.due_on, letter.court),
-    )
+def tell_parties(
+    *, file: EnforcementFile, kind: str, key: str, params: Mapping[str, Value], url: str = ""
+) -> int:
+    """Write `kind` for every applicant and debtor of `file`; returns how many were written.
 
-
-def letter_escalated(judges: Iterable[Any], *, letter: Any, reminders: int) -> None:
-    """Tell the court's supervising judges the agency has not answered after its reminders."""
-    for judge in judges:
-        if not judge.email:
-            continue
-        _send(
-            [judge.email],
-            _language(judge),
-            _("Letter %(number)s to %(agency)s is still unanswered"),
-            _(
-                "Letter %(number)s about file %(file)s was due on %(due)s; %(agency)s has not "
-                "answered after %(reminders)s reminders."
-            ),
-            number=letter.number,
-            agency=lambda: letter.agency.name,
-            file=letter.file.number,
-            due=_day(letter.due_on, letter.court),
-            reminders=reminders,
+    Each party's notice is keyed `key:party-id`, so a cause retried tells each party once.
+    """
+    details: dict[str, Value] = {
+        "file": file.number,
+        "applicant": names(file, FileParty.Role.APPLICANT),
+        "debtor": names(file, FileParty.Role.DEBTOR),
+        **params,
+    }
+    links = FileParty.objects.filter(file=file).select_related("party__user").order_by("pk")
+    told = 0
+    for link in links:
+        notice = outbox.tell(
+            key=f"{key}:{link.party_id}",
+            kind=kind,
+            to=recipient(link.party),
+            params=details,
+            url=url,
+            time_zone=file.court,
         )
+        told += notice is not None
+    return told
+
+
+def tell_order_step(order: SeizureOrder, kind: str, at: datetime | None, reason: str = "") -> None:
+    """The file's applicants and debtors are told of the order's step, once each."""
+    params: dict[str, Value] = {
+        "order": SeizureOrder.Kind(order.kind).label,
+        "at": at or timezone.now(),
+        "reason": reason,
+    }
+    tell_parties(file=order.file, kind=kind, key=f"{kind}:{order.pk}", params=params)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import audit, receipts
 from core.models import Receipt
+from notifications import services as outbox
 from payments import engine, ledger, listeners
 from payments.models import (
     AccountPurpose,
@@ -204,6 +205,13 @@ def refund_paid(
             subject=refund,
             court=payment.court,
             issued_to=payment.payer,
+        )
+        outbox.tell(
+            key=f"payment.refunded:{refund.public_id}",
+            kind="payment.refunded",
+            to=payment.payer,
+            params={"amount": refund.money, "reference": refund.receipt.number},
+            time_zone=payment.court,
         )
     refund.needs_attention = False
     refund.failure_reason = ""

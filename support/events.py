@@ -1,42 +1,26 @@
-"""What the support desk tells people after commit: an e-mail and a toast on their open pages.
+"""What the support desk tells people: an e-mail through the outbox and a toast on open pages.
 
-The ticket's thread in the database is the record; these notices only point to
-it, so a lost toast or a failed e-mail loses nothing (the failure is logged).
+The e-mail is a notice written in the ticket's transaction (the outbox delivers and retries
+it); the toast is pushed after commit and may be lost with a page that is not open.
 """
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import Promise
 
-from core import metrics
 from core.live import users as live_users
 from core.transactions import after_commit
+from notifications import services as outbox
+from notifications.values import Phrase
 from support import access
 from support.models import Ticket
-
-logger = logging.getLogger(__name__)
 
 
 def ticket_url(ticket: Ticket) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("support:ticket", args=[ticket.number])
-
-
-def _email(user: Any, subject: str, body: str) -> None:
-    try:
-        send_mail(subject, body, None, [user.email])
-    except Exception:
-        metrics.email_failed("support")
-        logger.warning("could not e-mail user %s", user.pk, exc_info=True)
-    else:
-        metrics.email_sent("support")
 
 
 def _headline(ticket: Ticket, headline: Promise, language: str) -> str:
@@ -46,19 +30,26 @@ def _headline(ticket: Ticket, headline: Promise, language: str) -> str:
 
 
 def notify_requester(ticket: Ticket, headline: Promise, message: str = "") -> None:
-    """E-mail the requester (in their language) and toast their open pages, after commit."""
+    """Write the requester's e-mail into the outbox (in this transaction) and toast their
+    open pages after commit; both in their language."""
     user = ticket.requester
     url = ticket_url(ticket)
-    with translation.override(user.preferred_language or "ar"):
-        text = _headline(ticket, headline, user.preferred_language)
-        subject = f"[{ticket.number}] {text}"
-        body = render_to_string(
-            "support/email/notice.txt",
-            {"user": user, "ticket": ticket, "headline": text, "message": message, "url": url},
-        )
+    latest = ticket.messages.order_by("-pk").values_list("pk", flat=True).first()
+    outbox.tell(
+        key=f"ticket.update:{ticket.pk}:{latest}:{ticket.status}",
+        kind="ticket.update",
+        to=user,
+        params={
+            "number": ticket.number,
+            "headline": Phrase(headline, {"number": ticket.number, "subject": ticket.subject}),
+            "message": message,
+        },
+        url=url,
+        time_zone=ticket.court,
+    )
+    text = _headline(ticket, headline, user.preferred_language)
 
     def send() -> None:
-        _email(user, subject, body)
         live_users.push_notices([(user.pk, {"text": text, "url": url})])
 
     after_commit(send)

@@ -286,8 +286,9 @@ def on_redemption_paid(event: PaymentReceived) -> None:
     )
     notices.tell(
         payment.payer,
-        _("Your payment on file %(file)s was received"),
-        _("The sale of the file's assets is stopped and the applicant will be paid."),
+        kind="custody.received",
+        key=f"custody.received:{payment.pk}",
+        court=file.court,
         file=file.number,
     )
     _propose(file)

@@ -141,9 +141,12 @@ def on_instalment_paid(event: PaymentReceived) -> None:
     )
     notices.tell(
         payment.payer,
-        _("Your instalment on file %(file)s was received"),
-        _("It will be paid to the applicant."),
+        kind="instalment.received",
+        key=f"instalment.received:{payment.pk}",
+        court=file.court,
         file=file.number,
+        number=instalment.number,
+        amount=Money(payment.amount_minor, payment.currency),
     )
     distributions.propose_distribution(actor=None, file_id=file.pk)
 

@@ -205,10 +205,11 @@ def decide_objection(
     )
     notices.tell(
         objection.filed_by,
-        _("Your objection to lot %(lot)s was decided"),
-        _("The judge's decision: %(decision)s. Reasons: %(reason)s"),
+        kind="objection.decided",
+        key=f"objection.decided:{objection.pk}",
+        court=sale.court,
         lot=sale.lot.reference,
-        decision=lambda: str(Objection.Status(objection.status).label),
+        decision=Objection.Status(objection.status).label,
         reason=reason,
     )
     if not uphold:
@@ -274,8 +275,9 @@ def _annul(sale: Sale, *, actor: Any, reason: str, now: datetime) -> None:
     )
     notices.tell(
         sale.buyer,
-        _("The court annulled your purchase of lot %(lot)s"),
-        _("Everything you paid, with your deposit, is being refunded. Reasons: %(reason)s"),
+        kind="sale.annulled",
+        key=f"sale.annulled:{sale.pk}",
+        court=sale.court,
         lot=sale.lot.reference,
         reason=reason,
     )

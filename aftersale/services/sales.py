@@ -22,7 +22,7 @@ from aftersale.services import distribution as distributions
 from auction.models import Lot, Registration
 from auction.services import lifecycle as auctions
 from auction.services import registration as registrations
-from core import audit, formatting
+from core import audit
 from core.errors import DomainError, InvalidTransition, NotFound
 from core.money import Money
 from enforcement.models import FileParty
@@ -147,16 +147,27 @@ def on_lot_sold(lot: Lot, winner: Registration) -> None:
     if sale.objection_closes_at is not None:
         _announce_objection_window(sale)
     if sale.balance_minor == 0:  # the deposit covers it all
+        notices.tell(
+            sale.buyer,
+            kind="sale.won_paid",
+            key=f"sale.won:{sale.pk}",  # one won notice per sale, whichever it says
+            court=sale.court,
+            url=closing.absolute_url("aftersale:purchase", sale.public_id),
+            lot=lot.reference,
+            price=sale.money("price"),
+        )
         sale_paid(sale_id=sale.pk, payment=None)
         return
+    url = closing.absolute_url("aftersale:purchase", sale.public_id)
     notices.tell(
         sale.buyer,
-        _("You won lot %(lot)s"),
-        _("Pay the balance of %(balance)s by %(due)s from your purchases page: %(url)s"),
+        kind="sale.won",
+        key=f"sale.won:{sale.pk}",
+        court=sale.court,
+        url=url,
         lot=lot.reference,
-        balance=lambda: sale.money("balance").format(),
-        due=lambda: formatting.format_moment(sale.due_at, sale.court),
-        url=closing.absolute_url("aftersale:purchase", sale.public_id),
+        balance=sale.money("balance"),
+        due=sale.due_at,
     )
 
 
@@ -168,17 +179,16 @@ def _announce_objection_window(sale: Sale) -> None:
     parties = FileParty.objects.filter(file_id=sale.file_id, party__user__isnull=False)
     users |= {party.party.user for party in parties.select_related("party__user")}
     for user in sorted(users, key=lambda user: user.pk):
+        assert sale.objection_closes_at is not None
         notices.tell(
             user,
-            _("Result of lot %(lot)s"),
-            _(
-                "The lot was sold for %(price)s. You may object to the result until %(until)s: "
-                "%(url)s"
-            ),
-            lot=sale.lot.reference,
-            price=lambda: sale.money("price").format(),
-            until=lambda: formatting.format_moment(sale.objection_closes_at, sale.court),
+            kind="sale.result",
+            key=f"sale.result:{sale.pk}:{user.pk}",
+            court=sale.court,
             url=closing.absolute_url("aftersale:objection_file", sale.public_id),
+            lot=sale.lot.reference,
+            price=sale.money("price"),
+            until=sale.objection_closes_at,
         )
 
 
@@ -377,14 +387,16 @@ def remind(*, sale_id: int, now: datetime) -> bool:
         after={"reminders_sent": sale.reminders_sent},
         court_id=sale.court_id,
     )
+    assert sale.due_at is not None
     notices.tell(
         sale.buyer,
-        _("Reminder: the balance of lot %(lot)s is due"),
-        _("Pay %(balance)s by %(due)s or the deposit is forfeited: %(url)s"),
-        lot=sale.lot.reference,
-        balance=lambda: sale.money("balance").format(),
-        due=lambda: formatting.format_moment(sale.due_at, sale.court),
+        kind="sale.reminder",
+        key=f"sale.reminder:{sale.pk}:{sale.reminders_sent}",
+        court=sale.court,
         url=closing.absolute_url("aftersale:purchase", sale.public_id),
+        lot=sale.lot.reference,
+        balance=sale.money("balance"),
+        due=sale.due_at,
     )
     return True
 
@@ -416,10 +428,11 @@ def default_sale(*, sale_id: int, now: datetime) -> Sale | None:
     _record(sale, "sale.defaulted", before)
     notices.tell(
         sale.buyer,
-        _("Lot %(lot)s: the balance was not paid in time"),
-        _("The deadline passed; your deposit of %(deposit)s is forfeited under the sale rules."),
+        kind="sale.defaulted",
+        key=f"sale.defaulted:{sale.pk}",
+        court=sale.court,
         lot=sale.lot.reference,
-        deposit=lambda: sale.money("deposit").format(),
+        deposit=sale.money("deposit"),
     )
     offer_next(lot_id=sale.lot_id, now=now)
     return sale
@@ -475,15 +488,13 @@ def offer_next(*, lot_id: int, now: datetime) -> Sale | None:
     sale.save(update_fields=["offer_expires_at"])
     notices.tell(
         sale.buyer,
-        _("Lot %(lot)s is offered to you"),
-        _(
-            "The buyer did not pay. You may buy the lot at your last bid of %(price)s; "
-            "accept and pay by %(expires)s: %(url)s"
-        ),
-        lot=lot.reference,
-        price=lambda: sale.money("price").format(),
-        expires=lambda: formatting.format_moment(sale.offer_expires_at, sale.court),
+        kind="sale.offered",
+        key=f"sale.offered:{sale.pk}",
+        court=sale.court,
         url=closing.absolute_url("aftersale:purchase", sale.public_id),
+        lot=lot.reference,
+        price=sale.money("price"),
+        expires=sale.offer_expires_at,
     )
     return sale
 
@@ -494,8 +505,9 @@ def _sale_failed(lot: Lot) -> None:
         auctions.record_sale_failed(lot_id=lot.pk, reason="Every buyer defaulted")
     notices.tell(
         closing.file_officer(lot.asset.file),
-        _("Lot %(lot)s needs a further round"),
-        _("Nobody paid for the lot; put the asset in a later auction."),
+        kind="sale.further_round",
+        key=f"sale.further_round:{lot.pk}",
+        court=lot.asset.file.court,
         lot=lot.reference,
     )
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +25,7 @@ from core.errors import DomainError, InvalidTransition, NotFound, PermissionDeni
 from core.models import AuditRecord
 from core.money import Money, card_payable
 from core.numbering import next_number
+from enforcement import notices as party_notices
 from enforcement import selectors as enforcement_selectors
 from enforcement import services as enforcement
 from enforcement.models import SeizedAsset
@@ -213,6 +216,22 @@ def add_lot(
 
 
 @transaction.atomic
+def _announce_sale_date(auction: Auction, lot: Lot) -> None:
+    """Tell the applicants and debtors of the lot's file when its asset is offered."""
+    party_notices.tell_parties(
+        file=lot.asset.file,
+        kind="sale.scheduled",
+        key=f"sale.scheduled:{lot.pk}:{auction.starts_at.isoformat()}",
+        params={
+            "asset": lot.asset.title,
+            "auction": auction.number,
+            "starts": lot.starts_at,
+            "ends": lot.ends_at,
+        },
+        url=f"{settings.SITE_URL.rstrip('/')}{reverse('auction:lot', args=[lot.pk])}",
+    )
+
+
 def publish_auction(*, actor: User, auction_id: int, now: datetime | None = None) -> Auction:
     """Draft → published: snapshot the rules, list the assets, refuse before the notice period."""
     now = now or timezone.now()
@@ -235,6 +254,7 @@ def publish_auction(*, actor: User, auction_id: int, now: datetime | None = None
         )
     for lot in lots:
         enforcement.mark_listed(actor=actor, asset_id=lot.asset_id, note=auction.number)
+        _announce_sale_date(auction, lot)
     auction.rules, auction.status, auction.published_at = rules, Auction.Status.PUBLISHED, now
     auction.save(update_fields=["rules", "status", "published_at"])
     audit.record(

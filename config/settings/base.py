@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "core",
     "accounts",
+    "notifications",
     "enforcement",
     "auction",
     "payments",
@@ -400,6 +401,19 @@ EMAIL_BACKEND: str = env.str(
     "EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="Mazad <no-reply@mazad.example>")
+# How long the outbox waits for the mail server before it retries the notice later.
+EMAIL_TIMEOUT: int = env.int("EMAIL_TIMEOUT", default=10)
+
+# SMS notices through a generic HTTP gateway (notifications/sms.py); empty URL: no SMS.
+SMS_GATEWAY_URL: str = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN: str = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_SENDER_ID: str = env.str("SMS_SENDER_ID", default="Mazad")
+SMS_GATEWAY_TIMEOUT_SECONDS: float = env.float("SMS_GATEWAY_TIMEOUT_SECONDS", default=5.0)
+# The outbox's retries: the wait doubles from the base up to the cap; after the last
+# attempt a delivery is given up (kept, counted, and requeued by an operator).
+NOTICE_RETRY_BASE_SECONDS: int = env.int("NOTICE_RETRY_BASE_SECONDS", default=30)
+NOTICE_RETRY_MAX_SECONDS: int = env.int("NOTICE_RETRY_MAX_SECONDS", default=3600)
+NOTICE_MAX_ATTEMPTS: int = env.int("NOTICE_MAX_ATTEMPTS", default=20)
 
 # Payment provider: a Stripe-compatible API (stripe-mock in development and tests).
 STRIPE_API_BASE: str = env.str("STRIPE_API_BASE", default="http://127.0.0.1:12111")
@@ -463,6 +477,7 @@ METRICS_COLLECTORS = [
     "auction.metrics.NoticeState",
     "core.metrics.ReplicationState",
     "core.metrics.HeartbeatState",
+    "notifications.metrics.OutboxState",
 ]
 
 # Error reports to Sentry (or a compatible server) only when SENTRY_DSN is set.

@@ -28,7 +28,16 @@ from accounts.models import User
 from core import audit, uploads
 from core.errors import DomainError, InvalidTransition
 from core.numbering import next_number
-from enforcement import engine, hooks, letters, locks, requests_online, validators, webhooks
+from enforcement import (
+    engine,
+    hooks,
+    letters,
+    locks,
+    notices,
+    requests_online,
+    validators,
+    webhooks,
+)
 from enforcement.models import AgencyAnswer, AgencyLetter, EnforcementFile, SeizureOrder
 from enforcement.services.common import transition
 
@@ -386,6 +395,7 @@ def _apply(letter: AgencyLetter, order: SeizureOrder, answer: AgencyAnswer, acto
             changes=changes,
             note=note,
         )
+        notices.tell_order_step(order, "seizure.executed", now)
     elif kind in requests_online.NOT_EXECUTED_ANSWERS and letter.subject_kind == "SEIZE":
         transition(
             table=engine.AGENCY_ORDER_TRANSITIONS,
@@ -407,6 +417,7 @@ def _apply(letter: AgencyLetter, order: SeizureOrder, answer: AgencyAnswer, acto
             changes={"lifted_at": now, "lifted_by": actor},
             note=note,
         )
+        notices.tell_order_step(order, "seizure.lifted", now)
     else:  # a transfer, or a refusal to lift: the order keeps its state, the history says so
         before = audit.snapshot(order, ("amount_transferred_minor",))
         if kind == Answer.TRANSFERRED:

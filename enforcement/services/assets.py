@@ -27,7 +27,7 @@ from core import audit
 from core.errors import DomainError, PermissionDenied
 from core.money import Money
 from core.uploads import is_pdf, validate_size
-from enforcement import access, engine, images, locks, validators
+from enforcement import access, engine, images, locks, notices, validators
 from enforcement.models import (
     Appraisal,
     AssetDocument,
@@ -494,6 +494,12 @@ def release_asset(*, actor: User, asset_id: int, reason: str) -> SeizedAsset:
         court_id=asset.court_id,
         fields=(),
         note=reason.strip(),
+    )
+    notices.tell_parties(
+        file=asset.file,
+        kind="asset.released",
+        key=f"asset.released:{asset.pk}",
+        params={"asset": asset.title, "at": timezone.now(), "reason": reason.strip()},
     )
     return asset
 

@@ -20,7 +20,7 @@ from accounts.roles import Capability
 from core import audit, pdf_signing
 from core.errors import DomainError
 from core.numbering import next_number
-from enforcement import access, engine, locks, order_documents, validators
+from enforcement import access, engine, locks, notices, order_documents, validators
 from enforcement.models import AgencyLetter, EnforcementFile, SeizureOrder, SignedOrderDocument
 from enforcement.services import agencies
 from enforcement.services.common import transition
@@ -259,6 +259,7 @@ def issue_order(*, actor: User, order_id: int, reviewed: str = "") -> SeizureOrd
     )
     _sign(order, SignedOrderDocument.Kind.ORDER, actor=actor, moment=now)
     agencies.send_request(order=order, subject_kind=AgencyLetter.Subject.SEIZE, actor=actor)
+    notices.tell_order_step(order, "seizure.ordered", order.issued_at)
     return order
 
 
@@ -314,6 +315,7 @@ def record_order_execution(
         },
     )
     _sign(order, SignedOrderDocument.Kind.MINUTES, actor=actor, moment=now)
+    notices.tell_order_step(order, "seizure.executed", order.executed_at)
     return order
 
 
@@ -333,4 +335,5 @@ def lift_order(*, actor: User, order_id: int, reason: str) -> SeizureOrder:
         changes={"lifted_at": timezone.now(), "lifted_by": actor},
         note=reason.strip(),
     )
+    notices.tell_order_step(order, "seizure.lifted", order.lifted_at, reason=reason.strip())
     return order

@@ -24,7 +24,7 @@ from accounts.organisations import Court
 from accounts.roles import Capability
 from core import audit, formatting
 from core.errors import DomainError, InvalidTransition, NotFound
-from enforcement import access, engine, hooks, locks, notices
+from enforcement import access, engine, hooks, locks, mail_notices
 from enforcement.instalments import Limits, PlanRefused, PlanTerms, build_plan
 from enforcement.models import EnforcementFile, FileParty, Instalment, Settlement, SettlementRules
 from enforcement.services.common import transition
@@ -233,7 +233,7 @@ def decide_settlement(*, actor: User, settlement_id: int, approve: bool, reason:
         court_id=file.court_id,
         note=reason,
     )
-    notices.settlement_decided(settlement.proposed_by, file=file, approved=approve)
+    mail_notices.settlement_decided(settlement.proposed_by, file=file, approved=approve)
     return settlement
 
 
@@ -425,7 +425,7 @@ def settlement_deadline(*, settlement_id: int, now: datetime) -> bool:
             court_id=file.court_id,
         )
         for user in debtor_users(settlement):
-            notices.instalment_missed(
+            mail_notices.instalment_missed(
                 user,
                 file=file,
                 amount_minor=missed.amount_minor,
@@ -461,7 +461,7 @@ def _default(settlement: Settlement, file: EnforcementFile) -> None:
         court_id=file.court_id,
     )
     for user in debtor_users(settlement):
-        notices.enforcement_resumed(user, file=file)
+        mail_notices.enforcement_resumed(user, file=file)
 
 
 def debtor_users(settlement: Settlement) -> list[Any]:
