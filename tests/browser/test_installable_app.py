@@ -196,3 +196,56 @@ def test_a_push_delivered_to_the_worker_shows_its_notification(browser, web_serv
     )
     assert shown[0]["icon"].endswith("/static/frontend/img/app-icon-192.png")
     context.close()
+
+
+STATUS_FAILED = {
+    "ar": "تعذّر تفعيل الإشعارات على هذا الجهاز. حاول مرة أخرى لاحقاً.",
+    "en": "Notifications could not be turned on for this device. Try again later.",
+}
+STATUS_DENIED = {
+    "ar": "هذا المتصفح يحظر إشعارات مزاد: اسمح بها من إعدادات الموقع في المتصفح، ثم فعّلها هنا.",
+    "en": "This browser blocks notifications from Mazad: allow them in its site settings, "
+    "then turn them on here.",
+}
+SWITCH = {"ar": "إرسال الإشعارات إلى هذا الجهاز", "en": "Send notifications to this device"}
+
+
+@pytest.mark.parametrize("language", ["ar", "en"])
+def test_the_profile_switch_asks_for_notifications_and_says_what_came_of_it(
+    browser, web_servers, screenshot_dir, language
+):
+    from accounts.models import PushSubscription
+
+    server = web_servers["daphne"]
+    bidder = make_user("BIDDER", verified=True, preferred_language=language)
+    context, page = controlled_page(browser, server, language, email=bidder.email)
+    page.goto(server.base_url + "/accounts/profile/")
+    switch = page.get_by_role("switch", name=SWITCH[language])
+    wait_until(page, "() => !document.querySelector('[data-push-toggle]').disabled")
+    page.screenshot(
+        path=screenshot_dir / f"profile-notifications-{language}-phone.png", full_page=True
+    )
+
+    assert not switch.is_checked()
+    # Refused by the person: the page says how to allow them, and nothing is kept.
+    switch.click()
+    status = page.locator("[data-push-status]")
+    wait_until(page, "() => document.querySelector('[data-push-status]').textContent !== ''")
+    assert status.inner_text() == STATUS_DENIED[language]
+    assert not switch.is_checked()
+
+    # Allowed: a headless browser reaches no push service, and the page says so plainly.
+    context.grant_permissions(["notifications"], origin=server.base_url)
+    page.reload()
+    wait_until(page, "() => !document.querySelector('[data-push-toggle]').disabled")
+    switch.click()
+    wait_until(page, "() => document.querySelector('[data-push-status]').textContent !== ''")
+    page.screenshot(
+        path=screenshot_dir / f"profile-notifications-failed-{language}-phone.png", full_page=True
+    )
+
+    assert status.inner_text() == STATUS_FAILED[language]
+    assert not switch.is_checked()
+    assert not PushSubscription.objects.filter(user=bidder).exists()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    context.close()

@@ -1,4 +1,4 @@
-"""The installable app's files as the browser fetches them: manifest, service worker, offline page."""
+"""The installable app's files as browsers fetch them: manifest, service worker, offline page."""
 
 from __future__ import annotations
 
