@@ -1,8 +1,8 @@
 """The installable app's PNG icons, drawn from the site's emblem by Chromium.
 
-Usage: ``.venv/bin/python scripts/app_icons.py`` (writes frontend/static/frontend/img/app-*.png)
+Usage: ``.venv/bin/python scripts/app_icons.py`` (writes the app-icon PNGs beside the emblem)
 
-The emblem (frontend/img/emblem.svg) on the site's green: the "any" icons keep a margin round
+The emblem (frontend/static/frontend/img/emblem.svg) on the site's green: the "any" icons keep a margin round
 the shield; the maskable one keeps it inside the central 80% circle that every launcher's mask
 leaves whole. Run it again when the emblem changes, and commit the PNGs.
 """
