@@ -18,7 +18,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-# The site's green (frontend/static/frontend/css/mazad.css, --mz-green): the title bar of the installed app.
+# The site's green (--mz-green of frontend/static/frontend/css/mazad.css): the title bar of
+# the installed app.
 THEME_COLOUR = "#0b5c4b"
 BACKGROUND_COLOUR = "#f6f8f7"
 ICONS = [

@@ -17,7 +17,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "SITE_NAME": settings.MAZAD_NAME,
         "IS_RTL": get_language_bidi(),
         "announcements": selectors.current_announcements(),
-        # The key a signed-in person's browser subscribes to web push with (frontend/static/frontend/js/push.js).
+        # The key a signed-in person's browser subscribes to web push with
+        # (frontend/static/frontend/js/push.js).
         "PUSH_PUBLIC_KEY": webpush.public_key()
         if webpush.is_enabled() and request.user.is_authenticated
         else "",

@@ -2,9 +2,9 @@
 
 Usage: ``.venv/bin/python scripts/app_icons.py`` (writes the app-icon PNGs beside the emblem)
 
-The emblem (frontend/static/frontend/img/emblem.svg) on the site's green: the "any" icons keep a margin round
-the shield; the maskable one keeps it inside the central 80% circle that every launcher's mask
-leaves whole. Run it again when the emblem changes, and commit the PNGs.
+The emblem (frontend/static/frontend/img/emblem.svg) on the site's green: the "any" icons
+keep a margin round the shield; the maskable one keeps it inside the central 80% circle that
+every launcher's mask leaves whole. Run it again when the emblem changes, and commit the PNGs.
 """
 
 from __future__ import annotations
