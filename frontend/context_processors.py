@@ -19,7 +19,8 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "announcements": selectors.current_announcements(),
         # The key a signed-in person's browser subscribes to web push with
         # (frontend/static/frontend/js/push.js).
+        # An error page may be drawn before the request has a user (a host that is not ours).
         "PUSH_PUBLIC_KEY": webpush.public_key()
-        if webpush.is_enabled() and request.user.is_authenticated
+        if webpush.is_enabled() and getattr(request, "user", None) and request.user.is_authenticated
         else "",
     }
