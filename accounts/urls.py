@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import company_views, digital_id_views, views
+from accounts import company_views, digital_id_views, push_views, views
 from accounts.forms import ResetPasswordForm
 
 app_name = "accounts"
@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/identities/", views.review_queue, name="review_queue"),
     path("staff/identities/<int:user_id>/", views.review, name="review"),
     path("language/", views.switch_language, name="switch_language"),
+    path("push/subscription/", push_views.push_subscription, name="push_subscription"),
     path("companies/", company_views.companies, name="companies"),
     path(
         "companies/mandates/<int:mandate_id>/document/",

@@ -3,8 +3,8 @@
 A channel says whether it is set up, which address of a notice it writes to, and sends
 one rendered notice. It raises `RetryLater` when the provider could not take it now (the
 delivery waits and is tried again) and `Undeliverable` when it never will (the delivery is
-given up at once, with the reason kept). Another channel (web push) plugs in with
-`register(PushChannel)` from its app's `ready()`.
+given up at once, with the reason kept). E-mail, SMS and web push (to every browser the
+reader turned notifications on in, accounts/webpush.py) are registered here.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts import webpush
+from accounts.subscriptions import PushSubscription
 from core.errors import DomainError
 from notifications import sms
 from notifications.models import Notice
@@ -144,6 +146,54 @@ class SmsChannel(Channel):
             self._gateway = None
 
 
+class PushChannel(Channel):
+    """A notification on each device where the reader turned notifications on.
+
+    The delivery is one message to every such browser: a push service that cannot take it now
+    makes the delivery wait and go again (a browser that took it the first time may show it
+    twice: a notification is a nudge, the e-mail is the record). A browser that is gone is
+    forgotten; when none is left, the delivery is given up."""
+
+    name = "push"
+    label = _("Notifications on your devices")
+
+    def is_configured(self) -> bool:
+        return webpush.is_enabled()
+
+    def address(self, notice: Notice) -> str:
+        if notice.user_id is None:
+            return ""
+        exists = PushSubscription.objects.filter(user_id=notice.user_id).exists()
+        return f"user:{notice.user_id}" if exists else ""
+
+    def send(self, notice: Notice, message: Rendered, reference: str) -> str:
+        if notice.user_id is None:
+            raise Undeliverable("a bare address has no devices")
+        subscriptions = list(PushSubscription.objects.filter(user_id=notice.user_id))
+        sent = 0
+        retry: list[str] = []
+        for subscription in subscriptions:
+            try:
+                outcome = webpush.send_push(
+                    subscription,
+                    message.subject,
+                    message.short,
+                    notice.url or "/",
+                    message.language,
+                )
+            except webpush.PushRetryableError as error:
+                retry.append(str(error))
+                continue
+            except (webpush.PushRejectedError, ValueError):  # refused for good, or an off-site link
+                continue
+            sent += outcome == webpush.Delivery.SENT
+        if retry and not sent:
+            raise RetryLater("; ".join(retry))
+        if not sent:
+            raise Undeliverable("no browser took the notification")
+        return f"{reference}:{sent}"
+
+
 CHANNELS: dict[str, type[Channel]] = {}
 
 
@@ -170,3 +220,4 @@ def get(name: str) -> type[Channel]:
 
 register(EmailChannel)
 register(SmsChannel)
+register(PushChannel)

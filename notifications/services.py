@@ -23,10 +23,10 @@ from notifications.models import Delivery, Notice, Preference
 
 # Channels a topic goes out on when the reader has said nothing (e-mail for every topic).
 DEFAULT_ON: dict[str, frozenset[str]] = {
-    kinds.Topic.BIDDING: frozenset({"email"}),
-    kinds.Topic.PURCHASES: frozenset({"email"}),
-    kinds.Topic.COURT: frozenset({"email", "sms"}),
-    kinds.Topic.MESSAGES: frozenset({"email"}),
+    kinds.Topic.BIDDING: frozenset({"email", "push"}),
+    kinds.Topic.PURCHASES: frozenset({"email", "push"}),
+    kinds.Topic.COURT: frozenset({"email", "sms", "push"}),
+    kinds.Topic.MESSAGES: frozenset({"email", "push"}),
     kinds.Topic.SEARCHES: frozenset({"email"}),
 }
 # A mandatory notice always goes on the first of these the reader has an address for.

@@ -1,5 +1,7 @@
 """Settings read from the environment; the defaults serve `make run` on one machine."""
 
+import base64
+import hashlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,6 +14,8 @@ from core.redis_urls import channel_layer_host
 
 django_stubs_ext.monkeypatch()  # lets admin classes be written ModelAdmin[Model]
 
+# The order of the P-256 group: a private key is a number below it.
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -240,6 +244,9 @@ CONTENT_SECURITY_POLICY = {
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
+        # The installable app: its manifest and its service worker (frontend/app.py), from here.
+        "manifest-src": ["'self'"],
+        "worker-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
@@ -422,6 +429,36 @@ STRIPE_WEBHOOK_SECRET: str = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_maz
 STRIPE_TIMEOUT_SECONDS: float = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 # Development only: post the signed events stripe-mock never sends (payments/emulator.py).
 STRIPE_EMULATE_EVENTS: bool = env.bool("STRIPE_EMULATE_EVENTS", default=False)
+
+# Web push (accounts/webpush.py; README, "Notifications on the phone"): the VAPID key that signs
+# every push, base64url of the 32-byte P-256 private key. Outside production an unset key is
+# derived from SECRET_KEY, so every process of one deployment signs with the same key;
+# production leaves push off without one (config/settings/production.py).
+WEBPUSH_VAPID_PRIVATE_KEY: str = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="") or (
+    base64.urlsafe_b64encode(
+        (
+            int.from_bytes(hashlib.sha256(b"mazad web push " + SECRET_KEY.encode()).digest())
+            % (_P256_ORDER - 1)
+            + 1
+        ).to_bytes(32, "big")
+    )
+    .rstrip(b"=")
+    .decode()
+)
+# Who the push services may contact about our pushes: a mailto: or https: address.
+WEBPUSH_VAPID_SUBJECT: str = env.str("WEBPUSH_VAPID_SUBJECT", default="mailto:help@mazad.example")
+# The push services a browser's subscription may point at: host names (a leading "*." for any
+# subdomain), always over HTTPS. An entry with a scheme is one exact origin (tests' loopback).
+WEBPUSH_PUSH_SERVICES: list[str] = env.list(
+    "WEBPUSH_PUSH_SERVICES",
+    default=[
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        "*.push.apple.com",
+        "*.notify.windows.com",
+    ],
+)
+WEBPUSH_TIMEOUT_SECONDS: float = env.float("WEBPUSH_TIMEOUT_SECONDS", default=10.0)
 
 # National digital-ID sign-in over OpenID Connect, one provider per country
 # (accounts/digital_id.py; README, "Digital-ID sign-in"). DIGITAL_ID_COUNTRIES lists the

@@ -4,6 +4,7 @@ import base64
 import binascii
 
 from django.core.exceptions import ImproperlyConfigured
+from py_vapid import Vapid  # type: ignore[import-untyped]
 
 from core import logs, pdf_signing
 
@@ -74,6 +75,25 @@ _signing_problems = pdf_signing.configuration_problems(
 )
 if _signing_problems:
     raise ImproperlyConfigured("; ".join(_signing_problems))
+# Web push (accounts/webpush.py) is off without a VAPID key of the deployment's own: production
+# never signs with the key development derives. A key given must be a P-256 private key, and
+# the subject a contact the push services can reach.
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="")
+if WEBPUSH_VAPID_PRIVATE_KEY:
+    try:
+        Vapid.from_string(WEBPUSH_VAPID_PRIVATE_KEY)
+    except Exception:  # py_vapid raises what the decoder raised: any failure is a bad key
+        raise ImproperlyConfigured(
+            "WEBPUSH_VAPID_PRIVATE_KEY must be base64url of a 32-byte P-256 private key."
+        ) from None
+    if WEBPUSH_VAPID_PRIVATE_KEY in samples.VAPID_PRIVATE_KEYS:
+        raise ImproperlyConfigured(
+            "WEBPUSH_VAPID_PRIVATE_KEY must be the deployment's own key, not a published sample."
+        )
+    if not env.str("WEBPUSH_VAPID_SUBJECT", default="").startswith(("mailto:", "https://")):
+        raise ImproperlyConfigured(
+            "WEBPUSH_VAPID_SUBJECT must be the court's contact, mailto:... or https://..."
+        )
 
 # The payment provider. A published webhook secret would let anyone sign an event; a test key
 # in production means no money moves, which only a demonstration may want, and says so with

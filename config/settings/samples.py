@@ -14,6 +14,8 @@ SECRET_KEYS = frozenset(
 )
 # AUDIT_SIGNING_KEY: the sample that docker-compose.yml once carried.
 AUDIT_SIGNING_KEYS = frozenset({"OyAGqAxXDHyFcc3J+2If2LwhwuPjjPQ814mFmtw5yes="})
+# WEBPUSH_VAPID_PRIVATE_KEY: the key development derives from the development SECRET_KEY.
+VAPID_PRIVATE_KEYS = frozenset({"h2sA8UW6Glv76_k3H_d7qTQquUIkW-FHfa3C5EDyNSM"})
 # Words that mark a placeholder rather than a secret (".env.example" uses them).
 PLACEHOLDER_WORDS = ("change-me", "change_me", "changeme", "replace-me", "example")
 

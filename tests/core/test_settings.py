@@ -332,3 +332,63 @@ def test_production_settings_refuse_a_court_key_that_is_missing_or_of_another_au
     assert "COURT_SIGNING_KEYS[RYC]: no file at" in missing.stderr
     assert foreign.returncode != 0
     assert "does not chain to any of COURT_SIGNING_TRUST_ROOTS" in foreign.stderr
+
+
+VAPID_KEY = "yW0b7x3Ol3mB9dQ2Jk5sVq8pR1tZc4nE6gH0aL2uF7o"  # a P-256 scalar made for this test
+
+
+@pytest.mark.parametrize(
+    ("key", "subject", "refused"),
+    [
+        ("not-a-key", "mailto:it@court.example", "WEBPUSH_VAPID_PRIVATE_KEY must be base64url"),
+        (
+            "h2sA8UW6Glv76_k3H_d7qTQquUIkW-FHfa3C5EDyNSM",
+            "mailto:it@court.example",
+            "WEBPUSH_VAPID_PRIVATE_KEY must be the deployment's own key",
+        ),
+        (VAPID_KEY, "", "WEBPUSH_VAPID_SUBJECT must be"),
+        (VAPID_KEY, "it@court.example", "WEBPUSH_VAPID_SUBJECT must be"),
+    ],
+)
+def test_production_settings_refuse_a_bad_web_push_key_or_subject(key, subject, refused):
+    env = {**PRODUCTION_ENV, "WEBPUSH_VAPID_PRIVATE_KEY": key, "WEBPUSH_VAPID_SUBJECT": subject}
+
+    result = run_manage(["check"], env)
+
+    assert result.returncode != 0
+    assert refused in result.stderr
+
+
+WEBPUSH_PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+from accounts import webpush
+print(json.dumps({"enabled": webpush.is_enabled(), "key": settings.WEBPUSH_VAPID_PRIVATE_KEY}))
+"""
+
+
+def test_production_turns_web_push_on_only_with_a_key_of_its_own():
+    without = run_json(WEBPUSH_PROBE, PRODUCTION_ENV, module="config.settings.production")
+    with_key = run_json(
+        WEBPUSH_PROBE,
+        {
+            **PRODUCTION_ENV,
+            "WEBPUSH_VAPID_PRIVATE_KEY": VAPID_KEY,
+            "WEBPUSH_VAPID_SUBJECT": "mailto:it@court.example",
+        },
+        module="config.settings.production",
+    )
+
+    assert without == {"enabled": False, "key": ""}
+    assert with_key == {"enabled": True, "key": VAPID_KEY}
+
+
+def test_development_derives_one_web_push_key_for_every_process_from_the_secret_key():
+    first = run_json(WEBPUSH_PROBE, {"SECRET_KEY": "a" * 60})
+    second = run_json(WEBPUSH_PROBE, {"SECRET_KEY": "a" * 60})
+    other = run_json(WEBPUSH_PROBE, {"SECRET_KEY": "b" * 60})
+
+    assert first == second
+    assert first["enabled"] is True
+    assert other["key"] != first["key"]

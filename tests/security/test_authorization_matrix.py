@@ -378,6 +378,8 @@ def kwargs_for(name: str, world: World) -> dict[str, Any]:
         "support:holiday_remove": {"holiday_id": o["holiday"].pk},
         "aftersale:statement": {"statement_id": o["statement"].pk},
         "frontend:help_topic": {"slug": "rules"},
+        "frontend:manifest": {"language": "ar"},
+        "frontend:offline": {"language": "en"},
     }
     return table.get(name, {})
 
@@ -386,6 +388,9 @@ GET_POLICY: dict[str, Expected] = {
     "frontend:home": public,
     "frontend:help": public,
     "frontend:help_topic": public,
+    "frontend:manifest": public,
+    "frontend:offline": public,
+    "frontend:service_worker": public,
     "healthz": public,  # the old address of /readyz
     "livez": public,
     "readyz": public,
@@ -458,6 +463,9 @@ POST_POLICY: dict[str, Expected] = {
 }
 # Endpoints whose own test modules hold their matrix (same roles, own/other court):
 COVERED_ELSEWHERE = {
+    # tests/accounts/test_web_push.py: a JSON endpoint for signed-in people (401 for others),
+    # each one's own browser subscription only.
+    "accounts:push_subscription",
     # tests/aftersale/test_pages.py and test_maker_checker.py: finance pages and actions of
     # the court, the buyer's purchase page, the debtor's redemption.
     "aftersale:balances_csv",

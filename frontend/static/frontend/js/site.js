@@ -75,3 +75,12 @@ function focusableScrollBoxes() {
 focusableScrollBoxes();
 window.addEventListener("resize", focusableScrollBoxes);
 document.addEventListener("htmx:afterSwap", focusableScrollBoxes);
+
+// The installable app's service worker (frontend/app.py): the offline page and notifications.
+// It is told the reader's language, so that the offline page speaks it.
+if ("serviceWorker" in navigator && document.body.dataset.serviceWorker) {
+  navigator.serviceWorker.register(document.body.dataset.serviceWorker, { scope: "/" }).catch(() => {});
+  navigator.serviceWorker.ready.then((registration) => {
+    registration.active?.postMessage({ type: "language", language: document.documentElement.lang });
+  });
+}
