@@ -13,6 +13,7 @@ import contextlib
 import smtplib
 from dataclasses import dataclass
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -170,27 +171,31 @@ class PushChannel(Channel):
         if notice.user_id is None:
             raise Undeliverable("a bare address has no devices")
         subscriptions = list(PushSubscription.objects.filter(user_id=notice.user_id))
+        address = urlsplit(notice.url)
+        link = (address.path or "/") + (f"?{address.query}" if address.query else "")
         sent = 0
         retry: list[str] = []
+        refused: list[str] = []
         for subscription in subscriptions:
             try:
                 outcome = webpush.send_push(
                     subscription,
                     message.subject,
                     message.short,
-                    notice.url or "/",
+                    link,
                     message.language,
                 )
             except webpush.PushRetryableError as error:
                 retry.append(str(error))
                 continue
-            except (webpush.PushRejectedError, ValueError):  # refused for good, or an off-site link
+            except (webpush.PushRejectedError, ValueError) as error:  # refused, or an off-site link
+                refused.append(f"{type(error).__name__}: {error}")
                 continue
             sent += outcome == webpush.Delivery.SENT
         if retry and not sent:
             raise RetryLater("; ".join(retry))
         if not sent:
-            raise Undeliverable("no browser took the notification")
+            raise Undeliverable("; ".join(["no browser took the notification", *refused]))
         return f"{reference}:{sent}"
 
 

@@ -391,3 +391,79 @@ def test_without_a_vapid_key_subscribing_is_refused_clearly(bidder, settings):
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "push_unavailable"
     assert not PushSubscription.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_outbox_sends_a_notice_to_every_browser_of_the_reader_once(
+    bidder, loopback_push_service
+):
+    from django.utils import timezone
+
+    from core.money import Money
+    from notifications import delivery, services
+    from notifications.models import Delivery as OutboxDelivery
+
+    bidder.preferred_language = "ar"
+    bidder.save(update_fields=["preferred_language"])
+    phone, laptop = (browser_subscription(loopback_push_service) for _ in range(2))
+    subscribed_client(bidder, phone)
+    subscribed_client(bidder, laptop)
+
+    services.tell(
+        key="payment.refunded:push-test",
+        kind="payment.refunded",
+        to=bidder,
+        params={"amount": Money(150_000, "SAR"), "reference": "RYC-R-2026-0001"},
+        url="https://mazad.example/payments/?page=2",
+    )
+    assert set(OutboxDelivery.objects.values_list("channel", flat=True)) == {"email", "push"}
+    delivery.deliver_due(timezone.now())
+    delivery.deliver_due(timezone.now())  # a second pass sends nothing again
+
+    for subscription in (phone, laptop):
+        [push] = received(loopback_push_service, subscription["token"])
+        payload = json.loads(push["payload"])
+        assert payload["url"] == "/payments/?page=2"
+        assert payload["lang"] == "ar"
+        assert "1,500.00" in payload["body"] and "RYC-R-2026-0001" in payload["body"]
+        assert push["vapid"]["signature_valid"] is True
+    assert OutboxDelivery.objects.get(channel="push").status == OutboxDelivery.Status.SENT
+
+
+@pytest.mark.django_db
+def test_a_push_service_down_makes_the_outbox_delivery_wait_and_go_once_later(
+    bidder, loopback_push_service
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core.money import Money
+    from notifications import delivery, services
+    from notifications.models import Delivery as OutboxDelivery
+
+    subscription = browser_subscription(loopback_push_service, answer=503)
+    subscribed_client(bidder, subscription)
+    services.tell(
+        key="payment.refunded:push-down",
+        kind="payment.refunded",
+        to=bidder,
+        params={"amount": Money(1_000, "SAR"), "reference": "RYC-R-2026-0002"},
+    )
+
+    delivery.deliver_due(timezone.now())
+    waiting = OutboxDelivery.objects.get(channel="push")
+    assert waiting.status == OutboxDelivery.Status.WAITING
+    assert PushSubscription.objects.count() == 1
+
+    requests.post(
+        f"{loopback_push_service}/_subscriptions/{subscription['token']}/answer",
+        json={"answer": 201},
+        timeout=5,
+    ).raise_for_status()
+    delivery.deliver_due(timezone.now() + timedelta(hours=1))
+    delivery.deliver_due(timezone.now() + timedelta(hours=2))
+
+    assert OutboxDelivery.objects.get(channel="push").status == OutboxDelivery.Status.SENT
+    # the push refused by the service while it was down, then the one it took: nothing after
+    assert len(received(loopback_push_service, subscription["token"])) == 2

@@ -99,6 +99,12 @@ class Handler(BaseHTTPRequestHandler):
             self._json(200, _received.get(token, []))
 
     def do_POST(self) -> None:
+        if self.path.startswith("/_subscriptions/") and self.path.endswith("/answer"):
+            token = self.path.removeprefix("/_subscriptions/").removesuffix("/answer")
+            with _lock:
+                _subscriptions[token]["answer"] = json.loads(self._body())["answer"]
+            self._json(200, {"answer": _subscriptions[token]["answer"]})
+            return
         if self.path.startswith("/_subscriptions/"):
             token = self.path.removeprefix("/_subscriptions/")
             with _lock:
