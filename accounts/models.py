@@ -18,6 +18,8 @@ from accounts.companies import PowerOfAttorney as PowerOfAttorney
 from accounts.organisations import Agency as Agency
 from accounts.organisations import Court as Court
 from accounts.roles import AGENCY_ROLES, COURT_ROLES, Role, capabilities_of
+from accounts.second_factor import Passkey as Passkey
+from accounts.second_factor import TotpDevice as TotpDevice
 from core.storage import private_storage
 
 
