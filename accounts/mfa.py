@@ -59,6 +59,7 @@ FRESH_SECONDS = 60
 CHALLENGE_SECONDS = 300
 SESSION_PROVED_AT = "mazad_second_factor_at"
 SESSION_CHALLENGE = "mazad_webauthn_challenge"
+SESSION_NOT_NEEDED = "mazad_second_factor_not_needed"
 TOTP_DIGITS = 6
 TOTP_STEP = 30
 RP_NAME = "Mazad"

@@ -86,7 +86,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
     """Prove the second factor: after the password, or to step up before a grave action."""
     user: User = request.user  # type: ignore[assignment]
     if not mfa.enrolled(user):
-        return redirect(f"{reverse('accounts:security')}?next={_next(request)}")
+        return redirect(f"{reverse('accounts:security')}?{urlencode({'next': _next(request)})}")
     form = TotpCodeForm(request.POST or None)
     status = 200
     if request.method == "POST":

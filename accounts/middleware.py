@@ -82,11 +82,17 @@ class SecondFactorMiddleware:
             or request.path.startswith(self.OPEN_PREFIXES)
         ):
             return self.get_response(request)
+        required = mfa.required_for(user)
+        if not required and request.session.get(mfa.SESSION_NOT_NEEDED):
+            return self.get_response(request)
         if mfa.enrolled(user):
             target = reverse("accounts:second_factor")
-        elif mfa.required_for(user):
+        elif required:
             target = reverse("accounts:security")
         else:
+            # A bidder without a factor: asked once per session, not on every page. A role
+            # change to court staff is seen above, whatever the session remembers.
+            request.session[mfa.SESSION_NOT_NEEDED] = True
             return self.get_response(request)
         next_path = request.get_full_path() if request.method == "GET" else "/"
         return redirect(f"{target}?{urlencode({'next': next_path})}")
