@@ -156,6 +156,9 @@ def test_a_supervisor_approves_a_disbursement_only_with_a_passkey_from_the_last_
     log_in_with_password(page, base, supervisor, language)
     page.wait_for_url("**/accounts/second-factor/**")
     page.screenshot(path=screenshot_dir / f"passkey-sign-in-{language}.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=screenshot_dir / f"passkey-sign-in-phone-{language}.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name=TEXT[language]["use"]).click()
     page.wait_for_url(base + "/workspace/")
 
@@ -181,7 +184,7 @@ def test_a_supervisor_approves_a_disbursement_only_with_a_passkey_from_the_last_
 
 
 def test_forged_garbled_or_misdirected_passkey_answers_are_refused_and_change_nothing(
-    browser: Any, site: tuple[Server, str], court: Any
+    browser: Any, site: tuple[Server, str], court: Any, screenshot_dir: Any
 ) -> None:
     _server, base = site
     supervisor = make_user("SUPERVISOR", court=court, second_factor=False)
@@ -254,4 +257,9 @@ def test_forged_garbled_or_misdirected_passkey_answers_are_refused_and_change_no
     # The real answer still works afterwards.
     page.get_by_role("button", name=TEXT["en"]["use"]).click()
     page.wait_for_url(base + "/workspace/")
+    # The fallback: an authenticator app's QR code and key, on a phone.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base + "/accounts/security/?totp=1")
+    assert page.locator(".totp-qr svg").count() == 1
+    page.screenshot(path=screenshot_dir / "totp-setup-phone-en.png", full_page=True)
     context.close()
