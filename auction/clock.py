@@ -26,7 +26,7 @@ from django.db.models import QuerySet
 from auction import events, locks, notifications, questions, saved_searches
 from auction.bidding import rules as bidding_rules
 from auction.models import Lot, Outage
-from auction.services import lifecycle
+from auction.services import lifecycle, viewings
 from core import audit_chain
 
 logger = logging.getLogger(__name__)
@@ -295,4 +295,6 @@ def notify(now: datetime) -> int:
     saved_searches.match_new_lots(now)
     saved_searches.deliver_alerts(now)
     questions.deliver_notices(now)
+    # Viewing bookings confirmed, and their bidders reminded before the viewing.
+    viewings.deliver_notices(now)
     return delivered

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -13,6 +14,24 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import parse_money
 from core.inputs import TextValidator, validate_schedule
+from core.money import exponent
+
+# An ISO currency code typed before or after an amount ("KWD 1,250.500", "1250 sar").
+CURRENCY_CODE = re.compile(r"^\s*[A-Za-z]{3}(?![A-Za-z])|(?<![A-Za-z])[A-Za-z]{3}\s*$")
+
+
+def _currency_code(text: str) -> str | None:
+    """The known ISO 4217 code typed with an amount, if any."""
+    found = CURRENCY_CODE.search(text)
+    if found is None:
+        return None
+    code = found.group(0).strip().upper()
+    try:
+        exponent(code)
+    except ValueError:
+        return None
+    return code
+
 
 ARABIC_DECIMALS = str.maketrans("٠١٢٣٤٥٦٧٨٩٫", "0123456789.")
 
@@ -309,8 +328,26 @@ class BudgetForm(forms.Form):
         text = data.get("cap")
         if text and lots:
             currency = self.currencies[lots[0]]
+            text = str(text).strip()
+            code = _currency_code(text)
+            if code is not None and code != currency:
+                # The cap is spent on the lots' prices: it is in their currency, never converted.
+                self.add_error(
+                    "cap",
+                    ValidationError(
+                        _(
+                            "The lots of this budget are in %(currency)s: "
+                            "enter the cap in %(currency)s."
+                        ),
+                        code="budget_cap_currency",
+                        params={"currency": currency},
+                    ),
+                )
+                return data
+            if code is not None:
+                text = CURRENCY_CODE.sub("", text, count=1)
             try:
-                data["cap_minor"] = parse_money(str(text), currency).amount_minor
+                data["cap_minor"] = parse_money(text, currency).amount_minor
             except ValidationError as error:
                 self.add_error("cap", error)
         return data

@@ -10,7 +10,7 @@ registrations, its auction) is locked after it, by the functions below it.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection
 
@@ -29,6 +29,7 @@ from auction.models import (
     RoundProposal,
     SaleRules,
     SearchAlert,
+    ViewingBooking,
     Watch,
 )
 from core import bulk_writes
@@ -134,6 +135,31 @@ def auction(auction_id: int) -> Auction:
 def inspection_slot(slot_id: int) -> InspectionSlot:
     """Lock one viewing time (a leaf after the registration): bookings of it wait in turn."""
     return lock_one(InspectionSlot.objects.filter(pk=slot_id))
+
+
+def claim_viewing_confirmations(limit: int, now: datetime) -> list[int]:
+    """Claim held bookings of viewings still to come whose bidder is not yet told of them."""
+    return list(
+        ViewingBooking.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(confirmed_at__isnull=True, cancelled_at__isnull=True, slot__starts_at__gt=now)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def claim_viewing_reminders(limit: int, now: datetime, ahead: timedelta) -> list[int]:
+    """Claim held bookings of viewings starting within `ahead` and not yet reminded."""
+    return list(
+        ViewingBooking.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            reminded_at__isnull=True,
+            cancelled_at__isnull=True,
+            slot__starts_at__gt=now,
+            slot__starts_at__lte=now + ahead,
+        )
+        .order_by("slot__starts_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def sale_rules(court_id: int) -> SaleRules:

@@ -796,6 +796,9 @@ class ViewingBooking(models.Model):
     )
     created_at = models.DateTimeField(_("booked"), auto_now_add=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # When the clock's notice pass claimed the booking's confirmation and its reminder (each once).
+    confirmed_at = models.DateTimeField(_("confirmation sent"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("viewing booking")

@@ -35,7 +35,8 @@ from auction.models import Lot, Notification, Watch
 from auction.services import receipts as bid_receipts
 from auction.services import registration as registrations
 from auction.services import rounds
-from core import http_cache, pagination
+from core import http_cache, pagination, receipt_signing
+from core import receipts as core_receipts
 from core.errors import NotFound
 from core.money import Money, exponent
 from payments import engine as payment_engine
@@ -288,6 +289,29 @@ def bid_receipt(request: HttpRequest, lot_id: int, seq: int) -> HttpResponse:
 
 
 @login_required
+def bid_receipt_download(request: HttpRequest, lot_id: int, seq: int, fmt: str) -> HttpResponse:
+    """The bidder's signed receipt of their own bid, as PDF or as the signed JSON document
+    (issued on the first download, the same bytes afterwards); another's bid is a 404."""
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        receipt, _bid, signed = bid_receipts.signed_bid_receipt(user=user, lot_id=lot_id, seq=seq)
+    except NotFound as error:
+        raise Http404 from error
+    if fmt == "json":
+        response = HttpResponse(
+            receipt_signing.serialize(signed), content_type="application/json; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(
+            core_receipts.render_pdf(receipt, signed), content_type="application/pdf"
+        )
+    disposition = "attachment" if fmt == "json" else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{receipt.number}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
 @require_POST
 def watch(request: HttpRequest, lot_id: int) -> HttpResponse:
     lot = _lot_or_404(lot_id)
@@ -311,6 +335,7 @@ def my_auctions(request: HttpRequest) -> HttpResponse:
         "watched": catalog.watched(user),
         "questions": questions.of_asker(user),
         "saved_searches": saved_searches.of(user),
+        "bids": list(bid_receipts.own_bids(user)[:50]),
         "notifications": list(
             Notification.objects.filter(user=user).select_related(
                 "lot__asset", "lot__auction__court"

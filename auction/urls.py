@@ -51,6 +51,18 @@ urlpatterns = [
     path("lots/<int:lot_id>/watch/", public.watch, name="watch"),
     path("lots/<int:lot_id>/bids/<int:seq>/receipt/", public.bid_receipt, name="bid_receipt"),
     path("my-auctions/", public.my_auctions, name="mine"),
+    path(
+        "my-auctions/bids/<int:lot_id>/<int:seq>/receipt.pdf",
+        public.bid_receipt_download,
+        {"fmt": "pdf"},
+        name="bid_receipt_pdf",
+    ),
+    path(
+        "my-auctions/bids/<int:lot_id>/<int:seq>/receipt.json",
+        public.bid_receipt_download,
+        {"fmt": "json"},
+        name="bid_receipt_json",
+    ),
     path("my-budgets/", budget_pages.budget_list, name="budgets"),
     path("my-budgets/new/", budget_pages.budget_edit, name="budget_new"),
     path("my-budgets/<int:budget_id>/", budget_pages.budget_edit, name="budget_edit"),

@@ -29,7 +29,7 @@ from auction.forms import (
     SaleRulesForm,
     WithdrawForm,
 )
-from auction.models import Auction, Lot
+from auction.models import Auction, Lot, RoundProposal
 from auction.services import cancellation, lifecycle, rounds
 from core.errors import DomainError
 from core.forms import add_domain_error
@@ -370,6 +370,9 @@ def next_round_propose(request: HttpRequest, lot_id: int) -> HttpResponse:
 @capability_required(Capability.APPROVE_SALES)
 @require_POST
 def next_round_decide(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    court_id = _staff(request).court_id or 0
+    if not RoundProposal.objects.filter(pk=proposal_id, lot__auction__court_id=court_id).exists():
+        raise Http404  # unknown, or another court's: before the form is read
     form = DecideRoundForm(request.POST, prefix=f"p{proposal_id}")
     approve = request.POST.get("decision") == "approve"
     if request.POST.get("decision") not in ("approve", "reject"):

@@ -95,7 +95,7 @@ def _assets(cursor: Any, maker: Any, count: int, now: datetime) -> None:
             kind, title, description, status, custody_location, vin, plate, make, model, year,
             colour, condition, deed_number, city, district, plan_number, plot_number, use,
             occupancy, transfer_costs_note, currency, registered_at, approved_at, import_key,
-            approved_by_id, court_id, file_id, registered_by_id)
+            approved_by_id, court_id, file_id, registered_by_id, public_location)
         SELECT
             CASE WHEN g %% 5 = 4 THEN 'REAL_ESTATE' ELSE 'VEHICLE' END,
             CASE WHEN g %% 5 = 4
@@ -116,7 +116,7 @@ def _assets(cursor: Any, maker: Any, count: int, now: datetime) -> None:
             ({_array(CITIES)})[g %% 5 + 1],
             CASE WHEN g %% 5 = 4 THEN ({_array(DISTRICTS)})[g %% 5 + 1] ELSE '' END,
             '', '', '', 'VACANT', '', 'SAR', %s, %s, 'bench-archive-' || g,
-            %s, %s, %s, %s
+            %s, %s, %s, %s, 'AREA'
         FROM generate_series(1, %s) AS g
         """,  # noqa: S608 (constants of this module only)
         [now, now, maker.supervisor.pk, maker.court.pk, maker.file.pk, maker.staff.pk, count],

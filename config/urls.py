@@ -5,7 +5,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
-from core.views import livez, readyz, receipt_pdf, receipt_verify
+from core.views import (
+    livez,
+    readyz,
+    receipt_keys,
+    receipt_pdf,
+    receipt_verify,
+    signed_receipt_verify,
+)
 from enforcement.api import api as agency_api
 from enforcement.verification import letter_verify
 
@@ -14,6 +21,8 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     # The old address of readiness, kept for probes set up with it: the same answer as /readyz.
     path("healthz", readyz, name="healthz"),
+    path("receipts/verify/", signed_receipt_verify, name="signed_receipt_verify"),
+    path(".well-known/mazad-receipt-keys.json", receipt_keys, name="receipt_keys"),
     path("receipts/<str:number>/verify/", receipt_verify, name="receipt_verify"),
     path("receipts/<str:number>.pdf", receipt_pdf, name="receipt_pdf"),
     path("letters/<str:number>/verify/", letter_verify, name="letter_verify"),

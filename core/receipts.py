@@ -189,8 +189,11 @@ def how_to_verify(kind: str) -> dict[str, str]:
     return documents.both(_("Scan the code or open the address below to verify this receipt."))
 
 
-def render_pdf(receipt: Receipt) -> bytes:
-    """The receipt as a tagged PDF: letterhead, seal, Arabic and English side by side, QR code."""
+def render_pdf(receipt: Receipt, signed: dict[str, Any] | None = None) -> bytes:
+    """The receipt as a tagged PDF: letterhead, seal, Arabic and English side by side, QR code.
+
+    With `signed` (a signed JSON document, core/receipt_signing.py), its key id and signature
+    are printed under the lines, with where to check the JSON file."""
     url = verification_url(receipt)
     zone = ZoneInfo(receipt.court.time_zone if receipt.court else settings.TIME_ZONE)
     content = receipt.content
@@ -199,6 +202,8 @@ def render_pdf(receipt: Receipt) -> bytes:
             "label": line["label"],
             "value": line["value"],
             "dir": {code: documents.direction(line["value"][code]) for code in LANGUAGES},
+            # A hash is one long word: it breaks anywhere rather than push the page wider.
+            "breaks": line.get("role") == "chain_hash",
         }
         for line in content["lines"]
     ]
@@ -217,6 +222,15 @@ def render_pdf(receipt: Receipt) -> bytes:
             "kind": _both(Receipt.Kind(receipt.kind).label, zone),
             "statement": documents.both(statement) if statement is not None else None,
             "how": how_to_verify(receipt.kind),
+            "signed": signed,
+            "signed_how": documents.both(
+                _(
+                    "Signed with the court's Ed25519 key. Download this receipt as JSON from "
+                    "“My auctions” and check its signature at the address below, or offline "
+                    "with the published keys."
+                )
+            ),
+            "signed_url": documents.public_url(reverse("signed_receipt_verify")),
         },
     )
     return documents.write_pdf(html)

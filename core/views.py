@@ -8,9 +8,10 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from core import formatting, health, receipts
+from core import formatting, health, receipt_signing, receipts
 from core.models import Receipt
 
 
@@ -76,4 +77,58 @@ def may_read_receipt(user: Any, receipt: Receipt) -> bool:
         return True
     return bool(
         user.is_court_staff and receipt.court_id is not None and receipt.court_id == user.court_id
+    )
+
+
+# --- signed receipts -----------------------------------------------------------------------------
+
+
+def receipt_keys(request: HttpRequest) -> JsonResponse:
+    """Public: every key a signed receipt may name (key id, court, algorithm, public key)."""
+    response = JsonResponse(receipt_signing.keys_document(), json_dumps_params={"indent": 1})
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _posted_receipt(request: HttpRequest) -> bytes | None:
+    """The uploaded file's bytes, else the pasted text's (at most one byte over the limit)."""
+    upload = request.FILES.get("file")
+    if upload is not None:
+        return bytes(upload.read(receipt_signing.MAX_BYTES + 1))
+    text = request.POST.get("document", "")
+    return text.encode()[: receipt_signing.MAX_BYTES + 1] if text.strip() else None
+
+
+def signed_receipt_verify(request: HttpRequest) -> HttpResponse:
+    """Public: paste or upload a signed receipt's JSON; says valid or invalid, and why.
+
+    Checked against the published keys only, as the offline command does (nothing is looked
+    up in the records), so the page answers the same for a receipt printed years ago."""
+    verdict = None
+    pasted = ""
+    status = 200
+    if request.method == "POST":
+        raw = _posted_receipt(request)
+        if raw is None:
+            verdict = receipt_signing.Verdict(
+                False,
+                "required",
+                _("Paste the receipt's JSON or choose its .json file."),
+            )
+        else:
+            verdict = receipt_signing.verify(raw, receipt_signing.published_keys())
+            pasted = request.POST.get("document", "")[: receipt_signing.MAX_BYTES]
+        status = 200 if verdict.valid else 422
+    return render(
+        request,
+        "receipts/signed_verify.html",
+        {
+            "verdict": verdict,
+            "pasted": pasted,
+            "receipt": verdict.document.get("receipt") if verdict and verdict.document else None,
+            "key": verdict.key if verdict else None,
+            "limit": receipt_signing.MAX_BYTES,
+        },
+        status=status,
     )

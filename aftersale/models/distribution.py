@@ -266,6 +266,15 @@ class Disbursement(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The letter asking the registry to cancel the encumbrance this payment settled (once).
+    release_letter = models.ForeignKey(
+        "enforcement.AgencyLetter",
+        verbose_name=_("mortgage cancellation letter"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -16,7 +16,7 @@ from accounts.access import has_capability
 from accounts.models import User
 from accounts.organisations import Agency
 from accounts.roles import Capability, Role
-from core import audit, receipts
+from core import audit, formatting, receipts
 from core.errors import DomainError
 from core.models import Receipt
 from enforcement import selectors as enforcement_selectors
@@ -162,6 +162,58 @@ def send_ownership_letter(sale: Any) -> AgencyLetter | None:
         logger.exception("the transfer-of-ownership letter of sale %s was not sent", sale.pk)
         _letter_skipped(sale, "letter_failed")
         return None
+
+
+def send_release_letter(item: Any) -> AgencyLetter | None:
+    """Ask the registry to cancel the mortgage (or other encumbrance) whose holder the
+    distribution just paid, through enforcement's letters, in the registry's language.
+
+    Like the transfer letter, it never holds up the money: when no officer or agency exists
+    the reason goes to the audit (`disbursement.letter_not_sent`) and staff send it by hand.
+    """
+    encumbrance = item.encumbrance
+    asset, file = encumbrance.asset, item.distribution.file
+    agency, officer = _agency_for(asset, file), file_officer(file)
+    reason = "no agency or officer for the letter"
+    if agency is not None and officer is not None:
+        language = "ar" if agency.country in ("SA", "KW", "AE", "BH", "OM", "QA") else "en"
+        with translation.override(language):
+            note = str(
+                _("Paid %(amount)s on %(day)s under distribution %(distribution)s.")
+                % {
+                    "amount": formatting.format_money(
+                        item.amount_minor, item.currency, lang=language
+                    ),
+                    "day": formatting.format_day(item.paid_at, file.court, lang=language),
+                    "distribution": item.distribution.number,
+                }
+            )
+        try:
+            return enforcement.send_letter(
+                actor=officer,
+                file_id=file.pk,
+                agency_id=agency.pk,
+                subject_kind=AgencyLetter.Subject.RELEASE_MORTGAGE,
+                language=language,
+                due_on=timezone.localdate() + timedelta(days=LETTER_DUE_DAYS),
+                asset_id=asset.pk,
+                encumbrance_id=encumbrance.pk,
+                note=note,
+                settling=True,
+            )
+        except DomainError as error:
+            reason = error.code
+        except Exception:  # the letter must never hold up the money: staff send it by hand
+            logger.exception("the mortgage cancellation letter of disbursement %s failed", item.pk)
+            reason = "letter_failed"
+    audit.record(
+        actor=None,
+        action="disbursement.letter_not_sent",
+        obj=item,
+        after={"reason": reason},
+        court_id=item.court_id,
+    )
+    return None
 
 
 def _letter_skipped(sale: Any, reason: str) -> None:

@@ -370,6 +370,12 @@ def paid(item: Disbursement, provider_id: str) -> None:
     item.receipt = _receipt(item)
     item.save(update_fields=["status", "paid_at", "receipt"])
     _record(item, "disbursement.paid", before)
+    if item.encumbrance_id is not None and item.release_letter_id is None:
+        # The secured creditor is paid: now, not at the sale, the registry may cancel the
+        # mortgage. Under the disbursement's row lock, so a repeated event writes no second one.
+        item.release_letter = closing.send_release_letter(item)
+        if item.release_letter is not None:
+            item.save(update_fields=["release_letter"])
     if item.payee_kind == PayeeKind.APPLICANT:
         _count_paid_to_applicants(item)
         closing.satisfy_if_paid(item.distribution.file)

@@ -15,9 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from auction import locks
+from auction.bidding import budget as budget_rule
+from auction.bidding import store
 from auction.models import Budget, Lot, Registration
 from core import audit
 from core.errors import DomainError, NotFound
+from core.money import Money
 
 OPEN_STATES = (Lot.Status.SCHEDULED, Lot.Status.OPEN)
 
@@ -95,6 +98,20 @@ def save_budget(
     dropped = [r.pk for r in previous if r.pk not in keep and r.lot.status in OPEN_STATES]
     Registration.objects.filter(pk__in=dropped).update(budget=None)
     Registration.objects.filter(pk__in=keep).update(budget=budget)
+    # The cap may not start below what the bidder already leads or won on the budget's lots
+    # (read under the lots' locks): such a budget would be spent before it began. Raising
+    # here undoes the whole save.
+    committed = budget_rule.committed(store.commitments([budget.pk])[budget.pk])
+    if cap_minor < committed:
+        raise DomainError(
+            _(
+                "You already lead or won these lots for %(committed)s; "
+                "the budget must be at least that."
+            ),
+            code="budget_cap_below_committed",
+            field="cap",
+            params={"committed": Money(committed, budget.currency).format()},
+        )
     audit.record(
         actor=user,
         action="budget.saved",

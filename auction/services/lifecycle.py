@@ -543,19 +543,9 @@ def record_sale_failed(*, lot_id: int, reason: str) -> Lot:
         return lot
     if lot.status != Lot.Status.SOLD:
         raise InvalidTransition(_("Only a sold lot can fail to complete."))
-    lot.status, lot.outcome = Lot.Status.UNSOLD, Lot.Outcome.BUYER_DEFAULTED
-    lot.save(update_fields=["status", "outcome"])
-    enforcement.mark_sale_failed(actor=None, asset_id=lot.asset_id, note=reason)
-    audit.record(
-        actor=None,
-        action="lot.sale_failed",
-        obj=lot,
-        court_id=lot.auction.court_id,
-        before={"status": Lot.Status.SOLD},
-        after={"status": lot.status, "outcome": lot.outcome},
-        note=reason,
+    return _unsold_after_sale(
+        lot, outcome=Lot.Outcome.BUYER_DEFAULTED, actor=None, action="lot.sale_failed", note=reason
     )
-    return lot
 
 
 @transaction.atomic
@@ -569,16 +559,25 @@ def record_sale_annulled(*, actor: User, lot_id: int, reason: str) -> Lot:
         return lot
     if lot.status != Lot.Status.SOLD:
         raise InvalidTransition(_("Only a sold lot's sale can be annulled."))
-    lot.status, lot.outcome = Lot.Status.UNSOLD, Lot.Outcome.SALE_ANNULLED
+    return _unsold_after_sale(
+        lot, outcome=Lot.Outcome.SALE_ANNULLED, actor=actor, action="lot.sale_annulled", note=reason
+    )
+
+
+def _unsold_after_sale(
+    lot: Lot, *, outcome: str, actor: User | None, action: str, note: str
+) -> Lot:
+    """A sold lot (locked) becomes unsold with `outcome`; its asset is free for a further round."""
+    lot.status, lot.outcome = Lot.Status.UNSOLD, outcome
     lot.save(update_fields=["status", "outcome"])
-    enforcement.mark_sale_failed(actor=None, asset_id=lot.asset_id, note=reason)
+    enforcement.mark_sale_failed(actor=None, asset_id=lot.asset_id, note=note)
     audit.record(
         actor=actor,
-        action="lot.sale_annulled",
+        action=action,
         obj=lot,
         court_id=lot.auction.court_id,
         before={"status": Lot.Status.SOLD},
         after={"status": lot.status, "outcome": lot.outcome},
-        note=reason,
+        note=note,
     )
     return lot

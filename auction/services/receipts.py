@@ -6,20 +6,81 @@ bid on the lot page), it is numbered, frozen and hashed from the bid's row, whic
 once committed, so a receipt issued later says exactly what one issued at the bid would
 have said; asking again returns the same receipt. It is the same PDF as every receipt
 (core.receipts), checked on the same public verification page.
+
+Each receipt also names the lot's chain hash at the bid: a SHA-256 chain over the lot's
+accepted bids in sequence order, recomputed from the bid rows when the receipt is issued
+(docs/bid-receipts.md gives the canonical form), and is handed out as a JSON document signed
+with the court's Ed25519 key (core.receipt_signing), checked offline against the published
+keys.
 """
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from auction import locks
 from auction.models import Bid
-from core import audit, receipts
+from core import audit, receipt_signing, receipts
 from core.errors import NotFound
 from core.models import Receipt
 from core.money import Money
+
+GENESIS = "0" * 64
+DOCUMENT_FORMAT = "mazad-bid-receipt/1"
+
+
+def utc_iso(moment: datetime) -> str:
+    """A server time as the chain and the receipt write it: UTC, microseconds, "Z"."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def chain_link(previous: str, fields: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the previous link and the bid's canonical fields (docs/bid-receipts.md)."""
+    return hashlib.sha256(receipt_signing.canonical({**fields, "prev": previous})).hexdigest()
+
+
+def bid_fields(
+    *, lot_id: int, seq: int, amount_minor: int, currency: str, received_at: datetime, paddle: int
+) -> dict[str, Any]:
+    return {
+        "lot": lot_id,
+        "seq": seq,
+        "amount_minor": amount_minor,
+        "currency": currency,
+        "server_time": utc_iso(received_at),
+        "paddle": paddle,
+    }
+
+
+def chain_hash(lot_id: int, seq: int) -> str:
+    """The lot's chain hash at bid `seq`, from its bid rows 1..seq (annulled ones included: an
+    annulment is a later event, it does not unmake the acceptance)."""
+    rows = (
+        Bid.objects.filter(lot_id=lot_id, seq__lte=seq)
+        .order_by("seq")
+        .values_list("seq", "amount_minor", "received_at", "registration__paddle", "lot__currency")
+    )
+    link = GENESIS
+    for row_seq, amount, received_at, paddle, currency in rows.iterator(chunk_size=2000):
+        link = chain_link(
+            link,
+            bid_fields(
+                lot_id=lot_id,
+                seq=row_seq,
+                amount_minor=amount,
+                currency=currency,
+                received_at=received_at,
+                paddle=paddle,
+            ),
+        )
+    return link
 
 
 def _lines(bid: Bid) -> list[receipts.Line]:
@@ -38,6 +99,7 @@ def _lines(bid: Bid) -> list[receipts.Line]:
             receipts.masked_identity(bidder.id_country, bidder.id_number),
             role="party_id",
         ),
+        receipts.Line(_("Chain hash"), chain_hash(bid.lot_id, bid.seq), role="chain_hash"),
     ]
 
 
@@ -74,3 +136,54 @@ def bid_receipt(*, user: User, lot_id: int, seq: int) -> Receipt:
         court_id=bid.lot.auction.court_id,
     )
     return receipt
+
+
+def own_bids(user: User) -> QuerySet[Bid]:
+    """The user's accepted bids, newest first, for their receipts on "My auctions"."""
+    return (
+        Bid.objects.filter(registration__bidder=user, is_annulled=False)
+        .select_related("lot__asset", "lot__auction__court", "registration")
+        .order_by("-received_at", "-pk")
+    )
+
+
+def _chain_line(receipt: Receipt) -> str:
+    return receipts.summary(receipt, "en").get("chain_hash", "")
+
+
+def signed_document(receipt: Receipt, bid: Bid) -> dict[str, Any]:
+    """The receipt as a JSON document signed with the court's key (the same bytes every time)."""
+    lot = bid.lot
+    court = lot.auction.court
+    body = {
+        "format": DOCUMENT_FORMAT,
+        "receipt": {
+            "number": receipt.number,
+            "issued_at": utc_iso(receipt.issued_at),
+            "court": court.code,
+            "lot": lot.pk,
+            "lot_reference": lot.reference,
+            **bid_fields(
+                lot_id=lot.pk,
+                seq=bid.seq,
+                amount_minor=bid.amount_minor,
+                currency=lot.currency,
+                received_at=bid.received_at,
+                paddle=bid.registration.paddle,
+            ),
+            # Frozen in the receipt when it was issued (older receipts: recomputed, the same).
+            "chain_hash": _chain_line(receipt) or chain_hash(lot.pk, bid.seq),
+        },
+    }
+    return receipt_signing.sign(body, court.code)
+
+
+def signed_bid_receipt(*, user: User, lot_id: int, seq: int) -> tuple[Receipt, Bid, dict[str, Any]]:
+    """The user's receipt of their bid (issued on first request) and its signed document."""
+    receipt = bid_receipt(user=user, lot_id=lot_id, seq=seq)
+    bid = (
+        Bid.objects.select_related("lot__auction__court", "registration")
+        .filter(lot_id=lot_id, seq=seq, registration__bidder_id=user.pk)
+        .get()
+    )
+    return receipt, bid, signed_document(receipt, bid)

@@ -152,6 +152,14 @@ def propose(
         raise DomainError(
             _("The opening price must be positive."), code="opening_price", field="opening"
         )
+    if opening_minor is not None and opening_minor > lot.opening_minor:
+        # A further round is offered for less, never for more than the round that did not sell.
+        raise DomainError(
+            _("A next round opens at most at the previous round's opening (%(previous)s)."),
+            code="next_round_opening_above",
+            field="opening",
+            params={"previous": Money(lot.opening_minor, lot.currency).format()},
+        )
     try:
         with transaction.atomic():
             proposal = RoundProposal.objects.create(

@@ -3,24 +3,38 @@
 A time has a number of places; a booking takes one. Bookings of the same time are made one
 after the other under its row lock, so two bidders racing for the last place get one place
 between them; a bidder holds at most one booking per lot (a partial unique index).
+
+The clock's notice pass e-mails the bidder, in their language, a confirmation of each
+booking and a reminder `REMIND_AHEAD` before the viewing (a booking made inside that window
+gets its confirmation only, which says when and where). Each is claimed with
+`SKIP LOCKED` and marked in one transaction, so two passes racing send it once.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from auction import access, locks
 from auction.models import InspectionSlot, Lot, Registration, ViewingBooking
-from core import audit
+from core import audit, formatting, metrics
 from core.errors import DomainError, InvalidTransition, NotFound
 
+logger = logging.getLogger(__name__)
 MAX_CAPACITY = 50
 MAX_LENGTH = timedelta(hours=12)
+REMIND_AHEAD = timedelta(hours=24)
+BATCH = 200
 
 
 class ViewingRefused(DomainError):
@@ -170,3 +184,104 @@ def cancel_booking(*, user: User, booking_id: int, now: datetime) -> ViewingBook
         after={"cancelled_at": now.isoformat()},
     )
     return booking
+
+
+# --- telling the bidder ------------------------------------------------------------------
+
+
+@dataclass
+class _Email:
+    to: str
+    subject: str
+    body: str
+    booking_id: int
+
+
+def _email(booking: ViewingBooking, *, reminder: bool) -> _Email:
+    user = booking.registration.bidder
+    slot, lot = booking.slot, booking.registration.lot
+    language = user.preferred_language or "ar"
+    court = lot.auction.court
+    with translation.override(language):
+        values = {
+            "title": lot.asset.title,
+            "when": formatting.format_moment(slot.starts_at, court, lang=language),
+            "until": formatting.format_clock(slot.ends_at, court, lang=language),
+            "place": slot.place,
+            "url": f"{settings.SITE_URL.rstrip('/')}{reverse('auction:viewings', args=[lot.pk])}",
+        }
+        if reminder:
+            subject = gettext("Mazad: your viewing of “%(title)s” is soon") % values
+            body = (
+                gettext(
+                    "A reminder: you booked a place to view “%(title)s” on %(when)s, until "
+                    "%(until)s, at %(place)s.\n\nIf you cannot come, cancel it so another bidder "
+                    "may take the place: %(url)s"
+                )
+                % values
+            )
+        else:
+            subject = gettext("Mazad: your viewing of “%(title)s” is booked") % values
+            body = (
+                gettext(
+                    "Your place to view “%(title)s” is booked for %(when)s, until %(until)s, at "
+                    "%(place)s.\n\nWe will remind you the day before. To cancel it: %(url)s"
+                )
+                % values
+            )
+    return _Email(user.email, subject, body, booking.pk)
+
+
+def _send(emails: list[_Email], kind: str) -> None:
+    sent = 0
+    if emails:
+        try:
+            with get_connection() as mail:
+                for email in emails:
+                    try:
+                        EmailMessage(
+                            email.subject, email.body, None, [email.to], connection=mail
+                        ).send()
+                    except Exception:
+                        logger.warning("viewing %s not e-mailed", email.booking_id, exc_info=True)
+                    else:
+                        sent += 1
+        except Exception:
+            logger.warning("no viewing notice sent: the mail connection failed", exc_info=True)
+    metrics.email_sent(kind, sent)
+    metrics.email_failed(kind, len(emails) - sent)
+
+
+def _bookings(ids: list[int]) -> list[ViewingBooking]:
+    return list(
+        ViewingBooking.objects.filter(pk__in=ids)
+        .select_related("slot", "registration__bidder", "registration__lot__asset")
+        .select_related("registration__lot__auction__court")
+        .order_by("pk")
+    )
+
+
+def deliver_notices(now: datetime) -> int:
+    """One pass: confirm new bookings, remind those whose viewing is within `REMIND_AHEAD`.
+
+    Returns how many e-mails were claimed. A claimed booking is marked before it is sent: a
+    crash between the two loses that e-mail rather than sending it twice.
+    """
+    with transaction.atomic():
+        confirm = locks.claim_viewing_confirmations(BATCH, now)
+        ViewingBooking.objects.filter(pk__in=confirm).update(confirmed_at=now)
+        # A booking already inside the reminder window: its confirmation says it all.
+        ViewingBooking.objects.filter(
+            pk__in=confirm, reminded_at__isnull=True, slot__starts_at__lte=now + REMIND_AHEAD
+        ).update(reminded_at=now)
+    with transaction.atomic():
+        remind = locks.claim_viewing_reminders(BATCH, now, REMIND_AHEAD)
+        ViewingBooking.objects.filter(pk__in=remind).update(reminded_at=now)
+
+    def usable(booking: ViewingBooking) -> bool:
+        user = booking.registration.bidder
+        return bool(user.is_active and user.email)
+
+    _send([_email(b, reminder=False) for b in _bookings(confirm) if usable(b)], "viewing")
+    _send([_email(b, reminder=True) for b in _bookings(remind) if usable(b)], "viewing_reminder")
+    return len(confirm) + len(remind)

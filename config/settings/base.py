@@ -281,6 +281,9 @@ AUDIT_CHECKPOINT_DIR: str = env.str(
 )
 AUDIT_SIGNING_KEY: str = env.str("AUDIT_SIGNING_KEY", default="")
 AUDIT_CHECKPOINT_MINUTES: int = env.int("AUDIT_CHECKPOINT_MINUTES", default=10)
+# Each court's own Ed25519 key for signed bid receipts, "CODE=base64 key" pairs separated by
+# commas (core/receipt_signing.py); a court without one signs with AUDIT_SIGNING_KEY.
+RECEIPT_SIGNING_KEYS: dict[str, str] = env.dict("RECEIPT_SIGNING_KEYS", default={})
 # Identity documents and other personal files: never under MEDIA_ROOT, only served by views
 # that check the reader's rights.
 PRIVATE_MEDIA_ROOT: str = env.str("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "var" / "private"))

@@ -46,6 +46,14 @@ if not _audit_key_is_usable(env.str("AUDIT_SIGNING_KEY", default="")):
         "AUDIT_SIGNING_KEY must be the base64 Ed25519 key (32 bytes), not a published sample."
     )
 
+# A court's own key for signed bid receipts (optional): the same rule as the platform's.
+for _code, _receipt_key in env.dict("RECEIPT_SIGNING_KEYS", default={}).items():
+    if not _audit_key_is_usable(_receipt_key):
+        raise ImproperlyConfigured(
+            f"RECEIPT_SIGNING_KEYS[{_code}] must be a base64 Ed25519 key (32 bytes), "
+            "not a published sample."
+        )
+
 # The payment provider. A published webhook secret would let anyone sign an event; a test key
 # in production means no money moves, which only a demonstration may want, and says so with
 # STRIPE_ALLOW_TEST_MODE.

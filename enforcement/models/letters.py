@@ -16,6 +16,7 @@ class AgencyLetter(models.Model):
         LIFT = "LIFT", _("Lift a seizure")
         TRANSFER_OWNERSHIP = "TRANSFER_OWNERSHIP", _("Transfer ownership")
         INQUIRY = "INQUIRY", _("Inquiry")
+        RELEASE_MORTGAGE = "RELEASE_MORTGAGE", _("Cancel a mortgage")
 
     class Status(models.TextChoices):
         SENT = "SENT", _("Sent")

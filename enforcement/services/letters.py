@@ -19,6 +19,7 @@ from core.numbering import next_number
 from enforcement import access, engine, letters, locks
 from enforcement.models import (
     AgencyLetter,
+    Encumbrance,
     EnforcementFile,
     FileParty,
     InstrumentKind,
@@ -50,6 +51,7 @@ def letter_context(
     due_on: date,
     note: str,
     language: str,
+    encumbrance: Encumbrance | None = None,
 ) -> dict[str, Any]:
     debtors = [
         fp.party
@@ -71,6 +73,8 @@ def letter_context(
         "note": note.strip(),
         # What a sale's transfer letter asks the registry to cancel with the transfer.
         "encumbrances": list(asset.encumbrances.order_by("rank", "pk")) if asset else [],
+        # The one a mortgage cancellation letter is about, once its holder was paid.
+        "encumbrance": encumbrance,
     }
 
 
@@ -102,10 +106,17 @@ def send_letter(
     asset_id: int | None = None,
     order_id: int | None = None,
     note: str = "",
+    encumbrance_id: int | None = None,
+    settling: bool = False,
 ) -> AgencyLetter:
-    """Write a numbered letter from the template of its subject and language, and send it."""
+    """Write a numbered letter from the template of its subject and language, and send it.
+
+    `settling` is for the letters the platform sends while paying out a sale (a mortgage
+    cancellation once its holder is paid): they go even when the file is already satisfied.
+    """
     file = locked_own_file(actor, file_id)
-    refuse_if_final(file)
+    if not settling:
+        refuse_if_final(file)
     if subject_kind not in AgencyLetter.Subject.values:
         raise DomainError(_("Choose a subject."), code="invalid_choice", field="subject_kind")
     if language not in AgencyLetter.Language.values:
@@ -118,8 +129,21 @@ def send_letter(
             _("The answer must be due after today."), code="due_date_past", field="due_on"
         )
     asset, order = _related(file, asset_id, order_id)
+    encumbrance = None
+    if encumbrance_id is not None:
+        encumbrance = Encumbrance.objects.filter(pk=encumbrance_id, asset__file=file).first()
+        if encumbrance is None:
+            raise DomainError(
+                _("Choose an encumbrance of this file."),
+                code="encumbrance_not_on_file",
+                field="encumbrance",
+            )
+    if subject_kind == AgencyLetter.Subject.RELEASE_MORTGAGE and encumbrance is None:
+        raise DomainError(_("Choose the mortgage to cancel."), code="required", field="encumbrance")
     subject, body = letters.compose(
-        subject_kind, language, letter_context(file, agency, asset, order, due_on, note, language)
+        subject_kind,
+        language,
+        letter_context(file, agency, asset, order, due_on, note, language, encumbrance),
     )
     year = timezone.localdate().year
     number = f"{file.court.code}-L-{year}-{next_number(f'letter:{file.court.code}:{year}'):06d}"

@@ -303,7 +303,15 @@ class ReasonForm(forms.Form):
 
 class LetterForm(forms.Form):
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.all())
-    subject_kind = forms.ChoiceField(label=_("Subject"), choices=AgencyLetter.Subject.choices)
+    # A mortgage cancellation is written by the platform when its holder is paid.
+    subject_kind = forms.ChoiceField(
+        label=_("Subject"),
+        choices=[
+            choice
+            for choice in AgencyLetter.Subject.choices
+            if choice[0] != AgencyLetter.Subject.RELEASE_MORTGAGE
+        ],
+    )
     language = forms.ChoiceField(
         label=_("Language of the letter"), choices=AgencyLetter.Language.choices
     )

@@ -143,6 +143,8 @@ def _now():
         ({"cap": "100"}, "lots", "required"),
         ({"cap": "100", "lots": "999999"}, "lots", "invalid_choice"),
         ({"cap": "", "lots": "LOT"}, "cap", "required"),
+        ({"cap": "KWD 100", "lots": "LOT"}, "cap", "budget_cap_currency"),
+        ({"cap": "100 usd", "lots": "LOT"}, "cap", "budget_cap_currency"),
     ],
 )
 def test_the_budget_page_refuses_bad_input_naming_the_field(court, post, field, code):
@@ -271,3 +273,58 @@ def test_two_web_processes_racing_on_two_lots_of_one_budget_never_pass_its_cap(w
     assert leads(capped) <= cap
     # The cap bound: the robots' maxima (60,000 each) were never reached.
     assert max(b.amount_minor for b in bids.values() if b.registration_id in capped_ids) <= cap
+
+
+@pytest.mark.django_db
+def test_a_cap_typed_with_the_lots_own_currency_code_is_taken(court):
+    lot = factories.lot(court)
+    registration = factories.registered_bidder(lot)
+    client = Client()
+    client.force_login(registration.bidder)
+
+    response = client.post("/my-budgets/new/", {"cap": "SAR 1,000.50", "lots": [lot.pk]})
+
+    assert response.status_code == 302
+    assert (Budget.objects.get().cap_minor, Budget.objects.get().currency) == (100_050, "SAR")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_cap_below_what_the_bidder_already_leads_is_refused_naming_the_field(court, language):
+    """A budget would be spent before it began: refused on creation and on a change, in the
+    bidder's language, and nothing changes."""
+    first, second = factories.lot(court), factories.lot(court)
+    bidder = make_user("BIDDER", verified=True, preferred_language=language)
+    for lot in (first, second):
+        Registration.objects.create(lot=lot, bidder=bidder, paddle=901, deposit_status="HELD")
+    assert bidding.place_bid(lot_id=first.pk, user_id=bidder.pk, amount_minor=3_000).accepted
+    assert bidding.place_bid(lot_id=second.pk, user_id=bidder.pk, amount_minor=2_000).accepted
+    client = Client()
+    client.force_login(bidder)
+    client.cookies["mazad_language"] = language
+    lots = [first.pk, second.pk]
+
+    refused = client.post("/my-budgets/new/", {"cap": "49.99", "lots": lots})
+    assert refused.status_code == 400
+    assert [e.code for e in refused.context["form"].errors.as_data()["cap"]] == [
+        "budget_cap_below_committed"
+    ]
+    assert not Budget.objects.exists()
+    assert not Registration.objects.filter(budget__isnull=False).exists()
+    if language == "ar":
+        assert "الميزانية" in refused.content.decode()
+
+    assert client.post("/my-budgets/new/", {"cap": "50", "lots": lots}).status_code == 302
+    budget = Budget.objects.get()
+    lowered = client.post(f"/my-budgets/{budget.pk}/", {"cap": "40", "lots": lots})
+    assert lowered.status_code == 400
+    assert "budget_cap_below_committed" in [
+        e.code for e in lowered.context["form"].errors.as_data()["cap"]
+    ]
+    budget.refresh_from_db()
+    assert budget.cap_minor == 5_000
+    # Dropping a lead lot makes room: the cap then covers only the lot kept.
+    assert (
+        client.post(f"/my-budgets/{budget.pk}/", {"cap": "30", "lots": [first.pk]}).status_code
+        == 302
+    )

@@ -108,6 +108,7 @@ def test_staff_propose_the_judge_approves_and_the_lot_is_relisted_with_its_histo
         ({"auction": "LATER", "opening": "abc"}, "opening", "amount_format"),
         ({"auction": "LATER", "opening": "1.234"}, "opening", "amount_decimals"),
         ({"auction": "EARLIER"}, "auction", "next_round_not_later"),
+        ({"auction": "LATER", "opening": "ABOVE"}, "opening", "next_round_opening_above"),
     ],
 )
 def test_a_bad_proposal_is_refused_naming_the_field_and_changes_nothing(
@@ -115,7 +116,8 @@ def test_a_bad_proposal_is_refused_naming_the_field_and_changes_nothing(
 ):
     lot = unsold(court)
     later, earlier = draft(court, staff, days=60), draft(court, staff, days=-1)
-    choice = {"LATER": later.pk, "EARLIER": earlier.pk}
+    above = str(Money(lot.opening_minor + 1, lot.currency).to_decimal())
+    choice = {"LATER": later.pk, "EARLIER": earlier.pk, "ABOVE": above}
     data = {f"l{lot.pk}-{k}": choice.get(v, v) for k, v in post.items()}
 
     response = client_for(staff, "ar").post(f"/staff/next-rounds/lots/{lot.pk}/propose/", data)

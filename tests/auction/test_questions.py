@@ -100,6 +100,7 @@ def test_a_rejected_question_is_told_to_its_asker_with_the_reason_and_never_show
         ("   \n ", "This field is required."),
         ("Why", "at least 5 characters"),
         ("x" * 1001, "at most 1000 characters"),
+        ("x" * 10_000, "at most 1000 characters"),
         ("What\x00 about it?", "control characters"),
         ("What\x1b[31m colour?", "control characters"),
     ],
@@ -224,3 +225,34 @@ def test_an_empty_rejection_reason_is_refused(client, court):
 
     assert answer.status_code == 400
     assert Question.objects.get().status == "PENDING"
+
+
+def test_a_question_with_html_is_stored_as_typed_and_shown_escaped_never_rendered(client, court):
+    lot = factories.lot(court)
+    asker = make_user("BIDDER")
+    staff = make_user("EXECUTION_STAFF", court=court)
+    text = 'Is the <b>roof</b> sound? <script>alert("x")</script><img src=x onerror=alert(1)>'
+    client.force_login(asker)
+
+    asked = client.post(ask_url(lot), {"text": text})
+    question = Question.objects.get()
+    own = client.get(f"/lots/{lot.pk}/").content.decode()
+    client.force_login(staff)
+    queue = client.get(reverse("auction:staff_questions")).content.decode()
+    client.post(
+        reverse("auction:answer_question", args=[question.pk]),
+        {f"a{question.pk}-answer": "Yes, <i>repaired</i> in 2024."},
+    )
+    client.logout()
+    public = client.get(f"/lots/{lot.pk}/").content.decode()
+
+    assert asked.status_code == 302
+    assert question.text == text
+    for page in (own, queue, public):
+        assert "&lt;b&gt;roof&lt;/b&gt;" in page
+        assert "&lt;script&gt;" in page
+        assert "<b>roof</b>" not in page
+        assert '<script>alert("x")' not in page
+        assert "<img src=x" not in page
+    assert "&lt;i&gt;repaired&lt;/i&gt;" in public
+    assert "<i>repaired</i>" not in public

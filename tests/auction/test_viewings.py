@@ -6,11 +6,13 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from auction import clock
 from auction.models import InspectionSlot, ViewingBooking
 from auction.services import viewings
 from core.errors import DomainError
@@ -173,3 +175,145 @@ def test_bidders_racing_for_the_last_places_never_overbook_it(court):
 
     assert answers == [302] * 8
     assert viewings.active_bookings(slot) == 3, "exactly the places, never more"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_booking_a_full_viewing_time_on_the_page_is_refused_and_changes_nothing(
+    client, court, language
+):
+    lot = factories.lot(court)
+    slot = _slot(court, lot, capacity=1)
+    first, second = factories.registered_bidder(lot), factories.registered_bidder(lot)
+    viewings.book_viewing(user=first.bidder, lot_id=lot.pk, slot_id=slot.pk, now=timezone.now())
+    second.bidder.preferred_language = language
+    second.bidder.save(update_fields=["preferred_language"])
+    client.force_login(second.bidder)
+    client.cookies["mazad_language"] = language
+
+    page = client.get(reverse("auction:viewings", args=[lot.pk])).content.decode()
+    refused = client.post(
+        reverse("auction:viewings", args=[lot.pk]), {"slot": slot.pk}, follow=True
+    )
+
+    # The page answers after a redirect, with the refusal in the bidder's language.
+    assert refused.redirect_chain == [(reverse("auction:viewings", args=[lot.pk]), 302)]
+    body = refused.content.decode()
+    expected = (
+        "This viewing time is full; choose another."
+        if language == "en"
+        else "اكتمل موعد المعاينة هذا؛ اختر موعدًا آخر."
+    )
+    assert expected in body
+    assert ViewingBooking.objects.filter(slot=slot, cancelled_at__isnull=True).count() == 1
+    assert not ViewingBooking.objects.filter(registration=second).exists()
+    assert "Gate 3" in page
+
+
+def _booked(court, lot, slot, language: str) -> ViewingBooking:
+    registration = factories.registered_bidder(lot)
+    registration.bidder.preferred_language = language
+    registration.bidder.save(update_fields=["preferred_language"])
+    return viewings.book_viewing(
+        user=registration.bidder, lot_id=lot.pk, slot_id=slot.pk, now=timezone.now()
+    )
+
+
+@pytest.mark.django_db
+def test_the_bidder_is_told_of_the_booking_and_reminded_the_day_before_once_in_their_language(
+    court,
+):
+    lot = factories.lot(court)
+    slot = _slot(court, lot, capacity=5)  # in two days
+    english, arabic = _booked(court, lot, slot, "en"), _booked(court, lot, slot, "ar")
+    cancelled = _booked(court, lot, slot, "en")
+    now = timezone.now()
+    mail.outbox.clear()
+
+    clock.notify(now)
+    booked = list(mail.outbox)
+    clock.notify(now)  # a second pass sends nothing more
+    viewings.cancel_booking(user=cancelled.registration.bidder, booking_id=cancelled.pk, now=now)
+    mail.outbox.clear()
+    clock.notify(slot.starts_at - timedelta(hours=30))  # not yet the day before
+    early = list(mail.outbox)
+    clock.notify(slot.starts_at - timedelta(hours=20))
+    clock.notify(slot.starts_at - timedelta(hours=19))
+    reminders = list(mail.outbox)
+
+    assert sorted(m.to[0] for m in booked) == sorted(
+        b.registration.bidder.email for b in (english, arabic, cancelled)
+    )
+    to_english = next(m for m in booked if m.to == [english.registration.bidder.email])
+    to_arabic = next(m for m in booked if m.to == [arabic.registration.bidder.email])
+    assert "is booked" in to_english.subject
+    assert "Gate 3, Al Olaya plot 17" in to_english.body
+    assert f"/lots/{lot.pk}/viewings/" in to_english.body
+    assert "حجز" in to_arabic.subject or "محجوز" in to_arabic.subject
+    assert "Gate 3, Al Olaya plot 17" in to_arabic.body
+    assert early == []
+    assert sorted(m.to[0] for m in reminders) == sorted(
+        b.registration.bidder.email for b in (english, arabic)
+    ), "once each, never to a cancelled booking"
+    reminder_en = next(m for m in reminders if m.to == [english.registration.bidder.email])
+    reminder_ar = next(m for m in reminders if m.to == [arabic.registration.bidder.email])
+    assert "A reminder" in reminder_en.body
+    assert "تذكير" in reminder_ar.body
+
+
+@pytest.mark.django_db
+def test_a_booking_made_the_day_before_gets_its_confirmation_and_no_second_reminder(court):
+    lot = factories.lot(court)
+    start = timezone.now() + timedelta(hours=5)
+    slot = viewings.add_slot(
+        actor=make_user("EXECUTION_STAFF", court=court),
+        lot_id=lot.pk,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        capacity=2,
+        place="Yard 4",
+    )
+    _booked(court, lot, slot, "en")
+    mail.outbox.clear()
+
+    clock.notify(timezone.now())
+    clock.notify(timezone.now() + timedelta(hours=1))
+
+    assert len(mail.outbox) == 1
+    assert "is booked" in mail.outbox[0].subject
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_notice_passes_racing_send_each_confirmation_and_reminder_once(court):
+    lot = factories.lot(court)
+    slot = _slot(court, lot, capacity=10)
+    bookings = [_booked(court, lot, slot, "en") for _ in range(6)]
+    mail.outbox.clear()
+
+    def race(now) -> None:
+        barrier = threading.Barrier(2)
+
+        def one_pass() -> None:
+            try:
+                barrier.wait()
+                viewings.deliver_notices(now)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=one_pass) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    race(timezone.now())
+    confirmations = sorted(m.to[0] for m in mail.outbox)
+    mail.outbox.clear()
+    race(slot.starts_at - timedelta(hours=12))
+    reminders = sorted(m.to[0] for m in mail.outbox)
+
+    emails = sorted(b.registration.bidder.email for b in bookings)
+    assert confirmations == emails
+    assert reminders == emails
+    assert not ViewingBooking.objects.filter(confirmed_at=None).exists()
+    assert not ViewingBooking.objects.filter(reminded_at=None).exists()

@@ -35,10 +35,11 @@ EXAMPLES = 5
 @pytest.fixture
 def site(court, other_court, agency, other_agency) -> dict[str, Any]:  # noqa: F811
     """Both matrices' worlds, and records in the states that show the remaining forms:
-    a lot open for registration, a resolved ticket, a sale paid in full."""
+    a lot open for registration, a resolved ticket, a sale paid in full, a draft auction
+    whose cancellation is proposed."""
     from aftersale import services as aftersale
     from auction.bidding import decide as bidding
-    from auction.services import lifecycle
+    from auction.services import cancellation, lifecycle
     from payments import services as payments
     from payments.models import Method
     from support import services as support
@@ -74,6 +75,10 @@ def site(court, other_court, agency, other_agency) -> dict[str, Any]:  # noqa: F
         title_en="Draft",
         starts_at=starts,
         ends_at=starts + timedelta(days=1),
+    )
+    # A proposed cancellation shows the judge's decision form on the draft's page.
+    cancellation.propose_cancellation(
+        actor=users["staff"], auction_id=draft.pk, reason="The debt was paid"
     )
     seeds += [
         reverse("auction:staff_detail", args=[draft.pk]),
