@@ -123,6 +123,46 @@ def satisfied(request: HttpRequest) -> bool:
     return SESSION_PROVED_AT in request.session
 
 
+def pending_by_session(user: Any, session: Any) -> bool | None:
+    """Whether `session` must still prove a second factor, when the session alone tells.
+
+    None when only the database can tell (a user who is not required to have a factor and
+    of whom the session does not yet know whether they enrolled one): see `pending`.
+    """
+    if not user.is_authenticated or SESSION_PROVED_AT in session:
+        return False
+    if required_for(user):
+        return True
+    if session.get(SESSION_NOT_NEEDED):
+        return False
+    return None
+
+
+def pending(user: Any, session: Any) -> bool:
+    """Whether the signed-in `user` must prove a second factor before anything else.
+
+    True for court staff, finance staff and supervisors until they proved one in this
+    session, and for anyone else who enrolled one (bidders may). The pages send such a
+    session to prove it (accounts.middleware.SecondFactorMiddleware); its sockets are those
+    of an anonymous visitor (accounts.sockets.SecondFactorSocketMiddleware).
+    """
+    decided = pending_by_session(user, session)
+    return enrolled(user) if decided is None else decided
+
+
+def forget_proof_at_sign_in(session: Any, user: Any) -> None:
+    """A sign-in, however made (password, digital ID), starts without a second-factor proof.
+
+    Django keeps the session's data when the same account signs in again, so a proof of an
+    earlier sign-in would carry over: it is removed. A user who needs no factor and has none
+    is remembered as such, so neither their pages nor their sockets ask the database again.
+    """
+    session.pop(SESSION_PROVED_AT, None)
+    session.pop(SESSION_NOT_NEEDED, None)
+    if not required_for(user) and not enrolled(user):
+        session[SESSION_NOT_NEEDED] = True
+
+
 def fresh(request: HttpRequest) -> bool:
     proved_at = request.session.get(SESSION_PROVED_AT)
     return isinstance(proved_at, int | float) and time.time() - proved_at <= FRESH_SECONDS

@@ -78,16 +78,13 @@ class SecondFactorMiddleware:
         if (
             user is None
             or not user.is_authenticated
-            or mfa.satisfied(request)
             or request.path.startswith(self.OPEN_PREFIXES)
+            or mfa.pending_by_session(user, request.session) is False
         ):
-            return self.get_response(request)
-        required = mfa.required_for(user)
-        if not required and request.session.get(mfa.SESSION_NOT_NEEDED):
             return self.get_response(request)
         if mfa.enrolled(user):
             target = reverse("accounts:second_factor")
-        elif required:
+        elif mfa.required_for(user):
             target = reverse("accounts:security")
         else:
             # A bidder without a factor: asked once per session, not on every page. A role
