@@ -1,9 +1,10 @@
 """The second factor: passkeys (WebAuthn) and TOTP, required by role, and fresh for step-up.
 
 A session is *satisfied* once its holder proved a second factor after the password; it is
-*fresh* for `FRESH_SECONDS` after the last proof. Court staff, finance staff and supervisors
-must enrol one and prove it at every sign-in; bidders may. Approving or sending a
-disbursement, annulling a bid and changing a role need a fresh proof (`step_up_required`).
+*fresh* for `FRESH_SECONDS` after the last proof. Court staff, finance staff, supervisors
+and platform administrators must enrol one and prove it at every sign-in; bidders may.
+Approving or sending a disbursement, annulling a bid and changing a role need a fresh proof
+(`step_up_required`).
 
 Every WebAuthn challenge is made here, kept in the server-side session and used once; the
 relying party is the host of SITE_URL and the only origin accepted is SITE_URL's.
@@ -101,8 +102,11 @@ class NoSecondFactor(DomainError):
 
 
 def required_for(user: Any) -> bool:
-    """Court staff, finance staff and supervisors must have a second factor."""
-    return bool(user.is_authenticated and user.role in COURT_ROLES)
+    """Court staff, finance staff, supervisors and platform administrators (the Django admin,
+    every court's roles) must have a second factor."""
+    return bool(
+        user.is_authenticated and (user.role in COURT_ROLES or user.is_staff or user.is_superuser)
+    )
 
 
 def enrolled(user: Any) -> bool:

@@ -15,7 +15,7 @@ import pytest
 from django.contrib.sessions.backends.db import SessionStore
 
 from accounts.mfa import SESSION_PROVED_AT
-from accounts.models import TotpDevice
+from accounts.models import TotpDevice, User
 from aftersale import services as aftersale
 from aftersale.models import Disbursement
 from auction.bidding import decide as bidding
@@ -195,3 +195,24 @@ def test_annulling_a_bid_needs_a_fresh_second_factor(client, court):
     prove(client, supervisor, offset_steps=1)
     client.post(url, {"seq": 2, "reason": "Bid placed in error"})
     assert Bid.objects.get(lot=lot, seq=2).is_annulled
+
+
+def test_a_platform_administrator_reaches_neither_the_admin_nor_the_roles_without_a_factor(
+    client,
+):
+    admin = User.objects.create_superuser(
+        "root@example.com", PASSWORD, full_name="Platform administrator", id_number="ADMIN-1"
+    )
+    password_login(client, admin)
+
+    for path in ("/admin/", "/admin/accounts/user/", "/accounts/staff/roles/", "/workspace/"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"].startswith("/accounts/security/?next="), path
+    page = client.get("/accounts/security/?totp=1&next=/admin/")
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.content.decode()).group(1)
+    enrolled = client.post(
+        "/accounts/security/", {"code": pyotp.TOTP(secret).now(), "next": "/admin/"}
+    )
+    assert enrolled["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
