@@ -81,7 +81,7 @@ def test_a_bidder_with_an_app_bids_on_the_socket_only_after_typing_its_code(
 ):
     server = web_servers[kind]
     lot = factories.lot(court, opening_minor=1_000)
-    registration = factories.registered_bidder(lot, second_factor=True)
+    registration = factories.registered_bidder(lot, second_factor=True, preferred_language="en")
     bidder = registration.bidder
     client = password_only(server, bidder)
 
