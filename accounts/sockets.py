@@ -21,6 +21,13 @@ from accounts import mfa
 from core.live.users import SECOND_FACTOR_PENDING
 
 
+class PendingVisitor(AnonymousUser):
+    """An anonymous visitor who is told things in the signed-in person's language."""
+
+    def __init__(self, preferred_language: str) -> None:
+        self.preferred_language = preferred_language
+
+
 class SecondFactorSocketMiddleware:
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -34,5 +41,6 @@ class SecondFactorSocketMiddleware:
             if pending is None:
                 pending = await database_sync_to_async(mfa.enrolled)(user)
             if pending:
-                scope = {**scope, "user": AnonymousUser(), SECOND_FACTOR_PENDING: True}
+                visitor = PendingVisitor(getattr(user, "preferred_language", "") or "")
+                scope = {**scope, "user": visitor, SECOND_FACTOR_PENDING: True}
         await self.app(scope, receive, send)
