@@ -128,10 +128,14 @@ def satisfied(request: HttpRequest) -> bool:
 
 
 def pending_by_session(user: Any, session: Any) -> bool | None:
-    """Whether `session` must still prove a second factor, when the session alone tells.
+    """Whether the signed-in `user` must still prove a second factor in `session`, as far as
+    the session alone tells; None when only the database can (`enrolled`).
 
-    None when only the database can tell (a user who is not required to have a factor and
-    of whom the session does not yet know whether they enrolled one): see `pending`.
+    True for court staff, finance staff, supervisors and administrators until they proved
+    one in this session; for anyone else, whether they enrolled one (bidders may), unless the
+    session already knows they did not. The pages send such a session to prove it
+    (accounts.middleware.SecondFactorMiddleware); its sockets are those of an anonymous
+    visitor (accounts.sockets.SecondFactorSocketMiddleware).
     """
     if not user.is_authenticated or SESSION_PROVED_AT in session:
         return False
@@ -140,18 +144,6 @@ def pending_by_session(user: Any, session: Any) -> bool | None:
     if session.get(SESSION_NOT_NEEDED):
         return False
     return None
-
-
-def pending(user: Any, session: Any) -> bool:
-    """Whether the signed-in `user` must prove a second factor before anything else.
-
-    True for court staff, finance staff and supervisors until they proved one in this
-    session, and for anyone else who enrolled one (bidders may). The pages send such a
-    session to prove it (accounts.middleware.SecondFactorMiddleware); its sockets are those
-    of an anonymous visitor (accounts.sockets.SecondFactorSocketMiddleware).
-    """
-    decided = pending_by_session(user, session)
-    return enrolled(user) if decided is None else decided
 
 
 def forget_proof_at_sign_in(session: Any, user: Any) -> None:

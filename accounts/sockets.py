@@ -1,6 +1,6 @@
 """Sockets of a session that has not proved its second factor are an anonymous visitor's.
 
-Court staff, finance staff and supervisors, and anyone who enrolled a passkey or an
+Court staff, finance staff, supervisors and administrators, and anyone who enrolled a passkey or an
 authenticator app, reach no page after the password until they prove it
 (accounts.middleware.SecondFactorMiddleware). A WebSocket carries the same session, so the
 same rule holds there: until the proof, the socket's `user` is anonymous. The user socket
