@@ -1,8 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Passkey, User
 from accounts.organisations import Agency, Court
 
 
@@ -12,7 +15,14 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # stubs require Abs
     list_display = ["email", "full_name", "role", "court", "agency", "identity_status", "is_active"]
     list_filter = ["role", "court", "identity_status", "is_active"]
     search_fields = ["email", "full_name", "id_number"]
+    # Roles, courts and administrator rights change only on the audited staff page
+    # (accounts:roles, through services.assign_role), never here.
     readonly_fields = [
+        "role",
+        "court",
+        "agency",
+        "is_staff",
+        "is_superuser",
         "identity_status",
         "identity_reviewed_by",
         "identity_reviewed_at",
@@ -65,14 +75,31 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]  # stubs require Abs
                     "id_country",
                     "id_number",
                     "phone",
-                    "role",
-                    "court",
                     "password1",
                     "password2",
                 ),
             },
         ),
     )
+
+
+@admin.register(Passkey)
+class PasskeyAdmin(admin.ModelAdmin[Passkey]):
+    """Passkeys are listed for the record; they are removed on the roles page, audited."""
+
+    list_display = ["user", "name", "created_at", "last_used_at"]
+    search_fields = ["user__email", "name"]
+    fields = ["user", "name", "sign_count", "transports", "created_at", "last_used_at"]
+    readonly_fields = ["user", "name", "sign_count", "transports", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Court)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from accounts import digital_id, services
 from accounts.digital_id import Provider, VerifiedPerson
 from accounts.forms import DigitalIdSignUpForm
 from accounts.models import User
+from accounts.roles import Role
 from core.errors import DomainError
 from core.forms import add_domain_error
 from core.language import set_language_cookie
@@ -64,7 +66,7 @@ def callback(request: HttpRequest, country: str) -> HttpResponse:
     if user is None:
         request.session[PERSON_KEY] = person.as_session()
         return redirect("accounts:digital_id_sign_up")
-    return _log_in(request, user, flow.get("next") or "auction:mine")
+    return _log_in(request, user, flow.get("next") or _home(user))
 
 
 @require_http_methods(["GET", "POST"])
@@ -91,7 +93,15 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/digital_id_sign_up.html", context, status=status)
 
 
+def _home(user: User) -> str:
+    """Where a sign-in without a `next` lands, as after the password: bidders on their own
+    page, staff on the workspace (court staff by way of their second factor)."""
+    return "auction:mine" if user.role == Role.BIDDER else str(settings.LOGIN_REDIRECT_URL)
+
+
 def _log_in(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
+    # The session starts without a second-factor proof (accounts.signals): court staff are
+    # asked for theirs by the next page, as after the password.
     login(request, user, backend=BACKEND)
     response = redirect(next_url)
     set_language_cookie(response, user.preferred_language)

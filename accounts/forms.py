@@ -13,7 +13,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from accounts import identity, throttle
-from accounts.models import IdKind, Language
+from accounts.models import Agency, Court, IdKind, Language
+from accounts.roles import Role
 from core.uploads import validate_document
 
 PHONE_REGIONS = ("SA", "KW", "BH", "AE", "OM", "QA", "JO", "EG", "VN")
@@ -230,3 +231,29 @@ class PowerOfAttorneyForm(forms.Form):
             except ValidationError as error:
                 self.add_error("registration_number", error)
         return data
+
+
+class TotpCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from your authenticator app"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "dir": "ltr"}
+        ),
+    )
+
+
+class AssignRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    court = forms.ModelChoiceField(label=_("Court"), queryset=Court.objects.all(), required=False)
+    agency = forms.ModelChoiceField(
+        label=_("Agency"), queryset=Agency.objects.all(), required=False
+    )
+
+
+class ResetSecondFactorForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why (for the audit record)"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounts.models import LoginThrottle, PowerOfAttorney, User
+from accounts.models import LoginThrottle, Passkey, PowerOfAttorney, TotpDevice, User
 from core.locks import lock_one
 
 
@@ -19,3 +19,13 @@ def lock_throttle(username: str) -> LoginThrottle:
 def lock_mandate(mandate_id: int) -> PowerOfAttorney:
     """Lock one power of attorney; raises PowerOfAttorney.DoesNotExist when there is none."""
     return lock_one(PowerOfAttorney.objects.filter(pk=mandate_id))
+
+
+def lock_totp_device(user_id: int) -> TotpDevice:
+    """Lock the authenticator app row of one user; raises TotpDevice.DoesNotExist."""
+    return lock_one(TotpDevice.objects.filter(user_id=user_id))
+
+
+def lock_passkey(passkey_id: int) -> Passkey:
+    """Lock one passkey row (its signature counter moves); raises Passkey.DoesNotExist."""
+    return lock_one(Passkey.objects.filter(pk=passkey_id))

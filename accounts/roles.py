@@ -28,6 +28,7 @@ class Capability:
     VERIFY_IDENTITY = "accounts.verify_identity"
     VIEW_IDENTITY_DOCUMENTS = "accounts.view_identity_documents"
     VIEW_AUDIT = "core.view_audit"
+    ASSIGN_ROLES = "accounts.assign_roles"
     PUBLISH_ANNOUNCEMENTS = "frontend.publish_announcements"
     VIEW_FILES = "enforcement.view_files"
     MANAGE_FILES = "enforcement.manage_files"
@@ -82,6 +83,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VERIFY_IDENTITY,
             Capability.VIEW_IDENTITY_DOCUMENTS,
             Capability.VIEW_AUDIT,
+            Capability.ASSIGN_ROLES,
             Capability.PUBLISH_ANNOUNCEMENTS,
             Capability.VIEW_FILES,
             Capability.MANAGE_FILES,

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import company_views, digital_id_views, push_views, views
+from accounts import company_views, digital_id_views, mfa_views, push_views, role_views, views
 from accounts.forms import ResetPasswordForm
 
 app_name = "accounts"
@@ -15,6 +15,23 @@ urlpatterns = [
     path("identity/<int:user_id>/document/", views.identity_document, name="identity_document"),
     path("staff/identities/", views.review_queue, name="review_queue"),
     path("staff/identities/<int:user_id>/", views.review, name="review"),
+    path("security/", mfa_views.security, name="security"),
+    path("second-factor/", mfa_views.second_factor, name="second_factor"),
+    path(
+        "second-factor/passkey/new/options/",
+        mfa_views.passkey_register_options,
+        name="passkey_register_options",
+    ),
+    path("second-factor/passkey/new/", mfa_views.passkey_register, name="passkey_register"),
+    path("second-factor/passkey/options/", mfa_views.passkey_options, name="passkey_options"),
+    path("second-factor/passkey/", mfa_views.passkey_verify, name="passkey_verify"),
+    path("staff/roles/", role_views.roles, name="roles"),
+    path("staff/roles/<int:user_id>/", role_views.role, name="role"),
+    path(
+        "staff/roles/<int:user_id>/second-factor/reset/",
+        role_views.reset_second_factor,
+        name="reset_second_factor",
+    ),
     path("language/", views.switch_language, name="switch_language"),
     path("push/subscription/", push_views.push_subscription, name="push_subscription"),
     path("companies/", company_views.companies, name="companies"),

@@ -30,7 +30,7 @@ from core.clock import stamp
 from core.live import metrics as live_metrics
 from core.live.consumers import GroupRefresher
 from core.live.hub import Subscription, get_hub, release_handshake, server_send
-from core.live.users import session_group
+from core.live.users import SECOND_FACTOR_PENDING, session_group
 
 logger = logging.getLogger(__name__)
 
@@ -248,17 +248,24 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             for subscription in self.subscriptions:
                 subscription.release()
 
-    async def _refuse_anonymous(self, client_id: str | None) -> bool:
+    async def _refuse_anonymous(
+        self, client_id: str | None, kind: str = "bid_result", **fields: Any
+    ) -> bool:
         if self.user_id is not None:
             return False
-        await self._send_json(
-            frames.refusal(
-                "bid_result",
-                Refusal.NOT_REGISTERED,
-                client_id=client_id,
-                message=translation.gettext("Log in and register for this lot to bid."),
+        if self.scope.get(SECOND_FACTOR_PENDING):
+            # Signed in, but the second factor the account needs is not proved yet
+            # (accounts/sockets.py): the socket is an anonymous visitor's until it is.
+            code = frames.SECOND_FACTOR_REQUIRED
+            message = translation.gettext(
+                "Confirm it is you with your passkey or code first, then open this page "
+                "again to bid."
             )
-        )
+        else:
+            code = Refusal.NOT_REGISTERED
+            message = translation.gettext("Log in and register for this lot to bid.")
+        frame = frames.refusal(kind, code, client_id=client_id, message=message)
+        await self._send_json({**frame, **fields})
         return True
 
     async def _bid(self, message: protocol.BidMessage) -> None:
@@ -288,7 +295,9 @@ class LotConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def _auto_bid(self, message: protocol.AutoBidMessage) -> None:
         received_at = stamp()
-        if await self._refuse_anonymous(None):
+        if await self._refuse_anonymous(
+            None, "auto_bid_result", maximum_minor=message.maximum_minor
+        ):
             return
         assert self.user_id is not None
         instruction = Instruction(

@@ -9,10 +9,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import mfa
 from accounts.access import capability_required, has_capability
 from accounts.models import User
 from accounts.roles import Capability
@@ -195,8 +197,13 @@ def lot_withdraw(request: HttpRequest, auction_id: int, lot_id: int) -> HttpResp
     return redirect("auction:live_board", auction_id=auction.pk)
 
 
+def _live_board_of(request: HttpRequest, auction_id: int, lot_id: int) -> str:
+    return reverse("auction:live_board", args=[auction_id])
+
+
 @capability_required(Capability.APPROVE_SALES)
 @require_POST
+@mfa.step_up_required(_live_board_of)
 def bid_annul(request: HttpRequest, auction_id: int, lot_id: int) -> HttpResponse:
     auction = _own_auction(request, auction_id)
     form = AnnulForm(request.POST)

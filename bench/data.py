@@ -209,9 +209,14 @@ class Maker:
 
 
 def sessions(users: list[Any]) -> list[str]:
-    """A logged-in session for each user, as the login view would store it."""
+    """A logged-in session for each user, as the login view would store it: a bidder's with the
+    password alone (they have no second factor), court staff's after their second factor."""
+    import time
+
     from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
+
+    from accounts import mfa
 
     keys = []
     for user in users:
@@ -219,6 +224,10 @@ def sessions(users: list[Any]) -> list[str]:
         store["_auth_user_id"] = str(user.pk)
         store["_auth_user_backend"] = "accounts.backends.RoleBackend"
         store["_auth_user_hash"] = user.get_session_auth_hash()
+        if mfa.required_for(user):
+            store[mfa.SESSION_PROVED_AT] = time.time()
+        else:
+            store[mfa.SESSION_NOT_NEEDED] = True
         store.set_expiry(settings.SESSION_COOKIE_AGE)
         store.create()
         keys.append(store.session_key)

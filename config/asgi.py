@@ -16,6 +16,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from accounts.sockets import SecondFactorSocketMiddleware  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from core import metrics  # noqa: E402
 from core.background import BackgroundTasks  # noqa: E402
@@ -44,13 +45,18 @@ class ServerSend:
 
 
 # A page on another origin cannot open a socket as the user: the Origin header
-# must name one of ALLOWED_HOSTS (and a missing Origin is refused).
+# must name one of ALLOWED_HOSTS (and a missing Origin is refused). A session that has not
+# proved the second factor its account needs is an anonymous visitor's (accounts/sockets.py).
 router = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": ServerSend(
             SocketRequestId(
-                AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+                AllowedHostsOriginValidator(
+                    AuthMiddlewareStack(
+                        SecondFactorSocketMiddleware(URLRouter(websocket_urlpatterns))
+                    )
+                )
             )
         ),
     }

@@ -23,6 +23,33 @@ PASSWORD = "correct-horse-battery-9"
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_proved_at_test_log_in(request: Any, monkeypatch: Any) -> None:
+    """The test client's `login`/`force_login` leave a session whose second factor is proved.
+
+    Court staff must prove one after the password (accounts/mfa.py); tests of other pages
+    start from a signed-in session as after that proof. Tests marked `real_second_factor`
+    (tests/accounts/test_second_factor.py) go through the real pages instead.
+    """
+    if request.node.get_closest_marker("real_second_factor"):
+        return
+    import time
+
+    from django.test import Client
+
+    original = Client._login
+
+    def _login(self: Any, user: Any, backend: Any = None) -> None:
+        from accounts.mfa import SESSION_PROVED_AT
+
+        original(self, user, backend)
+        session = self.session
+        session[SESSION_PROVED_AT] = time.time()
+        session.save()
+
+    monkeypatch.setattr(Client, "_login", _login)
+
+
+@pytest.fixture(autouse=True)
 def _english_by_default(settings: Any) -> None:
     settings.LANGUAGE_CODE = "en"
 
@@ -70,8 +97,18 @@ def pixel_bomb() -> bytes:
 
 
 def make_user(
-    role: str = "BIDDER", *, court: Any = None, verified: bool = False, **fields: Any
+    role: str = "BIDDER",
+    *,
+    court: Any = None,
+    verified: bool = False,
+    second_factor: bool | None = None,
+    **fields: Any,
 ) -> Any:
+    """A user; court staff get a confirmed authenticator app unless `second_factor=False`.
+
+    Its secret is random: browser and HTTP tests type its codes after the password
+    (tests/harness/second_factor.py), as a person would.
+    """
     from accounts.models import IdentityStatus, IdKind, User
 
     number = next(_id_counter)
@@ -91,7 +128,21 @@ def make_user(
         )
     defaults.update(fields)
     email = defaults.pop("email", f"user{number}-{uuid.uuid4().hex[:6]}@example.com")
-    return User.objects.create_user(email, PASSWORD, **defaults)
+    user = User.objects.create_user(email, PASSWORD, **defaults)
+    if second_factor is None:
+        second_factor = role in ("EXECUTION_STAFF", "FINANCE_STAFF", "SUPERVISOR")
+    if second_factor:
+        import pyotp
+
+        from accounts.models import TotpDevice
+
+        TotpDevice.objects.create(
+            user=user,
+            secret=pyotp.random_base32(),
+            created_at=timezone.now(),
+            confirmed_at=timezone.now(),
+        )
+    return user
 
 
 @pytest.fixture

@@ -8,9 +8,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts import mfa
 from accounts.access import capability_required
 from accounts.roles import Capability
 from aftersale import selectors
@@ -157,7 +159,28 @@ def distribution_cancel(request: HttpRequest, distribution_id: int) -> HttpRespo
 ACTIONS = ("prepare", "approve", "send")
 
 
+def _distribution_of(request: HttpRequest, disbursement_id: int, action: str) -> str:
+    """Where to submit again after a step-up: the disbursement's distribution page."""
+    item = Disbursement.objects.filter(pk=disbursement_id).only("distribution_id").first()
+    if item is None:
+        return reverse("aftersale:disbursements")
+    return reverse("aftersale:distribution", args=[item.distribution_id])
+
+
+def _needs_step_up(view: Any) -> Any:
+    """Approving and sending need a second factor proved in the last minute; preparing not."""
+    guarded = mfa.step_up_required(_distribution_of)(view)
+
+    def wrapper(request: HttpRequest, disbursement_id: int, action: str) -> HttpResponse:
+        if action in ("approve", "send"):
+            return guarded(request, disbursement_id=disbursement_id, action=action)  # type: ignore[no-any-return]
+        return view(request, disbursement_id=disbursement_id, action=action)  # type: ignore[no-any-return]
+
+    return wrapper
+
+
 @require_POST
+@_needs_step_up
 def disbursement_action(request: HttpRequest, disbursement_id: int, action: str) -> HttpResponse:
     """Prepare, approve or send one disbursement; refusals show on the distribution page."""
     if not request.user.is_authenticated or action not in ACTIONS:

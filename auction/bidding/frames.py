@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 ANSWERS = ("bid_result", "auto_bid_result", "error")
 # The codes refused outside the rules (the rules' own are `Refusal`'s values).
 SERVICE_UNAVAILABLE = "service_unavailable"
+# A signed-in session that has not proved its second factor bids as no one (accounts/sockets.py).
+SECOND_FACTOR_REQUIRED = "second_factor_required"
 UNAVAILABLE_MESSAGE = gettext_noop(
     "Bidding is interrupted for a moment. Send your bid again: a bid already "
     "received is never placed twice."

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.PreferredLanguageMiddleware",
+    "accounts.middleware.SecondFactorMiddleware",
     "accounts.middleware.CourtTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "frontend.middleware.MethodNotAllowedPage",

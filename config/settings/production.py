@@ -10,7 +10,7 @@ from core import logs, pdf_signing
 
 from . import samples
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, LOG_LEVEL, SECRET_KEY, env
+from .base import ALLOWED_HOSTS, LOG_LEVEL, MIDDLEWARE, SECRET_KEY, env
 
 DEBUG = False
 WHITENOISE_USE_FINDERS = False
@@ -21,6 +21,10 @@ LOGGING = logs.config(LOG_FORMAT, LOG_LEVEL)
 if "*" in ALLOWED_HOSTS or not ALLOWED_HOSTS:
     # A wildcard host would make every WebSocket Origin valid.
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the real host names, without '*'.")
+# Court staff, finance staff and supervisors prove a second factor after the password
+# (accounts/mfa.py): no setting skips it, and settings that dropped its middleware do not start.
+if "accounts.middleware.SecondFactorMiddleware" not in MIDDLEWARE:
+    raise ImproperlyConfigured("MIDDLEWARE must keep accounts.middleware.SecondFactorMiddleware.")
 if (
     SECRET_KEY in samples.SECRET_KEYS
     or samples.is_placeholder(SECRET_KEY)

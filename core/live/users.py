@@ -27,6 +27,10 @@ from core.transactions import after_commit
 logger = logging.getLogger(__name__)
 
 ANNOUNCEMENTS_GROUP = "announcements"
+# A socket's scope carries this key (True) when its session is signed in but has not yet proved
+# the second factor its account needs (accounts/sockets.py): its `user` is then anonymous, so it
+# gets no personal notices, frames or bids, and a bid is refused naming the reason.
+SECOND_FACTOR_PENDING = "second_factor_pending"
 
 
 def user_group(user_id: int) -> str:

@@ -425,7 +425,8 @@ def test_the_outbox_sends_a_notice_to_every_browser_of_the_reader_once(
         payload = json.loads(push["payload"])
         assert payload["url"] == "/payments/?page=2"
         assert payload["lang"] == "ar"
-        assert "1,500.00" in payload["body"] and "RYC-R-2026-0001" in payload["body"]
+        assert "1,500.00" in payload["body"]
+        assert "RYC-R-2026-0001" in payload["body"]
         assert push["vapid"]["signature_valid"] is True
     assert OutboxDelivery.objects.get(channel="push").status == OutboxDelivery.Status.SENT
 

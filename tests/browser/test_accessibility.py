@@ -40,6 +40,7 @@ from accounts.models import User
 from tests.aftersale import helpers
 from tests.auction import factories
 from tests.conftest import PASSWORD, make_user
+from tests.harness.second_factor import prove_if_enrolled
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 
@@ -131,6 +132,7 @@ def sign_in(page: Any, server: Any, user: Any) -> None:
     page.fill("input[name=username]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").click()
+    prove_if_enrolled(page, user)
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 

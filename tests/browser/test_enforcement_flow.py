@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw
 from accounts.organisations import Agency
 from enforcement.models import AgencyLetter, EnforcementFile, SeizedAsset
 from tests.conftest import PASSWORD, make_user
+from tests.harness.second_factor import prove_if_enrolled
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 
@@ -52,6 +53,7 @@ def signed_in(browser, server, user, language, width=1280):
     page.fill("input[name=username]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").click()
+    prove_if_enrolled(page, user)
     page.wait_for_url(server.base_url + "/workspace/")
     return context, page
 

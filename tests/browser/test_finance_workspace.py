@@ -13,6 +13,7 @@ from payments import services as payments
 from payments.models import CourtAccount, Method, Purpose
 from tests.aftersale import helpers
 from tests.conftest import PASSWORD, make_user
+from tests.harness.second_factor import prove_if_enrolled
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 
@@ -37,6 +38,7 @@ def log_in(page, server, user, language):
     page.fill("input[name=username]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name=TEXT[language]["login"], exact=True).last.click()
+    prove_if_enrolled(page, user)
     page.wait_for_url(server.base_url + "/workspace/")
 
 

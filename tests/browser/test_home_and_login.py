@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PASSWORD, make_user
+from tests.harness.second_factor import prove_if_enrolled
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 
@@ -70,6 +71,7 @@ def test_staff_log_in_and_reach_the_workspace(
     page.fill("input[name=username]", user.email)
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name=TEXT[language]["login"], exact=True).last.click()
+    prove_if_enrolled(page, user)
     page.wait_for_url(server.base_url + "/workspace/")
 
     assert TEXT[language]["welcome"] in page.locator("h1").inner_text()

@@ -8,12 +8,14 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import User
 from auction import clock
 from auction.models import Heartbeat, Lot, Outage
 from core.clock import db_now
 from tests.auction import factories
 from tests.conftest import PASSWORD
 from tests.harness.aio import in_thread, run
+from tests.harness.second_factor import prove_if_enrolled
 from tests.harness.servers import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.django_db(transaction=True)]
@@ -55,6 +57,10 @@ def open_page(browser, server, language, *, email=None, width=1280, height=900, 
         page.fill("input[name=username]", email)
         page.fill("input[name=password]", PASSWORD)
         page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        user = User.objects.get(email=email)
+        prove_if_enrolled(page, user)  # court staff type their authenticator app's code
+        page.wait_for_url(lambda url: "/accounts/second-factor/" not in url)
         page.wait_for_load_state()
     return context, page
 

@@ -15,6 +15,7 @@ from payments import services
 from payments.models import JobStatus, Payment, PaymentJob, PaymentStatus, Purpose
 from tests.conftest import PASSWORD, make_user, server_env
 from tests.harness.fault_proxy import FaultProxy
+from tests.harness.second_factor import prove_if_enrolled
 from tests.harness.servers import ARTIFACTS_LOGS, ROOT, server_environment, stripe_mock
 from tests.payments.conftest import intent_object, make_event, signature_header
 
@@ -131,6 +132,7 @@ def test_finance_staff_confirm_a_bank_transfer_and_see_the_ledger(
     page.fill("input[name=username]", finance.email)
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name=TEXT[language]["login"], exact=True).last.click()
+    prove_if_enrolled(page, finance)
     page.wait_for_url(server.base_url + "/workspace/")
 
     page.goto(server.base_url + "/payments/finance/")

@@ -7,6 +7,7 @@ import pytest
 from core import heartbeats
 from core.models import ProcessHeartbeat
 from tests.conftest import PASSWORD, make_user
+from tests.harness.second_factor import prove_if_enrolled
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 
@@ -33,6 +34,7 @@ def test_a_supervisor_reads_the_service_status(
     page.fill("input[name=username]", supervisor.email)
     page.fill("input[name=password]", PASSWORD)
     page.get_by_role("button", name=LOGIN[language], exact=True).last.click()
+    prove_if_enrolled(page, supervisor)
     page.wait_for_url(server.base_url + "/workspace/")
 
     page.get_by_role("link", name=TITLE[language]).first.click()

@@ -87,6 +87,8 @@ def signed_in_sale(cluster: Cluster, **options: Any) -> Sale:
     from django.contrib.sessions.backends.db import SessionStore
     from django.test.utils import override_settings
 
+    from accounts import mfa
+
     sale = live_sale(cluster, signed_in=False, **options)  # type: ignore[arg-type]
     # The test settings hash with MD5 for speed; the cluster runs production's hashers.
     hashed = PBKDF2PasswordHasher().encode(BIDDER_PASSWORD, "clustersalt0123456789")
@@ -121,6 +123,8 @@ def signed_in_sale(cluster: Cluster, **options: Any) -> Sale:
             store["_auth_user_id"] = str(user.pk)
             store["_auth_user_backend"] = "accounts.backends.RoleBackend"
             store["_auth_user_hash"] = user.get_session_auth_hash()
+            # A bidder without a second factor: the login view remembers that none is asked.
+            store[mfa.SESSION_NOT_NEEDED] = True
             store.create()
             sale.cookies[registration.pk] = f"{cookie_name}={store.session_key}"
     return sale

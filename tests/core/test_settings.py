@@ -392,3 +392,55 @@ def test_development_derives_one_web_push_key_for_every_process_from_the_secret_
     assert first == second
     assert first["enabled"] is True
     assert other["key"] != first["key"]
+
+
+def test_production_settings_do_not_start_without_the_second_factor_on_every_page(tmp_path):
+    """No setting skips the second factor, and settings that drop its middleware do not start."""
+    kept = run_manage(
+        ["shell", "-c", "from django.conf import settings; print(settings.MIDDLEWARE)"],
+        PRODUCTION_ENV,
+    )
+    assert kept.returncode == 0, kept.stderr
+    assert "'accounts.middleware.SecondFactorMiddleware'" in kept.stdout
+    (tmp_path / "without_second_factor.py").write_text(
+        "from config.settings import base\n"
+        "base.MIDDLEWARE.remove('accounts.middleware.SecondFactorMiddleware')\n"
+        "from config.settings.production import *  # noqa: F403\n"
+    )
+
+    dropped = run_manage(
+        ["check"],
+        {
+            **PRODUCTION_ENV,
+            "DJANGO_SETTINGS_MODULE": "without_second_factor",
+            "PYTHONPATH": str(tmp_path),
+        },
+    )
+
+    assert dropped.returncode != 0
+    assert "SecondFactorMiddleware" in dropped.stderr
+
+
+def test_the_websocket_router_gives_a_session_without_its_second_factor_an_anonymous_socket():
+    from channels.auth import AuthMiddleware
+
+    from accounts.sockets import SecondFactorSocketMiddleware
+    from config.asgi import application
+
+    chain: list[type] = []
+    layer = application.app.application_mapping["websocket"]
+    while layer is not None:
+        chain.append(type(layer))
+        layer = next(
+            (
+                getattr(layer, name)
+                for name in ("app", "application", "inner")
+                if hasattr(layer, name)
+            ),
+            None,
+        )
+
+    assert SecondFactorSocketMiddleware in chain
+    # Inside the session's authentication, which finds the user it looks at; before the router.
+    assert chain.index(AuthMiddleware) < chain.index(SecondFactorSocketMiddleware)
+    assert chain.index(SecondFactorSocketMiddleware) == len(chain) - 2

@@ -525,6 +525,19 @@ COVERED_ELSEWHERE = {
     "accounts:digital_id_start",
     "accounts:digital_id_callback",
     "accounts:digital_id_sign_up",
+    # tests/accounts/test_second_factor.py and tests/browser/test_passkeys.py: the second
+    # factor's pages, open to any signed-in account for its own factors only.
+    "accounts:security",
+    "accounts:second_factor",
+    "accounts:passkey_register_options",
+    "accounts:passkey_register",
+    "accounts:passkey_options",
+    "accounts:passkey_verify",
+    # tests/accounts/test_roles_page.py: the roles page, for the ASSIGN_ROLES capability, a
+    # supervisor's court only.
+    "accounts:roles",
+    "accounts:role",
+    "accounts:reset_second_factor",
 }
 # Not pages of ours to police here: the provider's signed webhook (tests/payments/
 # test_webhooks.py), the agencies' token API (tests/enforcement/test_api.py), and Django's

@@ -18,6 +18,7 @@ from auction.models import Registration
 from support.models import Ticket
 from tests.auction import factories
 from tests.conftest import PASSWORD, make_user
+from tests.harness.second_factor import prove_if_enrolled
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 
@@ -39,6 +40,8 @@ def signed_in(browser, server, user, language, width=1280):
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    prove_if_enrolled(page, user)  # court staff type their authenticator app's code
+    page.wait_for_url(lambda url: "/accounts/second-factor/" not in url)
     page.goto(server.base_url + "/workspace/")
     return context, page
 

@@ -1,6 +1,11 @@
 """Load the demo data of `make run`: courts, one user per role per court, verified bidders.
 
 Idempotent: running it again changes nothing that is already there.
+
+Court staff, finance staff and supervisors must prove a second factor after the password
+(accounts/mfa.py), in the demo as anywhere: each demo staff account holds an authenticator
+app whose key, published like the demo password, is printed with the logins (`--logins`), so
+a person adds it to any TOTP app; `--code` prints the code of the moment instead.
 """
 
 from __future__ import annotations
@@ -8,13 +13,15 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import pyotp
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone, translation
 
-from accounts.models import IdentityStatus, IdKind, User
+from accounts import mfa
+from accounts.models import IdentityStatus, IdKind, TotpDevice, User
 from accounts.organisations import Court
 from accounts.roles import Role
 from demo import aftersale as demo_aftersale
@@ -26,6 +33,10 @@ from demo import support as demo_support
 from payments.management.commands import seed_payments_demo as payments_demo
 
 DEMO_PASSWORD = "mazad-demo-2026"  # noqa: S105 - printed by make run on purpose
+# The authenticator-app key of every demo staff account (one key, added once to an app, signs
+# in any of them). Published like the password: demo data only, never on a real deployment.
+DEMO_TOTP_SECRET = "777EHZ6IQPBRYUSQACA45UDKMYGL2YSL"  # noqa: S105 - printed by make run too
+DEMO_TOTP_LABEL = "demo court staff"
 
 COURTS = [
     {
@@ -94,6 +105,15 @@ def demo_logins() -> list[tuple[str, str]]:
     return rows
 
 
+def demo_totp() -> pyotp.TOTP:
+    return pyotp.TOTP(DEMO_TOTP_SECRET, digits=mfa.TOTP_DIGITS, interval=mfa.TOTP_STEP)
+
+
+def demo_totp_uri() -> str:
+    """The otpauth:// link of the demo staff's key, for an authenticator app."""
+    return demo_totp().provisioning_uri(name=DEMO_TOTP_LABEL, issuer_name=f"{mfa.RP_NAME} demo")
+
+
 def _agency_label(name: str, country: str) -> str:
     return name if country == "SA" or "Kuwait" in name else f"{name} (Kuwait)"
 
@@ -103,10 +123,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--logins", action="store_true", help="Only print the demo logins.")
+        parser.add_argument(
+            "--code",
+            action="store_true",
+            help="Only print the demo staff's authenticator-app code of the moment.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["logins"]:
             self.print_logins()
+            return
+        if options["code"]:
+            self.stdout.write(demo_totp().now())
             return
         # The demo tickets' notices would flood the console with e-mails: they are not sent.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
@@ -117,6 +145,20 @@ class Command(BaseCommand):
         with translation.override("en"):
             for email, what in demo_logins():
                 self.stdout.write(f"    {email:<34} {what}")
+        secret = " ".join(DEMO_TOTP_SECRET[i : i + 4] for i in range(0, len(DEMO_TOTP_SECRET), 4))
+        self.stdout.write("")
+        self.stdout.write(
+            "  After the password, court staff, finance staff and supervisors type the code of"
+        )
+        self.stdout.write(
+            "  an authenticator app. The demo staff share one key (demo only): add it to any"
+        )
+        self.stdout.write("  TOTP app by the key or the link:")
+        self.stdout.write(f"    key   {secret}")
+        self.stdout.write(f"    link  {demo_totp_uri()}")
+        self.stdout.write(
+            "  Without an app, `manage.py seed_demo --code` prints the code of the moment."
+        )
 
     @transaction.atomic
     def load(self) -> None:
@@ -130,7 +172,7 @@ class Command(BaseCommand):
             for local, role in STAFF:
                 staff_number += 1
                 email = f"{local}.{code.lower()}@mazad.example"
-                self._user(
+                staff_user = self._user(
                     email,
                     full_name=catalogue.STAFF_NAMES[country][local],
                     role=role,
@@ -140,6 +182,7 @@ class Command(BaseCommand):
                     id_number=f"P{staff_number % 10**7:07d}",
                     phone="+966500000000" if country == "SA" else "+96550000000",
                 )
+                self._authenticator_app(staff_user)
         now = timezone.now()
         for email, name, national_id, phone in BIDDERS + PAST_BIDDERS:
             self._user(
@@ -210,6 +253,14 @@ class Command(BaseCommand):
             user.password = self._password_hash()
             user.save(update_fields=["password"])
         return user
+
+    def _authenticator_app(self, user: User) -> None:
+        """The demo key as the staff member's confirmed app; one they set up since is kept."""
+        now = timezone.now()
+        TotpDevice.objects.get_or_create(
+            user=user,
+            defaults={"secret": DEMO_TOTP_SECRET, "created_at": now, "confirmed_at": now},
+        )
 
     @functools.cache  # noqa: B019 - one command run, a handful of calls
     def _password_hash(self) -> str:
