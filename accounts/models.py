@@ -18,9 +18,9 @@ from accounts.companies import PowerOfAttorney as PowerOfAttorney
 from accounts.organisations import Agency as Agency
 from accounts.organisations import Court as Court
 from accounts.roles import AGENCY_ROLES, COURT_ROLES, Role, capabilities_of
-from accounts.subscriptions import PushSubscription as PushSubscription
 from accounts.second_factor import Passkey as Passkey
 from accounts.second_factor import TotpDevice as TotpDevice
+from accounts.subscriptions import PushSubscription as PushSubscription
 from core.storage import private_storage
 
 

@@ -18,6 +18,7 @@ from enforcement.models import SeizureOrder, SignedOrderDocument
 from tests.browser.test_phone_layouts import fits
 from tests.conftest import PASSWORD, make_user
 from tests.enforcement.conftest import IBAN_SA, open_file
+from tests.harness.second_factor import prove_if_enrolled
 
 pytestmark = [pytest.mark.browser, pytest.mark.servers, pytest.mark.django_db(transaction=True)]
 
@@ -65,6 +66,7 @@ def test_the_judge_reads_and_signs_an_order_then_anyone_checks_it(
     page.fill("input[name=username]", judge.email)
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").click()
+    prove_if_enrolled(page, judge)
     page.wait_for_url(server.base_url + "/workspace/")
     page.goto(f"{server.base_url}/workspace/files/{file.pk}/#orders")
     page.get_by_role("link", name=text["sign"]).click()
