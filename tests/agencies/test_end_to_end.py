@@ -226,3 +226,76 @@ def redeem(client: Any, file: EnforcementFile, stripe: Any) -> None:
     finance = make_user("FINANCE_STAFF", court=file.court)
     payments.confirm_bank_transfer(actor=finance, payment=payment, note="Statement line 9")
     pay_out(client, file, stripe)
+
+
+def test_a_vehicle_block_stays_through_a_defaulted_settlement_and_is_lifted_when_one_is_completed(
+    client, court, stripe, staff, finance, supervisor, mazad_url, agency_processes
+):
+    from datetime import datetime, timedelta
+    from datetime import time as clock_time
+    from zoneinfo import ZoneInfo
+
+    from aftersale.services import instalments as settlement_payments
+    from enforcement import services as enforcement
+    from enforcement.instalments import PlanTerms, add_months
+    from enforcement.models import Settlement, SettlementRules
+
+    riyadh = ZoneInfo("Asia/Riyadh")
+    today = datetime.now(riyadh).date()
+
+    def noon(day: Any) -> datetime:
+        return datetime.combine(day, clock_time(12), riyadh)
+
+    def pay_next() -> None:
+        payment = settlement_payments.start_instalment_payment(
+            debtor=debtor, file_id=file.pk, method="BANK_TRANSFER"
+        )
+        payments.confirm_bank_transfer(actor=finance, payment=payment, note="Statement line")
+
+    traffic = system("VEHICLE")
+    process = AgencyProcess(mazad_url, traffic, "--impound-location", "Jeddah impound lot 2")
+    agency_processes.append(process)
+    SettlementRules.objects.create(court=court, notice_days=5)
+    file = sale_helpers.file_with(court, claim=600_000)
+    order = issued_order(court, "VEHICLE", traffic.agency, on_file=file)
+    eventually(lambda: order_status(order) == "EXECUTED", "the block", process)
+    party = file.file_parties.get(role="DEBTOR").party
+    debtor = make_user("BIDDER", verified=True, id_kind="NATIONAL_ID", id_number=party.id_number)
+
+    # A settlement the debtor stops paying: enforcement resumes and the block stays in force.
+    first_due = today + timedelta(days=1)
+    defaulted = enforcement.propose_settlement(
+        debtor=debtor,
+        file_id=file.pk,
+        terms=PlanTerms(total_minor=600_000, first_minor=200_000, first_due_on=first_due, count=2),
+    )
+    enforcement.decide_settlement(
+        actor=supervisor, settlement_id=defaulted.pk, approve=True, reason="Agreed terms"
+    )
+    pay_next()
+    second_due = add_months(first_due, 1)
+    assert enforcement.run_settlement_deadlines(noon(second_due + timedelta(days=1))) == 1
+    assert enforcement.run_settlement_deadlines(noon(second_due + timedelta(days=6))) == 1
+    defaulted.refresh_from_db()
+    file.refresh_from_db()
+    assert defaulted.status == Settlement.Status.DEFAULTED
+    assert file.status == EnforcementFile.Status.ENFORCING
+    assert order_status(order) == SeizureOrder.Status.EXECUTED
+    assert not order.letters.filter(subject_kind="LIFT").exists()
+    pay_out(client, file, stripe)  # the instalment paid before the default reaches the applicant
+
+    # A second settlement, paid to the end: the file is satisfied and the block is lifted.
+    completed = enforcement.record_settlement(
+        actor=staff,
+        file_id=file.pk,
+        terms=PlanTerms(total_minor=400_000, first_minor=200_000, first_due_on=today, count=1),
+        note="Agreed at the counter",
+    )
+    enforcement.decide_settlement(
+        actor=supervisor, settlement_id=completed.pk, approve=True, reason="The rest, in two"
+    )
+    pay_next()
+    pay_next()
+    completed.refresh_from_db()
+    assert completed.status == Settlement.Status.COMPLETED
+    lift_and_close(order, process)
