@@ -1,17 +1,21 @@
-"""Telling the parties of a file (applicants and debtors) of its seizures, lifts and sale dates.
+"""What enforcement tells people, written into the outbox in the transaction of its cause.
 
-Parties may have no account: the notice goes to the e-mail and phone stored on the party
-(else its account's), in the language of its account (Arabic without one), written into
-the outbox in the transaction of the order or the listing.
+The parties of a file (applicants and debtors) are told of its seizures, lifts and sale dates:
+parties may have no account, so the notice goes to the e-mail and phone stored on the party
+(else its account's), in the language of its account (Arabic without one). A debtor is told
+of their settlement's decision, a missed instalment and a default; an agency, at its e-mail
+address, of a letter overdue; the court's judges of one still unanswered after the reminders.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
 
 from django.utils import timezone
 
+from core.money import Money
 from enforcement.models import EnforcementFile, FileParty, Party, SeizureOrder
 from notifications import services as outbox
 from notifications.values import Bilingual, Value
@@ -80,3 +84,92 @@ def tell_order_step(order: SeizureOrder, kind: str, at: datetime | None, reason:
         "reason": reason,
     }
     tell_parties(file=order.file, kind=kind, key=f"{kind}:{order.pk}", params=params)
+
+
+def settlement_decided(
+    user: Any, *, file: EnforcementFile, settlement_id: int, approved: bool
+) -> None:
+    """Tell whoever proposed or recorded the settlement what the judge decided."""
+    outbox.tell(
+        key=f"settlement.decided:{settlement_id}",
+        kind="settlement.approved" if approved else "settlement.refused",
+        to=user,
+        params={"file": file.number},
+        time_zone=file.court,
+    )
+
+
+def instalment_missed(
+    user: Any,
+    *,
+    file: EnforcementFile,
+    settlement_id: int,
+    amount_minor: int,
+    due_on: date,
+    resumes_on: date | None,
+) -> None:
+    """Tell the debtor an instalment was missed and when enforcement resumes unless it is paid."""
+    outbox.tell(
+        key=f"settlement.instalment_missed:{settlement_id}:{due_on.isoformat()}:{user.pk}",
+        kind="settlement.instalment_missed",
+        to=user,
+        params={
+            "file": file.number,
+            "amount": Money(amount_minor, file.currency),
+            "due": due_on,
+            "resumes": resumes_on or due_on,
+        },
+        time_zone=file.court,
+    )
+
+
+def enforcement_resumed(user: Any, *, file: EnforcementFile, settlement_id: int) -> None:
+    """Tell the debtor the settlement ended in default and enforcement resumed."""
+    outbox.tell(
+        key=f"settlement.defaulted:{settlement_id}:{user.pk}",
+        kind="settlement.defaulted",
+        to=user,
+        params={"file": file.number},
+        time_zone=file.court,
+    )
+
+
+def _court(letter: Any) -> Bilingual:
+    return Bilingual(ar=letter.court.name_ar, en=letter.court.name_en)
+
+
+def letter_reminder(*, agency: Any, letter: Any, step: int) -> None:
+    """Remind the agency, at its e-mail address, that the letter is unanswered past its due date."""
+    if not agency.email:
+        return
+    outbox.tell(
+        key=f"letter.reminder:{letter.pk}:{step}",
+        kind="letter.reminder",
+        to=outbox.Recipient(email=agency.email, language=letter.language, name=agency.name),
+        params={
+            "step": step,
+            "number": letter.number,
+            "court": _court(letter),
+            "file": letter.file.number,
+            "due": letter.due_on,
+        },
+        time_zone=letter.court,
+    )
+
+
+def letter_escalated(judges: Iterable[Any], *, letter: Any, reminders: int) -> None:
+    """Tell the court's supervising judges the agency has not answered after its reminders."""
+    for judge in judges:
+        outbox.tell(
+            key=f"letter.escalated:{letter.pk}:{judge.pk}",
+            kind="letter.escalated",
+            to=judge,
+            params={
+                "number": letter.number,
+                "agency": letter.agency.name,
+                "file": letter.file.number,
+                "due": letter.due_on,
+                "reminders": reminders,
+            },
+            time_zone=letter.court,
+        )

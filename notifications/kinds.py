@@ -112,6 +112,58 @@ _KINDS = [
         _("The sale of the file's assets is stopped and the applicant will be paid."),
     ),
     Kind(
+        "settlement.approved",
+        Topic.COURT,
+        _("Your settlement on file %(file)s was approved"),
+        _("The judge approved the instalments; enforcement is suspended while they are paid."),
+        is_mandatory=True,
+    ),
+    Kind(
+        "settlement.refused",
+        Topic.COURT,
+        _("Your settlement on file %(file)s was refused"),
+        _("The judge refused the settlement. The reasons are on the file's page."),
+        is_mandatory=True,
+    ),
+    Kind(
+        "settlement.instalment_missed",
+        Topic.COURT,
+        _("Instalment missed on file %(file)s"),
+        _(
+            "The instalment of %(amount)s due on %(due)s on file %(file)s has not been paid. "
+            "Unless it is paid by %(resumes)s, the settlement ends and enforcement resumes: "
+            "the seized assets may be sold."
+        ),
+        is_mandatory=True,
+    ),
+    Kind(
+        "settlement.defaulted",
+        Topic.COURT,
+        _("Enforcement resumed on file %(file)s"),
+        _("An instalment was not paid within the notice period: the settlement has ended."),
+        is_mandatory=True,
+    ),
+    Kind(
+        "letter.reminder",
+        Topic.COURT,
+        _("Reminder %(step)s: letter %(number)s is unanswered"),
+        _(
+            "Letter %(number)s of %(court)s about file %(file)s was due for an answer on "
+            "%(due)s. Please answer it in your inbox or through the API."
+        ),
+        is_mandatory=True,
+    ),
+    Kind(
+        "letter.escalated",
+        Topic.COURT,
+        _("Letter %(number)s to %(agency)s is still unanswered"),
+        _(
+            "Letter %(number)s about file %(file)s was due on %(due)s; %(agency)s has not "
+            "answered after %(reminders)s reminders."
+        ),
+        is_mandatory=True,
+    ),
+    Kind(
         "instalment.received",
         Topic.PURCHASES,
         _("Your instalment on file %(file)s was received"),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from core import audit
-from enforcement import instalments, locks, mail_notices
+from enforcement import instalments, locks, notices
 from enforcement.models import AgencyLetter, LetterFollowUp
 
 logger = logging.getLogger(__name__)
@@ -61,14 +61,14 @@ def follow_up(*, letter_id: int, now: datetime) -> bool:
     if step <= reminders:
         recipients = [letter.agency.email] if letter.agency.email else []
         kind = LetterFollowUp.Kind.REMINDER
-        mail_notices.letter_reminder(agency=letter.agency, letter=letter, step=step)
+        notices.letter_reminder(agency=letter.agency, letter=letter, step=step)
     else:
         judges = list(
             User.objects.filter(court_id=letter.court_id, role=Role.SUPERVISOR, is_active=True)
         )
         recipients = [judge.email for judge in judges if judge.email]
         kind = LetterFollowUp.Kind.ESCALATION
-        mail_notices.letter_escalated(judges, letter=letter, reminders=reminders)
+        notices.letter_escalated(judges, letter=letter, reminders=reminders)
     LetterFollowUp.objects.create(
         letter=letter, step=step, kind=kind, sent_at=now, recipients=", ".join(recipients)
     )

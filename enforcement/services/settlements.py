@@ -24,7 +24,7 @@ from accounts.organisations import Court
 from accounts.roles import Capability
 from core import audit, formatting
 from core.errors import DomainError, InvalidTransition, NotFound
-from enforcement import access, engine, hooks, locks, mail_notices
+from enforcement import access, engine, hooks, locks, notices
 from enforcement.instalments import Limits, PlanRefused, PlanTerms, build_plan
 from enforcement.models import EnforcementFile, FileParty, Instalment, Settlement, SettlementRules
 from enforcement.services.common import transition
@@ -233,7 +233,9 @@ def decide_settlement(*, actor: User, settlement_id: int, approve: bool, reason:
         court_id=file.court_id,
         note=reason,
     )
-    mail_notices.settlement_decided(settlement.proposed_by, file=file, approved=approve)
+    notices.settlement_decided(
+        settlement.proposed_by, file=file, settlement_id=settlement.pk, approved=approve
+    )
     return settlement
 
 
@@ -425,9 +427,10 @@ def settlement_deadline(*, settlement_id: int, now: datetime) -> bool:
             court_id=file.court_id,
         )
         for user in debtor_users(settlement):
-            mail_notices.instalment_missed(
+            notices.instalment_missed(
                 user,
                 file=file,
+                settlement_id=settlement.pk,
                 amount_minor=missed.amount_minor,
                 due_on=missed.due_on,
                 resumes_on=settlement.resumes_on,
@@ -461,7 +464,7 @@ def _default(settlement: Settlement, file: EnforcementFile) -> None:
         court_id=file.court_id,
     )
     for user in debtor_users(settlement):
-        mail_notices.enforcement_resumed(user, file=file)
+        notices.enforcement_resumed(user, file=file, settlement_id=settlement.pk)
 
 
 def debtor_users(settlement: Settlement) -> list[Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from aftersale.models import CustodyItem, Distribution
 from aftersale.services import instalments as settlement_payments
@@ -17,6 +18,7 @@ from enforcement import services as enforcement
 from enforcement.instalments import PlanTerms, add_months
 from enforcement.models import EnforcementFile, Instalment, Settlement, SettlementRules
 from enforcement.services.settlements import SettlementRefused
+from notifications import delivery
 from payments import services as payments
 from tests.aftersale import helpers
 from tests.auction import factories
@@ -85,9 +87,11 @@ def test_a_missed_instalment_is_noticed_then_enforcement_resumes_after_the_notic
 
     second_due = add_months(first_due, 1)
     assert enforcement.run_settlement_deadlines(noon(second_due)) == 0  # due today: not missed
+    delivery.deliver_due(timezone.now())  # the notices so far (the decision, the receipt)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         assert enforcement.run_settlement_deadlines(noon(second_due + timedelta(days=1))) == 1
+    delivery.deliver_due(timezone.now())
     settlement.refresh_from_db()
     assert settlement.notice_sent_on == second_due + timedelta(days=1)
     assert settlement.resumes_on == second_due + timedelta(days=11)
@@ -98,6 +102,7 @@ def test_a_missed_instalment_is_noticed_then_enforcement_resumes_after_the_notic
     assert enforcement.run_settlement_deadlines(noon(second_due + timedelta(days=10))) == 0
     with django_capture_on_commit_callbacks(execute=True):
         assert enforcement.run_settlement_deadlines(noon(second_due + timedelta(days=11))) == 1
+    delivery.deliver_due(timezone.now())
 
     settlement.refresh_from_db()
     file.refresh_from_db()
