@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
@@ -29,6 +28,7 @@ from auction.models import Lot, Notification, Watch
 from core import metrics
 from core.live import users as live_users
 from core.money import Money
+from notifications import services as outbox
 
 logger = logging.getLogger(__name__)
 
@@ -120,9 +120,9 @@ def deliver_pending(now: datetime) -> int:
     told: dict[tuple[int, int, str], list[int]] = {}
     for pk, user_id, lot_id, kind in pending:
         told.setdefault((user_id, lot_id, kind), []).append(pk)
-    latest = Notification.objects.select_related("user", "lot__asset").in_bulk(
-        [covered[-1] for covered in told.values()]
-    )
+    latest = Notification.objects.select_related(
+        "user", "lot__asset", "lot__auction__court"
+    ).in_bulk([covered[-1] for covered in told.values()])
     quiet = _outbid_emailed_since(now - OUTBID_EMAIL_EVERY, told)
     leading_again = _leading_again(told)
     pushes: list[tuple[int, dict[str, Any]]] = []
@@ -137,17 +137,10 @@ def deliver_pending(now: datetime) -> int:
             message, url = text(notification), lot_url(notification)
             event = {"text": message, "kind": kind, "lot": lot_id, "url": url}
             pushes.append((user_id, event))
-            if kind in EMAILED and notification.user.email and (user_id, lot_id) not in quiet:
-                emails.append(
-                    _Email(
-                        subject=_("Mazad: %(title)s") % {"title": notification.lot.asset.title},
-                        body=f"{message}\n\n{url}",
-                        to=notification.user.email,
-                        covers=covered,
-                    )
-                )
+            if kind in EMAILED and (user_id, lot_id) not in quiet:
+                emails.append(_Email(notification=notification, url=url, covers=covered))
     live_users.push_notices(pushes)
-    _send(emails, now)
+    _write(emails, now)
     return len(pending)
 
 
@@ -187,34 +180,31 @@ def _outbid_emailed_since(
 
 @dataclass
 class _Email:
-    subject: str
-    body: str
-    to: str
+    notification: Notification  # the latest of those it tells of
+    url: str
     covers: list[int]  # the notices this e-mail tells of
 
 
-def _send(emails: list[_Email], now: datetime) -> None:
-    """Send the e-mails over one connection; record those sent. One that fails is logged (its
-    notices stay un-e-mailed) and the rest still go."""
+def _write(emails: list[_Email], now: datetime) -> None:
+    """Write the outbid notices into the outbox (notifications/), which e-mails them (and
+    tells the reader's other channels) once each, retrying a mail server that is down; the
+    notices they cover are recorded as e-mailed, for the once-in-five-minutes rule."""
     if not emails:
         return
-    sent: list[int] = []
-    emailed = 0
-    try:
-        with get_connection() as connection:
-            for email in emails:
-                try:
-                    EmailMessage(
-                        email.subject, email.body, None, [email.to], connection=connection
-                    ).send()
-                except Exception:
-                    logger.warning("notices %s not e-mailed", email.covers, exc_info=True)
-                else:
-                    sent += email.covers
-                    emailed += 1
-    except Exception:  # the mail server could not be reached at all
-        logger.warning("no e-mail sent: the mail connection failed", exc_info=True)
-    metrics.email_sent("notice", emailed)
-    metrics.email_failed("notice", len(emails) - emailed)
-    if sent:
-        Notification.objects.filter(pk__in=sent).update(emailed_at=now)
+    with transaction.atomic():
+        for email in emails:
+            notification = email.notification
+            lot = notification.lot
+            price = Money(notification.price_minor or 0, lot.currency)
+            outbox.tell(
+                key=f"bid.outbid:{notification.pk}",
+                kind="bid.outbid",
+                to=notification.user,
+                params={"title": lot.asset.title, "price": price, "url": email.url},
+                url=email.url,
+                time_zone=lot.auction.court,
+            )
+        Notification.objects.filter(pk__in=[pk for email in emails for pk in email.covers]).update(
+            emailed_at=now
+        )
+    metrics.email_sent("notice", len(emails))

@@ -23,6 +23,7 @@ from auction.models import Lot, Notification, Registration, Watch
 from auction.services import lifecycle
 from core.live.users import session_group, user_group
 from notifications import delivery as outbox
+from notifications.models import Delivery as OutboxDelivery
 from tests.auction import factories
 from tests.conftest import make_user
 
@@ -37,6 +38,7 @@ def test_losing_the_lead_writes_an_outbid_notice_that_is_e_mailed_in_the_bidders
 
     bidding.place_bid(lot_id=lot.pk, user_id=second.bidder_id, amount_minor=1_100)
     delivered = notifications.deliver_pending(timezone.now())
+    outbox.deliver_due(timezone.now())  # the outbid e-mail goes through the outbox
 
     notice = Notification.objects.get()
     assert (notice.user_id, notice.kind, notice.price_minor) == (first.bidder_id, "OUTBID", 1_100)
@@ -56,6 +58,7 @@ def test_a_bidder_outbid_again_and_again_in_one_pass_gets_one_e_mail_with_the_la
         bidding.place_bid(lot_id=lot.pk, user_id=bidder.bidder_id, amount_minor=amount)
 
     delivered = notifications.deliver_pending(timezone.now())
+    outbox.deliver_due(timezone.now())
 
     assert delivered == 3, "two outbid notices for the first bidder, one for the second"
     to_first = [m for m in mail.outbox if m.to == [first.bidder.email]]
@@ -108,7 +111,7 @@ class RefusingBackend(locmem.EmailBackend):
 
 
 @override_settings(EMAIL_BACKEND="tests.auction.test_notifications_and_pages.RefusingBackend")
-def test_an_e_mail_that_fails_leaves_its_notice_un_e_mailed_and_the_others_still_go(court):
+def test_an_e_mail_that_fails_waits_in_the_outbox_and_the_others_still_go(court):
     lot = factories.lot(court)
     refused = factories.registered_bidder(lot, email="bidder@refused.example")
     other_lot = factories.lot(court)
@@ -119,10 +122,14 @@ def test_an_e_mail_that_fails_leaves_its_notice_un_e_mailed_and_the_others_still
         bidding.place_bid(lot_id=the_lot.pk, user_id=overbidder.bidder_id, amount_minor=1_100)
 
     assert notifications.deliver_pending(timezone.now()) == 2
+    outbox.deliver_due(timezone.now())
 
     assert [m.to for m in mail.outbox] == [[accepted.bidder.email]]
-    assert Notification.objects.get(user=refused.bidder).emailed_at is None
-    assert Notification.objects.get(user=accepted.bidder).emailed_at is not None
+    waiting = OutboxDelivery.objects.get(notice__user=refused.bidder, channel="email")
+    assert waiting.status == OutboxDelivery.Status.WAITING, "kept, to be tried again"
+    assert waiting.tries.count() == 1
+    sent = OutboxDelivery.objects.get(notice__user=accepted.bidder, channel="email")
+    assert sent.status == OutboxDelivery.Status.SENT
     assert notifications.deliver_pending(timezone.now()) == 0, "pushed once all the same"
 
 
@@ -157,12 +164,15 @@ def test_a_bidder_outbid_on_one_lot_again_and_again_is_e_mailed_once_in_five_min
 
     outbid(1_000)
     assert notifications.deliver_pending(start) == 1
+    outbox.deliver_due(timezone.now())
     outbid(1_200)  # the rival is outbid once, then the bidder
     bidding.place_bid(lot_id=other_lot.pk, user_id=elsewhere.bidder_id, amount_minor=1_000)
     bidding.place_bid(lot_id=other_lot.pk, user_id=other_rival.bidder_id, amount_minor=1_100)
     assert notifications.deliver_pending(start + timedelta(minutes=4)) == 3
+    outbox.deliver_due(timezone.now())
     outbid(1_400)
     assert notifications.deliver_pending(start + timedelta(minutes=5, seconds=1)) == 2
+    outbox.deliver_due(timezone.now())
 
     to_bidder = [m.body for m in mail.outbox if m.to == [bidder.bidder.email]]
     assert len(to_bidder) == 3, "the first, the other lot's, and the first after five minutes"
