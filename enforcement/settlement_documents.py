@@ -6,10 +6,12 @@ import hashlib
 import json
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from core import documents, formatting
+from core import documents, formatting, pdf_signing
+from enforcement import signing
 from enforcement.models import Settlement
 
 
@@ -128,6 +130,29 @@ def render_decision_pdf(settlement: Settlement) -> bytes:
             },
             "reasons_dir": documents.direction(settlement.decision_reason),
             "hash": content_hash(settlement),
+            "keywords": f"{pdf_signing.KIND_KEYWORD}settlement-decision, "
+            f"{pdf_signing.NUMBER_KEYWORD}{decision_number(settlement)}",
         },
     )
     return documents.write_pdf(html)
+
+
+def decision_number(settlement: Settlement) -> str:
+    return f"{settlement.file.number}-S{settlement.pk}"
+
+
+def sign_decision(settlement: Settlement, *, signer_name: str) -> None:
+    """Render the decided settlement, sign it with the court's key and keep it with its hash.
+
+    In the decision's transaction: if it cannot be signed, nothing is decided."""
+    number = decision_number(settlement)
+    pdf = signing.signed(
+        render_decision_pdf(settlement),
+        settlement.court,
+        number=number,
+        reason=f"Settlement decision by the judge ({number})",
+        signer_name=signer_name,
+    )
+    settlement.decision_sha256 = hashlib.sha256(pdf).hexdigest()
+    settlement.decision_pdf.save(f"{number}.pdf", ContentFile(pdf), save=False)
+    settlement.save(update_fields=["decision_pdf", "decision_sha256"])

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.storage import private_storage
+
 
 class SettlementRules(models.Model):
     """A court's rules for instalment settlements; edited by its supervisors (admin)."""
@@ -92,6 +94,17 @@ class Settlement(models.Model):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decision_reason = models.TextField(_("reasons of the decision"), blank=True)
+    # The decision as the judge signed it (PAdES, the court's key), and its SHA-256.
+    decision_pdf = models.FileField(
+        _("signed decision"),
+        storage=private_storage,
+        upload_to="settlements/signed/%Y/",
+        max_length=200,
+        blank=True,
+    )
+    decision_sha256 = models.CharField(
+        _("SHA-256 of the signed decision"), max_length=64, blank=True
+    )
     # The court's notice period when the judge approved, kept for the life of the settlement.
     notice_days = models.PositiveSmallIntegerField(_("notice period (days)"), null=True, blank=True)
     notice_sent_on = models.DateField(_("missed-instalment notice sent"), null=True, blank=True)

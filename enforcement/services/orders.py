@@ -20,7 +20,7 @@ from accounts.roles import Capability
 from core import audit, pdf_signing
 from core.errors import DomainError
 from core.numbering import next_number
-from enforcement import access, engine, locks, notices, order_documents, validators
+from enforcement import access, engine, locks, notices, order_documents, signing, validators
 from enforcement.models import AgencyLetter, EnforcementFile, SeizureOrder, SignedOrderDocument
 from enforcement.services import agencies
 from enforcement.services.common import transition
@@ -186,25 +186,14 @@ def _sign(order: SeizureOrder, kind: str, *, actor: User, moment: datetime) -> S
         signer_name=signer_name,
         order_number=order_number,
     )
-    try:
-        signed = pdf_signing.sign_pdf(
-            pdf, court, reason=f"{SIGNING_REASONS[kind]} ({number})", signer_name=signer_name
-        )
-        subject = pdf_signing.court_key(court).certificate.subject.rfc4514_string()
-    except pdf_signing.SigningNotConfigured as error:
-        raise DomainError(
-            _(
-                "This court has no signing key yet, so nothing can be signed: the court's IT "
-                "department sets it in COURT_SIGNING_KEYS."
-            ),
-            code="signing_not_configured",
-        ) from error
-    except Exception as error:  # a key that will not load, a time-stamping authority down
-        logger.exception("Signing %s for court %s failed", number, court.code)
-        raise DomainError(
-            _("The document could not be signed; nothing was changed. Try again shortly."),
-            code="signing_failed",
-        ) from error
+    signed = signing.signed(
+        pdf,
+        court,
+        number=number,
+        reason=f"{SIGNING_REASONS[kind]} ({number})",
+        signer_name=signer_name,
+    )
+    subject = pdf_signing.court_key(court).certificate.subject.rfc4514_string()
     digest = hashlib.sha256(signed).hexdigest()
     document = SignedOrderDocument(
         order=order,

@@ -24,7 +24,7 @@ from accounts.organisations import Court
 from accounts.roles import Capability
 from core import audit, formatting
 from core.errors import DomainError, InvalidTransition, NotFound
-from enforcement import access, engine, hooks, locks, notices
+from enforcement import access, engine, hooks, locks, notices, settlement_documents
 from enforcement.instalments import Limits, PlanRefused, PlanTerms, build_plan
 from enforcement.models import EnforcementFile, FileParty, Instalment, Settlement, SettlementRules
 from enforcement.services.common import transition
@@ -225,6 +225,7 @@ def decide_settlement(*, actor: User, settlement_id: int, approve: bool, reason:
         _approve(actor, settlement, file, reason)
     else:
         _end(settlement, Settlement.Status.REFUSED, actor=actor, reason=reason)
+    settlement_documents.sign_decision(settlement, signer_name=actor.get_full_name() or actor.email)
     audit.record(
         actor=actor,
         action="settlement.approved" if approve else "settlement.refused",

@@ -113,7 +113,8 @@ def settlement_pdf(request: HttpRequest, settlement_id: int) -> HttpResponse:
 
 
 def decision_response(settlement: Settlement) -> HttpResponse:
-    response = HttpResponse(render_decision_pdf(settlement), content_type="application/pdf")
+    pdf = settlement.decision_pdf.read() if settlement.decision_pdf else None
+    response = HttpResponse(pdf or render_decision_pdf(settlement), content_type="application/pdf")
     name = f"settlement-{settlement.file.number}-{settlement.pk}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'
     response["Cache-Control"] = "private, no-store"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 from datetime import date, datetime, timedelta
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
+from core import pdf_signing
 from core.models import AuditRecord
 from enforcement import services as enforcement
 from enforcement.instalments import Limits, PlanRefused, PlanTerms, build_plan
@@ -180,3 +182,35 @@ def test_another_courts_staff_see_no_settlement(client, court, other_court, staf
 
     assert response.status_code == 404
     assert Settlement.objects.get(pk=settlement.pk).status == Settlement.Status.PROPOSED
+
+
+@pytest.mark.django_db
+def test_the_judges_decision_is_kept_signed_with_the_courts_key_and_verifies(
+    client, court, staff, supervisor
+):
+    file = helpers.file_with(court, claim=600_000)
+    settlement = enforcement.record_settlement(
+        actor=staff,
+        file_id=file.pk,
+        terms=PlanTerms(total_minor=600_000, first_minor=200_000, first_due_on=_today(), count=2),
+    )
+    enforcement.decide_settlement(
+        actor=supervisor, settlement_id=settlement.pk, approve=True, reason="A fair plan, agreed"
+    )
+
+    settlement.refresh_from_db()
+    client.force_login(staff)
+    answer = client.get(f"/workspace/settlements/{settlement.pk}/decision.pdf")
+    assert answer.status_code == 200
+    kept = answer.content
+    assert hashlib.sha256(kept).hexdigest() == settlement.decision_sha256
+    check = pdf_signing.validate_signed_pdf(kept)
+    assert check.valid, check.message
+    assert (check.document_kind, check.document_number) == (
+        "settlement-decision",
+        f"{file.number}-S{settlement.pk}",
+    )
+    assert check.signer_name == (supervisor.get_full_name() or supervisor.email)
+    tampered = bytearray(kept)
+    tampered[len(tampered) // 3] ^= 0x01
+    assert not pdf_signing.validate_signed_pdf(bytes(tampered)).valid
