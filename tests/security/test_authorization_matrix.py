@@ -415,6 +415,7 @@ GET_POLICY: dict[str, Expected] = {
     "accounts:password_reset_confirm": public,
     "frontend:workspace": signed_in,
     "accounts:profile": signed_in,
+    "notifications:preferences": signed_in,
     "accounts:identity": signed_in,
     "auction:mine": signed_in,
     "payments:mine": signed_in,
@@ -432,6 +433,7 @@ GET_POLICY: dict[str, Expected] = {
     "enforcement:photo_file": public,  # the asset of this world is on sale: photos are public
     "frontend:announce": capability(C.PUBLISH_ANNOUNCEMENTS, scoped=False),
     "auction:staff_list": capability(C.MANAGE_AUCTIONS, scoped=False),
+    "enforcement:letters_overdue": capability(C.VIEW_FILES, scoped=False),
     "auction:staff_create": capability(C.MANAGE_AUCTIONS, scoped=False),
     "auction:staff_detail": capability(C.MANAGE_AUCTIONS),
     "auction:live_board": capability(C.MANAGE_AUCTIONS),
@@ -538,6 +540,16 @@ COVERED_ELSEWHERE = {
     "accounts:roles",
     "accounts:role",
     "accounts:reset_second_factor",
+    # tests/aftersale/test_settlements.py and tests/enforcement/test_settlement_plans.py: a
+    # settlement's pages, for its file's debtor (proposal, schedule, payment, decision) and
+    # the court's staff and judges (record, decide, decision PDF), another court's 404.
+    "aftersale:my_settlement",
+    "aftersale:my_settlement_pdf",
+    "aftersale:pay_instalment",
+    "enforcement:settlement_create",
+    "enforcement:settlement_decide",
+    "enforcement:settlement_detail",
+    "enforcement:settlement_pdf",
 }
 # Not pages of ours to police here: the provider's signed webhook (tests/payments/
 # test_webhooks.py), the agencies' token API (tests/enforcement/test_api.py), and Django's
