@@ -31,6 +31,8 @@ OWN_ANSWER = {
     "receipts/<str:number>/verify/": 404,
     # Likewise for an agency letter: no letter has this number.
     "letters/<str:number>/verify/": 404,
+    # And for a signed court document (an order, minutes): no document has this number.
+    "documents/<str:number>/verify/": 404,
 }
 TECHNICAL = (
     "Page not found (404)",

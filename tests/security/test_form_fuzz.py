@@ -208,6 +208,13 @@ NO_FORM = {
     # fuzzed through the import form here, and tests/enforcement/test_imports.py drives
     # the steps.
     "enforcement:import_step",
+    # The public receipt check's JSON API has no form (the page's form is fuzzed here); its bad
+    # bodies are tested in tests/auction/test_signed_bid_receipts.py.
+    "signed_receipt_verify_api",
+    # An order's actions: issuing is now the signing page (fuzzed here), and an order issued to
+    # an agency online moves by the agency's typed answers (tests/agencies/test_answers.py); the
+    # staff actions left are driven with bad input in tests/enforcement/test_permissions.py.
+    "enforcement:order_action",
 }
 
 

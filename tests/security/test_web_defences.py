@@ -49,9 +49,17 @@ def test_logging_in_gives_a_new_session_id(client):
 
 
 # Endpoints that take POSTs from elsewhere than our forms: the provider's signed webhook and the
-# agencies' API, which authenticates each request with a token (no cookie, so no CSRF).
-CSRF_EXEMPT = {"payments:stripe_webhook"}
-CSRF_EXEMPT_PREFIXES = ("agency_api:",)
+# agencies' APIs, which authenticate each request with a token (v1) or an OAuth2 bearer token
+# (v2, tests/agencies/), never a cookie, so no CSRF.
+# Also the OAuth2 token and revocation endpoints (client credentials in the request, no cookie)
+# and the public receipt check's JSON API (stateless: it reads no cookie and stores nothing).
+CSRF_EXEMPT = {
+    "payments:stripe_webhook",
+    "oauth_token",
+    "oauth_revoke",
+    "signed_receipt_verify_api",
+}
+CSRF_EXEMPT_PREFIXES = ("agency_api:", "agencies_api:")
 
 
 def endpoints(patterns=None, prefix=""):
