@@ -67,10 +67,39 @@ def receive_seized_funds(*, actor: Any, order_id: int, note: str) -> CustodyItem
         )
     if CustodyItem.objects.filter(order=order).exists():
         raise InvalidTransition(_("These funds were already received."))
-    amount = Money(int(order.amount_seized_minor), file.currency)
+    item = _book_seized_funds(
+        order,
+        Money(int(order.amount_seized_minor), file.currency),
+        memo=f"Seized funds {file.number} order {order.pk}",
+        idempotency_key=f"seized-funds:{order.pk}",
+        reference=order,
+        description=f"{order.get_kind_display()} · {order.target_iban}",
+        actor=actor,
+        after={"order": order.pk},
+        note=note,
+    )
+    _propose(file)
+    return item
+
+
+def _book_seized_funds(
+    order: SeizureOrder,
+    amount: Money,
+    *,
+    memo: str,
+    idempotency_key: str,
+    reference: Any,
+    description: str,
+    actor: Any,
+    after: dict[str, Any],
+    note: str,
+) -> CustodyItem:
+    """Seized funds into the court's custody, owed to the file: the ledger entry (custody
+    against the file's proceeds, once per `idempotency_key`), the custody item and the audit."""
+    file = order.file
     ledger.post_entry(
         court=file.court,
-        memo=f"Seized funds {file.number} order {order.pk}",
+        memo=memo,
         legs=[
             ledger.debit(
                 ledger.account(
@@ -88,8 +117,8 @@ def receive_seized_funds(*, actor: Any, order_id: int, note: str) -> CustodyItem
                 amount,
             ),
         ],
-        idempotency_key=f"seized-funds:{order.pk}",
-        reference=order,
+        idempotency_key=idempotency_key,
+        reference=reference,
         actor=actor,
     )
     item = CustodyItem.objects.create(
@@ -99,18 +128,17 @@ def receive_seized_funds(*, actor: Any, order_id: int, note: str) -> CustodyItem
         amount_minor=amount.amount_minor,
         currency=file.currency,
         order=order,
-        description=f"{order.get_kind_display()} · {order.target_iban}"[:200],
+        description=description[:200],
         received_at=timezone.now(),
     )
     audit.record(
         actor=actor,
         action="custody.seized_funds_received",
         obj=item,
-        after={"order": order.pk, "amount_minor": amount.amount_minor},
+        after={**after, "amount_minor": amount.amount_minor},
         court_id=file.court_id,
         note=note,
     )
-    _propose(file)
     return item
 
 
@@ -131,46 +159,15 @@ def on_agency_transfer(event: enforcement_hooks.FundsTransferred) -> None:
         )
     file = order.file
     answer = AgencyAnswer.objects.get(pk=event.answer_id)
-    amount = Money(event.amount_minor, event.currency)
-    ledger.post_entry(
-        court=file.court,
+    _book_seized_funds(
+        order,
+        Money(event.amount_minor, event.currency),
         memo=f"Seized funds {file.number} order {order.pk} ref {event.reference}",
-        legs=[
-            ledger.debit(
-                ledger.account(
-                    court=file.court, purpose=AccountPurpose.COURT_CUSTODY, currency=file.currency
-                ),
-                amount,
-            ),
-            ledger.credit(
-                ledger.account(
-                    court=file.court,
-                    purpose=AccountPurpose.SALE_PROCEEDS,
-                    currency=file.currency,
-                    file_number=file.number,
-                ),
-                amount,
-            ),
-        ],
         idempotency_key=f"agency-transfer:{answer.pk}",
         reference=answer,
-    )
-    item = CustodyItem.objects.create(
-        court=file.court,
-        file=file,
-        kind=CustodyItem.Kind.SEIZED_FUNDS,
-        amount_minor=amount.amount_minor,
-        currency=file.currency,
-        order=order,
-        description=f"{order.get_kind_display()} · {order.target_iban} · {event.reference}"[:200],
-        received_at=timezone.now(),
-    )
-    audit.record(
+        description=f"{order.get_kind_display()} · {order.target_iban} · {event.reference}",
         actor=None,
-        action="custody.seized_funds_received",
-        obj=item,
-        after={"order": order.pk, "amount_minor": amount.amount_minor, "answer": answer.pk},
-        court_id=file.court_id,
+        after={"order": order.pk, "answer": answer.pk},
         note=f"Transferred by the bank, reference {event.reference}",
     )
     _propose(file)
