@@ -45,9 +45,27 @@ TEXT = {
 }
 
 
-def open_page(browser, server, language, *, email=None, width=1280, height=900, bypass_csp=False):
+def open_page(
+    browser,
+    server,
+    language,
+    *,
+    email=None,
+    width=1280,
+    height=900,
+    bypass_csp=False,
+    service_workers="allow",
+):
+    """A page in `language` (signed in as `email`, with the second factor, if given).
+
+    `service_workers="block"` keeps the site's service worker out, for a test that answers
+    the page's requests itself (Playwright's routes do not see what a service worker fetches).
+    """
     context = browser.new_context(
-        viewport={"width": width, "height": height}, locale=language, bypass_csp=bypass_csp
+        viewport={"width": width, "height": height},
+        locale=language,
+        bypass_csp=bypass_csp,
+        service_workers=service_workers,
     )
     context.add_cookies([{"name": "mazad_language", "value": language, "url": server.base_url}])
     page = context.new_page()
