@@ -215,7 +215,6 @@ def add_lot(
     return lot
 
 
-@transaction.atomic
 def _announce_sale_date(auction: Auction, lot: Lot) -> None:
     """Tell the applicants and debtors of the lot's file when its asset is offered."""
     party_notices.tell_parties(
@@ -232,6 +231,7 @@ def _announce_sale_date(auction: Auction, lot: Lot) -> None:
     )
 
 
+@transaction.atomic
 def publish_auction(*, actor: User, auction_id: int, now: datetime | None = None) -> Auction:
     """Draft → published: snapshot the rules, list the assets, refuse before the notice period."""
     now = now or timezone.now()

@@ -197,7 +197,7 @@ def test_the_new_pages_pass_wcag_22_aa_with_their_maps_open(
     browser, web_servers, court, screenshot_dir
 ):
     from auction import questions, saved_searches
-    from tests.browser.test_accessibility import new_context, reflows, sign_in, violations
+    from tests.browser.test_accessibility import SIZES, new_context, reflows, sign_in, violations
 
     server = web_servers["uvicorn"]
     lot = villa(court, title="Villa in Al Olaya", lat="24.713552", lng="46.675296")
@@ -216,12 +216,13 @@ def test_the_new_pages_pass_wcag_22_aa_with_their_maps_open(
     for language in ("ar", "en"):
         for size in ("desktop", "phone"):
             for user, paths in pages.items():
-                context = new_context(browser, server, language, size, None)
+                context = new_context(browser, server, language, None)
                 page = context.new_page()
                 try:
                     if user is not None:
                         sign_in(page, server, user)
                     for path in paths:
+                        page.set_viewport_size(SIZES[size])  # reflows() leaves it at desktop
                         page.goto(server.base_url + path)
                         page.wait_for_load_state("networkidle")
                         box = page.locator(".map-box > summary")
