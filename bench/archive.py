@@ -201,7 +201,7 @@ def _letters(cursor: Any, maker: Any, count: int, now: datetime) -> None:
         INSERT INTO enforcement_agencyletter (
             number, subject_kind, language, subject, body, due_on, status, sent_at,
             acknowledged_at, acknowledged_by_id, answered_at, answered_by_id, answer,
-            answer_document, agency_id, court_id, sent_by_id, file_id)
+            answer_document, agency_id, court_id, sent_by_id, file_id, payload, updated_at)
         SELECT
             'BNC-L-' || lpad(g::text, 7, '0'), 'INQUIRY', 'ar', 'استعلام عن مركبة ' || g, '',
             %s::date - 60 + (g %% 120), CASE WHEN g %% 3 = 0 THEN 'ANSWERED' ELSE 'SENT' END, %s,
@@ -210,12 +210,12 @@ def _letters(cursor: Any, maker: Any, count: int, now: datetime) -> None:
             CASE WHEN g %% 3 = 0 THEN %s::timestamptz END,
             CASE WHEN g %% 3 = 0 THEN %s END,
             CASE WHEN g %% 3 = 0 THEN 'No record' ELSE '' END,
-            '', %s, %s, %s, %s
+            '', %s, %s, %s, %s, '{}'::jsonb, %s
         FROM generate_series(1, %s) AS g
         """,
         [
             now.date(), now, now, maker.staff.pk, now, maker.staff.pk,
-            agency.pk, maker.court.pk, maker.staff.pk, maker.file.pk, count,
+            agency.pk, maker.court.pk, maker.staff.pk, maker.file.pk, now, count,
         ],
     )  # fmt: skip
 

@@ -33,6 +33,8 @@ SECRET_KEY = "bench-" + "k" * 60
 # its own (production refuses the published samples), and test mode said out loud.
 STRIPE_SECRET_KEY = "sk_test_stack_" + "s" * 24
 WEBHOOK_SECRET = "whsec_stack_" + "w" * 32
+# The court the benchmark's data belongs to (bench/data.py), whose signing key the stack makes.
+STACK_COURT = "BNC"
 
 
 def free_port() -> int:
@@ -289,12 +291,42 @@ class Stack:
             # temporary directory with the checkpoints.
             AUDIT_SIGNING_KEY=self.audit_key,
             AUDIT_CHECKPOINT_DIR=str(self.work_dir / "audit-checkpoints"),
+            **self.court_signing_env(),
             # No mail server here: the notices' e-mails go to the worker's log.
             EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend",
             PYTHONUNBUFFERED="1",
         )
         env.update(extra)
         return env
+
+    def court_signing_env(self) -> dict[str, str]:
+        """Production signs court documents with each court's key, chained to a trust root: a
+        root and a key for the stack's court (bench/data.py), made once in its directory."""
+        folder = self.work_dir / "court-keys"
+        if not (folder / "root.pem").exists():
+            env = {
+                k: v
+                for k, v in os.environ.items()
+                if k not in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+            }
+            subprocess.run(
+                [
+                    str(VENV_BIN / "python"),
+                    "manage.py",
+                    "make_court_signing_keys",
+                    "--out",
+                    str(folder),
+                    STACK_COURT,
+                ],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+        return {
+            "COURT_SIGNING_KEYS": f"{STACK_COURT}={folder / f'{STACK_COURT}.pem'}",
+            "COURT_SIGNING_TRUST_ROOTS": str(folder / "root.pem"),
+        }
 
     def manage(self, *args: str, env: dict[str, str] | None = None) -> str:
         result = subprocess.run(
