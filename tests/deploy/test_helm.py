@@ -33,6 +33,8 @@ SECRET_SETTINGS = {
     "STRIPE_WEBHOOK_SECRET",
     "AUDIT_SIGNING_KEY",
     "RECEIPT_SIGNING_KEYS",
+    "COURT_SIGNING_KEYS",
+    "WEBPUSH_VAPID_PRIVATE_KEY",
     "DATABASE_PASSWORD",
     "REDIS_PASSWORD",
     "S3_ACCESS_KEY_ID",
@@ -267,9 +269,9 @@ def test_a_secret_put_in_the_values_is_refused():
 
 def _production_secrets() -> set[str]:
     """The secret settings the production settings check: Django's secret, and every key,
-    secret or mail URL it reads from the environment."""
+    secret or mail URL it reads from the environment (a true-or-false switch is no secret)."""
     text = (ROOT / "config" / "settings" / "production.py").read_text()
-    read = set(re.findall(r"env\.\w+\(\s*\"([A-Z0-9_]+)\"", text))
+    read = set(re.findall(r"env\.(?!bool\b)\w+\(\s*\"([A-Z0-9_]+)\"", text))
     return {"SECRET_KEY"} | {
         name for name in read if re.search(r"KEY|SECRET", name) or name == "EMAIL_URL"
     }
