@@ -351,9 +351,8 @@ def _after_payment(settlement: Settlement, file: EnforcementFile) -> None:
         settlement.save(update_fields=["notice_sent_on", "resumes_on"])
 
 
-def _complete(settlement: Settlement, file: EnforcementFile) -> None:
-    _end(settlement, Settlement.Status.COMPLETED)
-    note = _platform_note(_("Every instalment of the settlement was paid."))
+def _resume(file: EnforcementFile, note: str) -> None:
+    """A suspended file goes back to enforcing when its settlement ends, saying why."""
     if file.status == EnforcementFile.Status.SUSPENDED:
         transition(
             table=engine.FILE_TRANSITIONS,
@@ -365,6 +364,12 @@ def _complete(settlement: Settlement, file: EnforcementFile) -> None:
             changes={"status_reason": note},
             note=note,
         )
+
+
+def _complete(settlement: Settlement, file: EnforcementFile) -> None:
+    _end(settlement, Settlement.Status.COMPLETED)
+    note = _platform_note(_("Every instalment of the settlement was paid."))
+    _resume(file, note)
     audit.record(
         actor=None,
         action="settlement.completed",
@@ -445,18 +450,7 @@ def settlement_deadline(*, settlement_id: int, now: datetime) -> bool:
 
 def _default(settlement: Settlement, file: EnforcementFile) -> None:
     _end(settlement, Settlement.Status.DEFAULTED)
-    note = _platform_note(_("An instalment was not paid within the notice period."))
-    if file.status == EnforcementFile.Status.SUSPENDED:
-        transition(
-            table=engine.FILE_TRANSITIONS,
-            action="resume",
-            obj=file,
-            actor=None,
-            court_id=file.court_id,
-            fields=("status_reason",),
-            changes={"status_reason": note},
-            note=note,
-        )
+    _resume(file, _platform_note(_("An instalment was not paid within the notice period.")))
     audit.record(
         actor=None,
         action="settlement.defaulted",
