@@ -173,6 +173,31 @@ def on_agency_transfer(event: enforcement_hooks.FundsTransferred) -> None:
     _propose(file)
 
 
+def collect_from_debtor(
+    *,
+    debtor: Any,
+    file: EnforcementFile,
+    amount: Money,
+    reference: str,
+    method: str,
+    description: str,
+) -> Payment:
+    """The debtor's payment to the court for the file (a redemption, an instalment): by the
+    method chosen when the amount allows it, else by bank transfer."""
+    return payments.collect_payment(
+        payer=debtor,
+        court=file.court,
+        amount=amount,
+        purpose=Purpose.BALANCE,
+        reference=reference,
+        method=method
+        if method in payment_engine.methods_for(amount)
+        else payment_engine.BANK_TRANSFER,
+        file_number=file.number,
+        description=description,
+    )
+
+
 def redemption_reference(file_id: int) -> str:
     return payment_reference(PaidFor.FILE_REDEMPTION, file_id)
 
@@ -222,16 +247,12 @@ def start_redemption(*, debtor: Any, file_id: int, method: str) -> Payment:
         payments.cancel_payment(actor=debtor, payment=live)
     elif live is not None:
         return live
-    payment = payments.collect_payment(
-        payer=debtor,
-        court=file.court,
+    payment = collect_from_debtor(
+        debtor=debtor,
+        file=file,
         amount=owed,
-        purpose=Purpose.BALANCE,
         reference=redemption_reference(file.pk),
-        method=method
-        if method in payment_engine.methods_for(owed)
-        else payment_engine.BANK_TRANSFER,
-        file_number=file.number,
+        method=method,
         description=f"Balance owed on file {file.number}",
     )
     audit.record(

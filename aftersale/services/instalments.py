@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersale import notices
 from aftersale.models import CustodyItem, Sale
+from aftersale.services import custody
 from aftersale.services import distribution as distributions
 from auction import locks as auction_locks
 from auction.models import Lot
@@ -26,7 +27,6 @@ from core.money import Money
 from enforcement import access as enforcement_access
 from enforcement import services as enforcement
 from enforcement.models import EnforcementFile, Instalment, Settlement
-from payments import engine as payment_engine
 from payments import services as payments
 from payments.events import PaidFor, PaymentReceived
 from payments.events import reference as payment_reference
@@ -89,16 +89,12 @@ def start_instalment_payment(*, debtor: Any, file_id: int, method: str) -> Payme
         payments.cancel_payment(actor=debtor, payment=live)
     elif live is not None:
         return live
-    payment = payments.collect_payment(
-        payer=debtor,
-        court=file.court,
+    payment = custody.collect_from_debtor(
+        debtor=debtor,
+        file=file,
         amount=amount,
-        purpose=Purpose.BALANCE,
         reference=reference,
-        method=method
-        if method in payment_engine.methods_for(amount)
-        else payment_engine.BANK_TRANSFER,
-        file_number=file.number,
+        method=method,
         description=f"Instalment {instalment.number} on file {file.number}",
     )
     audit.record(
