@@ -89,6 +89,11 @@ class AgencyLetter(models.Model):
     # order (docs/agencies.md); empty for a free-text letter.
     payload = models.JSONField(_("structured request"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
+    # How many follow-up steps (reminders, then the escalation) have been sent: the clock's
+    # pass reads only the letters with a step due from this and the due date, on an index,
+    # instead of locking every unanswered letter on every pass (enforcement/services/followups.py).
+    # The LetterFollowUp rows are the record; this follows them under the letter's lock.
+    follow_up_steps = models.PositiveSmallIntegerField(_("follow-up steps sent"), default=0)
     answer_document = models.FileField(
         _("document with the answer (PDF)"),
         storage=private_storage,
@@ -111,6 +116,11 @@ class AgencyLetter(models.Model):
             ),
             models.Index(fields=["agency", "due_on", "id"], name="enf_letter_agency_due"),
             models.Index(fields=["agency", "updated_at", "id"], name="enf_letter_agency_updated"),
+            models.Index(
+                fields=["follow_up_steps", "due_on", "id"],
+                condition=~Q(status="ANSWERED"),
+                name="enf_letter_follow_up_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

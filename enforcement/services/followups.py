@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -22,10 +23,20 @@ logger = logging.getLogger(__name__)
 def run_letter_follow_ups(now: datetime) -> int:
     """The clock's pass: the next due step of every unanswered overdue letter, each in its own
     transaction. Letters of every subject are covered: the rule reads only the due date and
-    the status."""
-    candidates = AgencyLetter.objects.exclude(status=AgencyLetter.Status.ANSWERED).filter(
-        due_on__lt=now.date() + timedelta(days=1)  # a court's day may be ahead of UTC's
-    )
+    the status.
+
+    Only the letters with a step due are read, on an index: step k + 1 is due once the letter
+    is `1 + k × interval` days overdue (`instalments.follow_up_steps_due`), so for each count of
+    steps sent the due date must be that far back. A court's day may be ahead of UTC's, so the
+    day is taken one ahead here and `follow_up` judges each letter in its court's zone. An
+    archive of letters escalated long ago costs the pass nothing.
+    """
+    today = now.date() + timedelta(days=1)
+    interval = settings.LETTER_REMINDER_INTERVAL_DAYS
+    due = Q()
+    for sent in range(settings.LETTER_ESCALATE_AFTER_REMINDERS + 1):
+        due |= Q(follow_up_steps=sent, due_on__lte=today - timedelta(days=1 + sent * interval))
+    candidates = AgencyLetter.objects.exclude(status=AgencyLetter.Status.ANSWERED).filter(due)
     done = 0
     for letter_id in candidates.order_by("due_on", "pk").values_list("pk", flat=True):
         try:
@@ -55,6 +66,8 @@ def follow_up(*, letter_id: int, now: datetime) -> bool:
         reminders=reminders,
     )
     sent = LetterFollowUp.objects.filter(letter=letter).count()
+    if letter.follow_up_steps != sent:  # the rows are the record
+        AgencyLetter.objects.filter(pk=letter.pk).update(follow_up_steps=sent)
     if sent >= due_steps:
         return False
     step = sent + 1
@@ -72,6 +85,7 @@ def follow_up(*, letter_id: int, now: datetime) -> bool:
     LetterFollowUp.objects.create(
         letter=letter, step=step, kind=kind, sent_at=now, recipients=", ".join(recipients)
     )
+    AgencyLetter.objects.filter(pk=letter.pk).update(follow_up_steps=step)
     audit.record(
         actor=None,
         action="letter.reminded" if kind == LetterFollowUp.Kind.REMINDER else "letter.escalated",

@@ -9,7 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connections
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.organisations import Agency
@@ -17,6 +18,7 @@ from core.models import AuditRecord
 from enforcement import services
 from enforcement import settlement_selectors as selectors
 from enforcement.models import AgencyLetter, LetterFollowUp
+from enforcement.services.followups import follow_up
 from notifications import delivery
 from tests.conftest import make_user
 from tests.enforcement.conftest import open_file
@@ -164,3 +166,43 @@ def test_the_overdue_dashboard_counts_dates_and_the_median_answer_time(
     assert "National Bank" in english
     assert "البنك الأهلي" in arabic
     assert "الخطابات المتأخرة حسب الجهة" in arabic
+
+
+@pytest.mark.django_db
+def test_a_pass_locks_only_the_letters_with_a_step_due(court, staff, mailing_agency, settings):
+    """An archive of letters escalated long ago, or reminded and not yet due again, costs the
+    pass nothing: it reads the letters with a step due on an index and locks only those."""
+    settings.LETTER_REMINDER_INTERVAL_DAYS = 7
+    settings.LETTER_ESCALATE_AFTER_REMINDERS = 2
+    today = datetime.now(RIYADH).date()
+    now = at(today)
+
+    def overdue_by(days: int) -> AgencyLetter:
+        letter = letter_due(staff, mailing_agency, today + timedelta(days=1))
+        AgencyLetter.objects.filter(pk=letter.pk).update(due_on=today - timedelta(days=days))
+        return letter
+
+    escalated = overdue_by(60)
+    reminded = overdue_by(3)
+    due_now = overdue_by(1)
+    # Their steps sent on earlier days: all three of the one, the first of the other.
+    for day in (today - timedelta(days=59), today - timedelta(days=52), today - timedelta(days=45)):
+        follow_up(letter_id=escalated.pk, now=at(day))
+    follow_up(letter_id=reminded.pk, now=at(today - timedelta(days=2)))
+    assert AgencyLetter.objects.get(pk=escalated.pk).follow_up_steps == 3
+    assert AgencyLetter.objects.get(pk=reminded.pk).follow_up_steps == 1
+
+    with CaptureQueriesContext(connection) as queries:
+        assert services.run_letter_follow_ups(now) == 1
+    locked = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(locked) == 1
+    steps = LetterFollowUp.objects.filter(letter=due_now).values_list("step", "kind")
+    assert list(steps) == [(1, "REMINDER")]
+    assert AgencyLetter.objects.get(pk=due_now.pk).follow_up_steps == 1
+    assert services.run_letter_follow_ups(now) == 0
+
+    # The rows are the record: a count that lags them is put right, and nothing is sent twice.
+    AgencyLetter.objects.filter(pk=reminded.pk).update(follow_up_steps=0)
+    assert services.run_letter_follow_ups(now) == 0
+    assert AgencyLetter.objects.get(pk=reminded.pk).follow_up_steps == 1
+    assert LetterFollowUp.objects.filter(letter=reminded).count() == 1
