@@ -201,7 +201,8 @@ def _letters(cursor: Any, maker: Any, count: int, now: datetime) -> None:
         INSERT INTO enforcement_agencyletter (
             number, subject_kind, language, subject, body, due_on, status, sent_at,
             acknowledged_at, acknowledged_by_id, answered_at, answered_by_id, answer,
-            answer_document, agency_id, court_id, sent_by_id, file_id, payload, updated_at)
+            answer_document, agency_id, court_id, sent_by_id, file_id, payload, updated_at,
+            follow_up_steps)
         SELECT
             'BNC-L-' || lpad(g::text, 7, '0'), 'INQUIRY', 'ar', 'استعلام عن مركبة ' || g, '',
             %s::date - 60 + (g %% 120), CASE WHEN g %% 3 = 0 THEN 'ANSWERED' ELSE 'SENT' END, %s,
@@ -210,7 +211,7 @@ def _letters(cursor: Any, maker: Any, count: int, now: datetime) -> None:
             CASE WHEN g %% 3 = 0 THEN %s::timestamptz END,
             CASE WHEN g %% 3 = 0 THEN %s END,
             CASE WHEN g %% 3 = 0 THEN 'No record' ELSE '' END,
-            '', %s, %s, %s, %s, '{}'::jsonb, %s
+            '', %s, %s, %s, %s, '{}'::jsonb, %s, 0
         FROM generate_series(1, %s) AS g
         """,
         [
@@ -218,6 +219,47 @@ def _letters(cursor: Any, maker: Any, count: int, now: datetime) -> None:
             agency.pk, maker.court.pk, maker.staff.pk, maker.file.pk, now, count,
         ],
     )  # fmt: skip
+    _followed_up(cursor, maker, now)
+
+
+def _followed_up(cursor: Any, maker: Any, now: datetime) -> None:
+    """The overdue letters' reminders and escalations, as the clock sent them over the months:
+    an archive's letters were followed up as they fell due, so the clock's pass finds no step
+    due in them (enforcement/services/followups.py), as in a court's steady state."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    today = timezone.localtime(now, ZoneInfo(maker.court.time_zone)).date()
+    last = settings.LETTER_ESCALATE_AFTER_REMINDERS + 1
+    steps = {
+        "today": today,
+        "last": last,
+        "interval": settings.LETTER_REMINDER_INTERVAL_DAYS,
+        "now": now,
+    }
+    due = """
+        SELECT id, LEAST(%(last)s, 1 + ((%(today)s::date - due_on) - 1) / %(interval)s) AS steps
+        FROM enforcement_agencyletter
+        WHERE number LIKE 'BNC-L-%%' AND status <> 'ANSWERED' AND due_on < %(today)s::date
+    """
+    cursor.execute(
+        f"""
+        INSERT INTO enforcement_letterfollowup (letter_id, step, kind, sent_at, recipients)
+        SELECT due.id, step, CASE WHEN step = %(last)s THEN 'ESCALATION' ELSE 'REMINDER' END,
+               %(now)s, ''
+        FROM ({due}) AS due, generate_series(1, due.steps) AS step
+        """,  # noqa: S608 (our own constant text)
+        steps,
+    )
+    cursor.execute(
+        f"""
+        UPDATE enforcement_agencyletter AS letter SET follow_up_steps = due.steps
+        FROM ({due}) AS due WHERE letter.id = due.id
+        """,  # noqa: S608 (our own constant text)
+        steps,
+    )
 
 
 def cursors(maker: Any, depths: int = 12) -> dict[str, list[str]]:
