@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -13,8 +12,11 @@ from frontend.models import Announcement
 
 
 def current_announcements() -> list[Announcement]:
+    """The announcements every page shows now (at most three, latest start first).
+
+    From the shared cache (`announcement_ids`): a page's render makes no query for them."""
     now = timezone.now()
-    return list(Announcement.objects.filter(starts_at__lte=now, ends_at__gt=now)[:3])
+    return [item for item in _not_ended_cached() if item.starts_at <= now < item.ends_at][:3]
 
 
 ANNOUNCEMENTS = "announcements"
@@ -29,20 +31,18 @@ def announcement_ids() -> list[int]:
     and after the commit), and those showing now picked from them here, as
     `current_announcements` picks them.
     """
-    now = timezone.now()
-    windows = http_cache.versioned_value(
-        ("announcement-windows",), (ANNOUNCEMENTS,), _not_ended, ANNOUNCEMENT_SECONDS
-    )
-    return [pk for pk, starts_at, ends_at in windows if starts_at <= now < ends_at][:3]
+    return [item.pk for item in current_announcements()]
 
 
-def _not_ended() -> list[tuple[int, datetime, datetime]]:
-    # In the model's order (latest start first), as `current_announcements` reads them.
-    return list(
-        Announcement.objects.filter(ends_at__gt=timezone.now()).values_list(
-            "pk", "starts_at", "ends_at"
-        )
+def _not_ended_cached() -> list[Announcement]:
+    return http_cache.versioned_value(  # type: ignore[no-any-return]
+        ("announcements-not-ended",), (ANNOUNCEMENTS,), _not_ended, ANNOUNCEMENT_SECONDS
     )
+
+
+def _not_ended() -> list[Announcement]:
+    # In the model's order (latest start first).
+    return list(Announcement.objects.filter(ends_at__gt=timezone.now()))
 
 
 def announcements_changed(sender: Any, **kwargs: Any) -> None:
