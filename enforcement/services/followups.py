@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.organisations import Court
 from accounts.roles import Role
 from core import audit
 from enforcement import instalments, locks, notices
@@ -27,15 +28,23 @@ def run_letter_follow_ups(now: datetime) -> int:
 
     Only the letters with a step due are read, on an index: step k + 1 is due once the letter
     is `1 + k × interval` days overdue (`instalments.follow_up_steps_due`), so for each count of
-    steps sent the due date must be that far back. A court's day may be ahead of UTC's, so the
-    day is taken one ahead here and `follow_up` judges each letter in its court's zone. An
-    archive of letters escalated long ago costs the pass nothing.
+    steps sent the due date must be that far back from the day in the letter's court. An
+    archive of letters escalated long ago, or reminded and not yet due again, costs the pass
+    nothing.
     """
-    today = now.date() + timedelta(days=1)
     interval = settings.LETTER_REMINDER_INTERVAL_DAYS
-    due = Q()
-    for sent in range(settings.LETTER_ESCALATE_AFTER_REMINDERS + 1):
-        due |= Q(follow_up_steps=sent, due_on__lte=today - timedelta(days=1 + sent * interval))
+    courts: dict[str, list[int]] = {}
+    for court_id, zone in Court.objects.values_list("pk", "time_zone"):
+        courts.setdefault(zone, []).append(court_id)
+    due = Q(pk__in=[])
+    for zone, court_ids in courts.items():
+        today = timezone.localtime(now, ZoneInfo(zone)).date()
+        for sent in range(settings.LETTER_ESCALATE_AFTER_REMINDERS + 1):
+            due |= Q(
+                court_id__in=court_ids,
+                follow_up_steps=sent,
+                due_on__lte=today - timedelta(days=1 + sent * interval),
+            )
     candidates = AgencyLetter.objects.exclude(status=AgencyLetter.Status.ANSWERED).filter(due)
     done = 0
     for letter_id in candidates.order_by("due_on", "pk").values_list("pk", flat=True):
