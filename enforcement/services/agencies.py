@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from core import audit, uploads
 from core.errors import DomainError, InvalidTransition
+from core.money import Money
 from core.numbering import next_number
 from enforcement import (
     engine,
@@ -340,10 +341,13 @@ def _refuse_state(letter: AgencyLetter, order: SeizureOrder, outcome: str) -> No
         raise AnswerConflict(_("This request was already answered."), code="already_answered")
 
 
-def _summary(answer: AgencyAnswer) -> str:
+def _summary(answer: AgencyAnswer, currency: str) -> str:
+    """The answer as the letter and the file's history keep it: its kind, then what it says,
+    an amount in the file's currency with its decimals ("15000.00 SAR"), not in minor units."""
     parts = [str(answer.get_kind_display())]
+    amount = None if answer.amount_minor is None else str(Money(answer.amount_minor, currency))
     for value in (
-        answer.amount_minor,
+        amount,
         ", ".join(answer.accounts),
         answer.reference,
         answer.location,
@@ -358,7 +362,7 @@ def _summary(answer: AgencyAnswer) -> str:
 def _apply(letter: AgencyLetter, order: SeizureOrder, answer: AgencyAnswer, actor: User) -> None:
     now = timezone.now()
     court_id = order.file.court_id
-    note = _summary(answer)
+    note = _summary(answer, order.file.currency)
     kind = answer.kind
     if letter.status != AgencyLetter.Status.ANSWERED:
         changes: dict[str, Any] = {"answered_at": now, "answered_by": actor, "answer": note}

@@ -54,6 +54,14 @@ def test_a_bank_freezes_then_transfers_and_the_order_shows_both(client, court):
     assert order.amount_transferred_minor == 600_000
     assert AgencyAnswer.objects.filter(order=order).count() == 2
     assert AuditRecord.objects.filter(action="order.agency_executed").exists()
+    # The letter and the file's history keep the amounts in the file's currency, not minor units.
+    letter.refresh_from_db()
+    assert f"6000.00 {order.file.currency}" in letter.answer
+    notes = AuditRecord.objects.filter(
+        object_id=str(order.pk), object_type="enforcement.seizureorder"
+    ).values_list("note", flat=True)
+    assert any(f"6000.00 {order.file.currency} · TRF-2026-0001" in note for note in notes)
+    assert not any("600000" in note for note in notes)
 
 
 def answer_path(letter):
