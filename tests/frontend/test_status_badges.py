@@ -15,7 +15,7 @@ OURS = {
 }
 
 
-def test_every_status_of_our_records_has_a_tone():
+def test_every_status_of_our_records_has_a_tone() -> None:
     missing = {}
     for model in apps.get_models():
         if model._meta.app_label not in OURS:
@@ -29,7 +29,7 @@ def test_every_status_of_our_records_has_a_tone():
     assert missing == {}
 
 
-def test_a_badge_shows_the_label_in_its_tone():
+def test_a_badge_shows_the_label_in_its_tone() -> None:
     class Order:
         status = "NOT_EXECUTED"
 
