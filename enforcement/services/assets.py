@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.roles import Capability
 from core import audit
-from core.errors import DomainError, PermissionDenied
+from core.errors import DomainError, InvalidTransition, PermissionDenied
 from core.money import Money
 from core.uploads import is_pdf, validate_size
 from enforcement import access, engine, images, locks, notices, validators
@@ -33,6 +33,7 @@ from enforcement.models import (
     AssetDocument,
     AssetPhoto,
     Encumbrance,
+    EnforcementFile,
     SeizedAsset,
     SeizureOrder,
 )
@@ -523,7 +524,24 @@ def _sale_step(action: str, actor: User | None, asset_id: int, note: str) -> Sei
 
 @transaction.atomic
 def mark_listed(*, actor: User | None, asset_id: int, note: str = "") -> SeizedAsset:
-    """Approved for sale (or unsold, for a new round) → listed as a lot."""
+    """Approved for sale (or unsold, for a new round) → listed as a lot.
+
+    Only while its file is open or enforcing: nothing of a file whose debt is paid (satisfied,
+    closed) or whose enforcement a settlement suspends is put up for sale. Raises
+    InvalidTransition (file_not_enforcing) naming the asset and the file's state.
+    """
+    asset = locks.lock_asset(asset_id)
+    file = EnforcementFile.objects.only("status", "number").get(pk=asset.file_id)
+    if file.status not in (EnforcementFile.Status.OPEN, EnforcementFile.Status.ENFORCING):
+        raise InvalidTransition(
+            _(
+                "%(asset)s cannot be put up for sale: its file %(file)s is “%(status)s”, "
+                "not open or enforcing."
+            ),
+            code="file_not_enforcing",
+            field="lots",
+            params={"asset": str(asset), "file": file.number, "status": file.get_status_display()},
+        )
     return _sale_step("list", actor, asset_id, note)
 
 

@@ -99,6 +99,24 @@ def test_the_sale_states_used_by_auctions(supervisor, appraised_asset):
         services.mark_listed(actor=None, asset_id=appraised_asset.pk)
 
 
+@pytest.mark.parametrize("status", ["SUSPENDED", "SATISFIED", "CLOSED"])
+def test_nothing_of_a_file_suspended_or_paid_is_put_up_for_sale(
+    supervisor, appraised_asset, status
+):
+    services.approve_for_sale(actor=supervisor, asset_id=appraised_asset.pk)
+    EnforcementFile.objects.filter(pk=appraised_asset.file_id).update(status=status)
+    audited = AuditRecord.objects.count()
+
+    with pytest.raises(InvalidTransition) as refused:
+        services.mark_listed(actor=None, asset_id=appraised_asset.pk)
+
+    assert refused.value.code == "file_not_enforcing"
+    assert appraised_asset.file.number in refused.value.render()
+    appraised_asset.refresh_from_db()
+    assert appraised_asset.status == SeizedAsset.Status.APPROVED_FOR_SALE
+    assert AuditRecord.objects.count() == audited
+
+
 def test_an_order_goes_from_requested_to_lifted(staff, supervisor, file, agency):
     order = services.request_order(
         actor=staff,
