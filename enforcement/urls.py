@@ -26,6 +26,11 @@ urlpatterns = [
         files.order_answer_document,
         name="order_answer_document",
     ),
+    path(
+        "orders/<int:order_id>/deliveries/<int:delivery_id>/redeliver/",
+        files.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
     path("orders/<int:order_id>/<str:action>/", files.order_action, name="order_action"),
     path("files/<int:file_id>/assets/new/", assets.asset_create, name="asset_create"),
     path("files/<int:file_id>/letters/new/", letters.letter_send, name="letter_send"),

@@ -25,11 +25,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.roles import Capability
 from core import audit, uploads
-from core.errors import DomainError, InvalidTransition
+from core.errors import DomainError, InvalidTransition, NotFound
+from core.locks import lock_one
 from core.money import Money
 from core.numbering import next_number
 from enforcement import (
+    access,
     engine,
     hooks,
     letters,
@@ -39,7 +42,13 @@ from enforcement import (
     validators,
     webhooks,
 )
-from enforcement.models import AgencyAnswer, AgencyLetter, EnforcementFile, SeizureOrder
+from enforcement.models import (
+    AgencyAnswer,
+    AgencyLetter,
+    EnforcementFile,
+    SeizureOrder,
+    WebhookDelivery,
+)
 from enforcement.services.common import transition
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -568,3 +577,48 @@ def attach_document(
         court_id=answer.letter.court_id,
     )
     return answer
+
+
+@transaction.atomic
+def redeliver_webhook(*, actor: User, delivery_id: int) -> WebhookDelivery:
+    """Staff send again a webhook delivery the worker gave up on (its attempts start over).
+
+    The delivery keeps its id, so the agency's system can tell it from a new event. Only
+    staff who manage files of the request's court; only a delivery given up on. Audited.
+    Raises PermissionDenied, NotFound (another court's, or no such delivery) or
+    InvalidTransition (not_given_up).
+    """
+    access.require(actor, Capability.MANAGE_FILES)
+    found = (
+        WebhookDelivery.objects.filter(pk=delivery_id, letter__isnull=False)
+        .values_list("letter__court_id", flat=True)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("Not found."))
+    access.require_same_court(actor, found)
+    delivery = lock_one(WebhookDelivery.objects.filter(pk=delivery_id))
+    if delivery.status != WebhookDelivery.Status.FAILED:
+        raise InvalidTransition(
+            _("Only a delivery the platform gave up on is sent again; this one is “%(status)s”."),
+            code="not_given_up",
+            field="delivery",
+            params={"status": delivery.get_status_display()},
+        )
+    letter = AgencyLetter.objects.get(deliveries=delivery)
+    before = audit.snapshot(delivery, ("status", "attempts"))
+    webhooks.redeliver(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    audit.record(
+        actor=actor,
+        action="webhook.redelivered",
+        obj=letter,
+        before=before,
+        after={
+            **audit.snapshot(delivery, ("status", "attempts")),
+            "delivery": str(delivery.delivery_id),
+            "event": delivery.event,
+        },
+        court_id=found,
+    )
+    return delivery

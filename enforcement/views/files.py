@@ -39,6 +39,7 @@ from enforcement.models import (
     SignedOrderDocument,
     WebhookDelivery,
 )
+from enforcement.services import agencies as agency_services
 from enforcement.views.forms import (
     AmountSeizedForm,
     FileForm,
@@ -333,8 +334,29 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         ),
         "history": selectors.history(order),
         "may_issue": request.user.has_perm(Capability.ISSUE_ORDERS),
+        "may_redeliver": request.user.has_perm(Capability.MANAGE_FILES),
     }
     return render(request, "enforcement/order_detail.html", context)
+
+
+@capability_required(Capability.MANAGE_FILES)
+@require_POST
+def webhook_redeliver(request: HttpRequest, order_id: int, delivery_id: int) -> HttpResponse:
+    """Send again a webhook delivery the worker gave up on, from the order's page."""
+    order = access.orders_for(request.user).filter(pk=order_id).first()
+    if (
+        order is None
+        or not WebhookDelivery.objects.filter(pk=delivery_id, letter__order=order).exists()
+    ):
+        raise Http404
+    back = reverse("enforcement:order_detail", args=[order_id]) + "#deliveries"
+    user: Any = request.user
+    return act(
+        request,
+        lambda: agency_services.redeliver_webhook(actor=user, delivery_id=delivery_id),
+        _("The delivery will be sent again."),
+        back,
+    )
 
 
 @capability_required(Capability.VIEW_FILES)

@@ -10,10 +10,12 @@ import httpx
 import pytest
 from django.utils import timezone
 
+from core.models import AuditRecord
 from enforcement import webhooks
 from enforcement.models import WebhookDelivery
 from tests.agencies.helpers import issued_order, system
 from tests.agencies.test_end_to_end import AgencyProcess, eventually, order_status
+from tests.conftest import make_user
 from tests.harness.servers import free_port
 from tools.agency_client import signing
 
@@ -91,3 +93,45 @@ def test_an_unreachable_endpoint_is_retried_with_backoff_then_given_up(court, se
     assert webhooks.deliver_due(later + timedelta(minutes=5)) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("FAILED", 3, None)
+
+
+def test_staff_send_again_a_delivery_given_up_on_from_the_order_page(
+    client, court, other_court, settings
+):
+    settings.AGENCY_WEBHOOK_ATTEMPTS = 1
+    traffic = system("VEHICLE")
+    webhooks.set_endpoint(agency=traffic.agency, url=f"http://127.0.0.1:{free_port()}/hooks")
+    order = issued_order(court, "VEHICLE", traffic.agency)
+    delivery = WebhookDelivery.objects.get(letter__order=order)
+    assert webhooks.deliver_due() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == "FAILED"
+    page = f"/workspace/orders/{order.pk}/"
+    send_again = f"/workspace/orders/{order.pk}/deliveries/{delivery.pk}/redeliver/"
+
+    elsewhere = make_user("EXECUTION_STAFF", court=other_court)
+    client.force_login(elsewhere)
+    assert client.post(send_again).status_code == 404
+    bidder = make_user("BIDDER")
+    client.force_login(bidder)
+    assert client.post(send_again).status_code in (403, 404)
+    delivery.refresh_from_db()
+    assert delivery.status == "FAILED"
+
+    staff = make_user("EXECUTION_STAFF", court=court)
+    client.force_login(staff)
+    assert "Send again" in client.get(page).content.decode()
+    answer = client.post(send_again, follow=True)
+    assert "The delivery will be sent again." in answer.content.decode()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("PENDING", 0)
+    assert AuditRecord.objects.filter(action="webhook.redelivered", actor=staff).count() == 1
+    assert webhooks.deliver_due() == 1  # the worker tries it again, with the same id
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("FAILED", 1)
+
+    # A delivery not given up on is not sent again: the page says why, nothing changes.
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status="PENDING")
+    refused = client.post(send_again, follow=True).content.decode()
+    assert "Only a delivery the platform gave up on is sent again" in refused
+    assert AuditRecord.objects.filter(action="webhook.redelivered").count() == 1

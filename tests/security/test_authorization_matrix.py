@@ -465,6 +465,9 @@ POST_POLICY: dict[str, Expected] = {
 }
 # Endpoints whose own test modules hold their matrix (same roles, own/other court):
 COVERED_ELSEWHERE = {
+    # tests/agencies/test_webhooks.py: sending again a webhook delivery given up on, by staff of
+    # the request's court (another court's staff get 404, a bidder is refused, nothing changes).
+    "enforcement:webhook_redeliver",
     # tests/accounts/test_web_push.py: a JSON endpoint for signed-in people (401 for others),
     # each one's own browser subscription only.
     "accounts:push_subscription",
