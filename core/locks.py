@@ -22,9 +22,10 @@ def lock(queryset: models.QuerySet[M]) -> list[M]:
     return list(queryset.select_for_update().order_by("pk"))
 
 
-def lock_one(queryset: models.QuerySet[M]) -> M:
-    """Lock exactly one row FOR UPDATE; raises the model's DoesNotExist when absent."""
-    return queryset.select_for_update().get()
+def lock_one(queryset: models.QuerySet[M], *, of: tuple[str, ...] = ()) -> M:
+    """Lock exactly one row FOR UPDATE (with `of`, only those of the tables named, not those
+    joined by select_related); raises the model's DoesNotExist when absent."""
+    return queryset.select_for_update(of=of).get()
 
 
 def claim_unlinked_records(limit: int) -> list[AuditRecord]:

@@ -157,12 +157,10 @@ def deliver_due(now: datetime | None = None, *, limit: int = 50) -> int:
     return made
 
 
-def redeliver(*, delivery_id: int) -> WebhookDelivery:
-    """Staff send a given-up delivery again (its id stays: the receiver may dedupe it)."""
-    delivery = WebhookDelivery.objects.get(pk=delivery_id)
-    if delivery.status == WebhookDelivery.Status.FAILED:
-        delivery.status = WebhookDelivery.Status.PENDING
-        delivery.attempts = 0
-        delivery.next_attempt_at = timezone.now()
-        delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
-    return delivery
+def redeliver(delivery: WebhookDelivery) -> None:
+    """A given-up delivery (locked by the caller) is due again now, its attempts starting over;
+    its id stays, so the receiver may dedupe it."""
+    delivery.status = WebhookDelivery.Status.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["status", "attempts", "next_attempt_at"])

@@ -597,7 +597,9 @@ def redeliver_webhook(*, actor: User, delivery_id: int) -> WebhookDelivery:
     if found is None:
         raise NotFound(_("Not found."))
     access.require_same_court(actor, found)
-    delivery = lock_one(WebhookDelivery.objects.filter(pk=delivery_id))
+    delivery = lock_one(
+        WebhookDelivery.objects.select_related("letter").filter(pk=delivery_id), of=("self",)
+    )
     if delivery.status != WebhookDelivery.Status.FAILED:
         raise InvalidTransition(
             _("Only a delivery the platform gave up on is sent again; this one is “%(status)s”."),
@@ -605,10 +607,11 @@ def redeliver_webhook(*, actor: User, delivery_id: int) -> WebhookDelivery:
             field="delivery",
             params={"status": delivery.get_status_display()},
         )
-    letter = AgencyLetter.objects.get(deliveries=delivery)
+    letter = delivery.letter
+    if letter is None:  # a request's deliveries keep their request (PROTECT)
+        raise NotFound(_("Not found."))
     before = audit.snapshot(delivery, ("status", "attempts"))
-    webhooks.redeliver(delivery_id=delivery.pk)
-    delivery.refresh_from_db()
+    webhooks.redeliver(delivery)
     audit.record(
         actor=actor,
         action="webhook.redelivered",
