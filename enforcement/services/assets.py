@@ -506,7 +506,11 @@ def release_asset(*, actor: User, asset_id: int, reason: str) -> SeizedAsset:
 
 
 def _sale_step(action: str, actor: User | None, asset_id: int, note: str) -> SeizedAsset:
-    asset = locks.lock_asset(asset_id)
+    return _move(locks.lock_asset(asset_id), action, actor, note)
+
+
+def _move(asset: SeizedAsset, action: str, actor: User | None, note: str) -> SeizedAsset:
+    """A locked asset's sale step."""
     transition(
         table=engine.ASSET_TRANSITIONS,
         action=action,
@@ -542,7 +546,7 @@ def mark_listed(*, actor: User | None, asset_id: int, note: str = "") -> SeizedA
             field="lots",
             params={"asset": str(asset), "file": file.number, "status": file.get_status_display()},
         )
-    return _sale_step("list", actor, asset_id, note)
+    return _move(asset, "list", actor, note)
 
 
 @transaction.atomic
