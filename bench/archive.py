@@ -239,25 +239,23 @@ def _followed_up(cursor: Any, maker: Any, now: datetime) -> None:
         "interval": settings.LETTER_REMINDER_INTERVAL_DAYS,
         "now": now,
     }
-    due = """
-        SELECT id, LEAST(%(last)s, 1 + ((%(today)s::date - due_on) - 1) / %(interval)s) AS steps
-        FROM enforcement_agencyletter
-        WHERE number LIKE 'BNC-L-%%' AND status <> 'ANSWERED' AND due_on < %(today)s::date
-    """
+    # One statement: each overdue letter's count of steps set, then its steps' rows written.
     cursor.execute(
-        f"""
+        """
+        WITH due AS (
+            SELECT id, LEAST(%(last)s, 1 + ((%(today)s::date - due_on) - 1) / %(interval)s) AS steps
+            FROM enforcement_agencyletter
+            WHERE number LIKE 'BNC-L-%%' AND status <> 'ANSWERED' AND due_on < %(today)s::date
+        ), marked AS (
+            UPDATE enforcement_agencyletter AS letter SET follow_up_steps = due.steps
+            FROM due WHERE letter.id = due.id
+            RETURNING letter.id, due.steps
+        )
         INSERT INTO enforcement_letterfollowup (letter_id, step, kind, sent_at, recipients)
-        SELECT due.id, step, CASE WHEN step = %(last)s THEN 'ESCALATION' ELSE 'REMINDER' END,
+        SELECT marked.id, step, CASE WHEN step = %(last)s THEN 'ESCALATION' ELSE 'REMINDER' END,
                %(now)s, ''
-        FROM ({due}) AS due, generate_series(1, due.steps) AS step
-        """,  # noqa: S608 (our own constant text)
-        steps,
-    )
-    cursor.execute(
-        f"""
-        UPDATE enforcement_agencyletter AS letter SET follow_up_steps = due.steps
-        FROM ({due}) AS due WHERE letter.id = due.id
-        """,  # noqa: S608 (our own constant text)
+        FROM marked, generate_series(1, marked.steps) AS step
+        """,
         steps,
     )
 
