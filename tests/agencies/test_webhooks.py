@@ -70,13 +70,18 @@ def test_the_client_refuses_a_replayed_or_forged_delivery_and_answers_once(
     assert order.answers.count() == 1
 
 
-def test_an_unreachable_endpoint_is_retried_with_backoff_then_given_up(court, settings):
-    settings.AGENCY_WEBHOOK_ATTEMPTS = 3
-    settings.AGENCY_WEBHOOK_BACKOFF_SECONDS = 30
+def unreachable_delivery(court):
+    """An order issued to an agency whose endpoint nobody listens on, and its delivery."""
     traffic = system("VEHICLE")
     webhooks.set_endpoint(agency=traffic.agency, url=f"http://127.0.0.1:{free_port()}/hooks")
     order = issued_order(court, "VEHICLE", traffic.agency)
-    delivery = WebhookDelivery.objects.get(letter__order=order)
+    return order, WebhookDelivery.objects.get(letter__order=order)
+
+
+def test_an_unreachable_endpoint_is_retried_with_backoff_then_given_up(court, settings):
+    settings.AGENCY_WEBHOOK_ATTEMPTS = 3
+    settings.AGENCY_WEBHOOK_BACKOFF_SECONDS = 30
+    _order, delivery = unreachable_delivery(court)
 
     assert webhooks.deliver_due() == 1
     delivery.refresh_from_db()
@@ -99,10 +104,7 @@ def test_staff_send_again_a_delivery_given_up_on_from_the_order_page(
     client, court, other_court, settings
 ):
     settings.AGENCY_WEBHOOK_ATTEMPTS = 1
-    traffic = system("VEHICLE")
-    webhooks.set_endpoint(agency=traffic.agency, url=f"http://127.0.0.1:{free_port()}/hooks")
-    order = issued_order(court, "VEHICLE", traffic.agency)
-    delivery = WebhookDelivery.objects.get(letter__order=order)
+    order, delivery = unreachable_delivery(court)
     assert webhooks.deliver_due() == 1
     delivery.refresh_from_db()
     assert delivery.status == "FAILED"

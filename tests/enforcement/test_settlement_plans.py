@@ -140,14 +140,20 @@ def test_bad_terms_are_refused_naming_the_field_and_change_nothing(
     assert AuditRecord.objects.count() == before
 
 
-@pytest.mark.django_db
-def test_the_decision_pdf_carries_the_schedule_in_both_languages(court, staff, supervisor):
+def proposed_plan(court, staff):
+    """A file owing 6,000.00 and the staff's plan for it: 2,000.00 now, then two instalments."""
     file = helpers.file_with(court, claim=600_000)
     settlement = enforcement.record_settlement(
         actor=staff,
         file_id=file.pk,
         terms=PlanTerms(total_minor=600_000, first_minor=200_000, first_due_on=_today(), count=2),
     )
+    return file, settlement
+
+
+@pytest.mark.django_db
+def test_the_decision_pdf_carries_the_schedule_in_both_languages(court, staff, supervisor):
+    file, settlement = proposed_plan(court, staff)
     enforcement.decide_settlement(
         actor=supervisor, settlement_id=settlement.pk, approve=True, reason="خطة عادلة للسداد"
     )
@@ -165,12 +171,7 @@ def test_the_decision_pdf_carries_the_schedule_in_both_languages(court, staff, s
 
 @pytest.mark.django_db
 def test_another_courts_staff_see_no_settlement(client, court, other_court, staff, supervisor):
-    file = helpers.file_with(court, claim=600_000)
-    settlement = enforcement.record_settlement(
-        actor=staff,
-        file_id=file.pk,
-        terms=PlanTerms(total_minor=600_000, first_minor=200_000, first_due_on=_today(), count=2),
-    )
+    _file, settlement = proposed_plan(court, staff)
     outsider = make_user("SUPERVISOR", court=other_court)
     client.force_login(outsider)
 
@@ -188,12 +189,7 @@ def test_another_courts_staff_see_no_settlement(client, court, other_court, staf
 def test_the_judges_decision_is_kept_signed_with_the_courts_key_and_verifies(
     client, court, staff, supervisor
 ):
-    file = helpers.file_with(court, claim=600_000)
-    settlement = enforcement.record_settlement(
-        actor=staff,
-        file_id=file.pk,
-        terms=PlanTerms(total_minor=600_000, first_minor=200_000, first_due_on=_today(), count=2),
-    )
+    file, settlement = proposed_plan(court, staff)
     enforcement.decide_settlement(
         actor=supervisor, settlement_id=settlement.pk, approve=True, reason="A fair plan, agreed"
     )
