@@ -52,7 +52,11 @@ def drive(
             obj.refresh_from_db()
             assert obj.status == table[action].target, (action, status)
             assert audit_count(obj) == records + 1
-            last = AuditRecord.objects.filter(object_id=str(obj.pk)).order_by("-pk").first()
+            last = (
+                AuditRecord.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+                .order_by("-pk")
+                .first()
+            )
             assert last.before["status"] == status
             assert last.after["status"] == obj.status
         else:
