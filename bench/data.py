@@ -427,7 +427,7 @@ def _template(
             values.append(value)
             continue
         values.append(f"__P{index}__")
-    text = cursor.mogrify(sql, values).decode()
+    text = cursor.mogrify(sql, values)  # psycopg's client-side cursor: the statement as sent
     for mark, expression in marks.items():
         text = text.replace(f"'{mark}'", expression)
     if any(mark in text for mark in marks):

@@ -18,7 +18,7 @@ COMPONENTS = (
     ("our code: auction/", "/auction/"),
     ("our code: other apps", ("/core/", "/accounts/", "/payments/", "/config/")),
     ("Django ORM and SQL compiler", "django/db/"),
-    ("psycopg2 (database driver)", "psycopg2"),
+    ("psycopg (database driver and pool)", "psycopg"),
     ("Channels and asgiref", ("channels/", "asgiref/")),
     ("Django (other)", "django/"),
     ("uvicorn / websockets (server)", ("uvicorn/", "websockets/")),

@@ -276,7 +276,6 @@ class Stack:
             ALLOWED_HOSTS="127.0.0.1,localhost",
             SECURE_SSL_REDIRECT="false",
             DATABASE_URL=self.database_url,
-            DB_CONN_MAX_AGE="60",
             REDIS_URL=self.redis_url,
             CHANNEL_PREFIX=self.prefix,
             STRIPE_API_BASE=self.stripe_url,

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import django_stubs_ext
@@ -111,6 +112,12 @@ TEMPLATES = [
 # file in WAL mode whose write transactions take the lock at BEGIN (IMMEDIATE),
 # so two writers queue instead of failing with "database is locked" mid-way.
 SQLITE_PATH = Path(env.str("SQLITE_PATH", default=str(BASE_DIR / "var" / "mazad.sqlite3")))
+#
+# On PostgreSQL, a process that serves people (production settings, and the web processes the
+# test suite starts) keeps a pool of open connections: under ASGI every request runs its view
+# in a thread of its own, and Django keeps connections per thread, so without a pool each
+# request would open (and PostgreSQL start) a session of its own. DB_POOL_MAX_SIZE=0 turns the
+# pool off; DB_CONN_MAX_AGE then says how long a thread keeps its connection.
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0))
@@ -133,6 +140,29 @@ else:
             },
         }
     }
+
+
+def pool_connections(databases: dict[str, dict[str, Any]], default_size: int) -> None:
+    """Give the PostgreSQL database a pool of DB_POOL_MAX_SIZE connections (0: no pool).
+
+    A connection is checked when it leaves the pool (CONN_HEALTH_CHECKS), so one that a
+    restart or a failover closed while it waited is replaced rather than handed to a
+    request. A request that finds every connection in use waits up to DB_POOL_TIMEOUT
+    seconds, then is answered "service unavailable" like any other lost database.
+    """
+    database = databases["default"]
+    size = env.int("DB_POOL_MAX_SIZE", default=default_size)
+    if database["ENGINE"] != "django.db.backends.postgresql" or size <= 0:
+        return
+    database["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not the threads
+    database.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": min(size, env.int("DB_POOL_MIN_SIZE", default=2)),
+        "max_size": size,
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        "max_idle": 300.0,
+    }
+
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Channel layer: Redis when REDIS_URL is set, in memory (one process) otherwise.
@@ -172,7 +202,7 @@ else:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.SharedRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CHANNEL_PREFIX", default="mazad") + ":cache",
             "TIMEOUT": 300,

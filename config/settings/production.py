@@ -10,10 +10,11 @@ from core import logs, pdf_signing
 
 from . import samples
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, LOG_LEVEL, MIDDLEWARE, SECRET_KEY, env
+from .base import ALLOWED_HOSTS, DATABASES, LOG_LEVEL, MIDDLEWARE, SECRET_KEY, env, pool_connections
 
 DEBUG = False
 WHITENOISE_USE_FINDERS = False
+pool_connections(DATABASES, default_size=20)
 # JSON lines, for the log collector a court's IT department runs.
 LOG_FORMAT = env.str("LOG_FORMAT", default="json")
 LOGGING = logs.config(LOG_FORMAT, LOG_LEVEL)

@@ -153,7 +153,7 @@ def test_a_cache_outage_renders_the_page(court, settings):
     factories.lot(court)
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.SharedRedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
         }
     }

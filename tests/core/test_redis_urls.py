@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from core import redis_urls
+from core.cache import SharedRedisCache
 from tests.harness.servers import free_port, wait_for_port
 
 
@@ -83,6 +84,11 @@ def test_clients_reach_the_primary_the_sentinels_name(tmp_path):
                 await aclient.aclose()
 
         assert asyncio.run(ping()) == b"1"
+
+        # The shared cache too: its LOCATION is the Sentinel URL, commas and all.
+        page_cache = SharedRedisCache(url, {"KEY_PREFIX": "sentinel-check"})
+        page_cache.set("page", {"body": "<p>"}, 30)
+        assert page_cache.get("page") == {"body": "<p>"}
     finally:
         for process in processes:
             process.kill()

@@ -136,6 +136,54 @@ def run_manage(args: list[str], env: dict[str, str]) -> subprocess.CompletedProc
     )
 
 
+POOL_PROBE = """
+import json, threading, django
+from django.conf import settings
+django.setup()
+from django.db import connection
+
+backends = []
+
+def request():
+    # As a request's thread under ASGI: its own connection object, closed at the end.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backends.append(cursor.fetchone()[0])
+    connection.close()
+
+for _ in range(5):
+    thread = threading.Thread(target=request)
+    thread.start()
+    thread.join()
+database = settings.DATABASES["default"]
+print(json.dumps({
+    "pool": database.get("OPTIONS", {}).get("pool"),
+    "max_age": database["CONN_MAX_AGE"],
+    "sessions": len(set(backends)),
+}))
+"""
+
+
+def test_production_settings_keep_a_pool_of_connections_the_requests_threads_share():
+    database_url = os.environ.get("DATABASE_URL")
+    if not database_url:
+        pytest.skip("needs DATABASE_URL (make test sets it)")
+    env = {**PRODUCTION_ENV, "DATABASE_URL": database_url}
+
+    pooled = run_json(
+        POOL_PROBE, {**env, "DB_POOL_MAX_SIZE": "1"}, module="config.settings.production"
+    )
+    unpooled = run_json(
+        POOL_PROBE, {**env, "DB_POOL_MAX_SIZE": "0"}, module="config.settings.production"
+    )
+
+    assert pooled["pool"] == {"min_size": 1, "max_size": 1, "timeout": 10.0, "max_idle": 300.0}
+    assert pooled["max_age"] == 0
+    assert pooled["sessions"] == 1, "five requests' threads, one PostgreSQL session"
+    assert unpooled["pool"] is None
+    assert unpooled["sessions"] == 5, "without the pool each thread opens its own"
+
+
 def test_production_settings_pass_check_deploy_without_warnings():
     result = run_manage(["check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV)
 

@@ -20,7 +20,7 @@ def fails(request: HttpRequest) -> HttpResponse:
 
 
 def database_unreachable(request: HttpRequest) -> HttpResponse:
-    """As a view's query fails while PostgreSQL restarts: psycopg2's error, wrapped by Django."""
+    """As a view's query fails while PostgreSQL restarts: the driver's error, wrapped by Django."""
     try:
         raise ConnectionRefusedError("connection refused")
     except ConnectionRefusedError as error:
