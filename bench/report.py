@@ -289,7 +289,7 @@ def _catalog_rows(catalog: dict[str, Any] | None, plan: dict[str, Any], row: Any
     ceiling = dig(catalog, "ceiling", "pages_per_second")
     r = ratio(catalog.get("pages_per_second"), ceiling)
     row(
-        f"catalog mix, {readers} readers: pages/s",
+        f"catalog mix, {readers} readers, steady state: pages/s",
         catalog.get("pages_per_second"),
         "pages/s",
         ceiling,
@@ -297,6 +297,18 @@ def _catalog_rows(catalog: dict[str, Any] | None, plan: dict[str, Any], row: Any
         "≥ 0.5×",
         None if r is None else r >= 0.5,
     )
+    cold = dig(catalog, "cold", "pages_per_second")
+    if cold is not None:
+        row(
+            f"catalog mix, {readers} readers, from an empty page cache (the first seconds): "
+            "pages/s",
+            cold,
+            "pages/s",
+            ceiling,
+            "the same ceiling",
+            "reported",
+            None,
+        )
     targets = catalog.get("targets", {})
     asked, found = targets.get("asked", 0), targets.get("found", 0)
     row(
@@ -341,8 +353,22 @@ def _catalog_table(kind: str, plan: dict[str, Any], catalog: dict[str, Any]) -> 
     """
     if "by_kind" not in catalog:
         return []
-    lines = _catalog_loop(
-        kind, plan, catalog, "each asking again as soon as it is answered (closed loop)"
+    lines: list[str] = []
+    cold = catalog.get("cold")
+    if cold and "by_kind" in cold:
+        lines += _catalog_loop(
+            kind,
+            plan,
+            {**cold, "ceiling": catalog.get("ceiling")},
+            "each asking again as soon as it is answered (closed loop), from an empty page "
+            "cache: the first seconds after the start",
+        )
+    lines += _catalog_loop(
+        kind,
+        plan,
+        catalog,
+        "each asking again as soon as it is answered (closed loop), in the steady state "
+        "(right after the pass from an empty cache)",
     )
     paced = catalog.get("paced")
     if paced and "by_kind" in paced:

@@ -16,8 +16,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -39,18 +42,41 @@ logger = logging.getLogger(__name__)
 # What every page shows beside its own content (the site shell's announcements). The shell
 # registers it at start-up (frontend/apps.py), so an app's page validators change with it
 # while no app imports the shell.
-_on_every_page: list[Callable[[], Any]] = []
 
 
-def shown_on_every_page(part: Callable[[], Any]) -> None:
-    """Register a reader of something every page shows; its value joins each page's ETag."""
+@dataclass(frozen=True)
+class ShellPart:
+    """Something every page shows beside its own content.
+
+    `state` reads what the pages show of it now (it joins each page's ETag); `version` names
+    the counter its changes bump (`changed`), and `changes_at` says when it next changes by
+    the clock alone (an announcement that starts or ends), or None. A shared page is kept
+    while the counter stands still and until that time, so a hit reads neither.
+    """
+
+    version: str
+    state: Callable[[], Any]
+    changes_at: Callable[[], datetime | None]
+
+
+_on_every_page: list[ShellPart] = []
+
+
+def shown_on_every_page(part: ShellPart) -> None:
+    """Register something every page shows (see `ShellPart`)."""
     if part not in _on_every_page:
         _on_every_page.append(part)
 
 
 def shell_state() -> list[Any]:
     """What every page shows beside its own content, for a page's ETag."""
-    return [part() for part in _on_every_page]
+    return [part.state() for part in _on_every_page]
+
+
+def _shell_changes_at() -> float | None:
+    """The first time a shell part changes by the clock alone (a timestamp), or None."""
+    times = [at for part in _on_every_page if (at := part.changes_at()) is not None]
+    return min(times).timestamp() if times else None
 
 
 def etag_of(*parts: Any) -> str:
@@ -368,12 +394,13 @@ def shared_page(
 ) -> HttpResponseBase:
     """An anonymous reader's page from the shared cache: one render for a thousand readers.
 
-    The entry is keyed by the path, the normalised query, the language, what every page
-    shows (`shell_state`) and the caller's `parts`; it is valid while the counters named in
-    `versions` are unchanged (they are read in the same round trip as the entry), and while
-    those of what the render said it shows (`shows`: a catalog page's lots) are. A change
-    bumps them after its commit, so a reader who comes after the change never gets the page
-    from before it. Readers who miss the same page at once share one render (`_Flight`).
+    The entry is keyed by the path, the normalised query, the language and the caller's
+    `parts`; it is valid while the counters named in `versions` and those of what every page
+    shows (`ShellPart`) are unchanged (they are read in the same round trip as the entry),
+    until the shell next changes by the clock alone, and while the counters of what the
+    render said it shows (`shows`: a catalog page's lots) are unchanged. A change bumps them
+    after its commit, so a reader who comes after the change never gets the page from
+    before it. Readers who miss the same page at once share one render (`_Flight`).
     The shared copy holds marks in place of the CSRF tokens and of the page's own address
     (the language switch's `next`): each reader gets their own. Only a 200 with an ETag is
     shared. Signed-in readers and readers with a message waiting never come here
@@ -381,10 +408,8 @@ def shared_page(
     """
     if not settings.SHARED_PUBLIC_PAGES:
         return render()
-    key = "page:" + etag_of(request.path, normalised_query(request), parts, shell_state()).strip(
-        '"'
-    )
-    names = [version_name(name) for name in versions]
+    key = page_key(request, parts)
+    names = [version_name(name) for name in (*versions, *(p.version for p in _on_every_page))]
     found = _lookup(request, key, names)
     if found is None:
         return render()
@@ -404,12 +429,19 @@ def shared_page(
         flight = None  # the leader failed, or the page changed again: render it here
     stored = False
     try:
+        # Asked before the render: a part that changes while it renders ends the entry at once.
+        until = _shell_changes_at()
         rendered = render()
-        stored = _store(request, key, current, rendered, timeout)
+        stored = _store(request, key, current, until, rendered, timeout)
         return rendered
     finally:
         if flight is not None:
             flight.finish(stored=stored)
+
+
+def page_key(request: HttpRequest, parts: tuple[Any, ...]) -> str:
+    """The shared cache's key of an anonymous reader's page (`shared_page`)."""
+    return "page:" + etag_of(request.path, normalised_query(request), parts).strip('"')
 
 
 def _lookup(
@@ -426,6 +458,9 @@ def _lookup(
     entry = found.get(key)
     if not isinstance(entry, dict) or entry.get("versions") != current:
         return None, current
+    until = entry.get("until")
+    if until is not None and time.time() >= until:
+        return None, current  # the shell changed by the clock (an announcement started)
     shown_names, shown_values = entry.get("shown") or ([], [])
     if shown_names:
         try:
@@ -448,6 +483,7 @@ def _store(
     request: HttpRequest,
     key: str,
     current: list[int],
+    until: float | None,
     rendered: HttpResponseBase,
     timeout: int,
 ) -> bool:
@@ -465,6 +501,7 @@ def _store(
     response.content = _personal(shared, request).encode()
     entry: dict[str, Any] = {
         "versions": current, "etag": etag, "body": shared, "type": response["Content-Type"],
+        "until": until,
     }  # fmt: skip
     try:
         marked: Shows | None = getattr(rendered, SHOWS_MARK, None)

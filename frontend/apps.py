@@ -15,7 +15,13 @@ class FrontendConfig(AppConfig):
         from frontend import selectors  # its models load once the app registry is ready
         from frontend.models import Announcement
 
-        http_cache.shown_on_every_page(selectors.announcement_ids)
+        http_cache.shown_on_every_page(
+            http_cache.ShellPart(
+                version=selectors.ANNOUNCEMENTS,
+                state=selectors.announcement_ids,
+                changes_at=selectors.announcements_change_at,
+            )
+        )
         for signal, name in ((post_save, "saved"), (post_delete, "deleted")):
             signal.connect(
                 selectors.announcements_changed,

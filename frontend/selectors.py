@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -32,6 +33,16 @@ def announcement_ids() -> list[int]:
     `current_announcements` picks them.
     """
     return [item.pk for item in current_announcements()]
+
+
+def announcements_change_at() -> datetime | None:
+    """When the announcements shown now next change by the clock alone: the first start or
+    end still to come among those not yet ended, or None."""
+    now = timezone.now()
+    times = [
+        at for item in _not_ended_cached() for at in (item.starts_at, item.ends_at) if at > now
+    ]
+    return min(times) if times else None
 
 
 def _not_ended_cached() -> list[Announcement]:

@@ -311,3 +311,44 @@ def test_an_announcement_shows_on_the_next_shared_page_and_leaves_when_removed(c
     assert "Maintenance tonight at 23:00" in shown.content.decode()
     # The page from before the announcement is current again (it may come from the cache).
     assert "Maintenance tonight at 23:00" not in removed.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_announcement_due_later_shows_on_shared_pages_from_its_start_until_its_end(
+    court, supervisor
+):
+    """No save marks the moment an announcement starts or ends: the shared page knows it."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from frontend import services as shell
+
+    now = timezone.now()
+    starts, ends = now + timedelta(hours=1), now + timedelta(hours=3)
+    shell.publish_announcement(
+        actor=supervisor,
+        text_ar="صيانة الليلة",
+        text_en="Maintenance tonight at 23:00",
+        starts_at=starts,
+        ends_at=ends,
+    )
+    factories.lot(court)
+    reader = _reader()
+    reader.get(reverse(CATALOG))
+    before = reader.get(reverse(CATALOG))
+    with time_machine.travel(starts + timedelta(seconds=1), tick=False):
+        started = reader.get(reverse(CATALOG))
+        again = reader.get(reverse(CATALOG))
+    with time_machine.travel(ends + timedelta(seconds=1), tick=False):
+        ended = reader.get(reverse(CATALOG))
+
+    text = "Maintenance tonight at 23:00"
+    assert before.templates == []
+    assert text not in before.content.decode()
+    assert started.templates
+    assert text in started.content.decode()
+    assert again.templates == []
+    assert text in again.content.decode()
+    assert ended.templates
+    assert text not in ended.content.decode()

@@ -63,6 +63,7 @@ def test_the_quick_run_writes_results_with_the_machine_facts_and_every_scenario(
     assert is_number(catalog["page_ms"]["p50"])
     assert set(catalog["statuses"]) == {"200"}
     assert is_number(catalog["ceiling"]["pages_per_second"])
+    assert is_number(catalog["cold"]["pages_per_second"]), "the pass from an empty cache too"
     # The open loop at a stated pace, for ours and the ceiling alike.
     assert is_number(catalog["paced"]["page_ms"]["p50"])
     assert is_number(catalog["paced"]["ceiling"]["page_ms"]["p50"])

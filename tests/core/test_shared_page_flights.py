@@ -80,8 +80,7 @@ def _read(request: Any, render: Callable[[], HttpResponseBase], out: list[Any]) 
 
 def _key(request: Any) -> str:
     """The shared cache's key of the page `_read` asks for (as `shared_page` makes it)."""
-    parts = http_cache.etag_of(request.path, [], ("flight",), http_cache.shell_state())
-    return "page:" + parts.strip('"')
+    return http_cache.page_key(request, ("flight",))
 
 
 def _waiting_on_redis(count: int) -> bool:
