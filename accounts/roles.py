@@ -103,5 +103,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
+# Every capability a role can give: these are granted by role alone (accounts/backends.py).
+ALL_CAPABILITIES: frozenset[str] = frozenset(
+    value for name, value in vars(Capability).items() if name.isupper() and isinstance(value, str)
+)
+
+
 def capabilities_of(role: str) -> frozenset[str]:
     return ROLE_CAPABILITIES.get(role, frozenset())
