@@ -33,7 +33,7 @@ from accounts.models import User
 from accounts.organisations import CURRENCIES, Court
 from auction import search as text_search
 from auction.models import Auction, Lot, Registration, SaleRules, Watch
-from core import http_cache
+from core import formatting, http_cache
 from core.forms import parse_money
 from core.money import Money, exponent
 from core.pagination import Key, Keyset
@@ -233,14 +233,26 @@ CARD_FIELDS = (
 def fingerprint(lots: list[Lot], *, now: datetime) -> tuple[Any, ...]:
     """What a page of cards shows, as a value: equal fingerprints render equal cards.
 
-    Open and upcoming lots show time left or an opening time, so the minute is part of it.
+    An open lot's card shows the time left ("2 days, 3 hours"), so what that says now is
+    part of it; an upcoming lot's shows its opening time, which the clock does not move.
     """
     rows = tuple(
         (lot.pk, lot.seq, lot.status, lot.price_minor, lot.starts_at, lot.ends_at, lot.closed_at)
         for lot in lots
     )
-    counting = any(lot.status in (Lot.Status.OPEN, Lot.Status.SCHEDULED) for lot in lots)
-    return rows, int(now.timestamp() // 60) if counting else 0
+    left = tuple(formatting.remaining_units(lot.ends_at - now) for lot in _counting(lots))
+    return rows, left
+
+
+def changes_at(lots: list[Lot], *, now: datetime) -> datetime | None:
+    """When a page of these cards next reads otherwise by the clock alone: the first moment an
+    open lot's time left says something else (`fingerprint`), or None."""
+    moments = [formatting.remaining_changes_at(lot.ends_at, now) for lot in _counting(lots)]
+    return min((moment for moment in moments if moment is not None), default=None)
+
+
+def _counting(lots: list[Lot]) -> list[Lot]:
+    return [lot for lot in lots if lot.status == Lot.Status.OPEN and lot.ends_at is not None]
 
 
 def cards(lots: list[Lot]) -> list[Lot]:

@@ -52,7 +52,8 @@ def catalog_page(request: HttpRequest) -> HttpResponseBase:
     An anonymous reader's page comes whole from the shared cache (core/http_cache.py,
     `shared_page`) while no lot has changed since it was rendered: a bid, an opening, a close,
     a withdrawal or a publication bumps the catalog's version after its commit. Open lots
-    show the time left, so a page is also rendered anew each minute. Otherwise the page's
+    show the time left, so a page is also rendered anew when that reads otherwise (each
+    hour while days are left, each minute below a day). Otherwise the page's
     lots are read with only the fields that say what their cards show (price, sequence
     number, status, times), and the cards come from the shared cache under a key made of
     those.
@@ -65,7 +66,7 @@ def catalog_page(request: HttpRequest) -> HttpResponseBase:
         versions = (events.CATALOG_PAGES, events.CATALOG_PRICES)  # a bid can move any lot here
     return http_cache.shared_page(
         request,
-        parts=("catalog", int(timezone.now().timestamp() // 60)),
+        parts=("catalog",),
         versions=versions,
         render=lambda: _catalog(request),
         timeout=CARDS_SECONDS,
@@ -118,6 +119,7 @@ def _catalog(request: HttpRequest) -> HttpResponseBase:
             response,
             [events.lot_pages(lot_id) for lot_id in shown_seqs],
             lambda: catalog.seqs(list(shown_seqs)) == shown_seqs,
+            until=catalog.changes_at(page.rows, now=now),
         )
     return response
 
@@ -171,8 +173,10 @@ def _lot(request: HttpRequest, lot_id: int) -> HttpResponseBase:
         page = render(request, "auction/public/lot.html", context)
         return http_cache.publish(page, None)
     shown = catalog.lot_fingerprint(lot)
-    answered = questions.answered_state(lot.pk)
-    etag = http_cache.etag_of("lot", shown, answered, request.path, http_cache.shell_state())
+    answered = questions.answered(lot.pk)
+    etag = http_cache.etag_of(
+        "lot", shown, questions.answered_state(answered), request.path, http_cache.shell_state()
+    )
     unchanged = http_cache.not_modified(request, etag)
     if unchanged is not None:
         return unchanged
@@ -187,13 +191,16 @@ def _lot(request: HttpRequest, lot_id: int) -> HttpResponseBase:
         "lot": lot,
         "asset": lot.asset,
         "body": mark_safe(body),  # noqa: S308 (ours)
-        **_lot_extras(request, lot),
+        **_lot_extras(request, lot, answered),
     }
     return http_cache.publish(render(request, "auction/public/lot.html", context), etag)
 
 
-def _lot_extras(request: HttpRequest, lot: Lot) -> dict[str, Any]:
-    """Where the asset is (as the public may know it) and the lot's questions and answers.
+def _lot_extras(
+    request: HttpRequest, lot: Lot, answered: list[Any] | None = None
+) -> dict[str, Any]:
+    """Where the asset is (as the public may know it) and the lot's questions and answers
+    (`answered`, when the caller read them already).
 
     The same for every anonymous reader; a signed-in asker also sees their own questions
     still awaiting an answer or rejected."""
@@ -203,7 +210,7 @@ def _lot_extras(request: HttpRequest, lot: Lot) -> dict[str, Any]:
         "place": place,
         "places": [place.as_json()] if place else [],
         "map": places.map_settings(),
-        "answered": questions.answered(lot.pk),
+        "answered": questions.answered(lot.pk) if answered is None else answered,
         "my_questions": questions.mine(user, lot.pk) if user.is_authenticated else [],
         "may_ask": questions.is_open_for_questions(lot, timezone.now()),
         "question_form": QuestionForm(),

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
@@ -184,12 +183,13 @@ def answered(lot_id: int) -> list[Question]:
     )
 
 
-def answered_state(lot_id: int) -> tuple[int, str]:
-    """What the public sees of a lot's questions changes with this (a page's cache key)."""
-    shown = Question.objects.filter(lot_id=lot_id, status=Question.Status.ANSWERED).aggregate(
-        latest=Max("answered_at"), last=Max("pk")
-    )
-    return int(shown["last"] or 0), str(shown["latest"] or "")
+def answered_state(shown: list[Question]) -> tuple[int, str]:
+    """What the public sees of a lot's questions (`answered`) changes with this (a page's
+    validator): the latest answer and the last question answered."""
+    if not shown:
+        return 0, ""
+    latest = max((q.answered_at for q in shown if q.answered_at is not None), default=None)
+    return max(question.pk for question in shown), str(latest or "")
 
 
 def mine(user: User, lot_id: int) -> list[Question]:

@@ -368,7 +368,8 @@ def _catalog_table(kind: str, plan: dict[str, Any], catalog: dict[str, Any]) -> 
         plan,
         catalog,
         "each asking again as soon as it is answered (closed loop), in the steady state "
-        "(right after the pass from an empty cache)",
+        f"(measured after {plan.get('catalog_settle', 0)} s more of the same load, right "
+        "after the pass from an empty cache)",
     )
     paced = catalog.get("paced")
     if paced and "by_kind" in paced:

@@ -135,18 +135,37 @@ def format_moment(
         }
 
 
-def format_remaining(delta: timedelta, *, lang: str | None = None) -> str:
-    """Time left, in at most two units: "2 days, 3 hours"; under a minute, said so (never "0")."""
-    code = language(lang)
+def remaining_units(delta: timedelta) -> tuple[tuple[str, int], ...]:
+    """What `format_remaining` says of `delta`, in any language: its units and amounts (none
+    under a minute). Two moments with equal units read the same."""
     seconds = int(delta.total_seconds())
     if seconds < 60:
-        with override(code):
-            return _("less than a minute")
+        return ()
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3_600)
     units = [("duration-day", days), ("duration-hour", hours), ("duration-minute", rest // 60)]
     first = next(index for index, (_unit, amount) in enumerate(units) if amount)
-    shown = [(unit, amount) for unit, amount in units[first : first + 2] if amount]
+    return tuple((unit, amount) for unit, amount in units[first : first + 2] if amount)
+
+
+def remaining_changes_at(ends_at: datetime, now: datetime) -> datetime | None:
+    """When `format_remaining(ends_at - now)` next reads otherwise: at the next whole hour left
+    while days are shown, at the next whole minute left below a day; None below a minute,
+    where it reads "less than a minute" however late it is (the close is what changes it)."""
+    seconds = int((ends_at - now).total_seconds())
+    if seconds < 60:
+        return None
+    step = 3_600 if seconds >= 86_400 else 60
+    return ends_at - timedelta(seconds=seconds // step * step)
+
+
+def format_remaining(delta: timedelta, *, lang: str | None = None) -> str:
+    """Time left, in at most two units: "2 days, 3 hours"; under a minute, said so (never "0")."""
+    code = language(lang)
+    shown = remaining_units(delta)
+    if not shown:
+        with override(code):
+            return _("less than a minute")
     parts = [str(format_unit(amount, unit, length="long", locale=code)) for unit, amount in shown]
     return str(format_list(parts, locale=code))
 

@@ -305,14 +305,24 @@ class Shows:
     bumped before the read, never leaves its old state shared.
     """
 
-    def __init__(self, names: list[str], confirm: Callable[[], bool]) -> None:
+    def __init__(
+        self, names: list[str], confirm: Callable[[], bool], until: datetime | None = None
+    ) -> None:
         self.names = names
         self.confirm = confirm
+        self.until = until
 
 
-def shows(response: HttpResponseBase, names: list[str], confirm: Callable[[], bool]) -> None:
-    """Marks a rendered page as showing what the counters `names` track (see `Shows`)."""
-    setattr(response, SHOWS_MARK, Shows(names, confirm))
+def shows(
+    response: HttpResponseBase,
+    names: list[str],
+    confirm: Callable[[], bool],
+    *,
+    until: datetime | None = None,
+) -> None:
+    """Marks a rendered page as showing what the counters `names` track (see `Shows`), and,
+    with `until`, as reading otherwise from that moment by the clock alone (a time left)."""
+    setattr(response, SHOWS_MARK, Shows(names, confirm, until))
 
 
 def _redis() -> Any:
@@ -444,32 +454,81 @@ def page_key(request: HttpRequest, parts: tuple[Any, ...]) -> str:
     return "page:" + etag_of(request.path, normalised_query(request), parts).strip('"')
 
 
+# With Redis, a hit is one round trip: the counters, the entry, and whether the counters of
+# what the page shows (a catalog page's lots) still hold the values the entry was stored
+# with. Those are in a companion key beside the entry (`<entry>:shown`, "key\nvalue\n..."),
+# compared here in Redis: 1 when all hold, 0 when one moved, -1 when there is none.
+_LOOKUP = """
+local values = redis.call('MGET', unpack(KEYS))
+local shown = redis.call('GET', KEYS[#KEYS] .. ':shown')
+local state = -1
+if shown then
+  state = 1
+  local name = nil
+  for line in string.gmatch(shown, '[^\\n]+') do
+    if name == nil then
+      name = line
+    else
+      if (redis.call('GET', name) or '0') ~= line then
+        state = 0
+        break
+      end
+      name = nil
+    end
+  end
+end
+values[#values + 1] = state
+return values
+"""
+_lookup_scripts: dict[int, Any] = {}
+
+
+def _read(key: str, names: list[str]) -> tuple[Any, list[int], bool | None]:
+    """The entry (or None), the counters `names` as read, and whether the counters of what the
+    entry shows still hold (None when the cache is not Redis: the caller reads them)."""
+    client = _redis()
+    if client is None:
+        found = cache.get_many([*names, key])
+        return found.get(key), [int(found.get(name) or 0) for name in names], None
+    script = _lookup_scripts.get(id(client))
+    if script is None:
+        script = _lookup_scripts.setdefault(id(client), client.register_script(_LOOKUP))
+    reply = script(keys=[*(cache.make_key(name) for name in names), cache.make_key(key)])
+    raw, state = reply[-2], reply[-1]
+    entry = None if raw is None else _serializer().loads(raw)
+    return entry, [int(value or 0) for value in reply[:-2]], state == 1
+
+
+def _serializer() -> Any:
+    backend: Any = cache
+    return backend._cache._serializer
+
+
 def _lookup(
     request: HttpRequest, key: str, names: list[str]
 ) -> tuple[HttpResponseBase | None, list[int]] | None:
     """The reader's page when the shared copy is current, and the counters as read; None when
     the cache cannot be reached."""
     try:
-        found = cache.get_many([*names, key])
+        entry, current, shown_hold = _read(key, names)
     except Exception:
         logger.warning("page cache unreachable", exc_info=True)
         return None
-    current = [int(found.get(name) or 0) for name in names]
-    entry = found.get(key)
     if not isinstance(entry, dict) or entry.get("versions") != current:
         return None, current
     until = entry.get("until")
     if until is not None and time.time() >= until:
         return None, current  # the shell changed by the clock (an announcement started)
     shown_names, shown_values = entry.get("shown") or ([], [])
-    if shown_names:
+    if shown_names and shown_hold is None:
         try:
             now_shown = cache.get_many(shown_names)
         except Exception:
             logger.warning("page cache unreachable", exc_info=True)
             return None
-        if [int(now_shown.get(name) or 0) for name in shown_names] != shown_values:
-            return None, current
+        shown_hold = [int(now_shown.get(name) or 0) for name in shown_names] == shown_values
+    if shown_names and not shown_hold:
+        return None, current
     etag = str(entry["etag"])
     unchanged = not_modified(request, etag)
     if unchanged is not None:
@@ -477,6 +536,26 @@ def _lookup(
     served = HttpResponse(_personal(entry["body"], request), content_type=entry["type"])
     _public(served, etag)
     return served, current
+
+
+def _write(key: str, entry: dict[str, Any], timeout: int) -> None:
+    """Stores an entry, and with Redis its companion of shown counters in the same
+    transaction (`_LOOKUP`)."""
+    client = _redis()
+    if client is None:
+        cache.set(key, entry, timeout)
+        return
+    made = cache.make_key(key)
+    names, values = entry.get("shown") or ([], [])
+    pairs = zip(names, values, strict=True)
+    shown = "\n".join(f"{cache.make_key(name)}\n{value}" for name, value in pairs)
+    pipeline = client.pipeline(transaction=True)
+    pipeline.set(made, _serializer().dumps(entry), px=timeout * 1000)
+    if shown:
+        pipeline.set(f"{made}:shown", shown, px=timeout * 1000)
+    else:
+        pipeline.delete(f"{made}:shown")
+    pipeline.execute()
 
 
 def _store(
@@ -505,13 +584,16 @@ def _store(
     }  # fmt: skip
     try:
         marked: Shows | None = getattr(rendered, SHOWS_MARK, None)
+        if marked is not None and marked.until is not None:
+            moment = marked.until.timestamp()
+            entry["until"] = moment if until is None else min(until, moment)
         if marked is not None and marked.names:
             names = [version_name(name) for name in marked.names]
             values = cache.get_many(names)
             if not marked.confirm():
                 return False  # changed while it rendered: this reader's page only
             entry["shown"] = (names, [int(values.get(name) or 0) for name in names])
-        cache.set(key, entry, timeout)
+        _write(key, entry, timeout)
     except Exception:
         logger.warning("page cache unreachable", exc_info=True)
         return False

@@ -1,6 +1,7 @@
 """The site shell: templates, static files, the home, help and status pages, announcements."""
 
 from django.apps import AppConfig
+from django.core.signals import request_started
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,7 @@ class FrontendConfig(AppConfig):
                 changes_at=selectors.announcements_change_at,
             )
         )
+        request_started.connect(selectors.forget_read, dispatch_uid="announcements-request")
         for signal, name in ((post_save, "saved"), (post_delete, "deleted")):
             signal.connect(
                 selectors.announcements_changed,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime
 from typing import Any
 
@@ -45,10 +47,28 @@ def announcements_change_at() -> datetime | None:
     return min(times) if times else None
 
 
+# A page's render asks for them three times (its validator, its layout, when they next
+# change): the first answer serves the rest of the request. Each request starts afresh
+# (`forget_read`, on request_started; frontend/apps.py), and an answer is never kept longer
+# than a second by a thread that serves no requests.
+_read = threading.local()
+READ_SECONDS = 1.0
+
+
 def _not_ended_cached() -> list[Announcement]:
-    return http_cache.versioned_value(  # type: ignore[no-any-return]
+    kept = getattr(_read, "announcements", None)
+    if kept is not None and time.monotonic() - kept[0] < READ_SECONDS:
+        return kept[1]  # type: ignore[no-any-return]
+    found: list[Announcement] = http_cache.versioned_value(
         ("announcements-not-ended",), (ANNOUNCEMENTS,), _not_ended, ANNOUNCEMENT_SECONDS
     )
+    _read.announcements = (time.monotonic(), found)
+    return found
+
+
+def forget_read(**kwargs: Any) -> None:
+    """Forgets this thread's answer: a request starts, or the announcements changed."""
+    _read.announcements = None
 
 
 def _not_ended() -> list[Announcement]:
@@ -58,5 +78,6 @@ def _not_ended() -> list[Announcement]:
 
 def announcements_changed(sender: Any, **kwargs: Any) -> None:
     """Retires the cached announcements at once and after the commit (frontend/apps.py)."""
+    forget_read()
     http_cache.changed(ANNOUNCEMENTS)
     after_commit(lambda: http_cache.changed(ANNOUNCEMENTS))

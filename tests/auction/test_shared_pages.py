@@ -352,3 +352,53 @@ def test_an_announcement_due_later_shows_on_shared_pages_from_its_start_until_it
     assert text in again.content.decode()
     assert ended.templates
     assert text not in ended.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_shared_catalog_page_is_served_in_one_round_trip_to_redis(court, monkeypatch):
+    """The counters, the entry and its lots' counters are read together (core/http_cache.py)."""
+    from core import http_cache
+
+    client = http_cache._redis()
+    if client is None:
+        pytest.skip("needs the Redis cache (make test sets REDIS_URL)")
+    factories.lot(court)
+    reader = _reader()
+    reader.get(reverse(CATALOG))
+    reader.get(reverse(CATALOG))  # shared from here on
+    sent: list[str] = []
+    send = client.execute_command
+
+    def counted(*args: Any, **options: Any) -> Any:
+        sent.append(str(args[0]))
+        return send(*args, **options)
+
+    monkeypatch.setattr(client, "execute_command", counted)
+    page = reader.get(reverse(CATALOG))
+
+    assert page.templates == []
+    assert sent == ["EVALSHA"]
+
+
+@pytest.mark.django_db
+def test_a_catalog_page_is_kept_while_its_time_left_reads_the_same(court):
+    """Three days and half an hour left reads "3 days" until the half hour has passed."""
+    from datetime import timedelta
+
+    import time_machine
+
+    now = timezone.now()
+    ends = now + timedelta(days=3, minutes=30)
+    factories.lot(court, the_auction=factories.auction(court, ends_at=ends), ends_at=ends)
+    reader = _reader()
+    first = reader.get(reverse(CATALOG), {"status": "open"})
+    with time_machine.travel(now + timedelta(minutes=20), tick=False):
+        still = reader.get(reverse(CATALOG), {"status": "open"})
+    with time_machine.travel(now + timedelta(minutes=31), tick=False):
+        later = reader.get(reverse(CATALOG), {"status": "open"})
+
+    assert "3 days" in first.content.decode()
+    assert still.templates == [], "the same words: the shared page"
+    assert "3 days" in still.content.decode()
+    assert later.templates, "rendered anew"
+    assert "2 days and 23 hours" in later.content.decode()

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.template import Context, Template
 from django.utils import translation
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from core import formatting
@@ -120,6 +120,36 @@ def test_the_written_amount_reads_back_to_the_same_minor_units(amount_minor, cur
 def test_time_left_is_never_zero_minutes_for_an_open_lot(left, english, arabic):
     assert formatting.format_remaining(left, lang="en") == english
     assert formatting.format_remaining(left, lang="ar") == arabic
+
+
+@example(left=90_000, fraction=0.0, later=1)  # on a whole hour: it changes at once
+@example(left=3_660, fraction=0.5, later=30)
+@given(
+    left=st.integers(min_value=0, max_value=40 * 86_400),
+    fraction=st.floats(min_value=0, max_value=0.999),
+    later=st.integers(min_value=1, max_value=7_200),
+)
+def test_time_left_reads_the_same_until_the_moment_it_is_said_to_change(left, fraction, later):
+    """A shared page showing a time left is kept until then (auction/catalog.py)."""
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    ends_at = now + timedelta(seconds=left + fraction)
+    changes_at = formatting.remaining_changes_at(ends_at, now)
+
+    def words(at: datetime) -> list[str]:
+        return [formatting.format_remaining(ends_at - at, lang=lang) for lang in ("en", "ar")]
+
+    shown = words(now)
+
+    if changes_at is None:  # under a minute: the same words however late it gets
+        assert left < 60
+        moment = now + timedelta(seconds=later)
+        assert words(moment) == shown
+        return
+    assert now <= changes_at < ends_at
+    moment = min(now + timedelta(seconds=later), changes_at)
+    if moment < changes_at:
+        assert words(moment) == shown
+    assert words(changes_at + timedelta(microseconds=1))[0] != shown[0]
 
 
 @pytest.mark.parametrize(
