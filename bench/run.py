@@ -80,8 +80,9 @@ class Plan:
     # The open-loop runs: each reader opens a page every `catalog_pace` seconds on average.
     catalog_pace: float = 2.0
     # Our steady-state closed loop measures after this much more of the same load (beyond
-    # `warmup`): long enough for the page cache to hold what the readers read.
-    catalog_settle: float = 10.0
+    # `warmup`): long enough for the page cache to hold what the readers read (the 400 lot
+    # pages they pick from, 200 lots in two languages, are each read within about 20 s).
+    catalog_settle: float = 20.0
     pgbench_clients: tuple[int, ...] = (1, 16, 50, 64, 256)
     profile: bool = True
     servers: tuple[str, ...] = SERVER_KINDS
