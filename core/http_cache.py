@@ -480,7 +480,7 @@ end
 values[#values + 1] = state
 return values
 """
-_lookup_scripts: dict[int, Any] = {}
+_lookup_script: list[Any] = []  # made once, run with whichever client reads
 
 
 def _read(key: str, names: list[str]) -> tuple[Any, list[int], bool | None]:
@@ -490,10 +490,10 @@ def _read(key: str, names: list[str]) -> tuple[Any, list[int], bool | None]:
     if client is None:
         found = cache.get_many([*names, key])
         return found.get(key), [int(found.get(name) or 0) for name in names], None
-    script = _lookup_scripts.get(id(client))
-    if script is None:
-        script = _lookup_scripts.setdefault(id(client), client.register_script(_LOOKUP))
-    reply = script(keys=[*(cache.make_key(name) for name in names), cache.make_key(key)])
+    if not _lookup_script:
+        _lookup_script.append(client.register_script(_LOOKUP))
+    keys = [*(cache.make_key(name) for name in names), cache.make_key(key)]
+    reply = _lookup_script[0](keys=keys, client=client)
     raw, state = reply[-2], reply[-1]
     entry = None if raw is None else _serializer().loads(raw)
     return entry, [int(value or 0) for value in reply[:-2]], state == 1
@@ -518,7 +518,7 @@ def _lookup(
         return None, current
     until = entry.get("until")
     if until is not None and time.time() >= until:
-        return None, current  # the shell changed by the clock (an announcement started)
+        return None, current  # it reads otherwise by now: an announcement, a time left
     shown_names, shown_values = entry.get("shown") or ([], [])
     if shown_names and shown_hold is None:
         try:

@@ -147,8 +147,11 @@ def pool_connections(databases: dict[str, dict[str, Any]], default_size: int) ->
 
     A connection is checked when it leaves the pool (CONN_HEALTH_CHECKS), so one that a
     restart or a failover closed while it waited is replaced rather than handed to a
-    request. A request that finds every connection in use waits up to DB_POOL_TIMEOUT
-    seconds, then is answered "service unavailable" like any other lost database.
+    request. A request that finds every connection in use, or the database unreachable,
+    waits up to DB_POOL_TIMEOUT seconds (a failover shorter than that is ridden through),
+    then is answered "service unavailable" like any other lost database. While the database
+    is unreachable the pool tries again within about two seconds of each request, never
+    backing off for longer, so it is back as soon as the database is.
     """
     database = databases["default"]
     size = env.int("DB_POOL_MAX_SIZE", default=default_size)
@@ -158,8 +161,9 @@ def pool_connections(databases: dict[str, dict[str, Any]], default_size: int) ->
     database.setdefault("OPTIONS", {})["pool"] = {
         "min_size": min(size, env.int("DB_POOL_MIN_SIZE", default=2)),
         "max_size": size,
-        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
         "max_idle": 300.0,
+        "reconnect_timeout": 2.0,
     }
 
 

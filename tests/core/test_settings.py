@@ -177,7 +177,9 @@ def test_production_settings_keep_a_pool_of_connections_the_requests_threads_sha
         POOL_PROBE, {**env, "DB_POOL_MAX_SIZE": "0"}, module="config.settings.production"
     )
 
-    assert pooled["pool"] == {"min_size": 1, "max_size": 1, "timeout": 10.0, "max_idle": 300.0}
+    assert pooled["pool"] == {
+        "min_size": 1, "max_size": 1, "timeout": 5.0, "max_idle": 300.0, "reconnect_timeout": 2.0,
+    }  # fmt: skip
     assert pooled["max_age"] == 0
     assert pooled["sessions"] == 1, "five requests' threads, one PostgreSQL session"
     assert unpooled["pool"] is None
