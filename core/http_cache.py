@@ -39,10 +39,6 @@ PUBLIC_MARK = "_mazad_public_page"
 
 logger = logging.getLogger(__name__)
 
-# What every page shows beside its own content (the site shell's announcements). The shell
-# registers it at start-up (frontend/apps.py), so an app's page validators change with it
-# while no app imports the shell.
-
 
 @dataclass(frozen=True)
 class ShellPart:
@@ -59,6 +55,9 @@ class ShellPart:
     changes_at: Callable[[], datetime | None]
 
 
+# What every page shows beside its own content (the site shell's announcements). The shell
+# registers it at start-up (frontend/apps.py), so an app's page validators change with it
+# while no app imports the shell.
 _on_every_page: list[ShellPart] = []
 
 

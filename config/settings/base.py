@@ -112,7 +112,7 @@ TEMPLATES = [
 # file in WAL mode whose write transactions take the lock at BEGIN (IMMEDIATE),
 # so two writers queue instead of failing with "database is locked" mid-way.
 SQLITE_PATH = Path(env.str("SQLITE_PATH", default=str(BASE_DIR / "var" / "mazad.sqlite3")))
-#
+
 # On PostgreSQL, a process that serves people (production settings, and the web processes the
 # test suite starts) keeps a pool of open connections: under ASGI every request runs its view
 # in a thread of its own, and Django keeps connections per thread, so without a pool each
